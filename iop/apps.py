@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IopConfig(AppConfig):
+    name = "iop"
+    verbose_name = "IOP clinic"

@@ -1,0 +1,45 @@
+from datetime import timedelta
+
+from auditlog.models import LogEntry
+from django.db import connection
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from .models import ChartRead, User, WorkerHeartbeat
+
+# Beat runs the heartbeat every minute; three missed beats mean no worker is taking tasks.
+HEARTBEAT_STALE_AFTER = timedelta(minutes=3)
+
+
+def record_changes() -> QuerySet[LogEntry]:
+    return LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
+
+
+def chart_reads() -> QuerySet[ChartRead]:
+    return ChartRead.objects.select_related("user").order_by("-at")
+
+
+def users_by_role() -> dict[str, int]:
+    rows = User.objects.filter(is_active=True).values("role").annotate(n=Count("id"))
+    return {row["role"]: row["n"] for row in rows}
+
+
+def latest_worker_heartbeat() -> WorkerHeartbeat | None:
+    return WorkerHeartbeat.objects.order_by("-seen_at").first()
+
+
+def worker_is_alive() -> bool:
+    heartbeat = latest_worker_heartbeat()
+    return heartbeat is not None and timezone.now() - heartbeat.seen_at < HEARTBEAT_STALE_AFTER
+
+
+def database_answers() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def broker_answers() -> None:
+    from .celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)

@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+
+from . import views
+
+iop_patterns = (
+    [
+        path("dashboard/", views.dashboard, name="dashboard"),
+        path("audit/", views.audit_log, name="audit-log"),
+    ],
+    "iop",
+)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("clinic/", include(iop_patterns)),
+    path("clients/", include("clients.urls")),
+    path("groups/", include("groups.urls")),
+    path("schedule/", include("scheduling.urls")),
+    path("admin/", admin.site.urls),
+]
