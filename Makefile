@@ -15,7 +15,11 @@ run: install
 test: install browser
 	$(EMBEDDED) $(BIN)/pytest $(PYTEST_ARGS)
 
-install: $(VENV)/.installed .env static/vendor/.installed
+install: $(VENV)/.installed .env static/vendor/.installed var/staticfiles
+
+# STATIC_ROOT; collectstatic fills it in production, whitenoise wants it to exist.
+var/staticfiles:
+	mkdir -p $@
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)

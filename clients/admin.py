@@ -5,7 +5,12 @@ from .models import Client, ProgramTrack
 
 @admin.register(ProgramTrack)
 class ProgramTrackAdmin(admin.ModelAdmin):
-    list_display = ("name", "weekly_minimum_minutes", "weekly_maximum_minutes", "minimum_treatment_days")
+    list_display = (
+        "name",
+        "weekly_minimum_minutes",
+        "weekly_maximum_minutes",
+        "minimum_treatment_days",
+    )
 
 
 @admin.register(Client)

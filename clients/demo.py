@@ -51,6 +51,8 @@ def seed_clients(fake: Faker, clinicians: list[User]) -> list[Client]:
         )
         # Most are mid-program; the last few are still referred, awaiting intake.
         if number <= DEMO_CLIENTS - 3:
-            client_admit(client=client, admission_date=today - timedelta(days=fake.random_int(3, 60)))
+            client_admit(
+                client=client, admission_date=today - timedelta(days=fake.random_int(3, 60))
+            )
         clients.append(client)
     return clients

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -36,6 +37,10 @@ class ProgramTrack(models.Model):
         return self.weekly_minimum_minutes / 60
 
 
+# Postgres cannot store NUL in text; forms refuse it, and so must services called directly.
+NO_NUL = [ProhibitNullCharactersValidator()]
+
+
 class Client(models.Model):
     class Status(models.TextChoices):
         REFERRED = "referred", "Referred"
@@ -44,13 +49,13 @@ class Client(models.Model):
         DISCHARGED = "discharged", "Discharged"
 
     mrn = models.CharField("MRN", max_length=20, unique=True, editable=False)
-    legal_first_name = models.CharField(max_length=100)
-    legal_last_name = models.CharField(max_length=100)
-    preferred_name = models.CharField(max_length=100, blank=True)
-    pronouns = models.CharField(max_length=40, blank=True)
+    legal_first_name = models.CharField(max_length=100, validators=NO_NUL)
+    legal_last_name = models.CharField(max_length=100, validators=NO_NUL)
+    preferred_name = models.CharField(max_length=100, validators=NO_NUL, blank=True)
+    pronouns = models.CharField(max_length=40, validators=NO_NUL, blank=True)
     date_of_birth = models.DateField()
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=30, blank=True)
+    phone = models.CharField(max_length=30, validators=NO_NUL, blank=True)
     track = models.ForeignKey(ProgramTrack, on_delete=models.PROTECT, related_name="clients")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.REFERRED)
     admission_date = models.DateField(null=True, blank=True)

@@ -42,10 +42,10 @@ def client_create(
     if user is not None and not user.is_client:
         raise ValidationError({"user": "A portal login must have the client role."})
     client = Client(
-        legal_first_name=legal_first_name,
-        legal_last_name=legal_last_name,
-        preferred_name=preferred_name,
-        pronouns=pronouns,
+        legal_first_name=legal_first_name.strip(),
+        legal_last_name=legal_last_name.strip(),
+        preferred_name=preferred_name.strip(),
+        pronouns=pronouns.strip(),
         date_of_birth=date_of_birth,
         email=email,
         phone=phone,
@@ -62,7 +62,9 @@ def client_create(
 @transaction.atomic
 def client_admit(*, client: Client, admission_date: date) -> Client:
     if client.status in (Client.Status.ACTIVE, Client.Status.DISCHARGED):
-        raise ValidationError(f"A client who is {client.get_status_display().lower()} cannot be admitted.")
+        raise ValidationError(
+            f"A client who is {client.get_status_display().lower()} cannot be admitted."
+        )
     client.status = Client.Status.ACTIVE
     client.admission_date = admission_date
     client.full_clean()

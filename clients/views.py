@@ -14,7 +14,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
 
 @client_required
 def portal(request: HttpRequest) -> HttpResponse:
-    return render(request, "clients/portal.html", {"client": selectors.own_client_record(request.user)})
+    return render(
+        request, "clients/portal.html", {"client": selectors.own_client_record(request.user)}
+    )
 
 
 @staff_required

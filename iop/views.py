@@ -51,7 +51,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 when the database and the broker answer, 503 naming the part that failed."""
     checks = {}
-    for name, probe in (("database", selectors.database_answers), ("broker", selectors.broker_answers)):
+    for name, probe in (
+        ("database", selectors.database_answers),
+        ("broker", selectors.broker_answers),
+    ):
         try:
             probe()
             checks[name] = "ok"

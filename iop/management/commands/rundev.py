@@ -14,7 +14,16 @@ from django.core.management.base import BaseCommand
 
 PROCESSES = {
     "web": [sys.executable, "manage.py", "runserver", "127.0.0.1:8000"],
-    "worker": [sys.executable, "-m", "celery", "-A", "iop", "worker", "--loglevel=INFO", "--concurrency=2"],
+    "worker": [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "iop",
+        "worker",
+        "--loglevel=INFO",
+        "--concurrency=2",
+    ],
     "beat": [sys.executable, "-m", "celery", "-A", "iop", "beat", "--loglevel=INFO"],
 }
 

@@ -1,0 +1,59 @@
+"""Helpers shared by tests: the test database's URL for child processes, browser steps."""
+
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "var" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps dialing out of this closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def database_url_for_tests() -> str:
+    """The URL of the database this test run uses, for processes started by a test."""
+    settings = connection.settings_dict
+    # A unix-socket URL (`?host=/path`) arrives as OPTIONS["host"], a TCP one as HOST.
+    host = settings["HOST"] or settings["OPTIONS"].get("host", "")
+    port = settings["PORT"]
+    auth = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"] else "")
+    if host.startswith("/"):
+        return f"postgres://{auth}@/{settings['NAME']}?host={host}"
+    return f"postgres://{auth}@{host}:{port or 5432}/{settings['NAME']}"
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot under var/screenshots/ for a person to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def log_in(page, username: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state("networkidle")
+
+
+def wait_for(condition, timeout: float = 30, interval: float = 0.2) -> bool:
+    """Poll `condition` until it is true or `timeout` seconds pass; for work done by other processes."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return bool(condition())

@@ -1,0 +1,72 @@
+from auditlog.models import LogEntry
+from django.urls import reverse
+
+from clients.services import client_admit
+from iop.models import ChartRead
+
+
+def test_opening_a_chart_records_who_what_when_and_where(client, clinician, alice):
+    client.force_login(clinician)
+    client.get(reverse("clients:chart", args=[alice.pk]), REMOTE_ADDR="10.1.2.3")
+    read = ChartRead.objects.get()
+    assert (read.user, read.client_id, read.what) == (clinician, alice.pk, "chart")
+    assert read.path == reverse("clients:chart", args=[alice.pk])
+    assert read.ip_address == "10.1.2.3"
+
+
+def test_a_chart_read_through_the_proxy_records_the_callers_address(client, clinician, alice):
+    client.force_login(clinician)
+    client.get(
+        reverse("clients:chart", args=[alice.pk]), HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1"
+    )
+    assert ChartRead.objects.get().ip_address == "203.0.113.9"
+
+
+def test_a_refused_chart_read_records_nothing(client, alice, bob):
+    client.force_login(bob.user)
+    client.get(reverse("clients:chart", args=[alice.pk]))
+    assert not ChartRead.objects.exists()
+
+
+def test_changes_to_a_client_record_are_logged(db, clinician):
+    from tests.factories import ClientFactory
+
+    client = ClientFactory(status="referred", primary_clinician=clinician)
+    client_admit(client=client, admission_date=client.created_at.date())
+    entries = LogEntry.objects.get_for_object(client).order_by("timestamp")
+    assert [entry.action for entry in entries] == [LogEntry.Action.CREATE, LogEntry.Action.UPDATE]
+    assert entries.last().changes_dict["status"] == ["referred", "active"]
+
+
+def test_audit_log_page_filters_chart_reads_by_user_and_client(
+    client, admin, clinician, second_clinician, alice, bob
+):
+    for reader, chart_of in ((clinician, alice), (second_clinician, alice), (clinician, bob)):
+        client.force_login(reader)
+        client.get(reverse("clients:chart", args=[chart_of.pk]))
+    client.force_login(admin)
+    url = reverse("iop:audit-log")
+    response = client.get(url, {"kind": "reads", "user": clinician.pk, "client_id": alice.pk})
+    reads = list(response.context["page"])
+    assert [(read.user, read.client_id) for read in reads] == [(clinician, alice.pk)]
+
+
+def test_audit_log_page_lists_record_changes_with_their_actor(client, admin, clinician, alice):
+    client.force_login(admin)
+    response = client.get(reverse("iop:audit-log"), {"record": "client"})
+    entries = list(response.context["page"])
+    assert entries
+    assert all(entry.content_type.model == "client" for entry in entries)
+    assert b"Record changes" in response.content
+
+
+def test_audit_log_page_queries_stay_constant(
+    client, admin, clinician, alice, bob, django_assert_max_num_queries
+):
+    client.force_login(clinician)
+    for _ in range(60):
+        client.get(reverse("clients:chart", args=[alice.pk]))
+    client.force_login(admin)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("iop:audit-log"), {"kind": "reads"})
+    assert len(response.context["page"]) == 50

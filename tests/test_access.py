@@ -1,0 +1,99 @@
+"""Walk every URL pattern for every persona. A new URL fails here until it is listed in ACCESS
+(and, if it takes arguments, in URL_KWARGS): no URL is left out of the access check."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+ANONYMOUS, CLIENT, CLINICIAN, ADMIN = "anonymous", "client", "clinician", "admin"
+PUBLIC = {ANONYMOUS, CLIENT, CLINICIAN, ADMIN}
+LOGGED_IN = {CLIENT, CLINICIAN, ADMIN}
+STAFF = {CLINICIAN, ADMIN}
+
+# URL name -> the personas who may open it. Everyone else: anonymous is sent to log in, a logged-in
+# persona gets 403 (wrong role) or 404 (an object they may not see).
+ACCESS: dict[str, set[str]] = {
+    "home": LOGGED_IN,
+    "healthz": PUBLIC,
+    "login": PUBLIC,
+    "logout": PUBLIC,
+    "password_reset": PUBLIC,
+    "password_reset_done": PUBLIC,
+    "password_reset_confirm": PUBLIC,
+    "password_reset_complete": PUBLIC,
+    "password_change": LOGGED_IN,
+    "password_change_done": LOGGED_IN,
+    "admin:index": {ADMIN},
+    "iop:dashboard": {ADMIN},
+    "iop:audit-log": {ADMIN},
+    "clients:caseload": STAFF,
+    "clients:portal": {CLIENT},
+    "clients:chart": STAFF,
+}
+
+# URL name -> the arguments to open it with, from the world of named people below.
+URL_KWARGS = {
+    "password_reset_confirm": lambda world: {"uidb64": "MQ", "token": "set-password"},
+    "clients:chart": lambda world: {"pk": world.alice.pk},
+}
+
+# Django's admin site checks is_staff itself; its index stands for all of its pages.
+SKIPPED_NAMESPACES = {"admin"}
+
+
+def all_url_names(resolver=None, namespace=""):
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from all_url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            full_name = f"{namespace}{pattern.name}"
+            if full_name.split(":")[0] not in SKIPPED_NAMESPACES or full_name == "admin:index":
+                yield full_name
+
+
+def test_every_url_is_in_the_access_table():
+    missing = sorted(set(all_url_names()) - set(ACCESS))
+    assert not missing, f"add these URL names to ACCESS in {__file__}: {missing}"
+
+
+@pytest.fixture
+def world(admin, clinician, alice, bob):
+    return SimpleNamespace(admin=admin, clinician=clinician, alice=alice, bob=bob)
+
+
+def persona_user(world, persona):
+    return {ADMIN: world.admin, CLINICIAN: world.clinician, CLIENT: world.alice.user}.get(persona)
+
+
+@pytest.mark.parametrize("persona", [ANONYMOUS, CLIENT, CLINICIAN, ADMIN])
+def test_every_url_for_every_persona(client, world, persona):
+    user = persona_user(world, persona)
+    if user:
+        client.force_login(user)
+    login_url = reverse("login")
+    for name in sorted(set(all_url_names())):
+        kwargs = URL_KWARGS[name](world) if name in URL_KWARGS else {}
+        url = reverse(name, kwargs=kwargs)
+        response = client.post(url) if name == "logout" else client.get(url)
+        if name == "logout" and user:
+            client.force_login(user)
+        where = f"{persona} GET {url} ({name})"
+        if persona in ACCESS[name]:
+            assert response.status_code in (200, 302), f"{where}: {response.status_code}"
+            if response.status_code == 302 and name not in ("logout", "home"):
+                assert not response.url.startswith(login_url), f"{where} sent to log in"
+        elif persona == ANONYMOUS:
+            assert response.status_code == 302, f"{where}: {response.status_code}"
+            assert response.url.startswith((login_url, "/admin/login/")), where
+        elif name.startswith("admin:"):
+            assert response.url.startswith("/admin/login/"), where
+        else:
+            assert response.status_code in (403, 404), f"{where}: {response.status_code}"
+
+
+def test_bob_cannot_open_alices_chart_even_by_its_address(client, alice, bob):
+    client.force_login(bob.user)
+    response = client.get(reverse("clients:chart", args=[alice.pk]))
+    assert response.status_code == 403

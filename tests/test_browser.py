@@ -1,0 +1,41 @@
+"""Each role logs in through the real login page in Chromium; screenshots go to var/screenshots/."""
+
+import pytest
+
+from tests.factories import PASSWORD
+from tests.helpers import log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_admin_logs_in_to_the_dashboard_and_opens_the_audit_log(page, admin):
+    page.goto("/")
+    screenshot(page, "login")
+    log_in(page, admin.username, PASSWORD)
+    assert page.get_by_role("heading", name="Dashboard").is_visible()
+    screenshot(page, "admin-dashboard")
+    page.get_by_role("link", name="Audit log").first.click()
+    assert page.get_by_role("heading", name="Audit log").is_visible()
+    screenshot(page, "admin-audit-log")
+
+
+def test_clinician_logs_in_to_the_caseload_and_opens_a_chart(page, clinician, alice):
+    log_in(page, clinician.username, PASSWORD)
+    assert page.get_by_role("heading", name="My caseload").is_visible()
+    screenshot(page, "clinician-caseload")
+    page.get_by_role("link", name=alice.display_name).click()
+    assert page.get_by_role("heading", name=alice.display_name).is_visible()
+    screenshot(page, "clinician-chart")
+
+
+def test_client_logs_in_on_a_phone_and_sees_their_program(phone_page, alice):
+    log_in(phone_page, alice.user.username, PASSWORD)
+    assert phone_page.get_by_role("heading", name="Hello, Alice").is_visible()
+    assert phone_page.get_by_text("at least 9 hours").is_visible()
+    screenshot(phone_page, "client-portal-phone")
+
+
+def test_a_wrong_password_shows_an_error_and_keeps_the_person_out(page, clinician):
+    log_in(page, clinician.username, "not the password")
+    assert page.get_by_text("Please enter a correct username and password").is_visible()
+    assert page.url.endswith("/accounts/login/")
