@@ -1,0 +1,122 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db import models
+from django.db.models import F, Q
+
+from clients.models import Client, ProgramTrack
+
+NO_NUL = [ProhibitNullCharactersValidator()]
+MAX_SESSION_MINUTES = 8 * 60
+
+
+class Room(models.Model):
+    name = models.CharField(max_length=100, unique=True, validators=NO_NUL)
+    location = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=NO_NUL,
+        help_text="Address or directions, as reminders give them.",
+    )
+    capacity = models.PositiveSmallIntegerField()
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="room_capacity_positive")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupType(models.TextChoices):
+    PSYCHOEDUCATION = "psychoeducation", "Psychoeducation"
+    SKILLS = "skills", "Skills development"
+    RELAPSE_PREVENTION = "relapse_prevention", "Relapse prevention"
+    INTERPERSONAL_PROCESS = "interpersonal_process", "Interpersonal process"
+    SUPPORT = "support", "Support"
+    FAMILY = "family", "Family"
+    TWELVE_STEP = "twelve_step", "12-step facilitation"
+    HEALTH_WELLNESS = "health_wellness", "Health and wellness"
+    LIFE_SKILLS = "life_skills", "Life skills"
+    SPIRITUALITY = "spirituality", "Spirituality"
+    OUTING = "outing", "Outing"
+
+
+class Group(models.Model):
+    """A therapy group and its weekly pattern (local days and time; sessions are materialized)."""
+
+    name = models.CharField(max_length=120, unique=True, validators=NO_NUL)
+    group_type = models.CharField(max_length=32, choices=GroupType.choices)
+    is_open = models.BooleanField(
+        default=True, help_text="Open groups admit clients any week; closed groups run as a cohort."
+    )
+    track = models.ForeignKey(ProgramTrack, on_delete=models.PROTECT, related_name="groups")
+    facilitators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="facilitated_groups",
+        limit_choices_to={"role": "clinician"},
+    )
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="groups"
+    )
+    is_telehealth = models.BooleanField(default=False)
+    capacity = models.PositiveSmallIntegerField()
+    weekdays = ArrayField(
+        models.PositiveSmallIntegerField(),
+        help_text="0 = Monday ... 6 = Sunday, in the clinic's time zone.",
+    )
+    start_time = models.TimeField(help_text="Local start time.")
+    duration_minutes = models.PositiveSmallIntegerField()
+    first_date = models.DateField()
+    last_date = models.DateField(null=True, blank=True)
+    counts_toward_hours = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="group_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gt=0, duration_minutes__lte=MAX_SESSION_MINUTES),
+                name="group_duration_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_date__isnull=True) | Q(last_date__gte=F("first_date")),
+                name="group_last_date_after_first",
+            ),
+            models.CheckConstraint(
+                condition=Q(weekdays__contained_by=list(range(7))) & ~Q(weekdays=[]),
+                name="group_weekdays_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(room__isnull=False) | Q(is_telehealth=True), name="group_has_a_place"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Enrollment(models.Model):
+    """A client on a group's roster from start_date to end_date (open-ended while None)."""
+
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="enrollments")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="enrollments")
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["group", "client"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="enrollment_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} in {self.group}"

@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class SchedulingConfig(AppConfig):
     name = "scheduling"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from .models import Attendance, Session
+
+        for model in (Attendance, Session):
+            auditlog.register(model)

@@ -1,0 +1,123 @@
+from django.conf import settings
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db import models
+from django.db.models import F, Q
+
+from clients.models import Client
+from groups.models import Group, Room
+
+NO_NUL = [ProhibitNullCharactersValidator()]
+
+
+class SessionType(models.TextChoices):
+    GROUP = "group", "Group"
+    INDIVIDUAL = "individual", "Individual therapy"
+    FAMILY = "family", "Family therapy"
+    CASE_MANAGEMENT = "case_management", "Case management"
+    MEDICATION_MANAGEMENT = "medication_management", "Medication management"
+    INTAKE_ASSESSMENT = "intake_assessment", "Intake assessment"
+
+
+class Session(models.Model):
+    """One meeting on the calendar: a group occurrence (group set) or an individual session (client
+    set). Times are stored in UTC; group occurrences come from the group's local weekly pattern."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        CANCELLED = "cancelled", "Cancelled"
+
+    session_type = models.CharField(max_length=32, choices=SessionType.choices)
+    group = models.ForeignKey(
+        Group, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
+    )
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, null=True, blank=True, related_name="individual_sessions"
+    )
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sessions_led"
+    )
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
+    )
+    is_telehealth = models.BooleanField(default=False)
+    starts_at = models.DateTimeField(db_index=True)
+    ends_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    cancel_reason = models.CharField(max_length=200, blank=True, validators=NO_NUL)
+    counts_toward_hours = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(session_type="group", group__isnull=False, client__isnull=True)
+                | (~Q(session_type="group") & Q(group__isnull=True, client__isnull=False)),
+                name="session_group_or_individual",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | ~Q(cancel_reason=""),
+                name="session_cancel_has_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["group", "starts_at"],
+                condition=Q(group__isnull=False),
+                name="session_unique_group_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_session_type_display()} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def length_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", "Present"
+    LATE = "late", "Late"
+    LEFT_EARLY = "left_early", "Left early"
+    ABSENT = "absent", "Absent"
+    EXCUSED = "excused", "Excused absence"
+    CANCELLED_BY_CLINIC = "cancelled_by_clinic", "Cancelled by clinic"
+
+
+ATTENDED_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY)
+
+
+class Attendance(models.Model):
+    """Whether and how long a client attended a session. `session_minutes` copies the session's
+    length so the database itself can refuse minutes longer than the session."""
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="attendance")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="attendance")
+    status = models.CharField(max_length=24, choices=AttendanceStatus.choices)
+    minutes_attended = models.PositiveSmallIntegerField(default=0)
+    session_minutes = models.PositiveSmallIntegerField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "client"], name="attendance_one_per_client_session"
+            ),
+            models.CheckConstraint(
+                condition=Q(minutes_attended__lte=F("session_minutes")),
+                name="attendance_minutes_within_session",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in ATTENDED_STATUSES], minutes_attended__gt=0)
+                | (~Q(status__in=[s.value for s in ATTENDED_STATUSES]) & Q(minutes_attended=0)),
+                name="attendance_minutes_match_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.get_status_display()} at {self.session}"
