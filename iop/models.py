@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
@@ -19,7 +21,7 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=16, choices=Role.choices)
 
-    objects = ClinicUserManager()
+    objects: ClassVar[ClinicUserManager] = ClinicUserManager()
 
     class Meta:
         constraints = [

@@ -1,12 +1,23 @@
 """factory_boy factories. Clinical rows are created through the services, as the app does."""
 
+from datetime import date, datetime, time, timedelta
+
 import factory
+from django.utils import timezone
 from faker import Faker
 
 from clients.models import Client, ProgramTrack
 from clients.services import client_admit, client_create
+from groups.models import Enrollment, Group, GroupType, Room
 from iop.models import Role, User
 from iop.services import user_create
+from scheduling.models import (
+    ATTENDED_STATUSES,
+    Attendance,
+    AttendanceStatus,
+    Session,
+    SessionType,
+)
 
 fake = Faker()
 PASSWORD = "correct-horse-battery-staple"
@@ -63,3 +74,87 @@ class ClientFactory(factory.django.DjangoModelFactory):
         if status == Client.Status.ACTIVE:
             client_admit(client=client, admission_date=admission_date)
         return client
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Room
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Room {n + 101}")
+    location = "2nd floor, 120 Main Street"
+    capacity = 15
+
+
+class GroupFactory(factory.django.DjangoModelFactory):
+    """A 3-hour adult evening group, Monday, Wednesday, Thursday at 6 pm local time."""
+
+    class Meta:
+        model = Group
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Relapse Prevention {n + 1}")
+    group_type = GroupType.RELAPSE_PREVENTION
+    track = factory.SubFactory(ProgramTrackFactory)
+    room = factory.SubFactory(RoomFactory)
+    capacity = 12
+    weekdays = factory.LazyFunction(lambda: [0, 2, 3])
+    start_time = time(18, 0)
+    duration_minutes = 180
+    first_date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=60))
+
+    @factory.post_generation
+    def facilitators(self, create, extracted, **kwargs):
+        if create:
+            self.facilitators.set(extracted or [UserFactory(role=Role.CLINICIAN)])
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrollment
+
+    group = factory.SubFactory(GroupFactory)
+    client = factory.SubFactory(ClientFactory)
+    start_date = factory.LazyAttribute(lambda enrollment: enrollment.client.admission_date)
+
+
+def local_datetime(day: date, at: time) -> datetime:
+    """An aware datetime at the clinic's local wall-clock time."""
+    return timezone.make_aware(datetime.combine(day, at))
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    """A scheduled group session (pass group=...); for an individual session pass
+    session_type=SessionType.INDIVIDUAL, client=..., group=None."""
+
+    class Meta:
+        model = Session
+
+    session_type = SessionType.GROUP
+    group = factory.SubFactory(GroupFactory)
+    client = None
+    clinician = factory.LazyAttribute(
+        lambda session: session.group.facilitators.first() if session.group else UserFactory()
+    )
+    room = factory.LazyAttribute(lambda session: session.group.room if session.group else None)
+    is_telehealth = factory.LazyAttribute(lambda session: session.room is None)
+    starts_at = factory.LazyFunction(lambda: local_datetime(timezone.localdate(), time(18, 0)))
+    ends_at = factory.LazyAttribute(lambda session: session.starts_at + timedelta(minutes=180))
+
+
+class AttendanceFactory(factory.django.DjangoModelFactory):
+    """Present for the whole session unless told otherwise."""
+
+    class Meta:
+        model = Attendance
+
+    session = factory.SubFactory(SessionFactory)
+    client = factory.SubFactory(ClientFactory)
+    status = AttendanceStatus.PRESENT
+    session_minutes = factory.LazyAttribute(lambda attendance: attendance.session.length_minutes)
+    minutes_attended = factory.LazyAttribute(
+        lambda attendance: (
+            attendance.session_minutes if attendance.status in ATTENDED_STATUSES else 0
+        )
+    )
+    recorded_by = factory.LazyAttribute(lambda attendance: attendance.session.clinician)
