@@ -1,0 +1,57 @@
+"""`make bench`: how fast the pages people use daily answer, on the demo clinic.
+
+Speed is measured here, never by timed tests. Each page is requested through Django's test client
+(the whole middleware and template stack, no network) after a warm-up; the table gives the median
+and 95th percentile in milliseconds and the number of SQL queries per request.
+"""
+
+import io
+import statistics
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from iop.models import User
+
+# (demo login, URL name): the pages each role opens many times a day.
+PAGES = [
+    ("admin", "iop:dashboard"),
+    ("admin", "iop:audit-log"),
+    ("clinician1", "clients:caseload"),
+    ("client1", "clients:portal"),
+]
+WARM_UP = 3
+
+
+class Command(BaseCommand):
+    help = "Time the daily pages on the demo clinic (seeded if missing)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--requests", type=int, default=30, help="Timed requests per page.")
+
+    def handle(self, *args, requests, **options):
+        call_command("seed_demo", stdout=io.StringIO())
+        self.stdout.write(f"{'page':<28} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+        for username, url_name in PAGES:
+            browser = Client(SERVER_NAME="localhost")
+            browser.force_login(User.objects.get(username=username))
+            url = reverse(url_name)
+            for _ in range(WARM_UP):
+                browser.get(url)
+            timings = []
+            for _ in range(requests):
+                with CaptureQueriesContext(connection) as queries:
+                    started = time.perf_counter()
+                    response = browser.get(url)
+                    timings.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{url_name} answered {response.status_code}")
+            p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) > 1 else timings[0]
+            self.stdout.write(
+                f"{url_name:<28} {statistics.median(timings):>10.1f} {p95:>8.1f} {len(queries):>8}"
+            )
