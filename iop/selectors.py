@@ -5,7 +5,7 @@ from django.db import connection
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from .models import ChartRead, User, WorkerHeartbeat
+from .models import ChartRead, Role, User, WorkerHeartbeat
 
 # Beat runs the heartbeat every minute; three missed beats mean no worker is taking tasks.
 HEARTBEAT_STALE_AFTER = timedelta(minutes=3)
@@ -43,3 +43,7 @@ def broker_answers() -> None:
 
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
+
+
+def staff() -> QuerySet[User]:
+    return User.objects.exclude(role=Role.CLIENT).order_by("-is_active", "last_name", "first_name")

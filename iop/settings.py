@@ -168,6 +168,8 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="IOP Clinic <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CLINIC_NAME = env.str("CLINIC_NAME", default="IOP Clinic")
+# The address people open the system at, for links in emails (no request to take it from).
+SITE_URL = env.url("SITE_URL", default="http://127.0.0.1:8000").geturl().rstrip("/")
 
 # Celery: Redis broker; no result backend (tasks write their outcome to Postgres).
 CELERY_BROKER_URL = REDIS_URL

@@ -9,6 +9,8 @@ iop_patterns = (
     [
         path("dashboard/", views.dashboard, name="dashboard"),
         path("audit/", views.audit_log, name="audit-log"),
+        path("staff/", views.staff_list, name="staff"),
+        path("staff/<int:pk>/active/", views.staff_set_active, name="staff-set-active"),
     ],
     "iop",
 )

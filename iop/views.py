@@ -1,13 +1,17 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
-from . import selectors
+from . import selectors, services
 from .access import admin_required
 from .filters import ChartReadFilter, RecordChangeFilter
+from .forms import StaffInviteForm
 
 PAGE_SIZE = 50
 
@@ -44,6 +48,36 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "iop/audit_log.html",
         {"kind": kind, "filter": filterset, "page": page, "query": query.urlencode()},
     )
+
+
+@admin_required
+def staff_list(request: HttpRequest) -> HttpResponse:
+    form = StaffInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.staff_invite(**form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, f"{user} can now set a password from the link sent to {user.email}."
+            )
+            return redirect("iop:staff")
+    return render(request, "iop/staff.html", {"staff": selectors.staff(), "form": form})
+
+
+@admin_required
+@require_POST
+def staff_set_active(request: HttpRequest, pk: int) -> HttpResponse:
+    user = get_object_or_404(selectors.staff(), pk=pk)
+    is_active = request.POST.get("is_active") == "1"
+    try:
+        services.user_set_active(user=user, is_active=is_active, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{user} is {'active' if is_active else 'deactivated'}.")
+    return redirect("iop:staff")
 
 
 @login_not_required

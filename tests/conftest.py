@@ -10,10 +10,16 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 from iop.models import Role
 from tests.factories import ClientFactory, UserFactory
 from tests.helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, database_url_for_tests
+
+# Each example runs against Postgres on a shared 2-core machine: time per example varies too much
+# for Hypothesis' deadline to mean anything. Speed is measured by `make bench`.
+hypothesis_settings.register_profile("iop", deadline=None, max_examples=50)
+hypothesis_settings.load_profile("iop")
 
 
 @pytest.fixture

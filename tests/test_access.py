@@ -27,6 +27,8 @@ ACCESS: dict[str, set[str]] = {
     "admin:index": {ADMIN},
     "iop:dashboard": {ADMIN},
     "iop:audit-log": {ADMIN},
+    "iop:staff": {ADMIN},
+    "iop:staff-set-active": {ADMIN},
     "clients:caseload": STAFF,
     "clients:portal": {CLIENT},
     "clients:chart": STAFF,
@@ -36,7 +38,11 @@ ACCESS: dict[str, set[str]] = {
 URL_KWARGS = {
     "password_reset_confirm": lambda world: {"uidb64": "MQ", "token": "set-password"},
     "clients:chart": lambda world: {"pk": world.alice.pk},
+    "iop:staff-set-active": lambda world: {"pk": world.clinician.pk},
 }
+
+# URL names that only take POST (a GET answers 405); the walk posts to them.
+POST_ONLY = {"logout", "iop:staff-set-active"}
 
 # Django's admin site checks is_staff itself; its index stands for all of its pages.
 SKIPPED_NAMESPACES = {"admin"}
@@ -76,10 +82,10 @@ def test_every_url_for_every_persona(client, world, persona):
     for name in sorted(set(all_url_names())):
         kwargs = URL_KWARGS[name](world) if name in URL_KWARGS else {}
         url = reverse(name, kwargs=kwargs)
-        response = client.post(url) if name == "logout" else client.get(url)
+        response = client.post(url) if name in POST_ONLY else client.get(url)
         if name == "logout" and user:
             client.force_login(user)
-        where = f"{persona} GET {url} ({name})"
+        where = f"{persona} {'POST' if name in POST_ONLY else 'GET'} {url} ({name})"
         if persona in ACCESS[name]:
             assert response.status_code in (200, 302), f"{where}: {response.status_code}"
             if response.status_code == 302 and name not in ("logout", "home"):

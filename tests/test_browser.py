@@ -19,6 +19,20 @@ def test_admin_logs_in_to_the_dashboard_and_opens_the_audit_log(page, admin):
     screenshot(page, "admin-audit-log")
 
 
+def test_admin_adds_a_clinician_from_the_staff_page(page, admin):
+    log_in(page, admin.username, PASSWORD)
+    page.get_by_role("link", name="Staff", exact=True).click()
+    page.get_by_label("First name").fill("Dana")
+    page.get_by_label("Last name").fill("Diaz")
+    page.get_by_label("Email address").fill("dana@example.org")
+    page.get_by_label("Username").fill("ddiaz")
+    page.get_by_label("Role").select_option("clinician")
+    page.get_by_role("button", name="Add and send the link").click()
+    assert page.get_by_text("Dana Diaz can now set a password").is_visible()
+    assert page.get_by_role("cell", name="ddiaz").is_visible()
+    screenshot(page, "admin-staff")
+
+
 def test_clinician_logs_in_to_the_caseload_and_opens_a_chart(page, clinician, alice):
     log_in(page, clinician.username, PASSWORD)
     assert page.get_by_role("heading", name="My caseload").is_visible()
