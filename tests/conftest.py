@@ -100,21 +100,21 @@ def browser():
         chromium.close()
 
 
+def browser_page(browser, live_server, **context_options):
+    context = browser.new_context(base_url=live_server.url, **context_options)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 860})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+    yield from browser_page(browser, live_server, viewport={"width": 1280, "height": 860})
 
 
 @pytest.fixture
 def phone_page(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True
+    """A phone-sized page, as clients use the portal."""
+    yield from browser_page(
+        browser, live_server, viewport={"width": 390, "height": 844}, is_mobile=True
     )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
