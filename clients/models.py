@@ -166,7 +166,7 @@ ASAM_DIMENSIONS = [
 
 def _asam_field(label: str) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(
-        label, choices=AsamRisk.choices, null=True, validators=[MaxValueValidator(4)]
+        label, choices=AsamRisk.choices, null=True, blank=True, validators=[MaxValueValidator(4)]
     )
 
 

@@ -253,7 +253,7 @@ def intake_diagnoses_replace(*, intake: Intake, diagnoses: list[dict[str, Any]])
     if len(codes) != len(set(codes)):
         raise ValidationError({"icd10_code": "Each diagnosis code may appear only once."})
     for row in rows:
-        row.full_clean(validate_unique=False)
+        row.full_clean(validate_unique=False, validate_constraints=False)  # rows are replaced
     intake.client.diagnoses.all().delete()
     Diagnosis.objects.bulk_create(rows)
 
