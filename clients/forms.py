@@ -273,7 +273,7 @@ class GoalForm(PlanPartForm):
     class Meta:
         model = Goal
         fields = ["problem", "statement"]
-        labels = {"statement": "Goal"}
+        labels = {"problem": "Under problem", "statement": "Goal"}
 
 
 class ObjectiveForm(PlanPartForm):
@@ -283,7 +283,7 @@ class ObjectiveForm(PlanPartForm):
         model = Objective
         fields = ["goal", "description", "target_date"]
         widgets = {"target_date": DATE}
-        labels = {"description": "Objective"}
+        labels = {"goal": "Under goal", "description": "Objective"}
 
 
 class InterventionForm(PlanPartForm):
@@ -292,6 +292,7 @@ class InterventionForm(PlanPartForm):
     class Meta:
         model = Intervention
         fields = ["objective", "modality", "frequency", "responsible"]
+        labels = {"objective": "Under objective"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
