@@ -132,8 +132,10 @@ def client_update(
     reminder_channels: list[str] | None = None,
     quiet_hours_start: time | None = None,
     quiet_hours_end: time | None = None,
+    emergency_contacts: list[dict[str, str]] | None = None,
 ) -> Client:
-    """Change the identifying data, program and reminder preferences of a client."""
+    """Change the identifying data, program and reminder preferences of a client, and replace
+    their emergency contacts when given."""
     if date_of_birth >= _today():
         raise ValidationError({"date_of_birth": "Date of birth must be in the past."})
     if not primary_clinician.is_clinician:
@@ -161,6 +163,8 @@ def client_update(
     client.quiet_hours_end = quiet_hours_end
     client.full_clean()
     client.save()
+    if emergency_contacts is not None:
+        emergency_contacts_replace(client=client, contacts=emergency_contacts)
     return client
 
 

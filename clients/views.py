@@ -71,9 +71,10 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid() and contacts.is_valid():
         try:
-            services.client_update(client=client, **form.cleaned_data)
-            services.emergency_contacts_replace(
-                client=client, contacts=forms.formset_rows(contacts)
+            services.client_update(
+                client=client,
+                emergency_contacts=forms.formset_rows(contacts),
+                **form.cleaned_data,
             )
         except ValidationError as error:
             forms.add_service_errors(form, error)

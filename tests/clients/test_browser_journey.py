@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from clients.models import Client, TreatmentPlan
-from tests.factories import PASSWORD, ClientFactory
+from tests.factories import PASSWORD, ClientFactory, TreatmentPlanFactory
 from tests.helpers import log_in, screenshot
 
 pytestmark = pytest.mark.browser
@@ -93,3 +93,32 @@ def test_intake_to_an_active_plan_signed_by_the_client(page, phone_page, clinici
     assert plan.status == TreatmentPlan.Status.ACTIVE
     assert plan.client_signed_name == "Carol Chen"
     assert Client.objects.get(pk=carol.pk).status == Client.Status.ACTIVE
+
+
+def test_a_disclosure_prints_with_the_notice_and_shows_in_the_clients_ledger(
+    page, phone_page, clinician, alice
+):
+    TreatmentPlanFactory(client=alice)
+    log_in(page, clinician.username, PASSWORD)
+    page.get_by_role("link", name="Clients").click()
+    screenshot(page, "clinician-client-list")
+    page.get_by_role("link", name=alice.display_name).click()
+    page.get_by_role("link", name="Record consent").click()
+    page.get_by_label("Recipient").fill("County drug court")
+    page.get_by_label("Purpose").fill("Verify treatment participation")
+    page.get_by_label("Treatment plan").check()
+    page.get_by_label("Signed on").fill(str(timezone.localdate()))
+    page.get_by_label("Expires on").fill(str(timezone.localdate() + timedelta(days=180)))
+    page.get_by_role("button", name="Record consent").click()
+    assert page.get_by_text("Consent recorded").is_visible()
+    page.get_by_role("link", name="Print / export").click()
+    page.get_by_label("Consent").select_option(index=1)
+    page.get_by_label("Information").select_option("treatment_plan")
+    page.get_by_role("button", name="Disclose and print").click()
+    assert page.get_by_text("42 CFR 2.32").is_visible()
+    screenshot(page, "clinician-disclosure-print")
+
+    log_in(phone_page, alice.user.username, PASSWORD)
+    phone_page.get_by_role("link", name="Who received my record").click()
+    assert phone_page.get_by_text("County drug court").is_visible()
+    screenshot(phone_page, "client-disclosure-ledger-phone")

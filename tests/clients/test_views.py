@@ -251,3 +251,60 @@ class ReferralFormInputTests(TestCase):
             assert response.status_code == 302
             assert Client.objects.get().date_of_birth < timezone.localdate()
         Client.objects.all().delete()
+
+
+def record_form(client, **overrides):
+    return {
+        "legal_first_name": client.legal_first_name,
+        "legal_last_name": client.legal_last_name,
+        "date_of_birth": str(client.date_of_birth),
+        "track": client.track_id,
+        "primary_clinician": client.primary_clinician_id,
+        "expected_length_weeks": 12,
+        "contacts-TOTAL_FORMS": 1,
+        "contacts-INITIAL_FORMS": 0,
+        **overrides,
+    }
+
+
+def test_editing_the_record_saves_reminder_preferences_and_emergency_contacts(staff_client, alice):
+    response = staff_client.post(
+        reverse("clients:edit", args=[alice.pk]),
+        record_form(
+            alice,
+            pronouns="she/her",
+            reminders_opt_in="on",
+            reminder_channels=["sms"],
+            quiet_hours_start="21:00",
+            quiet_hours_end="08:00",
+            **{
+                "contacts-0-name": "Sam Anders",
+                "contacts-0-relationship": "Brother",
+                "contacts-0-phone": "555-010-2000",
+            },
+        ),
+    )
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert (alice.pronouns, alice.reminder_channels) == ("she/her", ["sms"])
+    assert alice.emergency_contacts.get().name == "Sam Anders"
+
+
+def test_reminders_without_a_channel_get_a_field_error_and_change_nothing(staff_client, alice):
+    response = staff_client.post(
+        reverse("clients:edit", args=[alice.pk]),
+        record_form(alice, pronouns="they/them", reminders_opt_in="on"),
+    )
+    assert "reminder_channels" in response.context["form"].errors
+    alice.refresh_from_db()
+    assert alice.pronouns == ""
+    assert not alice.reminders_opt_in
+
+
+def test_the_caseload_lists_overdue_plan_reviews(staff_client, alice, time_machine):
+    TreatmentPlanFactory(client=alice)
+    time_machine.move_to(timezone.now() + timedelta(days=31), tick=False)
+    staff_client.force_login(alice.primary_clinician)
+    response = staff_client.get(reverse("clients:caseload"))
+    assert list(response.context["overdue_reviews"]) == list(alice.treatment_plans.all())
+    assert b"reviews overdue" in response.content
