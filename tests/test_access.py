@@ -6,6 +6,8 @@ from types import SimpleNamespace
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.factories import ConsentFactory, TreatmentPlanFactory
+
 ANONYMOUS, CLIENT, CLINICIAN, ADMIN = "anonymous", "client", "clinician", "admin"
 PUBLIC = {ANONYMOUS, CLIENT, CLINICIAN, ADMIN}
 LOGGED_IN = {CLIENT, CLINICIAN, ADMIN}
@@ -32,6 +34,21 @@ ACCESS: dict[str, set[str]] = {
     "clients:caseload": STAFF,
     "clients:portal": {CLIENT},
     "clients:chart": STAFF,
+    "clients:list": STAFF,
+    "clients:create": STAFF,
+    "clients:edit": STAFF,
+    "clients:intake": STAFF,
+    "clients:level-of-care": STAFF,
+    "clients:consent-create": STAFF,
+    "clients:consent-revoke": STAFF,
+    "clients:disclose": STAFF,
+    "clients:plan-create": STAFF,
+    "clients:plan": STAFF,
+    "clients:plan-activate": STAFF,
+    "clients:plan-review": STAFF,
+    "clients:discharge": STAFF,
+    "clients:my-plan": {CLIENT},
+    "clients:my-disclosures": {CLIENT},
 }
 
 # URL name -> the arguments to open it with, from the world of named people below.
@@ -39,6 +56,18 @@ URL_KWARGS = {
     "password_reset_confirm": lambda world: {"uidb64": "MQ", "token": "set-password"},
     "clients:chart": lambda world: {"pk": world.alice.pk},
     "iop:staff-set-active": lambda world: {"pk": world.clinician.pk},
+    "clients:edit": lambda world: {"pk": world.alice.pk},
+    "clients:intake": lambda world: {"pk": world.alice.pk, "step": "referral"},
+    "clients:level-of-care": lambda world: {"pk": world.alice.pk},
+    "clients:consent-create": lambda world: {"pk": world.alice.pk},
+    "clients:consent-revoke": lambda world: {"pk": world.alice.pk, "consent_pk": world.consent.pk},
+    "clients:disclose": lambda world: {"pk": world.alice.pk},
+    "clients:plan-create": lambda world: {"pk": world.alice.pk},
+    "clients:plan": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
+    "clients:plan-activate": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
+    "clients:plan-review": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
+    "clients:discharge": lambda world: {"pk": world.alice.pk},
+    "clients:my-plan": lambda world: {"plan_pk": world.plan.pk},
 }
 
 # URL names that only take POST (a GET answers 405); the walk posts to them.
@@ -66,7 +95,14 @@ def test_every_url_is_in_the_access_table():
 
 @pytest.fixture
 def world(admin, clinician, alice, bob):
-    return SimpleNamespace(admin=admin, clinician=clinician, alice=alice, bob=bob)
+    return SimpleNamespace(
+        admin=admin,
+        clinician=clinician,
+        alice=alice,
+        bob=bob,
+        plan=TreatmentPlanFactory(client=alice),
+        consent=ConsentFactory(client=alice),
+    )
 
 
 def persona_user(world, persona):
