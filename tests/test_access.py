@@ -6,6 +6,10 @@ from types import SimpleNamespace
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from scheduling.models import SessionType
+from scheduling.services.feeds import calendar_feed_create
+from tests.factories import EnrollmentFactory, SessionFactory
+
 ANONYMOUS, CLIENT, CLINICIAN, ADMIN = "anonymous", "client", "clinician", "admin"
 PUBLIC = {ANONYMOUS, CLIENT, CLINICIAN, ADMIN}
 LOGGED_IN = {CLIENT, CLINICIAN, ADMIN}
@@ -30,12 +34,31 @@ ACCESS: dict[str, set[str]] = {
     "clients:caseload": STAFF,
     "clients:portal": {CLIENT},
     "clients:chart": STAFF,
+    "groups:list": {ADMIN},
+    "groups:create": {ADMIN},
+    "groups:edit": {ADMIN},
+    "groups:roster": {ADMIN},
+    "groups:enrollment-end": {ADMIN},
+    "scheduling:my-schedule": {CLIENT},
+    "scheduling:clinician-week": STAFF,
+    "scheduling:clinic-day": {ADMIN},
+    "scheduling:session-new": STAFF,
+    "scheduling:session-cancel": STAFF,
+    "scheduling:session-reschedule": STAFF,
+    "scheduling:feed-settings": {CLIENT, CLINICIAN},
+    "scheduling:feed": PUBLIC,  # the unguessable token is the credential
 }
 
 # URL name -> the arguments to open it with, from the world of named people below.
 URL_KWARGS = {
     "password_reset_confirm": lambda world: {"uidb64": "MQ", "token": "set-password"},
     "clients:chart": lambda world: {"pk": world.alice.pk},
+    "groups:edit": lambda world: {"pk": world.group.pk},
+    "groups:roster": lambda world: {"pk": world.group.pk},
+    "groups:enrollment-end": lambda world: {"pk": world.enrollment.pk},
+    "scheduling:session-cancel": lambda world: {"pk": world.individual_session.pk},
+    "scheduling:session-reschedule": lambda world: {"pk": world.individual_session.pk},
+    "scheduling:feed": lambda world: {"token": world.alices_feed_token},
 }
 
 # Django's admin site checks is_staff itself; its index stands for all of its pages.
@@ -60,7 +83,19 @@ def test_every_url_is_in_the_access_table():
 
 @pytest.fixture
 def world(admin, clinician, alice, bob):
-    return SimpleNamespace(admin=admin, clinician=clinician, alice=alice, bob=bob)
+    enrollment = EnrollmentFactory(client=alice)
+    return SimpleNamespace(
+        admin=admin,
+        clinician=clinician,
+        alice=alice,
+        bob=bob,
+        group=enrollment.group,
+        enrollment=enrollment,
+        individual_session=SessionFactory(
+            session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician
+        ),
+        alices_feed_token=calendar_feed_create(user=alice.user),
+    )
 
 
 def persona_user(world, persona):
