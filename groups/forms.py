@@ -50,6 +50,9 @@ class GroupForm(forms.Form):
     counts_toward_hours = forms.BooleanField(
         label="Counts toward program hours", required=False, initial=True
     )
+    is_active = forms.BooleanField(
+        label="Active (meets and takes enrollments)", required=False, initial=True
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

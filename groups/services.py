@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from clients.models import Client
+from clients.models import Client, ProgramTrack
 from iop.models import User
 
 from .models import MAX_SESSION_MINUTES, Enrollment, Group, Room
@@ -61,7 +61,7 @@ def group_create(
     *,
     name: str,
     group_type: str,
-    track_id: int,
+    track: ProgramTrack,
     facilitators: Sequence[User],
     capacity: int,
     weekdays: Sequence[int],
@@ -73,12 +73,14 @@ def group_create(
     is_telehealth: bool = False,
     is_open: bool = True,
     counts_toward_hours: bool = True,
+    is_active: bool = True,
+    what_to_bring: str = "",
 ) -> Group:
     """Add a group to the catalogue; its sessions for the coming weeks appear at once."""
     group = Group(
         name=name.strip(),
         group_type=group_type,
-        track_id=track_id,
+        track=track,
         capacity=capacity,
         weekdays=list(weekdays),
         start_time=start_time,
@@ -89,6 +91,8 @@ def group_create(
         is_telehealth=is_telehealth,
         is_open=is_open,
         counts_toward_hours=counts_toward_hours,
+        is_active=is_active,
+        what_to_bring=what_to_bring.strip(),
     )
     return _group_save(group, facilitators)
 

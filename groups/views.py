@@ -29,7 +29,7 @@ def _save_group(request: HttpRequest, form: GroupForm, save: object) -> HttpResp
     try:
         group = save(**form.cleaned_data)  # type: ignore[operator]
     except ValidationError as error:
-        add_service_errors(form, error, {"track_id": "track"})
+        add_service_errors(form, error)
         return None
     messages.success(
         request, f"{group} saved; its sessions for the next four weeks are on the calendar."
@@ -41,10 +41,7 @@ def _save_group(request: HttpRequest, form: GroupForm, save: object) -> HttpResp
 def group_create(request: HttpRequest) -> HttpResponse:
     form = GroupForm(request.POST or None)
 
-    def create(*, track, **fields):
-        return services.group_create(track_id=track.pk, **fields)
-
-    saved = _save_group(request, form, create)
+    saved = _save_group(request, form, services.group_create)
     return saved or render(request, "groups/form.html", {"form": form, "title": "New group"})
 
 
