@@ -64,14 +64,16 @@ def _with_roster_count(sessions: QuerySet[Session]) -> QuerySet[Session]:
     return sessions.annotate(roster_count=Coalesce(Subquery(count), 1))
 
 
+def clinician_sessions(clinician: User) -> QuerySet[Session]:
+    """The sessions a clinician leads or co-facilitates."""
+    facilitated = clinician.facilitated_groups.values("pk")
+    return sessions_with_day().filter(Q(clinician=clinician) | Q(group__in=facilitated))
+
+
 def clinician_week(clinician: User, *, monday: date) -> QuerySet[Session]:
-    """The sessions a clinician leads or co-facilitates in the week starting `monday`."""
-    co_facilitated = Q(group__facilitators=clinician)
-    sessions = sessions_with_day().filter(
-        Q(clinician=clinician)
-        | Q(Exists(Session.objects.filter(co_facilitated, pk=OuterRef("pk"))))
-    )
-    return _with_roster_count(between(sessions, monday, monday + timedelta(days=6)))
+    """The clinician's sessions in the week starting `monday`, with roster counts."""
+    sessions = between(clinician_sessions(clinician), monday, monday + timedelta(days=6))
+    return _with_roster_count(sessions)
 
 
 def clinic_day(day: date) -> QuerySet[Session]:
