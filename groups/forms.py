@@ -22,7 +22,7 @@ WEEKDAYS = [
 class GroupForm(forms.Form):
     name = forms.CharField(max_length=120)
     group_type = forms.ChoiceField(label="Type", choices=GroupType.choices)
-    track = forms.ModelChoiceField(queryset=ProgramTrack.objects.all(), empty_label=None)
+    track = forms.ModelChoiceField(queryset=ProgramTrack.objects.all())
     is_open = forms.BooleanField(
         label="Open group (clients join any week)", required=False, initial=True
     )

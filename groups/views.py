@@ -1,4 +1,5 @@
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -83,16 +84,17 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-        else:
-            planned = selectors.planned_weeks([client], week_of=_next_monday())[client.pk]
-            messages.add_message(
-                request,
-                messages.WARNING if planned.is_short else messages.SUCCESS,
-                f"{client.display_name} enrolled. Week of {planned.week_start:%b %-d}: {planned}.",
+            # Keep the search so the admin can fix the date or pick someone else.
+            return redirect(
+                f"{reverse('groups:roster', args=[group.pk])}?{urlencode({'q': query})}"
             )
-        return redirect(
-            reverse("groups:roster", args=[group.pk]) + (f"?q={query}" if query else "")
+        planned = selectors.planned_weeks([client], week_of=_next_monday())[client.pk]
+        messages.add_message(
+            request,
+            messages.WARNING if planned.is_short else messages.SUCCESS,
+            f"{client.display_name} enrolled. Week of {planned.week_start:%b %-d}: {planned}.",
         )
+        return redirect("groups:roster", pk=group.pk)
     elif request.method == "POST":
         messages.error(request, "Choose a client and a valid start date.")
     enrollments = list(selectors.roster(group, on=today))
