@@ -46,9 +46,35 @@ def _group_check(group: Group, facilitators: Sequence[User]) -> None:
         raise ValidationError(errors)
 
 
+def _check_no_clash(group: Group, facilitators: Sequence[User]) -> None:
+    """No other active group may meet in the same room or with one of the same facilitators at the
+    same time. The room and facilitator rows are locked so two admins cannot both pass."""
+    if not group.is_active:
+        return
+    list(User.objects.select_for_update().filter(pk__in=[f.pk for f in facilitators]))
+    sharing = Q(facilitators__in=facilitators)
+    if group.room is not None:
+        list(Room.objects.select_for_update().filter(pk=group.room.pk))
+        sharing |= Q(room=group.room)
+    others = (
+        Group.objects.filter(sharing, is_active=True)
+        .exclude(pk=group.pk)
+        .distinct()
+        .prefetch_related("facilitators")
+    )
+    for other in others:
+        if not groups_clash(group, other):
+            continue
+        if group.room is not None and other.room_id == group.room.pk:
+            raise ValidationError({"room": f"{group.room} is used by {other} at that time."})
+        names = ", ".join(str(f) for f in other.facilitators.all() if f in facilitators)
+        raise ValidationError({"facilitators": f"{names} already leads {other} at that time."})
+
+
 def _group_save(group: Group, facilitators: Sequence[User]) -> Group:
     group.weekdays = sorted(group.weekdays)
     _group_check(group, facilitators)
+    _check_no_clash(group, facilitators)
     group.full_clean()
     group.save()
     group.facilitators.set(facilitators)

@@ -19,7 +19,7 @@ SLOTS = [(day, hour) for day in (1, 4) for hour in (13, 14, 15, 16)]
 
 
 def seed_sessions(clinicians: list[User], clients: list[Client]) -> None:
-    """Group sessions for the next four weeks, and four weekly individual sessions for every active
+    """Group sessions for the next four weeks, and three weekly individual sessions for every active
     client with their primary clinician, in the clinician's office."""
     sessions_materialize()
     next_monday = week_start(timezone.localdate()) + timedelta(days=7)
@@ -43,5 +43,5 @@ def seed_sessions(clinicians: list[User], clients: list[Client]) -> None:
                 starts_at=local_datetime(next_monday + timedelta(days=day), time(hour)),
                 duration_minutes=50,
                 room=office,
-                weekly_repeats=4,
+                weekly_repeats=3,
             )

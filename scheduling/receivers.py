@@ -6,7 +6,11 @@ from datetime import date
 from clients.models import Client
 from groups.models import Group
 
-from .services.sessions import sessions_cancel_for_discharge, sessions_materialize
+from .services.sessions import (
+    group_sessions_check,
+    sessions_cancel_for_discharge,
+    sessions_materialize,
+)
 
 
 def cancel_sessions_on_discharge(*, client: Client, discharge_date: date, **kwargs: object) -> None:
@@ -15,4 +19,6 @@ def cancel_sessions_on_discharge(*, client: Client, discharge_date: date, **kwar
 
 
 def materialize_on_pattern_change(*, group: Group, **kwargs: object) -> None:
+    """A new or changed pattern: its sessions appear at once, and must not double-book anyone."""
     sessions_materialize(groups=Group.objects.filter(pk=group.pk))
+    group_sessions_check(group)

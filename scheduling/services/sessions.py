@@ -22,7 +22,9 @@ from scheduling.models import Attendance, Session, SessionType
 from scheduling.selectors.sessions import in_client_sessions, local_datetime, sessions_with_day
 
 MATERIALIZE_DAYS = 28
-MAX_WEEKLY_REPEATS = 26
+# Individual sessions are booked within the horizon group sessions are materialized for, so a
+# clash with a group meeting is always checked against a row on the calendar.
+MAX_WEEKLY_REPEATS = MATERIALIZE_DAYS // 7
 DISCHARGE_CANCEL_REASON = "Client discharged"
 
 
@@ -123,6 +125,32 @@ def sessions_materialize(
     return len(missing)
 
 
+def group_sessions_check(group: Group) -> None:
+    """Refuse a group pattern whose coming sessions would double-book a facilitator or the room
+    with a session already on the calendar (clashes between group patterns are refused earlier,
+    by the groups service). Raised inside the group's save, so the whole change rolls back."""
+    facilitators = list(group.facilitators.all())
+    busy = Q(clinician__in=facilitators)
+    if group.room_id is not None:
+        busy |= Q(room_id=group.room_id)
+    clashing = (
+        Session.objects.filter(busy, status=Session.Status.SCHEDULED)
+        .exclude(group=group)
+        .filter(starts_at__lt=OuterRef("ends_at"), ends_at__gt=OuterRef("starts_at"))
+    )
+    first = (
+        Session.objects.filter(group=group, status=Session.Status.SCHEDULED)
+        .filter(starts_at__gte=timezone.now())
+        .filter(Exists(clashing))
+        .first()
+    )
+    if first is not None:
+        when = timezone.localtime(first.starts_at).strftime("%a %b %-d, %-I:%M %p")
+        raise ValidationError(
+            f"{when}: a facilitator or the room already has another session then."
+        )
+
+
 def session_conflicts(
     *,
     starts_at: datetime,
@@ -161,6 +189,11 @@ def _lock_people(clinician: User, client: Client, room: Room | None) -> None:
 def _check_times(starts_at: datetime, duration_minutes: int) -> None:
     if timezone.is_naive(starts_at):
         raise ValidationError({"starts_at": "The start needs a time zone."})
+    horizon = timezone.localdate() + timedelta(days=MATERIALIZE_DAYS - 1)
+    if timezone.localdate(starts_at) > horizon:
+        raise ValidationError(
+            {"starts_at": f"Sessions can be booked up to four weeks ahead ({horizon:%b %-d})."}
+        )
     if not 0 < duration_minutes <= MAX_SESSION_MINUTES:
         raise ValidationError(
             {"duration_minutes": f"A session lasts 1 to {MAX_SESSION_MINUTES} minutes."}
@@ -200,6 +233,7 @@ def session_schedule(
     sessions = []
     for week in range(weekly_repeats):
         start = local_datetime(local_start.date() + timedelta(weeks=week), local_start.time())
+        _check_times(start, duration_minutes)
         end = start + timedelta(minutes=duration_minutes)
         problems = session_conflicts(
             starts_at=start, ends_at=end, clinician=clinician, room=room, client=client

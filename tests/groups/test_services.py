@@ -187,3 +187,18 @@ def test_withdrawing_sets_the_last_day_and_one_that_never_started_is_removed(ali
     future = EnrollmentFactory(client=alice, start_date=today + timedelta(days=5))
     assert enrollment_end(enrollment=future, end_date=today) is None
     assert not Enrollment.objects.filter(pk=future.pk).exists()
+
+
+def test_a_group_in_a_room_another_group_uses_at_that_time_is_refused():
+    room = RoomFactory()
+    make_group(name="Evening A", room=room)
+    with pytest.raises(ValidationError, match="is used by Evening A"):
+        make_group(name="Evening B", room=room, weekdays=[3], start_time=time(20, 0))
+    make_group(name="Morning B", room=room, weekdays=[3], start_time=time(9, 0))
+
+
+def test_a_facilitator_cannot_lead_two_groups_at_once(clinician):
+    make_group(name="Evening A", facilitators=[clinician])
+    with pytest.raises(ValidationError) as error:
+        make_group(name="Evening B", facilitators=[clinician], weekdays=[2])
+    assert "already leads Evening A" in error.value.message_dict["facilitators"][0]

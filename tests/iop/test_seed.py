@@ -25,4 +25,4 @@ def test_seed_demo_fills_rosters_and_calendars_once(db):
     assert (Group.objects.count(), Enrollment.objects.count(), Session.objects.count()) == counts
     assert counts[0] == 5
     assert counts[1] >= 17  # every active client is on at least one roster
-    assert Session.objects.filter(client__isnull=False).count() == 17 * 4
+    assert Session.objects.filter(client__isnull=False).count() == 17 * 3

@@ -14,7 +14,7 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 from clients.models import Client
 from clients.signals import client_discharged
 from groups.models import Group
-from groups.services import group_update
+from groups.services import group_create, group_update
 from iop.models import Role
 from scheduling.models import Session, SessionType
 from scheduling.services.sessions import (
@@ -29,6 +29,7 @@ from tests.factories import (
     ClientFactory,
     EnrollmentFactory,
     GroupFactory,
+    ProgramTrackFactory,
     RoomFactory,
     UserFactory,
     local_datetime,
@@ -158,9 +159,9 @@ def test_a_clinician_schedules_weekly_individual_sessions_at_the_same_local_time
         starts_at=next_local(10),
         duration_minutes=50,
         is_telehealth=True,
-        weekly_repeats=8,
+        weekly_repeats=4,
     )
-    assert len(sessions) == 8
+    assert len(sessions) == 4
     assert {timezone.localtime(s.starts_at).time() for s in sessions} == {time(10, 0)}
 
 
@@ -300,3 +301,30 @@ def test_groups_without_sessions_yet_are_materialized_by_the_daily_job():
     group_sessions_materialize()
     assert Session.objects.filter(group=group).exists()
     assert Group.objects.count() == 1
+
+
+def test_a_group_pattern_that_double_books_its_facilitator_is_refused(clinician, alice):
+    [therapy] = session_schedule(
+        session_type=SessionType.INDIVIDUAL, client=alice, clinician=clinician,
+        starts_at=next_local(18, days=2), duration_minutes=50, is_telehealth=True,
+    )  # fmt: skip
+    with pytest.raises(ValidationError, match="facilitator or the room already has"):
+        group_create(
+            name="Daily Process", group_type="interpersonal_process",
+            track=ProgramTrackFactory(), facilitators=[clinician], capacity=8,
+            weekdays=list(range(7)), start_time=time(17, 30), duration_minutes=90,
+            first_date=timezone.localdate(), is_telehealth=True,
+        )  # fmt: skip
+    assert not Group.objects.filter(name="Daily Process").exists()
+    assert Session.objects.filter(group__isnull=False).count() == 0
+    assert Session.objects.get(pk=therapy.pk).status == Session.Status.SCHEDULED
+
+
+def test_individual_sessions_are_booked_at_most_four_weeks_ahead(clinician, alice):
+    with pytest.raises(ValidationError) as error:
+        session_schedule(
+            session_type=SessionType.INDIVIDUAL, client=alice, clinician=clinician,
+            starts_at=next_local(10, days=MATERIALIZE_DAYS), duration_minutes=50,
+            is_telehealth=True,
+        )  # fmt: skip
+    assert "four weeks ahead" in error.value.message_dict["starts_at"][0]
