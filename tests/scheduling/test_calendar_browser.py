@@ -1,9 +1,21 @@
 """The roster journey in Chromium: an admin creates a group with a weekly pattern and enrolls three
 clients; a client sees the sessions on a phone. Screenshots go to var/screenshots/."""
 
-import pytest
+from datetime import time, timedelta
 
-from tests.factories import PASSWORD, ClientFactory, RoomFactory
+import pytest
+from django.utils import timezone
+
+from scheduling.models import SessionType
+from scheduling.services.sessions import session_schedule, sessions_materialize
+from tests.factories import (
+    PASSWORD,
+    ClientFactory,
+    EnrollmentFactory,
+    GroupFactory,
+    RoomFactory,
+    local_datetime,
+)
 from tests.helpers import log_in, screenshot
 
 pytestmark = pytest.mark.browser
@@ -49,3 +61,28 @@ def test_an_admin_builds_a_group_and_a_client_sees_it_on_a_phone(
     # A 390-pixel screen: the page must not scroll sideways.
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone_page, "client-schedule-phone")
+
+
+def test_a_clinician_sees_their_week_and_an_admin_the_clinic_day(page, admin, clinician, alice):
+    group = GroupFactory(name="Evening Relapse Prevention", facilitators=[clinician])
+    EnrollmentFactory(group=group, client=alice, start_date=timezone.localdate())
+    sessions_materialize()
+    session_schedule(
+        session_type=SessionType.INDIVIDUAL,
+        client=alice,
+        clinician=clinician,
+        starts_at=local_datetime(timezone.localdate() + timedelta(days=1), time(13)),
+        duration_minutes=50,
+        is_telehealth=True,
+    )
+    log_in(page, clinician.username, PASSWORD)
+    page.get_by_role("link", name="My week").click()
+    assert page.get_by_role("heading", name="My week").is_visible()
+    assert page.get_by_text("1 enrolled").first.is_visible()
+    screenshot(page, "clinician-week")
+    page.get_by_role("button", name="Log out").click()
+
+    log_in(page, admin.username, PASSWORD)
+    page.get_by_role("link", name="Clinic day").click()
+    assert page.get_by_role("heading", name="Clinic day").is_visible()
+    screenshot(page, "admin-clinic-day")
