@@ -74,6 +74,12 @@ class Group(models.Model):
     last_date = models.DateField(null=True, blank=True)
     counts_toward_hours = models.BooleanField(default=True)
     is_active = models.BooleanField(default=True)
+    what_to_bring = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=NO_NUL,
+        help_text="Shown on the client's schedule, e.g. 'Workbook and a water bottle'.",
+    )
 
     class Meta:
         ordering = ["name"]

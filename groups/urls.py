@@ -1,2 +1,12 @@
+from django.urls import path
+
+from . import views
+
 app_name = "groups"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.group_list, name="list"),
+    path("new/", views.group_create, name="create"),
+    path("<int:pk>/edit/", views.group_edit, name="edit"),
+    path("<int:pk>/roster/", views.roster, name="roster"),
+    path("enrollments/<int:pk>/end/", views.enrollment_end, name="enrollment-end"),
+]

@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -183,13 +184,17 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The beat schedule lives in code; django-celery-beat's scheduler copies it into the database.
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "iop.tasks.worker_heartbeat", "schedule": 60.0},
+    "group-sessions-materialize": {
+        "task": "scheduling.tasks.group_sessions_materialize",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 
 # Pages each role lands on after login; later apps point these at their own pages.
 ROLE_HOME_URLS = {
     "admin": "iop:dashboard",
     "clinician": "clients:caseload",
-    "client": "clients:portal",
+    "client": "scheduling:my-schedule",
 }
 
 AUDITLOG_INCLUDE_ALL_MODELS = False

@@ -7,7 +7,15 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from .models import Attendance, Session
+        from clients.signals import client_discharged
+        from groups.signals import group_pattern_changed
 
-        for model in (Attendance, Session):
+        from .models import Attendance, CalendarFeed, Session
+        from .receivers import cancel_sessions_on_discharge, materialize_on_pattern_change
+
+        for model in (Attendance, CalendarFeed, Session):
             auditlog.register(model)
+        client_discharged.connect(cancel_sessions_on_discharge, dispatch_uid="scheduling-discharge")
+        group_pattern_changed.connect(
+            materialize_on_pattern_change, dispatch_uid="scheduling-materialize"
+        )

@@ -44,6 +44,12 @@ class Session(models.Model):
     ends_at = models.DateTimeField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
     cancel_reason = models.CharField(max_length=200, blank=True, validators=NO_NUL)
+    reschedule_reason = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=NO_NUL,
+        help_text="Why the session was last moved, if it was.",
+    )
     counts_toward_hours = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -121,3 +127,27 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} {self.get_status_display()} at {self.session}"
+
+
+class CalendarFeed(models.Model):
+    """A person's iCal subscription. Only the SHA-256 of the token is stored, so the database alone
+    cannot open a feed; revoking sets revoked_at and the URL answers 404 from then on."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(revoked_at__isnull=True),
+                name="calendar_feed_one_live_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"

@@ -6,7 +6,9 @@ from types import SimpleNamespace
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import ConsentFactory, TreatmentPlanFactory
+from scheduling.models import SessionType
+from scheduling.services.feeds import calendar_feed_create
+from tests.factories import ConsentFactory, EnrollmentFactory, SessionFactory, TreatmentPlanFactory
 
 ANONYMOUS, CLIENT, CLINICIAN, ADMIN = "anonymous", "client", "clinician", "admin"
 PUBLIC = {ANONYMOUS, CLIENT, CLINICIAN, ADMIN}
@@ -49,6 +51,19 @@ ACCESS: dict[str, set[str]] = {
     "clients:discharge": STAFF,
     "clients:my-plan": {CLIENT},
     "clients:my-disclosures": {CLIENT},
+    "groups:list": {ADMIN},
+    "groups:create": {ADMIN},
+    "groups:edit": {ADMIN},
+    "groups:roster": {ADMIN},
+    "groups:enrollment-end": {ADMIN},
+    "scheduling:my-schedule": {CLIENT},
+    "scheduling:clinician-week": STAFF,
+    "scheduling:clinic-day": {ADMIN},
+    "scheduling:session-new": STAFF,
+    "scheduling:session-cancel": STAFF,
+    "scheduling:session-reschedule": STAFF,
+    "scheduling:feed-settings": {CLIENT, CLINICIAN},
+    "scheduling:feed": PUBLIC,  # the unguessable token is the credential
 }
 
 # URL name -> the arguments to open it with, from the world of named people below.
@@ -68,6 +83,12 @@ URL_KWARGS = {
     "clients:plan-review": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
     "clients:discharge": lambda world: {"pk": world.alice.pk},
     "clients:my-plan": lambda world: {"plan_pk": world.plan.pk},
+    "groups:edit": lambda world: {"pk": world.group.pk},
+    "groups:roster": lambda world: {"pk": world.group.pk},
+    "groups:enrollment-end": lambda world: {"pk": world.enrollment.pk},
+    "scheduling:session-cancel": lambda world: {"pk": world.individual_session.pk},
+    "scheduling:session-reschedule": lambda world: {"pk": world.individual_session.pk},
+    "scheduling:feed": lambda world: {"token": world.alices_feed_token},
 }
 
 # URL names that only take POST (a GET answers 405); the walk posts to them.
@@ -95,6 +116,7 @@ def test_every_url_is_in_the_access_table():
 
 @pytest.fixture
 def world(admin, clinician, alice, bob):
+    enrollment = EnrollmentFactory(client=alice)
     return SimpleNamespace(
         admin=admin,
         clinician=clinician,
@@ -102,6 +124,12 @@ def world(admin, clinician, alice, bob):
         bob=bob,
         plan=TreatmentPlanFactory(client=alice),
         consent=ConsentFactory(client=alice),
+        group=enrollment.group,
+        enrollment=enrollment,
+        individual_session=SessionFactory(
+            session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician
+        ),
+        alices_feed_token=calendar_feed_create(user=alice.user),
     )
 
 

@@ -44,6 +44,8 @@ def test_clinician_logs_in_to_the_caseload_and_opens_a_chart(page, clinician, al
 
 def test_client_logs_in_on_a_phone_and_sees_their_program(phone_page, alice):
     log_in(phone_page, alice.user.username, PASSWORD)
+    phone_page.get_by_role("button", name="Menu").click()
+    phone_page.get_by_role("link", name="My program").click()
     assert phone_page.get_by_role("heading", name="Hello, Alice").is_visible()
     assert phone_page.get_by_text("at least 9 hours").is_visible()
     screenshot(phone_page, "client-portal-phone")

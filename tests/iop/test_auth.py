@@ -25,7 +25,7 @@ def test_passwords_are_hashed_with_argon2(clinician):
     [
         (Role.ADMIN, "iop:dashboard"),
         (Role.CLINICIAN, "clients:caseload"),
-        (Role.CLIENT, "clients:portal"),
+        (Role.CLIENT, "scheduling:my-schedule"),
     ],
 )
 def test_each_role_lands_on_its_home_page(client, admin, clinician, alice, role, home):

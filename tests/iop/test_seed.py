@@ -1,7 +1,9 @@
 from django.core.management import call_command
 
 from clients.models import Client
+from groups.models import Enrollment, Group
 from iop.models import Role, User
+from scheduling.models import Session
 
 
 def test_seed_demo_creates_a_clinic_and_a_second_run_reuses_it(db):
@@ -15,3 +17,13 @@ def test_seed_demo_creates_a_clinic_and_a_second_run_reuses_it(db):
     assert Client.objects.filter(status=Client.Status.ACTIVE).count() == 15
     assert Client.objects.filter(status=Client.Status.DISCHARGED).count() == 2
     assert Client.objects.filter(track__code="adolescent").count() == 4
+
+
+def test_seed_demo_fills_rosters_and_calendars_once(db):
+    call_command("seed_demo")
+    counts = (Group.objects.count(), Enrollment.objects.count(), Session.objects.count())
+    call_command("seed_demo")
+    assert (Group.objects.count(), Enrollment.objects.count(), Session.objects.count()) == counts
+    assert counts[0] == 5
+    assert counts[1] >= 17  # every active client is on at least one roster
+    assert Session.objects.filter(client__isnull=False).count() == 17 * 3

@@ -6,7 +6,9 @@ from django.db import transaction
 from faker import Faker
 
 from clients.demo import seed_clients
+from groups.demo import seed_groups
 from iop.demo import DEMO_PASSWORD, seed_staff
+from scheduling.demo import seed_sessions
 
 
 class Command(BaseCommand):
@@ -18,6 +20,8 @@ class Command(BaseCommand):
         Faker.seed(2026)
         admin, clinicians = seed_staff(fake)
         clients = seed_clients(fake, clinicians)
+        seed_groups(clinicians, clients)
+        seed_sessions(clinicians, clients)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {len(clients)} clients."))
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD!r} for all):")
         self.stdout.write(f"  admin:     {admin.username}")

@@ -1,0 +1,86 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.utils import timezone
+
+from clients.models import ProgramTrack
+from iop.models import Role, User
+
+from .models import MAX_SESSION_MINUTES, Group, GroupType, Room
+
+WEEKDAYS = [
+    (0, "Mon"),
+    (1, "Tue"),
+    (2, "Wed"),
+    (3, "Thu"),
+    (4, "Fri"),
+    (5, "Sat"),
+    (6, "Sun"),
+]
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    group_type = forms.ChoiceField(label="Type", choices=GroupType.choices)
+    track = forms.ModelChoiceField(queryset=ProgramTrack.objects.all())
+    is_open = forms.BooleanField(
+        label="Open group (clients join any week)", required=False, initial=True
+    )
+    facilitators = forms.ModelMultipleChoiceField(
+        queryset=User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by("last_name"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    room = forms.ModelChoiceField(
+        queryset=Room.objects.filter(is_active=True), required=False, empty_label="No room"
+    )
+    is_telehealth = forms.BooleanField(label="Telehealth", required=False)
+    capacity = forms.IntegerField(min_value=1, max_value=100)
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    start_time = forms.TimeField(
+        label="Start (local time)", widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    duration_minutes = forms.IntegerField(
+        label="Length in minutes", min_value=1, max_value=MAX_SESSION_MINUTES
+    )
+    first_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    last_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    what_to_bring = forms.CharField(max_length=200, required=False)
+    counts_toward_hours = forms.BooleanField(
+        label="Counts toward program hours", required=False, initial=True
+    )
+    is_active = forms.BooleanField(
+        label="Active (meets and takes enrollments)", required=False, initial=True
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["first_date"].initial = timezone.localdate()
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", "Save group"))
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        first, last = data.get("first_date"), data.get("last_date")
+        if first and last and last < first:
+            self.add_error("last_date", "The last date cannot be before the first date.")
+        if "room" in data and not data.get("room") and not data.get("is_telehealth"):
+            self.add_error("room", "Choose a room or mark the group as telehealth.")
+        return data
+
+    @classmethod
+    def for_group(cls, group: Group, data: object = None) -> "GroupForm":
+        initial = {field: getattr(group, field) for field in cls.base_fields}
+        initial["facilitators"] = list(group.facilitators.all())
+        return cls(data, initial=initial)  # type: ignore[arg-type]
+
+
+class EnrollForm(forms.Form):
+    client = forms.IntegerField(widget=forms.HiddenInput)
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class WithdrawForm(forms.Form):
+    end_date = forms.DateField(label="Last day", widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,142 @@
+"""Reads of the group catalogue and rosters."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from clients.models import Client, ProgramTrack
+
+from .models import Enrollment, Group
+
+CLIENT_SEARCH_LIMIT = 10
+
+
+def _enrolled_on(day: date) -> Q:
+    return Q(enrollments__start_date__lte=day) & (
+        Q(enrollments__end_date__isnull=True) | Q(enrollments__end_date__gte=day)
+    )
+
+
+def groups_catalogue(*, on: date) -> QuerySet[Group]:
+    """Every group with its room, track, facilitators and how many clients are enrolled `on`."""
+    return (
+        Group.objects.select_related("room", "track")
+        .prefetch_related("facilitators")
+        .annotate(enrolled=Count("enrollments", filter=_enrolled_on(on)))
+    )
+
+
+def group_get(pk: int) -> Group:
+    try:
+        return Group.objects.select_related("room", "track").get(pk=pk)
+    except Group.DoesNotExist:
+        raise Http404("No such group.") from None
+
+
+def roster(group: Group, *, on: date) -> QuerySet[Enrollment]:
+    """The group's enrollments current on `on` or starting later, soonest first."""
+    return (
+        group.enrollments.filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        .select_related("client__track")
+        .order_by("start_date", "client__legal_last_name")
+    )
+
+
+def roster_candidates(group: Group, *, query: str, on: date) -> QuerySet[Client]:
+    """Active clients of the group's track matching `query` (name or MRN), not on its roster."""
+    words = query.split()
+    if not words:
+        return Client.objects.none()
+    matches = Q()
+    for word in words:
+        matches &= (
+            Q(legal_first_name__icontains=word)
+            | Q(legal_last_name__icontains=word)
+            | Q(preferred_name__icontains=word)
+            | Q(mrn__iexact=word)
+        )
+    enrolled = roster(group, on=on).values("client_id")
+    return (
+        Client.objects.filter(matches, status=Client.Status.ACTIVE, track=group.track)
+        .exclude(pk__in=enrolled)
+        .order_by("legal_last_name", "legal_first_name")[:CLIENT_SEARCH_LIMIT]
+    )
+
+
+def week_start(day: date) -> date:
+    """The Monday of `day`'s week (weeks run Monday to Sunday in the clinic's zone)."""
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class PlannedWeek:
+    """A client's group time in one week against their track's minimum."""
+
+    week_start: date
+    minutes: int
+    days: int
+    track: ProgramTrack
+
+    @property
+    def hours(self) -> float:
+        return self.minutes / 60
+
+    @property
+    def is_short(self) -> bool:
+        return (
+            self.minutes < self.track.weekly_minimum_minutes
+            or self.days < self.track.minimum_treatment_days
+        )
+
+    def __str__(self) -> str:
+        return (
+            f"{self.hours:g} of {self.track.weekly_minimum_hours:g} hours planned, "
+            f"{self.days} of {self.track.minimum_treatment_days} days"
+        )
+
+
+def planned_weeks(clients: list[Client], *, week_of: date) -> dict[int, PlannedWeek]:
+    """For each client, the group sessions that count toward hours their rosters plan in the week
+    of `week_of` (one query for any number of clients)."""
+    monday = week_start(week_of)
+    sunday = monday + timedelta(days=6)
+    enrollments = (
+        Enrollment.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=monday),
+            client__in=clients,
+            start_date__lte=sunday,
+            group__is_active=True,
+            group__counts_toward_hours=True,
+        )
+        .filter(Q(group__last_date__isnull=True) | Q(group__last_date__gte=monday))
+        .select_related("group")
+    )
+    minutes: dict[int, int] = defaultdict(int)
+    days: dict[int, set[date]] = defaultdict(set)
+    for enrollment in enrollments:
+        group = enrollment.group
+        for offset in range(7):
+            day = monday + timedelta(days=offset)
+            enrolled = enrollment.start_date <= day and (
+                enrollment.end_date is None or day <= enrollment.end_date
+            )
+            meets = (
+                day.weekday() in group.weekdays
+                and group.first_date <= day
+                and (group.last_date is None or day <= group.last_date)
+            )
+            if enrolled and meets:
+                minutes[enrollment.client_id] += group.duration_minutes
+                days[enrollment.client_id].add(day)
+    return {
+        client.pk: PlannedWeek(
+            week_start=monday,
+            minutes=minutes[client.pk],
+            days=len(days[client.pk]),
+            track=client.track,
+        )
+        for client in clients
+    }

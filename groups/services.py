@@ -1,0 +1,225 @@
+"""Writes of the group catalogue and rosters. Every write to a group or an enrollment goes through
+here. Rules that span rows (capacity, one enrollment per client per period, no clashing groups) are
+checked under row locks on the group and the client, so two concurrent requests cannot both pass."""
+
+from collections.abc import Sequence
+from datetime import date, time, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from clients.models import Client, ProgramTrack
+from iop.models import User
+
+from .models import MAX_SESSION_MINUTES, Enrollment, Group, Room
+from .signals import group_pattern_changed
+
+PATTERN_FIELDS = ("weekdays", "start_time", "duration_minutes", "first_date", "last_date")
+
+
+def _group_check(group: Group, facilitators: Sequence[User]) -> None:
+    """Field errors a person can act on, before the database constraints would say it less kindly."""
+    errors: dict[str, str] = {}
+    if not group.weekdays:
+        errors["weekdays"] = "Pick at least one weekday."
+    elif any(not 0 <= day <= 6 for day in group.weekdays):
+        errors["weekdays"] = "Weekdays run from 0 (Monday) to 6 (Sunday)."
+    elif len(set(group.weekdays)) != len(group.weekdays):
+        errors["weekdays"] = "Each weekday can appear only once."
+    if not 0 < group.duration_minutes <= MAX_SESSION_MINUTES:
+        errors["duration_minutes"] = f"A session lasts 1 to {MAX_SESSION_MINUTES} minutes."
+    if group.capacity <= 0:
+        errors["capacity"] = "Capacity must be at least 1."
+    elif group.room is not None and group.capacity > group.room.capacity:
+        errors["capacity"] = f"{group.room} holds only {group.room.capacity} people."
+    if group.last_date is not None and group.last_date < group.first_date:
+        errors["last_date"] = "The last date cannot be before the first date."
+    if group.room is None and not group.is_telehealth:
+        errors["room"] = "Choose a room or mark the group as telehealth."
+    if not facilitators:
+        errors["facilitators"] = "A group needs at least one facilitator."
+    elif any(not user.is_clinician for user in facilitators):
+        errors["facilitators"] = "Facilitators must be clinicians."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_no_clash(group: Group, facilitators: Sequence[User]) -> None:
+    """No other active group may meet in the same room or with one of the same facilitators at the
+    same time. The room and facilitator rows are locked so two admins cannot both pass."""
+    if not group.is_active:
+        return
+    list(User.objects.select_for_update().filter(pk__in=[f.pk for f in facilitators]))
+    sharing = Q(facilitators__in=facilitators)
+    if group.room is not None:
+        list(Room.objects.select_for_update().filter(pk=group.room.pk))
+        sharing |= Q(room=group.room)
+    others = (
+        Group.objects.filter(sharing, is_active=True)
+        .exclude(pk=group.pk)
+        .distinct()
+        .prefetch_related("facilitators")
+    )
+    for other in others:
+        if not groups_clash(group, other):
+            continue
+        if group.room is not None and other.room_id == group.room.pk:
+            raise ValidationError({"room": f"{group.room} is used by {other} at that time."})
+        names = ", ".join(str(f) for f in other.facilitators.all() if f in facilitators)
+        raise ValidationError({"facilitators": f"{names} already leads {other} at that time."})
+
+
+def _group_save(group: Group, facilitators: Sequence[User]) -> Group:
+    group.weekdays = sorted(group.weekdays)
+    _group_check(group, facilitators)
+    _check_no_clash(group, facilitators)
+    group.full_clean()
+    group.save()
+    group.facilitators.set(facilitators)
+    group_pattern_changed.send(sender=Group, group=group)
+    return group
+
+
+@transaction.atomic
+def group_create(
+    *,
+    name: str,
+    group_type: str,
+    track: ProgramTrack,
+    facilitators: Sequence[User],
+    capacity: int,
+    weekdays: Sequence[int],
+    start_time: time,
+    duration_minutes: int,
+    first_date: date,
+    last_date: date | None = None,
+    room: Room | None = None,
+    is_telehealth: bool = False,
+    is_open: bool = True,
+    counts_toward_hours: bool = True,
+    is_active: bool = True,
+    what_to_bring: str = "",
+) -> Group:
+    """Add a group to the catalogue; its sessions for the coming weeks appear at once."""
+    group = Group(
+        name=name.strip(),
+        group_type=group_type,
+        track=track,
+        capacity=capacity,
+        weekdays=list(weekdays),
+        start_time=start_time,
+        duration_minutes=duration_minutes,
+        first_date=first_date,
+        last_date=last_date,
+        room=room,
+        is_telehealth=is_telehealth,
+        is_open=is_open,
+        counts_toward_hours=counts_toward_hours,
+        is_active=is_active,
+        what_to_bring=what_to_bring.strip(),
+    )
+    return _group_save(group, facilitators)
+
+
+@transaction.atomic
+def group_update(*, group: Group, facilitators: Sequence[User], **fields: Any) -> Group:
+    """Change a group; a changed pattern moves its future sessions that nobody has logged yet."""
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    for field, value in fields.items():
+        setattr(group, field, value.strip() if field == "name" else value)
+    return _group_save(group, facilitators)
+
+
+def _overlapping(enrollments: QuerySet[Enrollment], start: date, end: date | None) -> QuerySet:
+    """Enrollments whose period shares at least one day with [start, end] (end None: open)."""
+    enrollments = enrollments.filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
+    return enrollments if end is None else enrollments.filter(start_date__lte=end)
+
+
+def _minutes_of_day(at: time) -> int:
+    return at.hour * 60 + at.minute
+
+
+def groups_clash(first: Group, second: Group) -> bool:
+    """Whether the two weekly patterns ever put one person in both groups at the same time."""
+    if not set(first.weekdays) & set(second.weekdays):
+        return False
+    if first.last_date is not None and first.last_date < second.first_date:
+        return False
+    if second.last_date is not None and second.last_date < first.first_date:
+        return False
+    first_start, second_start = (
+        _minutes_of_day(first.start_time),
+        _minutes_of_day(second.start_time),
+    )
+    return (
+        first_start < second_start + second.duration_minutes
+        and second_start < first_start + first.duration_minutes
+    )
+
+
+@transaction.atomic
+def enrollment_create(
+    *, group: Group, client: Client, start_date: date, end_date: date | None = None
+) -> Enrollment:
+    """Put a client on a group's roster. Refused, with a message for the admin: a client who is
+    not active, the wrong program track, a full group, a second enrollment in the same group for
+    the same days, or a group that meets while another of the client's groups meets."""
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    client = Client.objects.select_for_update().select_related("track").get(pk=client.pk)
+    if end_date is not None and end_date < start_date:
+        raise ValidationError({"end_date": "The end date cannot be before the start date."})
+    if client.status != Client.Status.ACTIVE:
+        raise ValidationError(
+            f"{client.display_name} is {client.get_status_display().lower()}: only active "
+            "clients can be enrolled."
+        )
+    if client.track_id != group.track_id:
+        raise ValidationError(
+            f"{group} is for the {group.track} track; {client.display_name} is on {client.track}."
+        )
+    if not group.is_active or (group.last_date is not None and start_date > group.last_date):
+        raise ValidationError({"start_date": f"{group} does not meet after {group.last_date}."})
+    if _overlapping(group.enrollments.filter(client=client), start_date, end_date).exists():
+        raise ValidationError(f"{client.display_name} is already enrolled in {group} then.")
+    if _overlapping(group.enrollments.all(), start_date, end_date).count() >= group.capacity:
+        raise ValidationError(f"{group} is full ({group.capacity} places).")
+    others = _overlapping(client.enrollments.exclude(group=group), start_date, end_date)
+    for other in others.select_related("group"):
+        if groups_clash(group, other.group):
+            raise ValidationError(
+                f"{group} meets at the same time as {other.group}, where "
+                f"{client.display_name} is enrolled."
+            )
+    enrollment = Enrollment(group=group, client=client, start_date=start_date, end_date=end_date)
+    enrollment.full_clean()
+    enrollment.save()
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_end(*, enrollment: Enrollment, end_date: date) -> Enrollment | None:
+    """Withdraw a client from a group after `end_date`. An enrollment that would end before it
+    starts never took effect and is removed (the audit log keeps it); returns None then."""
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if enrollment.start_date > end_date:
+        enrollment.delete()
+        return None
+    if enrollment.end_date is not None and enrollment.end_date <= end_date:
+        return enrollment
+    enrollment.end_date = end_date
+    enrollment.full_clean()
+    enrollment.save(update_fields=["end_date"])
+    return enrollment
+
+
+@transaction.atomic
+def enrollments_end_for_client(*, client: Client, end_date: date) -> int:
+    """End every enrollment of the client still open on `end_date` (a discharge); returns how many."""
+    open_enrollments = _overlapping(client.enrollments.all(), end_date + timedelta(days=1), None)
+    enrollments = list(open_enrollments)
+    for enrollment in enrollments:
+        enrollment_end(enrollment=enrollment, end_date=end_date)
+    return len(enrollments)

@@ -1,0 +1,47 @@
+"""Demo individual sessions for `manage.py seed_demo` (idempotent: clients who already have
+individual sessions are skipped)."""
+
+from datetime import time, timedelta
+
+from django.utils import timezone
+
+from clients.models import Client
+from groups.models import Room
+from groups.selectors import week_start
+from iop.models import User
+from scheduling.models import SessionType
+
+from .selectors.sessions import local_datetime
+from .services.sessions import session_schedule, sessions_materialize
+
+# Tuesday and Friday afternoons are free of every demo group, so these never double-book.
+SLOTS = [(day, hour) for day in (1, 4) for hour in (13, 14, 15, 16)]
+
+
+def seed_sessions(clinicians: list[User], clients: list[Client]) -> None:
+    """Group sessions for the next four weeks, and three weekly individual sessions for every active
+    client with their primary clinician, in the clinician's office."""
+    sessions_materialize()
+    next_monday = week_start(timezone.localdate()) + timedelta(days=7)
+    for number, clinician in enumerate(clinicians, start=1):
+        office, _ = Room.objects.get_or_create(
+            name=f"Office {number}",
+            defaults={"location": "3rd floor, 120 Main Street", "capacity": 4},
+        )
+        caseload = [
+            c
+            for c in clients
+            if c.primary_clinician_id == clinician.pk and c.status == Client.Status.ACTIVE
+        ]
+        for (day, hour), client in zip(SLOTS, caseload, strict=False):
+            if client.individual_sessions.exists():
+                continue
+            session_schedule(
+                session_type=SessionType.INDIVIDUAL,
+                client=client,
+                clinician=clinician,
+                starts_at=local_datetime(next_monday + timedelta(days=day), time(hour)),
+                duration_minutes=50,
+                room=office,
+                weekly_repeats=3,
+            )

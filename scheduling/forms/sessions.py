@@ -1,0 +1,74 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+
+from clients.models import Client
+from groups.models import MAX_SESSION_MINUTES, Room
+from iop.models import Role, User
+from scheduling.models import SessionType
+from scheduling.services.sessions import MAX_WEEKLY_REPEATS
+
+INDIVIDUAL_TYPES = [(value, label) for value, label in SessionType.choices if value != "group"]
+
+
+def _date() -> forms.DateField:
+    return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _time(label: str) -> forms.TimeField:
+    return forms.TimeField(label=label, widget=forms.TimeInput(attrs={"type": "time"}))
+
+
+class IndividualSessionForm(forms.Form):
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.filter(status=Client.Status.ACTIVE).order_by(
+            "legal_last_name", "legal_first_name"
+        )
+    )
+    session_type = forms.ChoiceField(label="Type", choices=INDIVIDUAL_TYPES)
+    clinician = forms.ModelChoiceField(
+        queryset=User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by("last_name")
+    )
+    date = _date()
+    start_time = _time("Start (local time)")
+    duration_minutes = forms.IntegerField(
+        label="Length in minutes", min_value=1, max_value=MAX_SESSION_MINUTES, initial=50
+    )
+    room = forms.ModelChoiceField(
+        queryset=Room.objects.filter(is_active=True), required=False, empty_label="No room"
+    )
+    is_telehealth = forms.BooleanField(label="Telehealth", required=False)
+    weekly_repeats = forms.IntegerField(
+        label="Weeks (1 for a one-off session)",
+        min_value=1,
+        max_value=MAX_WEEKLY_REPEATS,
+        initial=1,
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["client"].label_from_instance = lambda client: (
+            f"{client.display_name} ({client.mrn})"
+        )
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", "Schedule"))
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(max_length=200)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("cancel", "Cancel session", css_class="btn-danger"))
+
+
+class RescheduleForm(forms.Form):
+    date = _date()
+    start_time = _time("New start (local time)")
+    reason = forms.CharField(max_length=200)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("reschedule", "Move session"))

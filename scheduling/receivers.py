@@ -1,0 +1,24 @@
+"""Reactions of scheduling to the client record and the group catalogue (connected in
+SchedulingConfig.ready)."""
+
+from datetime import date
+
+from clients.models import Client
+from groups.models import Group
+
+from .services.sessions import (
+    group_sessions_check,
+    sessions_cancel_for_discharge,
+    sessions_materialize,
+)
+
+
+def cancel_sessions_on_discharge(*, client: Client, discharge_date: date, **kwargs: object) -> None:
+    """A discharged client's later individual sessions are cancelled (they stay visible as such)."""
+    sessions_cancel_for_discharge(client=client, discharge_date=discharge_date)
+
+
+def materialize_on_pattern_change(*, group: Group, **kwargs: object) -> None:
+    """A new or changed pattern: its sessions appear at once, and must not double-book anyone."""
+    sessions_materialize(groups=Group.objects.filter(pk=group.pk))
+    group_sessions_check(group)

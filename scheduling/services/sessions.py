@@ -1,0 +1,331 @@
+"""Writes of sessions on the calendar: group occurrences materialized from weekly patterns, and
+individual sessions scheduled by clinicians; cancel and reschedule with a reason.
+
+Times are stored in UTC and scheduled in the clinic's local time (settings.TIME_ZONE): a weekly
+6 pm session is 6 pm local on every date, whatever the UTC offset that day. Double-booking (a
+clinician, a room or a client in two sessions at once) cannot be an exclusion constraint here (no
+btree_gist), so it is checked under row locks on the clinician, the room and the client."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from clients.models import Client
+from groups.models import MAX_SESSION_MINUTES, Group, Room
+from iop.models import User
+from scheduling.models import Attendance, Session, SessionType
+from scheduling.selectors.sessions import in_client_sessions, local_datetime, sessions_with_day
+
+MATERIALIZE_DAYS = 28
+# Individual sessions are booked within the horizon group sessions are materialized for, so a
+# clash with a group meeting is always checked against a row on the calendar.
+MAX_WEEKLY_REPEATS = MATERIALIZE_DAYS // 7
+DISCHARGE_CANCEL_REASON = "Client discharged"
+
+
+def _days(first: date, last: date) -> Iterable[date]:
+    for offset in range((last - first).days + 1):
+        yield first + timedelta(days=offset)
+
+
+def _group_occurrences(group: Group, *, today: date) -> list[Session]:
+    """The sessions the group's pattern wants from `today` for MATERIALIZE_DAYS days (unsaved)."""
+    if not group.is_active:
+        return []
+    facilitators = sorted(group.facilitators.all(), key=lambda user: user.pk)
+    if not facilitators:
+        return []
+    first = max(today, group.first_date)
+    last = today + timedelta(days=MATERIALIZE_DAYS - 1)
+    if group.last_date is not None:
+        last = min(last, group.last_date)
+    occurrences = []
+    for day in _days(first, last):
+        if day.weekday() in group.weekdays:
+            starts_at = local_datetime(day, group.start_time)
+            occurrences.append(
+                Session(
+                    session_type=SessionType.GROUP,
+                    group=group,
+                    clinician=facilitators[0],
+                    room=group.room,
+                    is_telehealth=group.is_telehealth,
+                    starts_at=starts_at,
+                    ends_at=starts_at + timedelta(minutes=group.duration_minutes),
+                    counts_toward_hours=group.counts_toward_hours,
+                )
+            )
+    return occurrences
+
+
+@transaction.atomic
+def sessions_materialize(
+    *, groups: QuerySet[Group] | None = None, today: date | None = None
+) -> int:
+    """Bring the next MATERIALIZE_DAYS days of group sessions in line with the weekly patterns.
+
+    Idempotent and set-based: missing occurrences are inserted in one statement (ON CONFLICT on
+    the unique group and start does nothing); a future session nobody has logged yet that the
+    pattern no longer matches is moved to the pattern's time on its date (keeping a cancellation),
+    or deleted when the pattern no longer meets that day. Logged and past sessions never change.
+    Returns how many sessions were inserted."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    locked = (groups if groups is not None else Group.objects.all()).select_for_update()
+    group_ids = list(locked.order_by("pk").values_list("pk", flat=True))
+    patterns = Group.objects.filter(pk__in=group_ids).select_related("room")
+    wanted = [
+        s
+        for group in patterns.prefetch_related("facilitators")
+        for s in _group_occurrences(group, today=today)
+    ]
+    wanted_by_day = {(s.group_id, timezone.localdate(s.starts_at)): s for s in wanted}
+
+    unlogged = (
+        Session.objects.filter(group__in=group_ids, starts_at__gte=now)
+        .exclude(Exists(Attendance.objects.filter(session=OuterRef("pk"))))
+        .order_by("starts_at")
+    )
+    by_day: dict[tuple[int | None, date], list[Session]] = defaultdict(list)
+    for session in unlogged:
+        by_day[(session.group_id, timezone.localdate(session.starts_at))].append(session)
+    moved, stale = [], []
+    fields = ("starts_at", "ends_at", "clinician_id", "room_id", "is_telehealth")
+    for key, sessions in by_day.items():
+        target = wanted_by_day.get(key)
+        if target is None:
+            stale.extend(sessions)
+            continue
+        keep = sessions[0]
+        stale.extend(sessions[1:])
+        if any(getattr(keep, f) != getattr(target, f) for f in fields):
+            for field in (*fields, "counts_toward_hours"):
+                setattr(keep, field, getattr(target, field))
+            moved.append(keep)
+    if stale:
+        Session.objects.filter(pk__in=[s.pk for s in stale]).delete()
+    if moved:
+        Session.objects.bulk_update(
+            moved,
+            ["starts_at", "ends_at", "clinician", "room", "is_telehealth", "counts_toward_hours"],
+        )
+    existing = set(
+        Session.objects.filter(
+            group__in=group_ids, starts_at__in=[s.starts_at for s in wanted]
+        ).values_list("group_id", "starts_at")
+    )
+    missing = [s for s in wanted if (s.group_id, s.starts_at) not in existing]
+    # ON CONFLICT DO NOTHING: a concurrent run that inserted the same occurrence wins quietly.
+    Session.objects.bulk_create(missing, ignore_conflicts=True)
+    return len(missing)
+
+
+def group_sessions_check(group: Group) -> None:
+    """Refuse a group pattern whose coming sessions would double-book a facilitator or the room
+    with a session already on the calendar (clashes between group patterns are refused earlier,
+    by the groups service). Raised inside the group's save, so the whole change rolls back."""
+    facilitators = list(group.facilitators.all())
+    busy = Q(clinician__in=facilitators)
+    if group.room_id is not None:
+        busy |= Q(room_id=group.room_id)
+    clashing = (
+        Session.objects.filter(busy, status=Session.Status.SCHEDULED)
+        .exclude(group=group)
+        .filter(starts_at__lt=OuterRef("ends_at"), ends_at__gt=OuterRef("starts_at"))
+    )
+    first = (
+        Session.objects.filter(group=group, status=Session.Status.SCHEDULED)
+        .filter(starts_at__gte=timezone.now())
+        .filter(Exists(clashing))
+        .first()
+    )
+    if first is not None:
+        when = timezone.localtime(first.starts_at).strftime("%a %b %-d, %-I:%M %p")
+        raise ValidationError(
+            f"{when}: a facilitator or the room already has another session then."
+        )
+
+
+def session_conflicts(
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    clinician: User | None = None,
+    room: Room | None = None,
+    client: Client | None = None,
+    exclude: Session | None = None,
+) -> list[str]:
+    """What would be double-booked by a session in [starts_at, ends_at): one message per clash."""
+    overlapping = sessions_with_day().filter(
+        starts_at__lt=ends_at, ends_at__gt=starts_at, status=Session.Status.SCHEDULED
+    )
+    if exclude is not None:
+        overlapping = overlapping.exclude(pk=exclude.pk)
+    problems = []
+    if clinician is not None:
+        busy = overlapping.filter(Q(clinician=clinician) | Q(group__facilitators=clinician))
+        if busy.exists():
+            problems.append(f"{clinician} already has a session then.")
+    if room is not None and overlapping.filter(room=room).exists():
+        problems.append(f"{room} is already booked then.")
+    if client is not None and overlapping.filter(in_client_sessions(client)).exists():
+        problems.append(f"{client.display_name} already has a session then.")
+    return problems
+
+
+def _lock_people(clinician: User, client: Client, room: Room | None) -> None:
+    """Serialize bookings that involve the same clinician, client or room."""
+    User.objects.select_for_update().filter(pk=clinician.pk).get()
+    Client.objects.select_for_update().filter(pk=client.pk).get()
+    if room is not None:
+        Room.objects.select_for_update().filter(pk=room.pk).get()
+
+
+def _check_times(starts_at: datetime, duration_minutes: int) -> None:
+    if timezone.is_naive(starts_at):
+        raise ValidationError({"starts_at": "The start needs a time zone."})
+    horizon = timezone.localdate() + timedelta(days=MATERIALIZE_DAYS - 1)
+    if timezone.localdate(starts_at) > horizon:
+        raise ValidationError(
+            {"starts_at": f"Sessions can be booked up to four weeks ahead ({horizon:%b %-d})."}
+        )
+    if not 0 < duration_minutes <= MAX_SESSION_MINUTES:
+        raise ValidationError(
+            {"duration_minutes": f"A session lasts 1 to {MAX_SESSION_MINUTES} minutes."}
+        )
+
+
+@transaction.atomic
+def session_schedule(
+    *,
+    session_type: str,
+    client: Client,
+    clinician: User,
+    starts_at: datetime,
+    duration_minutes: int,
+    room: Room | None = None,
+    is_telehealth: bool = False,
+    weekly_repeats: int = 1,
+    counts_toward_hours: bool = True,
+) -> list[Session]:
+    """Schedule an individual session (individual, family, case management, medication
+    management, intake assessment) once, or weekly at the same local time `weekly_repeats` times.
+    Refused when the client is not active or anyone or the room would be double-booked."""
+    _check_times(starts_at, duration_minutes)
+    if session_type == SessionType.GROUP or session_type not in SessionType.values:
+        raise ValidationError({"session_type": "Choose an individual session type."})
+    if not 1 <= weekly_repeats <= MAX_WEEKLY_REPEATS:
+        raise ValidationError({"weekly_repeats": f"Repeat from 1 to {MAX_WEEKLY_REPEATS} weeks."})
+    if not clinician.is_clinician:
+        raise ValidationError({"clinician": "Sessions are led by a clinician."})
+    if room is None and not is_telehealth:
+        raise ValidationError({"room": "Choose a room or mark the session as telehealth."})
+    _lock_people(clinician, client, room)
+    client.refresh_from_db(fields=["status"])
+    if client.status == Client.Status.DISCHARGED:
+        raise ValidationError(f"{client.display_name} is discharged.")
+    local_start = timezone.localtime(starts_at)
+    sessions = []
+    for week in range(weekly_repeats):
+        start = local_datetime(local_start.date() + timedelta(weeks=week), local_start.time())
+        _check_times(start, duration_minutes)
+        end = start + timedelta(minutes=duration_minutes)
+        problems = session_conflicts(
+            starts_at=start, ends_at=end, clinician=clinician, room=room, client=client
+        )
+        if problems:
+            when = timezone.localtime(start).strftime("%a %b %-d, %-I:%M %p")
+            raise ValidationError(f"{when}: {' '.join(problems)}")
+        session = Session(
+            session_type=session_type,
+            client=client,
+            clinician=clinician,
+            room=room,
+            is_telehealth=is_telehealth,
+            starts_at=start,
+            ends_at=end,
+            counts_toward_hours=counts_toward_hours,
+        )
+        session.full_clean()
+        sessions.append(session)
+    return Session.objects.bulk_create(sessions)
+
+
+def _reason(reason: str, field: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({field: "Give a reason."})
+    return reason
+
+
+@transaction.atomic
+def session_cancel(*, session: Session, reason: str) -> Session:
+    """Cancel a session that nobody has logged. It stays on the calendar (and in feeds) as
+    cancelled."""
+    reason = _reason(reason, "reason")
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if session.attendance.exists():
+        raise ValidationError("Attendance is already logged for this session.")
+    session.status = Session.Status.CANCELLED
+    session.cancel_reason = reason
+    session.full_clean()
+    session.save(update_fields=["status", "cancel_reason"])
+    return session
+
+
+@transaction.atomic
+def session_reschedule(*, session: Session, starts_at: datetime, reason: str) -> Session:
+    """Move an individual session to a new start, keeping its length; refused on a clash. Group
+    sessions follow their group's weekly pattern: change the pattern, or cancel one meeting."""
+    reason = _reason(reason, "reason")
+    session = (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("client", "room")
+        .get(pk=session.pk)
+    )
+    if session.group_id is not None:
+        raise ValidationError(
+            "Group sessions follow the group's weekly pattern: change the pattern, or cancel "
+            "this meeting."
+        )
+    if session.attendance.exists():
+        raise ValidationError("Attendance is already logged for this session.")
+    _check_times(starts_at, session.length_minutes)
+    assert session.client is not None
+    _lock_people(session.clinician, session.client, session.room)
+    ends_at = starts_at + timedelta(minutes=session.length_minutes)
+    problems = session_conflicts(
+        starts_at=starts_at,
+        ends_at=ends_at,
+        clinician=session.clinician,
+        room=session.room,
+        client=session.client,
+        exclude=session,
+    )
+    if problems:
+        raise ValidationError({"starts_at": " ".join(problems)})
+    session.starts_at, session.ends_at = starts_at, ends_at
+    session.status, session.cancel_reason = Session.Status.SCHEDULED, ""
+    session.reschedule_reason = reason
+    session.full_clean()
+    session.save(
+        update_fields=["starts_at", "ends_at", "status", "cancel_reason", "reschedule_reason"]
+    )
+    return session
+
+
+@transaction.atomic
+def sessions_cancel_for_discharge(*, client: Client, discharge_date: date) -> int:
+    """Cancel the client's individual sessions after the discharge date; returns how many."""
+    after = local_datetime(discharge_date + timedelta(days=1), time.min)
+    future = list(
+        Session.objects.filter(client=client, starts_at__gte=after, status=Session.Status.SCHEDULED)
+    )
+    for session in future:
+        session_cancel(session=session, reason=DISCHARGE_CANCEL_REASON)
+    return len(future)

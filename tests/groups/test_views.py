@@ -1,0 +1,147 @@
+"""The admin's group pages: catalogue, group form, roster (search, add, withdraw)."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase as HypothesisTestCase
+
+from groups.models import Enrollment, Group
+from iop.models import Role
+from tests.factories import (
+    ClientFactory,
+    EnrollmentFactory,
+    GroupFactory,
+    ProgramTrackFactory,
+    RoomFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def group_post(**overrides):
+    data = {
+        "name": "Morning Skills",
+        "group_type": "skills",
+        "track": ProgramTrackFactory().pk,
+        "is_open": "on",
+        "facilitators": [UserFactory(role=Role.CLINICIAN).pk],
+        "room": RoomFactory().pk,
+        "capacity": "10",
+        "weekdays": ["0", "2", "4"],
+        "start_time": "09:00",
+        "duration_minutes": "180",
+        "first_date": timezone.localdate().isoformat(),
+        "counts_toward_hours": "on",
+        "is_active": "on",
+    }
+    return {**data, **overrides}
+
+
+def test_an_admin_creates_a_group_and_lands_on_its_roster(client, admin):
+    client.force_login(admin)
+    response = client.post(reverse("groups:create"), group_post())
+    group = Group.objects.get(name="Morning Skills")
+    assert response.url == reverse("groups:roster", args=[group.pk])
+    assert group.weekdays == [0, 2, 4]
+    assert group.sessions.exists()
+
+
+def test_a_group_form_with_no_room_and_no_telehealth_shows_a_field_error(client, admin):
+    client.force_login(admin)
+    response = client.post(reverse("groups:create"), group_post(room=""))
+    assert response.status_code == 200
+    assert "Choose a room or mark the group as telehealth" in response.content.decode()
+    assert not Group.objects.exists()
+
+
+def test_an_admin_changes_a_groups_time_and_its_sessions_move(client, admin):
+    client.force_login(admin)
+    client.post(reverse("groups:create"), group_post())
+    group = Group.objects.get()
+    response = client.post(
+        reverse("groups:edit", args=[group.pk]),
+        group_post(start_time="13:00", facilitators=[group.facilitators.get().pk]),
+    )
+    assert response.status_code == 302
+    assert {timezone.localtime(s.starts_at).hour for s in group.sessions.all()} == {13}
+
+
+class TestGroupFormBadInput(HypothesisTestCase):
+    @settings(max_examples=15, deadline=None)
+    @given(
+        field=st.sampled_from(["capacity", "duration_minutes", "start_time", "first_date"]),
+        value=st.one_of(st.text(max_size=8), st.integers(-1000, 0).map(str)),
+    )
+    def test_bad_input_answers_with_a_field_error_and_changes_nothing(self, field, value):
+        admin = UserFactory(role=Role.ADMIN)
+        self.client.force_login(admin)
+        response = self.client.post(reverse("groups:create"), group_post(**{field: value}))
+        assert response.status_code == 200
+        assert field in response.context["form"].errors
+        assert not Group.objects.exists()
+
+
+def test_the_roster_search_finds_active_clients_of_the_track_and_adds_one(client, admin, alice):
+    group = GroupFactory()
+    client.force_login(admin)
+    url = reverse("groups:roster", args=[group.pk])
+    page = client.get(url, {"q": "alice"}).content.decode()
+    assert "Add Alice Anders" in page
+    response = client.post(
+        url, {"client": alice.pk, "start_date": timezone.localdate().isoformat()}, follow=True
+    )
+    assert Enrollment.objects.filter(group=group, client=alice).exists()
+    assert "of 9 hours planned" in response.content.decode()
+
+
+def test_adding_to_a_full_group_shows_why_and_adds_nobody(client, admin, alice, bob):
+    group = GroupFactory(capacity=1)
+    EnrollmentFactory(group=group, client=bob)
+    client.force_login(admin)
+    response = client.post(
+        reverse("groups:roster", args=[group.pk]),
+        {"client": alice.pk, "start_date": timezone.localdate().isoformat()},
+        follow=True,
+    )
+    assert "is full (1 places)" in response.content.decode()
+    assert not Enrollment.objects.filter(client=alice).exists()
+
+
+def test_withdrawing_from_the_roster_sets_the_last_day(client, admin, alice):
+    enrollment = EnrollmentFactory(client=alice)
+    client.force_login(admin)
+    last_day = timezone.localdate() + timedelta(days=3)
+    client.post(
+        reverse("groups:enrollment-end", args=[enrollment.pk]), {"end_date": last_day.isoformat()}
+    )
+    enrollment.refresh_from_db()
+    assert enrollment.end_date == last_day
+
+
+@pytest.mark.parametrize("clients", [1, 50])
+def test_the_roster_keeps_a_constant_number_of_queries(
+    client, admin, clients, django_assert_max_num_queries
+):
+    group = GroupFactory(capacity=60)
+    for _ in range(clients):
+        EnrollmentFactory(group=group, client=ClientFactory())
+    client.force_login(admin)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("groups:roster", args=[group.pk]), {"q": "a"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("groups", [1, 50])
+def test_the_catalogue_keeps_a_constant_number_of_queries(
+    client, admin, groups, django_assert_max_num_queries
+):
+    for _ in range(groups):
+        GroupFactory()
+    client.force_login(admin)
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("groups:list")).status_code == 200

@@ -1,0 +1,205 @@
+"""Calendars: the client's schedule, a clinician's week, the clinic's day; session forms."""
+
+from datetime import time, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from groups.selectors import week_start
+from groups.services import enrollment_create
+from scheduling.models import Session, SessionType
+from scheduling.services.sessions import session_schedule, sessions_materialize
+from tests.factories import (
+    ClientFactory,
+    EnrollmentFactory,
+    GroupFactory,
+    SessionFactory,
+    local_datetime,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def individual(clinician, client, days=1, hour=10, weeks=1):
+    return session_schedule(
+        session_type=SessionType.INDIVIDUAL,
+        client=client,
+        clinician=clinician,
+        starts_at=local_datetime(timezone.localdate() + timedelta(days=days), time(hour)),
+        duration_minutes=60,
+        is_telehealth=True,
+        weekly_repeats=weeks,
+    )
+
+
+def test_alice_sees_her_groups_and_individual_sessions_for_two_weeks(client, clinician, alice):
+    group = GroupFactory(weekdays=list(range(7)), what_to_bring="Workbook")
+    enrollment_create(group=group, client=alice, start_date=timezone.localdate())
+    sessions_materialize()
+    individual(clinician, alice, days=2)
+    client.force_login(alice.user)
+    response = client.get(reverse("scheduling:my-schedule"))
+    page = response.content.decode()
+    assert page.count(group.name) == 14
+    assert "Individual therapy" in page
+    assert "Bring: Workbook" in page
+    assert "of 9 hours</strong> scheduled" in page
+
+
+def test_the_schedule_shows_only_sessions_after_the_enrollment_starts(client, alice):
+    group = GroupFactory(weekdays=list(range(7)))
+    enrollment_create(
+        group=group, client=alice, start_date=timezone.localdate() + timedelta(days=10)
+    )
+    sessions_materialize()
+    client.force_login(alice.user)
+    page = client.get(reverse("scheduling:my-schedule")).content.decode()
+    assert page.count(group.name) == 4
+
+
+def test_bob_does_not_see_alices_individual_sessions(client, clinician, alice, bob):
+    individual(clinician, alice)
+    client.force_login(bob.user)
+    page = client.get(reverse("scheduling:my-schedule")).content.decode()
+    assert "Individual therapy" not in page
+    assert "Nothing is scheduled" in page
+
+
+def test_this_weeks_hours_count_scheduled_sessions_not_cancelled_ones(client, clinician, alice):
+    monday = week_start(timezone.localdate())
+    for offset, status in ((0, "scheduled"), (1, "cancelled")):
+        SessionFactory(
+            session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician,
+            starts_at=local_datetime(monday + timedelta(days=offset), time(7)),
+            status=status, cancel_reason="Snow" if status == "cancelled" else "",
+        )  # fmt: skip
+    client.force_login(alice.user)
+    hours = client.get(reverse("scheduling:my-schedule")).context["hours"]
+    assert (hours.minutes, hours.days) == (180, 1)
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_the_client_schedule_keeps_a_constant_number_of_queries(
+    client, alice, count, django_assert_max_num_queries
+):
+    for n in range(count):
+        group = GroupFactory(weekdays=[n % 7], start_time=time(6 + n % 12))
+        EnrollmentFactory(group=group, client=alice, start_date=timezone.localdate())
+    sessions_materialize()
+    client.force_login(alice.user)
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("scheduling:my-schedule")).status_code == 200
+
+
+def test_the_clinician_week_shows_their_sessions_with_the_roster_count(
+    client, clinician, alice, bob
+):
+    group = GroupFactory(facilitators=[clinician], weekdays=list(range(7)))
+    EnrollmentFactory(group=group, client=alice, start_date=timezone.localdate())
+    EnrollmentFactory(group=group, client=bob, start_date=timezone.localdate())
+    sessions_materialize()
+    client.force_login(clinician)
+    page = client.get(reverse("scheduling:clinician-week")).content.decode()
+    assert "2 enrolled" in page
+    assert group.name in page
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_the_clinician_week_keeps_a_constant_number_of_queries(
+    client, clinician, count, django_assert_max_num_queries
+):
+    monday = week_start(timezone.localdate())
+    for n in range(count):
+        SessionFactory(
+            session_type=SessionType.INDIVIDUAL, group=None, client=ClientFactory(),
+            clinician=clinician,
+            starts_at=local_datetime(monday + timedelta(days=n % 7), time(8)) + timedelta(minutes=n),
+        )  # fmt: skip
+    client.force_login(clinician)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("scheduling:clinician-week"))
+    assert sum(len(sessions) for _, sessions in response.context["days"]) == count
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_the_clinic_day_keeps_a_constant_number_of_queries(
+    client, admin, count, django_assert_max_num_queries
+):
+    for _ in range(count):
+        SessionFactory(group=GroupFactory())
+    client.force_login(admin)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("scheduling:clinic-day"))
+    assert len(response.context["sessions"]) == count
+
+
+def test_a_clinician_schedules_a_weekly_session_from_the_form(client, clinician, alice):
+    client.force_login(clinician)
+    day = timezone.localdate() + timedelta(days=1)
+    response = client.post(
+        reverse("scheduling:session-new"),
+        {
+            "client": alice.pk, "session_type": "individual", "clinician": clinician.pk,
+            "date": day.isoformat(), "start_time": "10:00", "duration_minutes": "50",
+            "is_telehealth": "on", "weekly_repeats": "4",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert Session.objects.filter(client=alice).count() == 4
+
+
+def test_a_double_booking_from_the_form_shows_why_and_adds_nothing(client, clinician, alice, bob):
+    individual(clinician, alice, days=1, hour=10)
+    client.force_login(clinician)
+    response = client.post(
+        reverse("scheduling:session-new"),
+        {
+            "client": bob.pk, "session_type": "family", "clinician": clinician.pk,
+            "date": (timezone.localdate() + timedelta(days=1)).isoformat(),
+            "start_time": "10:30", "duration_minutes": "50", "is_telehealth": "on",
+            "weekly_repeats": "1",
+        },
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "already has a session" in response.content.decode()
+    assert not Session.objects.filter(client=bob).exists()
+
+
+def test_a_clinician_cancels_and_moves_their_session_with_a_reason(client, clinician, alice):
+    first, second = individual(clinician, alice, weeks=2)
+    client.force_login(clinician)
+    client.post(reverse("scheduling:session-cancel", args=[first.pk]), {"reason": "Sick"})
+    first.refresh_from_db()
+    assert (first.status, first.cancel_reason) == ("cancelled", "Sick")
+    new_day = timezone.localdate() + timedelta(days=3)
+    client.post(
+        reverse("scheduling:session-reschedule", args=[second.pk]),
+        {"date": new_day.isoformat(), "start_time": "15:00", "reason": "Work"},
+    )
+    second.refresh_from_db()
+    assert timezone.localtime(second.starts_at) == local_datetime(new_day, time(15))
+
+
+def test_another_clinician_cannot_cancel_my_session(client, clinician, second_clinician, alice):
+    [session] = individual(clinician, alice)
+    client.force_login(second_clinician)
+    response = client.post(reverse("scheduling:session-cancel", args=[session.pk]), {"reason": "x"})
+    assert response.status_code == 404
+    session.refresh_from_db()
+    assert session.status == "scheduled"
+
+
+def test_a_co_facilitator_sees_the_group_once_in_their_week(client, clinician, second_clinician):
+    group = GroupFactory(facilitators=[clinician, second_clinician], weekdays=list(range(7)))
+    sessions_materialize()
+    monday = week_start(timezone.localdate())
+    for person in (clinician, second_clinician):
+        client.force_login(person)
+        days = client.get(reverse("scheduling:clinician-week")).context["days"]
+        listed = [s.pk for _, sessions in days for s in sessions]
+        expected = group.sessions.filter(
+            starts_at__gte=local_datetime(monday, time(0)),
+            starts_at__lt=local_datetime(monday + timedelta(days=7), time(0)),
+        )
+        assert sorted(listed) == sorted(expected.values_list("pk", flat=True))

@@ -1,0 +1,88 @@
+"""The roster journey in Chromium: an admin creates a group with a weekly pattern and enrolls three
+clients; a client sees the sessions on a phone. Screenshots go to var/screenshots/."""
+
+from datetime import time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from scheduling.models import SessionType
+from scheduling.services.sessions import session_schedule, sessions_materialize
+from tests.factories import (
+    PASSWORD,
+    ClientFactory,
+    EnrollmentFactory,
+    GroupFactory,
+    RoomFactory,
+    local_datetime,
+)
+from tests.helpers import log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_admin_builds_a_group_and_a_client_sees_it_on_a_phone(
+    page, phone_page, admin, clinician, alice, bob
+):
+    carmen = ClientFactory(legal_first_name="Carmen", legal_last_name="Cruz")
+    RoomFactory(name="Group Room A", capacity=12)
+    log_in(page, admin.username, PASSWORD)
+    page.get_by_role("link", name="Groups").click()
+    page.get_by_role("link", name="New group").click()
+    page.get_by_label("Name").fill("Evening Relapse Prevention")
+    page.get_by_label("Type").select_option(label="Relapse prevention")
+    page.get_by_label("Track").select_option(label="Adult IOP")
+    page.get_by_label(str(clinician)).check()
+    page.get_by_label("Room").select_option(label="Group Room A")
+    page.get_by_label("Capacity").fill("10")
+    for day in ("Mon", "Wed", "Thu"):
+        page.get_by_label(day, exact=True).check()
+    page.get_by_label("Start (local time)").fill("18:00")
+    page.get_by_label("Length in minutes").fill("180")
+    page.get_by_label("What to bring").fill("Relapse prevention workbook")
+    screenshot(page, "admin-group-form")
+    page.get_by_role("button", name="Save group").click()
+    assert page.get_by_role("heading", name="Evening Relapse Prevention").is_visible()
+
+    for person in (alice, bob, carmen):
+        search = page.get_by_role("searchbox")
+        search.fill(person.legal_first_name)
+        search.press("Enter")
+        page.get_by_role("button", name=f"Add {person.display_name}").click()
+        assert page.get_by_text(f"{person.display_name} enrolled.").is_visible()
+    assert page.get_by_text("3 of 10 places taken").is_visible()
+    assert page.get_by_text("of 9 hours planned, 3 of 3 days").first.is_visible()
+    screenshot(page, "admin-roster")
+
+    log_in(phone_page, alice.user.username, PASSWORD)
+    assert phone_page.get_by_role("heading", name="My schedule").is_visible()
+    assert phone_page.get_by_text("Evening Relapse Prevention").first.is_visible()
+    assert phone_page.get_by_text("Bring: Relapse prevention workbook").first.is_visible()
+    # A 390-pixel screen: the page must not scroll sideways.
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(phone_page, "client-schedule-phone")
+
+
+def test_a_clinician_sees_their_week_and_an_admin_the_clinic_day(page, admin, clinician, alice):
+    group = GroupFactory(name="Evening Relapse Prevention", facilitators=[clinician])
+    EnrollmentFactory(group=group, client=alice, start_date=timezone.localdate())
+    sessions_materialize()
+    session_schedule(
+        session_type=SessionType.INDIVIDUAL,
+        client=alice,
+        clinician=clinician,
+        starts_at=local_datetime(timezone.localdate() + timedelta(days=1), time(13)),
+        duration_minutes=50,
+        is_telehealth=True,
+    )
+    log_in(page, clinician.username, PASSWORD)
+    page.get_by_role("link", name="My week").click()
+    assert page.get_by_role("heading", name="My week").is_visible()
+    assert page.get_by_text("1 enrolled").first.is_visible()
+    screenshot(page, "clinician-week")
+    page.get_by_role("button", name="Log out").click()
+
+    log_in(page, admin.username, PASSWORD)
+    page.get_by_role("link", name="Clinic day").click()
+    assert page.get_by_role("heading", name="Clinic day").is_visible()
+    screenshot(page, "admin-clinic-day")
