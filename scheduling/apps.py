@@ -11,3 +11,8 @@ class SchedulingConfig(AppConfig):
 
         for model in (Attendance, Session):
             auditlog.register(model)
+
+        from .models import AttendanceAmendment, DropIn, NoteAddendum, ProgressNote, SessionLog
+
+        for model in (AttendanceAmendment, DropIn, NoteAddendum, ProgressNote, SessionLog):
+            auditlog.register(model)

@@ -15,6 +15,7 @@ from scheduling.models import (
     ATTENDED_STATUSES,
     Attendance,
     AttendanceStatus,
+    ProgressNote,
     Session,
     SessionType,
 )
@@ -158,3 +159,17 @@ class AttendanceFactory(factory.django.DjangoModelFactory):
         )
     )
     recorded_by = factory.LazyAttribute(lambda attendance: attendance.session.clinician)
+
+
+class ProgressNoteFactory(factory.django.DjangoModelFactory):
+    """A complete draft DAP note by the session's clinician; sign it with `note_sign`."""
+
+    class Meta:
+        model = ProgressNote
+
+    session = factory.SubFactory(SessionFactory)
+    client = factory.SubFactory(ClientFactory)
+    author = factory.LazyAttribute(lambda note: note.session.clinician)
+    data = factory.Faker("paragraph")
+    assessment = factory.Faker("paragraph")
+    plan = factory.Faker("sentence")
