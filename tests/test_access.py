@@ -6,6 +6,8 @@ from types import SimpleNamespace
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests import factories
+
 ANONYMOUS, CLIENT, CLINICIAN, ADMIN = "anonymous", "client", "clinician", "admin"
 PUBLIC = {ANONYMOUS, CLIENT, CLINICIAN, ADMIN}
 LOGGED_IN = {CLIENT, CLINICIAN, ADMIN}
@@ -30,12 +32,27 @@ ACCESS: dict[str, set[str]] = {
     "clients:caseload": STAFF,
     "clients:portal": {CLIENT},
     "clients:chart": STAFF,
+    "scheduling:today": {CLINICIAN},
+    "scheduling:overdue": {ADMIN},
+    "scheduling:session-detail": STAFF,
+    "scheduling:session-summary": {CLINICIAN},
+    "scheduling:session-drop-in": {CLINICIAN},
+    "scheduling:note": STAFF,
+    "scheduling:note-addendum": {CLINICIAN},
 }
 
 # URL name -> the arguments to open it with, from the world of named people below.
 URL_KWARGS = {
     "password_reset_confirm": lambda world: {"uidb64": "MQ", "token": "set-password"},
     "clients:chart": lambda world: {"pk": world.alice.pk},
+    "scheduling:session-detail": lambda world: {"pk": documented_note(world).session_id},
+    "scheduling:session-summary": lambda world: {"pk": documented_note(world).session_id},
+    "scheduling:session-drop-in": lambda world: {"pk": documented_note(world).session_id},
+    "scheduling:note": lambda world: {
+        "pk": documented_note(world).session_id,
+        "client_pk": world.alice.pk,
+    },
+    "scheduling:note-addendum": lambda world: {"pk": documented_note(world).pk},
 }
 
 # Django's admin site checks is_staff itself; its index stands for all of its pages.
@@ -97,3 +114,14 @@ def test_bob_cannot_open_alices_chart_even_by_its_address(client, alice, bob):
     client.force_login(bob.user)
     response = client.get(reverse("clients:chart", args=[alice.pk]))
     assert response.status_code == 403
+
+
+def documented_note(world):
+    """A note for Alice in a group session the clinician runs (made once per test)."""
+    if not hasattr(world, "note"):
+        group = factories.GroupFactory(facilitators=[world.clinician])
+        factories.EnrollmentFactory(group=group, client=world.alice)
+        session = factories.SessionFactory(group=group)
+        factories.AttendanceFactory(session=session, client=world.alice)
+        world.note = factories.ProgressNoteFactory(session=session, client=world.alice)
+    return world.note

@@ -21,6 +21,7 @@ def test_admin_logs_in_to_the_dashboard_and_opens_the_audit_log(page, admin):
 
 def test_clinician_logs_in_to_the_caseload_and_opens_a_chart(page, clinician, alice):
     log_in(page, clinician.username, PASSWORD)
+    page.get_by_role("link", name="My caseload").click()
     assert page.get_by_role("heading", name="My caseload").is_visible()
     screenshot(page, "clinician-caseload")
     page.get_by_role("link", name=alice.display_name).click()

@@ -1,0 +1,1 @@
+"""Forms of the scheduling app, one module per area, like `scheduling.services`."""

@@ -1,0 +1,1 @@
+"""Views of the scheduling app, one module per area, like `scheduling.services`."""
