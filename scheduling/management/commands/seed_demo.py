@@ -7,6 +7,7 @@ from faker import Faker
 
 from clients.demo import seed_clients
 from iop.demo import DEMO_PASSWORD, seed_staff
+from scheduling.demo_documentation import seed_documentation
 
 
 class Command(BaseCommand):
@@ -19,6 +20,8 @@ class Command(BaseCommand):
         admin, clinicians = seed_staff(fake)
         clients = seed_clients(fake, clinicians)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {len(clients)} clients."))
+        notes = seed_documentation(fake, clinicians, clients)
+        self.stdout.write(f"Attendance and {notes} progress notes for the last week.")
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD!r} for all):")
         self.stdout.write(f"  admin:     {admin.username}")
         self.stdout.write(f"  clinician: {', '.join(c.username for c in clinicians)}")
