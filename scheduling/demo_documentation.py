@@ -17,6 +17,7 @@ from .services.attendance import AttendanceEntry, attendance_record, session_sum
 from .services.notes import note_save, note_sign
 
 DEMO_DAYS = 7
+DRAFTS_LEFT = 2
 TOPICS = [
     ("Relapse warning signs", "Psychoeducation; CBT chain analysis of a recent lapse; role play"),
     ("Coping with cravings", "Urge surfing practice; HALT check-in; coping card homework"),
@@ -101,8 +102,9 @@ def _sessions(group: Group, days: list[date]) -> list[Session]:
     return sessions
 
 
-def _document(fake: Faker, session: Session, *, sign: bool) -> None:
-    """Take attendance (mostly present, one late, one absent) and write the notes."""
+def _document(fake: Faker, session: Session, *, drafts: int) -> None:
+    """Take attendance (mostly present, some late or absent) and write the notes, leaving the
+    first `drafts` of them unsigned."""
     clinician = session.clinician
     roster = list(roster_clients(session).filter(status=Client.Status.ACTIVE))
     entries = []
@@ -119,9 +121,8 @@ def _document(fake: Faker, session: Session, *, sign: bool) -> None:
     session_summary_update(
         session=session, user=clinician, topic=topic, interventions=interventions
     )
-    for entry in entries:
-        if entry.status == AttendanceStatus.ABSENT:
-            continue
+    attended = [entry for entry in entries if entry.status != AttendanceStatus.ABSENT]
+    for position, entry in enumerate(attended):
         client = next(client for client in roster if client.pk == entry.client_id)
         note = note_save(
             session=session,
@@ -131,7 +132,7 @@ def _document(fake: Faker, session: Session, *, sign: bool) -> None:
             assessment=fake.random_element(ASSESSMENT),
             plan=fake.random_element(PLAN),
         )
-        if sign:
+        if position >= drafts:
             note_sign(note=note, user=clinician)
 
 
@@ -175,7 +176,7 @@ def seed_documentation(fake: Faker, clinicians: list[User], clients: list[Client
             ).exists()
         ]
         # The oldest undocumented session stays without attendance (overdue on Today); the most
-        # recent keeps its notes as drafts (overdue once 24 hours pass).
+        # recent keeps a few notes as drafts (overdue once 24 hours pass).
         for session in undocumented[1:]:
-            _document(fake, session, sign=session != past[-1])
+            _document(fake, session, drafts=DRAFTS_LEFT if session == past[-1] else 0)
     return ProgressNote.objects.count()

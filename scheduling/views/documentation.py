@@ -205,6 +205,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "log": log,
             "full_minutes": full_minutes,
             "can_document": can_document,
+            "started": session.starts_at <= timezone.now(),
             "has_signed_notes": any(row.note and row.note.is_signed for row in roster),
             "roster": roster,
             "conflict": conflict,

@@ -245,3 +245,20 @@ def test_an_individual_session_ending_before_it_started_is_refused(
     )
     assert "The end must be after the start." in response.content.decode()
     assert not Attendance.objects.exists()
+
+
+def test_before_the_session_starts_the_sheet_says_when_attendance_opens(
+    clinician_client, group, alice
+):
+    EnrollmentFactory(group=group, client=alice)
+    later = session_in_progress(group=group)
+    later.starts_at += timedelta(hours=3)
+    later.ends_at += timedelta(hours=3)
+    later.save()
+    assert (
+        "Attendance opens when the session starts"
+        in clinician_client.get(url(later)).content.decode()
+    )
+    response = clinician_client.post(url(later), sheet_post(later, [(alice, "present", "")]))
+    assert "This session has not started yet." in response.content.decode()
+    assert not Attendance.objects.exists()

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from scheduling.models import Attendance, NoteAddendum, ProgressNote
+from scheduling.models import Attendance, NoteAddendum, ProgressNote, SessionType
 from scheduling.selectors.attendance import local_day_bounds
 from tests.factories import PASSWORD, EnrollmentFactory, GroupFactory, SessionFactory
 from tests.helpers import log_in, screenshot
@@ -93,3 +93,23 @@ def test_a_clinician_takes_attendance_and_signs_notes(page, clinician, evening_g
     page.get_by_role("link", name="Today").first.click()
     screenshot(page, "clinician-today-after")
     expect(page.get_by_text("Taken").first).to_be_visible()
+
+
+def test_a_clinician_logs_an_individual_session(page, clinician, alice):
+    starts_at = max(timezone.now() - timedelta(hours=2), local_day_bounds(timezone.localdate())[0])
+    SessionFactory(
+        session_type=SessionType.INDIVIDUAL,
+        group=None,
+        client=alice,
+        clinician=clinician,
+        room=None,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=60),
+    )
+    log_in(page, clinician.username, PASSWORD)
+    page.get_by_role("link", name=f"Individual therapy: {alice.display_name}").first.click()
+    page.get_by_label("Minutes attended").fill("50")
+    page.get_by_role("button", name="Save session log").click()
+    expect(page.get_by_text("Session log saved.")).to_be_visible()
+    screenshot(page, "session-individual-logged")
+    assert Attendance.objects.get(client=alice).minutes_attended == 50
