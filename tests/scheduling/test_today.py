@@ -1,6 +1,6 @@
 """Today: a clinician's sessions of the day and their overdue documentation; the admins' list."""
 
-from datetime import timedelta
+from datetime import UTC, date, time, timedelta
 
 import pytest
 import time_machine
@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from scheduling.models import AttendanceStatus
 from scheduling.selectors.attendance import (
+    local_day_bounds,
     overdue_notes,
     sessions_missing_attendance,
     todays_sessions,
@@ -21,6 +22,7 @@ from tests.factories import (
     GroupFactory,
     ProgressNoteFactory,
     SessionFactory,
+    local_datetime,
 )
 from tests.scheduling.helpers import record, session_in_progress
 
@@ -133,3 +135,18 @@ def test_a_clinician_does_not_see_another_clinicians_overdue_sessions(
     client.force_login(clinician)
     page = client.get(reverse("scheduling:today")).content.decode()
     assert others.group.name not in page
+
+
+def test_today_spans_the_whole_local_day_when_the_clocks_go_back(clinician, settings):
+    """1 November 2026 has 25 hours in New York; a late-evening session still belongs to it."""
+    settings.TIME_ZONE = "America/New_York"
+    group = GroupFactory(facilitators=[clinician])
+    fall_back = date(2026, 11, 1)
+    late_evening = SessionFactory(group=group, starts_at=local_datetime(fall_back, time(23, 30)))
+    next_morning = SessionFactory(
+        group=group, starts_at=local_datetime(fall_back + timedelta(days=1), time(0, 30))
+    )
+    start, end = local_day_bounds(fall_back)
+    assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=25)
+    assert list(todays_sessions(clinician, fall_back)) == [late_evening]
+    assert next_morning not in todays_sessions(clinician, fall_back)
