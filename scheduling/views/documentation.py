@@ -1,6 +1,8 @@
 """Today, the session page (attendance sheet, group summary, drop-ins), progress notes, and the
 overdue documentation list. Thin: check access, parse, call a service, redirect."""
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -116,6 +118,102 @@ def _apply_errors(
                 form.add_error(key if key in form.fields else None, problem)
 
 
+def _run(
+    request: HttpRequest,
+    save: Callable[[], object],
+    *,
+    success: str,
+    form: forms.Form,
+    row_forms: dict[str, forms.Form] | None = None,
+) -> str:
+    """Call a service for a valid form: "saved", "conflict" (someone saved first), or "invalid"
+    with the service's errors put on the forms."""
+    try:
+        save()
+    except AttendanceConflict:
+        return "conflict"
+    except ValidationError as error:
+        _apply_errors(error, form, row_forms)
+        return "invalid"
+    messages.success(request, success)
+    return "saved"
+
+
+def _group_sheet(
+    request: HttpRequest,
+    session: Session,
+    log: SessionLog,
+    roster: list[RosterRow],
+    full_minutes: int,
+) -> tuple[str, dict]:
+    rows = _row_forms(request, roster, full_minutes)
+    sheet = AttendanceSheetForm(
+        request.POST if request.method == "POST" else None,
+        initial={"version": log.attendance_version},
+    )
+    outcome = ""
+    if request.method == "POST" and sheet.is_valid() and all(form.is_valid() for _, form in rows):
+        entries = [
+            AttendanceEntry(
+                row.client.pk, form.cleaned_data["status"], form.cleaned_data["minutes"]
+            )
+            for row, form in rows
+            if form.cleaned_data["status"]
+        ]
+        outcome = _run(
+            request,
+            lambda: attendance_record(
+                session=session,
+                recorded_by=request.user,
+                entries=entries,
+                expected_version=sheet.cleaned_data["version"],
+                amendment_reason=sheet.cleaned_data["amendment_reason"],
+            ),
+            success="Attendance saved.",
+            form=sheet,
+            row_forms={str(row.client.pk): form for row, form in rows},
+        )
+    return outcome, {
+        "rows": rows,
+        "sheet": sheet,
+        "summary_form": SessionSummaryForm(
+            initial={"topic": log.topic, "interventions": log.interventions}
+        ),
+        "drop_in_form": DropInForm(exclude_ids=[row.client.pk for row in roster]),
+    }
+
+
+def _individual_log(
+    request: HttpRequest,
+    session: Session,
+    log: SessionLog,
+    roster: list[RosterRow],
+    full_minutes: int,
+) -> tuple[str, dict]:
+    form = _individual_form(request, session, log, roster[0], full_minutes)
+    outcome = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        outcome = _run(
+            request,
+            lambda: individual_session_log(
+                session=session,
+                recorded_by=request.user,
+                session_type=data["session_type"],
+                held_starts_at=data["held_starts_at"],
+                held_ends_at=data["held_ends_at"],
+                status=data["status"],
+                minutes_attended=data["minutes"],
+                expected_version=data["version"],
+                amendment_reason=data["amendment_reason"],
+            ),
+            success="Session log saved.",
+            form=form,
+            row_forms={str(session.client_id): form},
+        )
+    return outcome, {"individual_form": form}
+
+
 @staff_required
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The session page: its attendance sheet (group) or log (individual), the group summary, and
@@ -127,73 +225,10 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     log = session_log(session)
     roster = session_roster(session)
     full_minutes = attendance_length(session, log)
-    conflict = False
-    context: dict = {}
-    if session.group_id is not None:
-        rows = _row_forms(request, roster, full_minutes)
-        sheet = AttendanceSheetForm(
-            request.POST if request.method == "POST" else None,
-            initial={"version": log.attendance_version},
-        )
-        if (
-            request.method == "POST"
-            and sheet.is_valid()
-            and all(form.is_valid() for _, form in rows)
-        ):
-            try:
-                attendance_record(
-                    session=session,
-                    recorded_by=request.user,
-                    entries=[
-                        AttendanceEntry(
-                            row.client.pk, form.cleaned_data["status"], form.cleaned_data["minutes"]
-                        )
-                        for row, form in rows
-                        if form.cleaned_data["status"]
-                    ],
-                    expected_version=sheet.cleaned_data["version"],
-                    amendment_reason=sheet.cleaned_data["amendment_reason"],
-                )
-            except AttendanceConflict:
-                conflict = True
-            except ValidationError as error:
-                _apply_errors(error, sheet, {str(row.client.pk): form for row, form in rows})
-            else:
-                messages.success(request, "Attendance saved.")
-                return redirect("scheduling:session-detail", pk=session.pk)
-        context |= {
-            "rows": rows,
-            "sheet": sheet,
-            "summary_form": SessionSummaryForm(
-                initial={"topic": log.topic, "interventions": log.interventions}
-            ),
-            "drop_in_form": DropInForm(exclude_ids=[row.client.pk for row in roster]),
-        }
-    else:
-        context |= {
-            "individual_form": _individual_form(request, session, log, roster[0], full_minutes)
-        }
-        if request.method == "POST" and context["individual_form"].is_valid():
-            form = context["individual_form"]
-            try:
-                individual_session_log(
-                    session=session,
-                    recorded_by=request.user,
-                    session_type=form.cleaned_data["session_type"],
-                    held_starts_at=form.cleaned_data["held_starts_at"],
-                    held_ends_at=form.cleaned_data["held_ends_at"],
-                    status=form.cleaned_data["status"],
-                    minutes_attended=form.cleaned_data["minutes"],
-                    expected_version=form.cleaned_data["version"],
-                    amendment_reason=form.cleaned_data["amendment_reason"],
-                )
-            except AttendanceConflict:
-                conflict = True
-            except ValidationError as error:
-                _apply_errors(error, form, {str(session.client_id): form})
-            else:
-                messages.success(request, "Session log saved.")
-                return redirect("scheduling:session-detail", pk=session.pk)
+    handle = _group_sheet if session.group_id is not None else _individual_log
+    outcome, context = handle(request, session, log, roster, full_minutes)
+    if outcome == "saved":
+        return redirect("scheduling:session-detail", pk=session.pk)
     chart_reads_record(
         request=request, client_ids=[row.client.pk for row in roster], what="session attendance"
     )
@@ -208,10 +243,10 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "started": session.starts_at <= timezone.now(),
             "has_signed_notes": any(row.note and row.note.is_signed for row in roster),
             "roster": roster,
-            "conflict": conflict,
+            "conflict": outcome == "conflict",
             **context,
         },
-        status=409 if conflict else 200,
+        status=409 if outcome == "conflict" else 200,
     )
 
 
