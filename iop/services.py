@@ -102,3 +102,15 @@ def user_set_active(*, user: User, is_active: bool, by: User) -> User:
     user.is_active = is_active
     user.save(update_fields=["is_active"])
     return user
+
+
+def chart_reads_record(
+    *, request: HttpRequest, client_ids: list[int], what: str
+) -> list[ChartRead]:
+    """One read per client shown together (a session's roster), in one insert."""
+    assert isinstance(request.user, User)
+    user, path, ip_address = request.user, request.get_full_path()[:500], client_ip(request)
+    return ChartRead.objects.bulk_create(
+        ChartRead(user=user, client_id=client_id, path=path, ip_address=ip_address, what=what)
+        for client_id in client_ids
+    )

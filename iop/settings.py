@@ -193,7 +193,7 @@ CELERY_BEAT_SCHEDULE = {
 # Pages each role lands on after login; later apps point these at their own pages.
 ROLE_HOME_URLS = {
     "admin": "iop:dashboard",
-    "clinician": "clients:caseload",
+    "clinician": "scheduling:today",
     "client": "scheduling:my-schedule",
 }
 

@@ -10,10 +10,28 @@ class SchedulingConfig(AppConfig):
         from clients.signals import client_discharged
         from groups.signals import group_pattern_changed
 
-        from .models import Attendance, CalendarFeed, Session
+        from .models import (
+            Attendance,
+            AttendanceAmendment,
+            CalendarFeed,
+            DropIn,
+            NoteAddendum,
+            ProgressNote,
+            Session,
+            SessionLog,
+        )
         from .receivers import cancel_sessions_on_discharge, materialize_on_pattern_change
 
-        for model in (Attendance, CalendarFeed, Session):
+        for model in (
+            Attendance,
+            AttendanceAmendment,
+            CalendarFeed,
+            DropIn,
+            NoteAddendum,
+            ProgressNote,
+            Session,
+            SessionLog,
+        ):
             auditlog.register(model)
         client_discharged.connect(cancel_sessions_on_discharge, dispatch_uid="scheduling-discharge")
         group_pattern_changed.connect(

@@ -1,3 +1,4 @@
+import pgtrigger
 from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
@@ -127,6 +128,168 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} {self.get_status_display()} at {self.session}"
+
+
+class SessionLog(models.Model):
+    """What was documented about a session as a whole: the attendance version (two co-facilitators
+    saving at once: the second save sees a newer version and is asked to reload), the shared group
+    summary that every client's note builds on, and, for individual sessions, the times actually
+    held. Kept beside `Session` so the calendar's own rows stay the calendar's."""
+
+    session = models.OneToOneField(Session, on_delete=models.PROTECT, related_name="log")
+    attendance_version = models.PositiveIntegerField(default=0)
+    attendance_taken_at = models.DateTimeField(null=True, blank=True)
+    topic = models.CharField(max_length=200, blank=True, validators=NO_NUL)
+    interventions = models.TextField(
+        blank=True, validators=NO_NUL, help_text="Interventions used with the whole group."
+    )
+    held_starts_at = models.DateTimeField(null=True, blank=True)
+    held_ends_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(held_starts_at__isnull=True, held_ends_at__isnull=True)
+                | Q(held_ends_at__gt=F("held_starts_at")),
+                name="session_log_held_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Log of {self.session}"
+
+
+class DropIn(models.Model):
+    """A client who attended a group session without being on its roster that day."""
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="drop_ins")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="drop_ins")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "client"], name="drop_in_once_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} dropped in to {self.session}"
+
+
+class AttendanceAmendment(models.Model):
+    """A change to the attendance of a session whose notes are already signed: who, when, why, and
+    each changed row before and after. Append-only (a database trigger refuses UPDATE and DELETE)."""
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="amendments")
+    amended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    amended_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(validators=NO_NUL)
+    changes = models.JSONField(
+        help_text="Client id -> {'before': [status, minutes] or None, 'after': [status, minutes]}."
+    )
+
+    class Meta:
+        ordering = ["amended_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="amendment_has_reason"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="amendment_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Attendance amendment of {self.session}"
+
+
+class ProgressNote(models.Model):
+    """One client's DAP note for one attended session. A group session's note also carries the
+    group summary (topic, interventions), copied from the session's log when the note is signed so
+    the signed note reads exactly as it was signed. Signed means locked: a database trigger refuses
+    any UPDATE or DELETE of a signed row; corrections are addenda."""
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="notes")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="progress_notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notes_written"
+    )
+    data = models.TextField(
+        blank=True,
+        validators=NO_NUL,
+        help_text="What was observed and said: objective and subjective.",
+    )
+    assessment = models.TextField(
+        blank=True, validators=NO_NUL, help_text="Your clinical interpretation: progress, risk."
+    )
+    plan = models.TextField(
+        blank=True, validators=NO_NUL, help_text="Next steps, homework, referrals."
+    )
+    group_topic = models.CharField(max_length=200, blank=True, validators=NO_NUL)
+    group_interventions = models.TextField(blank=True, validators=NO_NUL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["session__starts_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "client"], name="note_one_per_client_session"
+            ),
+            models.CheckConstraint(
+                condition=Q(signed_at__isnull=True, signed_by__isnull=True)
+                | Q(signed_at__isnull=False, signed_by=F("author")),
+                name="note_signed_by_author_with_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(signed_at__isnull=True)
+                | (~Q(data="") & ~Q(assessment="") & ~Q(plan="")),
+                name="note_signed_is_complete",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="note_locked_once_signed",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                condition=pgtrigger.Q(old__signed_at__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Note for {self.client} at {self.session}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+
+class NoteAddendum(models.Model):
+    """A signed correction or addition to a signed note; signed when added, never changed."""
+
+    note = models.ForeignKey(ProgressNote, on_delete=models.PROTECT, related_name="addenda")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(validators=NO_NUL)
+    signed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["signed_at"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="addendum_has_text")]
+        triggers = [
+            pgtrigger.Protect(
+                name="addendum_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Addendum to {self.note}"
 
 
 class CalendarFeed(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import calendars, feeds, sessions
+from .views import calendars, documentation, feeds, sessions
 
 app_name = "scheduling"
 urlpatterns = [
@@ -12,4 +12,11 @@ urlpatterns = [
     path("sessions/<int:pk>/reschedule/", sessions.session_reschedule, name="session-reschedule"),
     path("calendar-link/", feeds.feed_settings, name="feed-settings"),
     path("feed/<str:token>.ics", feeds.feed, name="feed"),
+    path("today/", documentation.today, name="today"),
+    path("overdue/", documentation.overdue, name="overdue"),
+    path("sessions/<int:pk>/", documentation.session_detail, name="session-detail"),
+    path("sessions/<int:pk>/summary/", documentation.session_summary, name="session-summary"),
+    path("sessions/<int:pk>/drop-ins/", documentation.session_drop_in, name="session-drop-in"),
+    path("sessions/<int:pk>/notes/<int:client_pk>/", documentation.note, name="note"),
+    path("notes/<int:pk>/addenda/", documentation.note_addendum, name="note-addendum"),
 ]

@@ -16,6 +16,7 @@ from scheduling.models import (
     ATTENDED_STATUSES,
     Attendance,
     AttendanceStatus,
+    ProgressNote,
     Session,
     SessionType,
 )
@@ -213,3 +214,17 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, **kwargs):
         return clients_services.consent_create(**kwargs)
+
+
+class ProgressNoteFactory(factory.django.DjangoModelFactory):
+    """A complete draft DAP note by the session's clinician; sign it with `note_sign`."""
+
+    class Meta:
+        model = ProgressNote
+
+    session = factory.SubFactory(SessionFactory)
+    client = factory.SubFactory(ClientFactory)
+    author = factory.LazyAttribute(lambda note: note.session.clinician)
+    data = factory.Faker("paragraph")
+    assessment = factory.Faker("paragraph")
+    plan = factory.Faker("sentence")

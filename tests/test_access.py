@@ -8,6 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from scheduling.models import SessionType
 from scheduling.services.feeds import calendar_feed_create
+from tests import factories
 from tests.factories import ConsentFactory, EnrollmentFactory, SessionFactory, TreatmentPlanFactory
 
 ANONYMOUS, CLIENT, CLINICIAN, ADMIN = "anonymous", "client", "clinician", "admin"
@@ -64,6 +65,13 @@ ACCESS: dict[str, set[str]] = {
     "scheduling:session-reschedule": STAFF,
     "scheduling:feed-settings": {CLIENT, CLINICIAN},
     "scheduling:feed": PUBLIC,  # the unguessable token is the credential
+    "scheduling:today": {CLINICIAN},
+    "scheduling:overdue": {ADMIN},
+    "scheduling:session-detail": STAFF,
+    "scheduling:session-summary": {CLINICIAN},
+    "scheduling:session-drop-in": {CLINICIAN},
+    "scheduling:note": STAFF,
+    "scheduling:note-addendum": {CLINICIAN},
 }
 
 # URL name -> the arguments to open it with, from the world of named people below.
@@ -89,6 +97,14 @@ URL_KWARGS = {
     "scheduling:session-cancel": lambda world: {"pk": world.individual_session.pk},
     "scheduling:session-reschedule": lambda world: {"pk": world.individual_session.pk},
     "scheduling:feed": lambda world: {"token": world.alices_feed_token},
+    "scheduling:session-detail": lambda world: {"pk": documented_note(world).session_id},
+    "scheduling:session-summary": lambda world: {"pk": documented_note(world).session_id},
+    "scheduling:session-drop-in": lambda world: {"pk": documented_note(world).session_id},
+    "scheduling:note": lambda world: {
+        "pk": documented_note(world).session_id,
+        "client_pk": world.alice.pk,
+    },
+    "scheduling:note-addendum": lambda world: {"pk": documented_note(world).pk},
 }
 
 # URL names that only take POST (a GET answers 405); the walk posts to them.
@@ -167,3 +183,14 @@ def test_bob_cannot_open_alices_chart_even_by_its_address(client, alice, bob):
     client.force_login(bob.user)
     response = client.get(reverse("clients:chart", args=[alice.pk]))
     assert response.status_code == 403
+
+
+def documented_note(world):
+    """A note for Alice in a group session the clinician runs (made once per test)."""
+    if not hasattr(world, "note"):
+        group = factories.GroupFactory(facilitators=[world.clinician])
+        factories.EnrollmentFactory(group=group, client=world.alice)
+        session = factories.SessionFactory(group=group)
+        factories.AttendanceFactory(session=session, client=world.alice)
+        world.note = factories.ProgressNoteFactory(session=session, client=world.alice)
+    return world.note

@@ -35,6 +35,7 @@ def test_admin_adds_a_clinician_from_the_staff_page(page, admin):
 
 def test_clinician_logs_in_to_the_caseload_and_opens_a_chart(page, clinician, alice):
     log_in(page, clinician.username, PASSWORD)
+    page.get_by_role("link", name="My caseload").click()
     assert page.get_by_role("heading", name="My caseload").is_visible()
     screenshot(page, "clinician-caseload")
     page.get_by_role("link", name=alice.display_name).click()

@@ -24,7 +24,7 @@ def test_passwords_are_hashed_with_argon2(clinician):
     ("role", "home"),
     [
         (Role.ADMIN, "iop:dashboard"),
-        (Role.CLINICIAN, "clients:caseload"),
+        (Role.CLINICIAN, "scheduling:today"),
         (Role.CLIENT, "scheduling:my-schedule"),
     ],
 )

@@ -9,6 +9,7 @@ from clients.demo import seed_clients
 from groups.demo import seed_groups
 from iop.demo import DEMO_PASSWORD, seed_staff
 from scheduling.demo import seed_sessions
+from scheduling.demo_documentation import seed_documentation
 
 
 class Command(BaseCommand):
@@ -23,6 +24,8 @@ class Command(BaseCommand):
         seed_groups(clinicians, clients)
         seed_sessions(clinicians, clients)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {len(clients)} clients."))
+        notes = seed_documentation(fake, clinicians, clients)
+        self.stdout.write(f"Attendance and {notes} progress notes for the last week.")
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD!r} for all):")
         self.stdout.write(f"  admin:     {admin.username}")
         self.stdout.write(f"  clinician: {', '.join(c.username for c in clinicians)}")

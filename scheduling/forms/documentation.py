@@ -1,0 +1,121 @@
+"""Forms for the attendance sheet, individual session logs, notes, addenda and drop-ins. They only
+parse input; the services decide what is valid and say why."""
+
+from crispy_forms.helper import FormHelper
+from django import forms
+
+from clients.models import Client
+from scheduling.models import ATTENDED_STATUSES, AttendanceStatus, SessionType
+
+
+class AttendanceRowForm(forms.Form):
+    """One client's row. Minutes may be left empty: present means the whole session and a
+    non-attended status means 0, so a keyboard user can just pick statuses."""
+
+    status = forms.ChoiceField(
+        choices=[("", "Not recorded"), *AttendanceStatus.choices], required=False
+    )
+    minutes = forms.IntegerField(required=False)
+
+    def __init__(self, *args: object, full_minutes: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.full_minutes = full_minutes
+        self.fields["status"].widget.attrs["class"] = "form-select form-select-sm js-status"
+        self.fields["minutes"].widget.attrs.update(
+            {"class": "form-control form-control-sm js-minutes", "max": full_minutes, "min": 0}
+        )
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        status, minutes = cleaned.get("status"), cleaned.get("minutes")
+        if status and minutes is None:
+            if status == AttendanceStatus.PRESENT:
+                cleaned["minutes"] = self.full_minutes
+            elif status in ATTENDED_STATUSES:
+                self.add_error("minutes", "Enter the minutes attended.")
+            else:
+                cleaned["minutes"] = 0
+        return cleaned
+
+
+class AttendanceSheetForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    amendment_reason = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason for amending (notes of this session are signed)",
+    )
+
+
+class IndividualLogForm(forms.Form):
+    session_type = forms.ChoiceField(
+        choices=[choice for choice in SessionType.choices if choice[0] != SessionType.GROUP]
+    )
+    held_starts_at = forms.DateTimeField(
+        label="Actually started",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    held_ends_at = forms.DateTimeField(
+        label="Actually ended",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    status = forms.ChoiceField(choices=AttendanceStatus.choices)
+    minutes = forms.IntegerField(label="Minutes attended", min_value=0)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    amendment_reason = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason for amending (the note is signed)",
+    )
+
+
+class SessionSummaryForm(forms.Form):
+    topic = forms.CharField(max_length=200, required=False)
+    interventions = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shared by every client's note; copied into each note when it is signed.",
+    )
+
+    helper = FormHelper()
+    helper.form_tag = False
+
+
+class DropInForm(forms.Form):
+    client = forms.ModelChoiceField(queryset=Client.objects.none(), label="Add a drop-in")
+
+    def __init__(self, *args: object, exclude_ids: list[int], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.filter(status=Client.Status.ACTIVE).exclude(
+            pk__in=exclude_ids
+        )
+
+
+class NoteForm(forms.Form):
+    data = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What was observed and said: objective and subjective.",
+    )
+    assessment = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Your clinical interpretation: progress, risk.",
+    )
+    plan = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Next steps, homework, referrals.",
+    )
+
+    helper = FormHelper()
+    helper.form_tag = False
+
+
+class AddendumForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Addendum")
+
+    helper = FormHelper()
+    helper.form_tag = False

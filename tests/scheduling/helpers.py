@@ -1,0 +1,37 @@
+"""Helpers for the attendance and notes tests."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from scheduling.models import SessionLog
+from scheduling.services.attendance import AttendanceEntry, attendance_record
+from tests.factories import SessionFactory
+
+
+def session_in_progress(**kwargs):
+    """A 3-hour session that started an hour ago."""
+    now = timezone.now()
+    return SessionFactory(
+        starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=2), **kwargs
+    )
+
+
+def current_version(session) -> int:
+    return (
+        SessionLog.objects.filter(session=session)
+        .values_list("attendance_version", flat=True)
+        .first()
+        or 0
+    )
+
+
+def record(session, by, *rows, version=None, reason=""):
+    """Save (client, status, minutes) rows the way the attendance sheet does."""
+    return attendance_record(
+        session=session,
+        recorded_by=by,
+        entries=[AttendanceEntry(client.pk, status, minutes) for client, status, minutes in rows],
+        expected_version=current_version(session) if version is None else version,
+        amendment_reason=reason,
+    )

@@ -1,0 +1,264 @@
+"""The session page: the attendance sheet in the browser's terms (POSTs), drop-ins, the summary,
+individual session logs."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from iop.models import ChartRead
+from scheduling.models import Attendance, AttendanceStatus, DropIn, SessionLog, SessionType
+from scheduling.services.notes import note_sign
+from tests.factories import ClientFactory, EnrollmentFactory, ProgressNoteFactory
+from tests.scheduling.helpers import current_version, record, session_in_progress
+
+
+def url(session):
+    return reverse("scheduling:session-detail", args=[session.pk])
+
+
+def sheet_post(session, rows, version=None, **extra):
+    """POST data for the sheet: rows are (client, status, minutes as typed)."""
+    data = {"version": current_version(session) if version is None else version, **extra}
+    for person, status, minutes in rows:
+        data[f"c{person.pk}-status"] = status
+        data[f"c{person.pk}-minutes"] = minutes
+    return data
+
+
+@pytest.fixture
+def clinician_client(client, clinician):
+    client.force_login(clinician)
+    return client
+
+
+def test_the_sheet_lists_the_roster_and_records_who_read_it(
+    clinician_client, group_session, alice, bob
+):
+    page = clinician_client.get(url(group_session)).content.decode()
+    assert alice.display_name in page
+    assert bob.display_name in page
+    assert "Mark all present" in page
+    assert set(ChartRead.objects.values_list("client_id", flat=True)) == {alice.pk, bob.pk}
+
+
+def test_present_without_minutes_means_the_whole_session(
+    clinician_client, group_session, alice, bob
+):
+    response = clinician_client.post(
+        url(group_session),
+        sheet_post(group_session, [(alice, "present", ""), (bob, "absent", "")]),
+    )
+    assert response.status_code == 302
+    rows = dict(
+        Attendance.objects.filter(session=group_session).values_list(
+            "client_id", "minutes_attended"
+        )
+    )
+    assert rows == {alice.pk: 180, bob.pk: 0}
+
+
+def test_late_without_minutes_asks_for_them_and_saves_nothing(
+    clinician_client, group_session, alice, bob
+):
+    response = clinician_client.post(
+        url(group_session), sheet_post(group_session, [(alice, "present", ""), (bob, "late", "")])
+    )
+    assert response.status_code == 200
+    assert "Enter the minutes attended." in response.content.decode()
+    assert not Attendance.objects.exists()
+
+
+def test_minutes_over_the_session_get_a_clear_error_on_that_row(
+    clinician_client, group_session, alice, bob
+):
+    response = clinician_client.post(
+        url(group_session),
+        sheet_post(group_session, [(alice, "present", "180"), (bob, "late", "200")]),
+    )
+    assert "At most 180 minutes" in response.content.decode()
+    assert not Attendance.objects.exists()
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    status=st.sampled_from(["", *AttendanceStatus.values, "bogus"]),
+    minutes=st.one_of(st.text(max_size=6), st.integers(-500, 500).map(str)),
+)
+def test_whatever_is_typed_the_sheet_answers_without_a_server_error(
+    clinician_client, group_session, alice, status, minutes
+):
+    Attendance.objects.all().delete()
+    SessionLog.objects.all().delete()
+    response = clinician_client.post(
+        url(group_session), sheet_post(group_session, [(alice, status, minutes)], version=0)
+    )
+    assert response.status_code in (200, 302)
+    saved = Attendance.objects.filter(session=group_session).first()
+    if response.status_code == 200:
+        assert saved is None
+    elif saved:
+        assert 0 <= saved.minutes_attended <= 180
+
+
+def test_a_stale_sheet_is_refused_with_a_reload_message(
+    clinician_client, group_session, clinician, alice, bob
+):
+    record(group_session, clinician, (alice, "present", 180), version=0)
+    response = clinician_client.post(
+        url(group_session), sheet_post(group_session, [(alice, "absent", "0")], version=0)
+    )
+    assert response.status_code == 409
+    assert "Reload the page" in response.content.decode()
+    assert Attendance.objects.get(client=alice).status == "present"
+
+
+def test_after_signing_the_sheet_asks_for_a_reason_to_amend(
+    clinician_client, group_session, clinician, alice, bob
+):
+    record(group_session, clinician, (alice, "present", 180), (bob, "present", 180))
+    note_sign(note=ProgressNoteFactory(session=group_session, client=alice), user=clinician)
+    rows = [(alice, "present", "180"), (bob, "left_early", "120")]
+    response = clinician_client.post(url(group_session), sheet_post(group_session, rows))
+    assert "give a reason to amend" in response.content.decode()
+    assert Attendance.objects.get(client=bob).status == "present"
+    response = clinician_client.post(
+        url(group_session),
+        sheet_post(group_session, rows, amendment_reason="Left at 8 pm for a family emergency"),
+    )
+    assert response.status_code == 302
+    assert Attendance.objects.get(client=bob).status == "left_early"
+
+
+@pytest.mark.parametrize("size", [1, 15])
+def test_the_session_page_takes_the_same_queries_for_1_or_15_clients(
+    clinician_client, clinician, group, size
+):
+    clients = [EnrollmentFactory(group=group).client for _ in range(size)]
+    session = session_in_progress(group=group)
+    record(session, clinician, *[(person, "present", 180) for person in clients])
+    for person in clients[:5]:
+        ProgressNoteFactory(session=session, client=person)
+    with CaptureQueriesContext(connection) as queries:
+        response = clinician_client.get(url(session))
+    assert response.status_code == 200
+    assert len(queries) == PAGE_QUERIES
+
+
+# Session, access, log, roster, attendance, notes, drop-in choices, chart reads, plus the
+# login session, user and savepoints: never per client.
+PAGE_QUERIES = 14
+
+
+def test_a_clinician_who_does_not_run_the_session_cannot_open_it(
+    client, second_clinician, group_session
+):
+    client.force_login(second_clinician)
+    assert client.get(url(group_session)).status_code == 404
+
+
+def test_an_admin_reads_the_sheet_but_cannot_save_it(client, admin, group_session, alice):
+    client.force_login(admin)
+    page = client.get(url(group_session)).content.decode()
+    assert alice.display_name in page
+    assert "Save attendance" not in page
+    response = client.post(url(group_session), sheet_post(group_session, [(alice, "present", "")]))
+    assert response.status_code == 403
+    assert not Attendance.objects.exists()
+
+
+def test_a_drop_in_joins_the_sheet(clinician_client, group_session):
+    visitor = ClientFactory()
+    clinician_client.post(
+        reverse("scheduling:session-drop-in", args=[group_session.pk]), {"client": visitor.pk}
+    )
+    assert DropIn.objects.filter(session=group_session, client=visitor).exists()
+    page = clinician_client.get(url(group_session)).content.decode()
+    assert visitor.display_name in page
+    assert "Drop-in" in page
+
+
+def test_a_bad_drop_in_is_refused_with_a_message(clinician_client, group_session, alice):
+    response = clinician_client.post(
+        reverse("scheduling:session-drop-in", args=[group_session.pk]),
+        {"client": alice.pk},
+        follow=True,
+    )
+    assert "already on the roster" in response.content.decode()
+    assert not DropIn.objects.exists()
+
+
+def test_the_group_summary_is_saved_from_the_session_page(clinician_client, group_session):
+    clinician_client.post(
+        reverse("scheduling:session-summary", args=[group_session.pk]),
+        {"topic": "Managing triggers", "interventions": "Motivational interviewing"},
+    )
+    assert SessionLog.objects.get(session=group_session).topic == "Managing triggers"
+
+
+def test_an_individual_session_is_logged_with_the_times_it_was_held(
+    clinician_client, clinician, alice
+):
+    session = session_in_progress(
+        session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician
+    )
+    started = timezone.localtime(session.starts_at + timedelta(minutes=10))
+    response = clinician_client.post(
+        url(session),
+        {
+            "session_type": SessionType.INDIVIDUAL,
+            "held_starts_at": started.strftime("%Y-%m-%dT%H:%M"),
+            "held_ends_at": (started + timedelta(minutes=45)).strftime("%Y-%m-%dT%H:%M"),
+            "status": "present",
+            "minutes": "45",
+            "version": "0",
+        },
+    )
+    assert response.status_code == 302
+    assert Attendance.objects.get(session=session).minutes_attended == 45
+
+
+def test_an_individual_session_ending_before_it_started_is_refused(
+    clinician_client, clinician, alice
+):
+    session = session_in_progress(
+        session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician
+    )
+    started = timezone.localtime(session.starts_at)
+    response = clinician_client.post(
+        url(session),
+        {
+            "session_type": SessionType.INDIVIDUAL,
+            "held_starts_at": started.strftime("%Y-%m-%dT%H:%M"),
+            "held_ends_at": (started - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"),
+            "status": "present",
+            "minutes": "45",
+            "version": "0",
+        },
+    )
+    assert "The end must be after the start." in response.content.decode()
+    assert not Attendance.objects.exists()
+
+
+def test_before_the_session_starts_the_sheet_says_when_attendance_opens(
+    clinician_client, group, alice
+):
+    EnrollmentFactory(group=group, client=alice)
+    later = session_in_progress(group=group)
+    later.starts_at += timedelta(hours=3)
+    later.ends_at += timedelta(hours=3)
+    later.save()
+    assert (
+        "Attendance opens when the session starts"
+        in clinician_client.get(url(later)).content.decode()
+    )
+    response = clinician_client.post(url(later), sheet_post(later, [(alice, "present", "")]))
+    assert "This session has not started yet." in response.content.decode()
+    assert not Attendance.objects.exists()

@@ -1,0 +1,37 @@
+"""The demo clinic shows documentation: signed notes, drafts, and overdue items."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+
+from iop.models import User
+from scheduling.models import Attendance, ProgressNote
+from scheduling.selectors.attendance import (
+    overdue_notes,
+    sessions_missing_attendance,
+    todays_sessions,
+)
+
+# A Thursday evening: the evening group has met on Monday, Wednesday and today.
+THURSDAY_EVENING = datetime(2026, 11, 19, 21, 30, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+@time_machine.travel(THURSDAY_EVENING, tick=False)
+def test_the_demo_clinic_has_a_documented_week_and_a_second_run_changes_nothing(db):
+    call_command("seed_demo")
+    counts = (Attendance.objects.count(), ProgressNote.objects.count())
+    call_command("seed_demo")
+    assert (Attendance.objects.count(), ProgressNote.objects.count()) == counts
+
+    assert ProgressNote.objects.filter(signed_at__isnull=False).count() > 20
+    assert ProgressNote.objects.filter(signed_at__isnull=True).exists()
+    clinician = User.objects.get(username="clinician1")
+    now = timezone.now()
+    assert sessions_missing_attendance(clinician, now).exists()
+    assert len(todays_sessions(clinician, timezone.localdate())) == 2
+    with time_machine.travel(THURSDAY_EVENING.replace(day=21), tick=False):
+        assert overdue_notes(clinician, timezone.now()).exists()

@@ -1,0 +1,152 @@
+"""Today: a clinician's sessions of the day and their overdue documentation; the admins' list."""
+
+from datetime import UTC, date, time, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from scheduling.models import AttendanceStatus
+from scheduling.selectors.attendance import (
+    local_day_bounds,
+    overdue_notes,
+    sessions_missing_attendance,
+    todays_sessions,
+)
+from scheduling.services.attendance import drop_in_add
+from scheduling.services.notes import note_sign
+from tests.factories import (
+    ClientFactory,
+    EnrollmentFactory,
+    GroupFactory,
+    ProgressNoteFactory,
+    SessionFactory,
+    local_datetime,
+)
+from tests.scheduling.helpers import record, session_in_progress
+
+
+def test_a_clinician_lands_on_today_with_their_sessions(client, clinician, group_session):
+    client.force_login(clinician)
+    response = client.get(reverse("home"), follow=True)
+    assert response.request["PATH_INFO"] == reverse("scheduling:today")
+    assert group_session.group.name in response.content.decode()
+    assert "Not taken" in response.content.decode()
+
+
+def test_today_counts_roster_attendance_and_unsigned_notes(group_session, clinician, alice, bob):
+    visitor = ClientFactory()
+    drop_in_add(session=group_session, client=visitor, added_by=clinician)
+    record(
+        group_session,
+        clinician,
+        (alice, AttendanceStatus.PRESENT, 180),
+        (bob, AttendanceStatus.ABSENT, 0),
+        (visitor, AttendanceStatus.LATE, 150),
+    )
+    note_sign(note=ProgressNoteFactory(session=group_session, client=alice), user=clinician)
+    (row,) = todays_sessions(clinician, timezone.localdate(group_session.starts_at))
+    assert (row.enrolled_count, row.drop_in_count) == (2, 1)
+    assert (row.attendance_count, row.attended_count, row.unsigned_note_count) == (3, 2, 1)
+
+
+def test_today_shows_only_the_clinicians_own_sessions_of_the_day(
+    client, clinician, second_clinician, group_session
+):
+    others = session_in_progress(group=GroupFactory(facilitators=[second_clinician]))
+    yesterday = SessionFactory(
+        group=group_session.group, starts_at=group_session.starts_at - timedelta(days=1)
+    )
+    day = timezone.localdate(group_session.starts_at)
+    assert list(todays_sessions(clinician, day)) == [group_session]
+    assert others not in todays_sessions(clinician, day)
+    assert yesterday not in todays_sessions(clinician, day)
+
+
+@pytest.mark.parametrize("sessions", [1, 8])
+def test_today_takes_the_same_queries_for_any_number_of_sessions(
+    client, clinician, django_assert_max_num_queries, sessions
+):
+    group = GroupFactory(facilitators=[clinician])
+    EnrollmentFactory(group=group)
+    start = timezone.now().replace(hour=12, minute=0)
+    for hour in range(sessions):
+        SessionFactory(group=group, starts_at=start + timedelta(minutes=hour))
+    client.force_login(clinician)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("scheduling:today"))
+    assert response.status_code == 200
+
+
+def test_a_note_unsigned_24_hours_after_the_session_is_overdue(
+    group_session, clinician, alice, bob
+):
+    record(group_session, clinician, (alice, AttendanceStatus.PRESENT, 180))
+    ProgressNoteFactory(session=group_session, client=alice)
+    with time_machine.travel(group_session.ends_at + timedelta(hours=23)):
+        assert not overdue_notes(clinician, timezone.now()).exists()
+    with time_machine.travel(group_session.ends_at + timedelta(hours=25)):
+        (overdue,) = overdue_notes(clinician, timezone.now())
+        assert overdue.client == alice
+
+
+def test_a_signed_note_or_an_absence_is_not_overdue(group_session, clinician, alice, bob):
+    record(
+        group_session,
+        clinician,
+        (alice, AttendanceStatus.PRESENT, 180),
+        (bob, AttendanceStatus.ABSENT, 0),
+    )
+    note_sign(note=ProgressNoteFactory(session=group_session, client=alice), user=clinician)
+    assert not overdue_notes(clinician, group_session.ends_at + timedelta(days=3)).exists()
+
+
+def test_a_session_that_ended_without_attendance_is_overdue(group_session, clinician, alice):
+    assert not sessions_missing_attendance(clinician, timezone.now()).exists()
+    later = group_session.ends_at + timedelta(minutes=1)
+    assert list(sessions_missing_attendance(clinician, later)) == [group_session]
+    record(group_session, clinician, (alice, AttendanceStatus.PRESENT, 180))
+    assert not sessions_missing_attendance(clinician, later).exists()
+
+
+def test_admins_see_everyones_overdue_documentation(client, admin, clinician, second_clinician):
+    mine, others = (
+        SessionFactory(
+            group=GroupFactory(facilitators=[facilitator]),
+            starts_at=timezone.now() - timedelta(days=2),
+        )
+        for facilitator in (clinician, second_clinician)
+    )
+    client.force_login(admin)
+    page = client.get(reverse("scheduling:overdue")).content.decode()
+    assert mine.group.name in page
+    assert others.group.name in page
+    assert str(second_clinician) in page
+
+
+def test_a_clinician_does_not_see_another_clinicians_overdue_sessions(
+    client, clinician, second_clinician
+):
+    others = SessionFactory(
+        group=GroupFactory(facilitators=[second_clinician]),
+        starts_at=timezone.now() - timedelta(days=2),
+    )
+    client.force_login(clinician)
+    page = client.get(reverse("scheduling:today")).content.decode()
+    assert others.group.name not in page
+
+
+def test_today_spans_the_whole_local_day_when_the_clocks_go_back(clinician, settings):
+    """1 November 2026 has 25 hours in New York; a late-evening session still belongs to it."""
+    settings.TIME_ZONE = "America/New_York"
+    group = GroupFactory(facilitators=[clinician])
+    fall_back = date(2026, 11, 1)
+    late_evening = SessionFactory(group=group, starts_at=local_datetime(fall_back, time(23, 30)))
+    next_morning = SessionFactory(
+        group=group, starts_at=local_datetime(fall_back + timedelta(days=1), time(0, 30))
+    )
+    start, end = local_day_bounds(fall_back)
+    assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=25)
+    assert list(todays_sessions(clinician, fall_back)) == [late_evening]
+    assert next_morning not in todays_sessions(clinician, fall_back)

@@ -1,0 +1,115 @@
+"""A clinician's day in Chromium: Today, attendance for a group of 12 with one late arrival, two
+signed notes and an addendum, by keyboard where a clinician would use it. Screenshots of each step
+go to var/screenshots/."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from scheduling.models import Attendance, NoteAddendum, ProgressNote, SessionType
+from scheduling.selectors.attendance import local_day_bounds
+from tests.factories import PASSWORD, EnrollmentFactory, GroupFactory, SessionFactory
+from tests.helpers import log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+ROSTER = 12
+
+
+@pytest.fixture
+def evening_group(clinician):
+    """A group of 12 that started within the last hour (and today, local time)."""
+    group = GroupFactory(facilitators=[clinician], capacity=ROSTER, name="Relapse Prevention B")
+    clients = sorted(
+        (EnrollmentFactory(group=group).client for _ in range(ROSTER)),
+        key=lambda person: (person.legal_last_name, person.legal_first_name),
+    )
+    midnight, _ = local_day_bounds(timezone.localdate())
+    starts_at = max(timezone.now() - timedelta(hours=1), midnight)
+    session = SessionFactory(
+        group=group, starts_at=starts_at, ends_at=starts_at + timedelta(hours=3)
+    )
+    return session, clients
+
+
+def write_and_sign(page, person):
+    page.get_by_role("link", name=f"Write note for {person.display_name}").click()
+    page.get_by_label("Data").fill(f"{person.legal_first_name} shared a recent trigger at work.")
+    page.get_by_label("Assessment").fill("Engaged; identifies warning signs; no safety concerns.")
+    page.get_by_label("Plan").fill("Practice urge surfing daily; review in Thursday's group.")
+    page.get_by_role("button", name="Sign and lock").click()
+    expect(page.get_by_text("Signed and locked").first).to_be_visible()
+
+
+def test_a_clinician_takes_attendance_and_signs_notes(page, clinician, evening_group):
+    _, clients = evening_group
+    late = clients[3]
+    log_in(page, clinician.username, PASSWORD)
+    expect(page.get_by_role("heading", name="Today")).to_be_visible()
+    expect(page.get_by_text("Not taken")).to_be_visible()
+    screenshot(page, "clinician-today")
+
+    page.get_by_role("link", name="Relapse Prevention B").click()
+    expect(page.get_by_role("heading", name="Relapse Prevention B")).to_be_visible()
+    screenshot(page, "session-roster")
+
+    # Keyboard only: the button, then the late client's status, minutes, and Enter to save.
+    page.get_by_role("button", name="Mark all present").focus()
+    page.keyboard.press("Enter")
+    status = page.get_by_label(f"Status of {late.display_name}")
+    status.focus()
+    page.keyboard.type("L")
+    assert status.input_value() == "late"
+    page.keyboard.press("Tab")
+    page.keyboard.type("150")
+    screenshot(page, "session-attendance-filled")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Attendance saved.")).to_be_visible()
+    screenshot(page, "session-attendance-saved")
+    minutes = dict(Attendance.objects.values_list("client_id", "minutes_attended"))
+    assert len(minutes) == ROSTER
+    assert minutes[late.pk] == 150
+    assert sum(1 for value in minutes.values() if value == 180) == ROSTER - 1
+
+    page.get_by_label("Topic").fill("Relapse warning signs")
+    page.get_by_label("Interventions").fill("Psychoeducation; CBT chain analysis; role play")
+    page.get_by_role("button", name="Save summary").click()
+    expect(page.get_by_text("Group summary saved.")).to_be_visible()
+
+    write_and_sign(page, clients[0])
+    screenshot(page, "note-signed")
+    page.get_by_role("link", name="Relapse Prevention B").click()
+    write_and_sign(page, late)
+    assert ProgressNote.objects.filter(signed_at__isnull=False).count() == 2
+
+    page.get_by_label("Addendum").fill("Correction: arrived 30 minutes late (traffic), not 20.")
+    page.get_by_role("button", name="Sign and add addendum").click()
+    expect(page.get_by_text("Addendum signed and added.")).to_be_visible()
+    assert NoteAddendum.objects.get().note.client == late
+    screenshot(page, "note-addendum")
+
+    page.get_by_role("link", name="Today").first.click()
+    screenshot(page, "clinician-today-after")
+    expect(page.get_by_text("Taken").first).to_be_visible()
+
+
+def test_a_clinician_logs_an_individual_session(page, clinician, alice):
+    starts_at = max(timezone.now() - timedelta(hours=2), local_day_bounds(timezone.localdate())[0])
+    SessionFactory(
+        session_type=SessionType.INDIVIDUAL,
+        group=None,
+        client=alice,
+        clinician=clinician,
+        room=None,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=60),
+    )
+    log_in(page, clinician.username, PASSWORD)
+    page.get_by_role("link", name=f"Individual therapy: {alice.display_name}").first.click()
+    page.get_by_label("Minutes attended").fill("50")
+    page.get_by_role("button", name="Save session log").click()
+    expect(page.get_by_text("Session log saved.")).to_be_visible()
+    screenshot(page, "session-individual-logged")
+    assert Attendance.objects.get(client=alice).minutes_attended == 50
