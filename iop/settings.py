@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -168,6 +169,11 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="IOP Clinic <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CLINIC_NAME = env.str("CLINIC_NAME", default="IOP Clinic")
+# Text messages: a dotted path to a backend in scheduling.sms; Twilio reads its keys from here.
+SMS_BACKEND = env.str("SMS_BACKEND", default="scheduling.sms.ConsoleSmsBackend")
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 
 # Celery: Redis broker; no result backend (tasks write their outcome to Postgres).
 CELERY_BROKER_URL = REDIS_URL
@@ -181,6 +187,21 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The beat schedule lives in code; django-celery-beat's scheduler copies it into the database.
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "iop.tasks.worker_heartbeat", "schedule": 60.0},
+    # Reminders and weekly hours (scheduling.tasks); crontabs are in the clinic's zone.
+    "reminders-plan": {"task": "scheduling.tasks.reminders_plan", "schedule": 60.0},
+    "reminders-send-due": {"task": "scheduling.tasks.reminders_send_due", "schedule": 60.0},
+    "compliance-recompute-current-week": {
+        "task": "scheduling.tasks.compliance_recompute_current_week",
+        "schedule": crontab(minute=5),
+    },
+    "compliance-nudges": {
+        "task": "scheduling.tasks.compliance_nudges_send",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "week-close": {
+        "task": "scheduling.tasks.week_close",
+        "schedule": crontab(day_of_week=1, hour=2, minute=0),
+    },
 }
 
 # Pages each role lands on after login; later apps point these at their own pages.

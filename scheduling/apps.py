@@ -7,7 +7,8 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from .models import Attendance, Session
+        from .models import Attendance, ComplianceAlert, ReminderPreference, Session
 
-        for model in (Attendance, Session):
+        # WeeklyCompliance and Reminder are derived or transport state, rewritten by jobs: not audited.
+        for model in (Attendance, Session, ComplianceAlert, ReminderPreference):
             auditlog.register(model)
