@@ -292,8 +292,10 @@ def compliance_nudges_send(*, now: datetime | None = None) -> NudgeResult:
                         due_at=now,
                     )
                 )
-    created = Reminder.objects.bulk_create(nudges, ignore_conflicts=True)
-    return NudgeResult(at_risk=len(forecasts), nudges_planned=len(created))
+    this_weeks_nudges = Reminder.objects.filter(nudge_week=week_start)
+    before = this_weeks_nudges.count()
+    Reminder.objects.bulk_create(nudges, ignore_conflicts=True)
+    return NudgeResult(at_risk=len(forecasts), nudges_planned=this_weeks_nudges.count() - before)
 
 
 @transaction.atomic
