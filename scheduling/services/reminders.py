@@ -60,6 +60,8 @@ _WANTED_SQL = f"""
     )
 """
 
+# DO NOTHING, not DO UPDATE: an upsert would lock every existing row, and the senders' SKIP LOCKED
+# would pass over them until planning commits.
 _INSERT_NEW_SQL = (
     _WANTED_SQL
     + """
@@ -68,9 +70,19 @@ _INSERT_NEW_SQL = (
     SELECT session_id, client_id, kind, channel, due_at, 'pending', 0, '', %(now)s
     FROM wanted
     WHERE due_at > %(creation_cutoff)s
-    ON CONFLICT (session_id, client_id, kind, channel) WHERE session_id IS NOT NULL
-    DO UPDATE SET status = 'pending', due_at = EXCLUDED.due_at, attempts = 0, last_error = ''
-    WHERE scheduling_reminder.status = 'cancelled'
+    ON CONFLICT (session_id, client_id, kind, channel) WHERE session_id IS NOT NULL DO NOTHING
+"""
+)
+
+_REVIVE_SQL = (
+    _WANTED_SQL
+    + """
+    UPDATE scheduling_reminder r
+    SET status = 'pending', due_at = w.due_at, attempts = 0, last_error = ''
+    FROM wanted w
+    WHERE r.session_id = w.session_id AND r.client_id = w.client_id
+      AND r.kind = w.kind AND r.channel = w.channel
+      AND r.status = 'cancelled' AND w.due_at > %(creation_cutoff)s
 """
 )
 
@@ -103,6 +115,7 @@ _CANCEL_SQL = (
 @dataclass(frozen=True)
 class PlanResult:
     created: int
+    revived: int
     moved: int
     cancelled: int
 
@@ -126,10 +139,11 @@ def reminders_plan(*, now: datetime | None = None) -> PlanResult:
     }
     counts = []
     with connection.cursor() as cursor:
-        for sql in (_INSERT_NEW_SQL, _MOVE_SQL, _CANCEL_SQL):
+        for sql in (_INSERT_NEW_SQL, _REVIVE_SQL, _MOVE_SQL, _CANCEL_SQL):
             cursor.execute(sql, params)
             counts.append(cursor.rowcount)
-    return PlanResult(created=counts[0], moved=counts[1], cancelled=counts[2])
+    created, revived, moved, cancelled = counts
+    return PlanResult(created=created, revived=revived, moved=moved, cancelled=cancelled)
 
 
 @dataclass(frozen=True)

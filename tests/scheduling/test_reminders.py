@@ -169,7 +169,7 @@ def test_ending_an_enrollment_cancels_and_reenrolling_brings_the_reminders_back(
     reminders_plan(now=NOW)
     assert {status for _, _, status in rows(client=client)} == {"cancelled"}
     client.enrollments.update(end_date=None)
-    reminders_plan(now=NOW)
+    assert reminders_plan(now=NOW).revived == 4
     assert {status for _, _, status in rows(client=client)} == {"pending"}
 
 
