@@ -104,6 +104,7 @@ def user_set_active(*, user: User, is_active: bool, by: User) -> User:
     return user
 
 
+@transaction.atomic
 def chart_reads_record(
     *, request: HttpRequest, client_ids: list[int], what: str
 ) -> list[ChartRead]:

@@ -171,6 +171,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CLINIC_NAME = env.str("CLINIC_NAME", default="IOP Clinic")
 # The address people open the system at, for links in emails (no request to take it from).
 SITE_URL = env.url("SITE_URL", default="http://127.0.0.1:8000").geturl().rstrip("/")
+# Text messages: a dotted path to a backend in scheduling.sms; Twilio reads its keys from here.
+SMS_BACKEND = env.str("SMS_BACKEND", default="scheduling.sms.ConsoleSmsBackend")
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 
 # Celery: Redis broker; no result backend (tasks write their outcome to Postgres).
 CELERY_BROKER_URL = REDIS_URL
@@ -187,6 +192,21 @@ CELERY_BEAT_SCHEDULE = {
     "group-sessions-materialize": {
         "task": "scheduling.tasks.group_sessions_materialize",
         "schedule": crontab(hour=2, minute=15),
+    },
+    # Reminders and weekly hours (scheduling.tasks); crontabs are in the clinic's zone.
+    "reminders-plan": {"task": "scheduling.tasks.reminders_plan", "schedule": 60.0},
+    "reminders-send-due": {"task": "scheduling.tasks.reminders_send_due", "schedule": 60.0},
+    "compliance-recompute-current-week": {
+        "task": "scheduling.tasks.compliance_recompute_current_week",
+        "schedule": crontab(minute=5),
+    },
+    "compliance-nudges": {
+        "task": "scheduling.tasks.compliance_nudges_send",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "week-close": {
+        "task": "scheduling.tasks.week_close",
+        "schedule": crontab(day_of_week=1, hour=2, minute=0),
     },
 }
 

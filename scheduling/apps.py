@@ -14,21 +14,26 @@ class SchedulingConfig(AppConfig):
             Attendance,
             AttendanceAmendment,
             CalendarFeed,
+            ComplianceAlert,
             DropIn,
             NoteAddendum,
             ProgressNote,
+            ReminderPreference,
             Session,
             SessionLog,
         )
         from .receivers import cancel_sessions_on_discharge, materialize_on_pattern_change
 
+        # WeeklyCompliance and Reminder are derived or transport state, rewritten by jobs: not audited.
         for model in (
             Attendance,
             AttendanceAmendment,
             CalendarFeed,
+            ComplianceAlert,
             DropIn,
             NoteAddendum,
             ProgressNote,
+            ReminderPreference,
             Session,
             SessionLog,
         ):

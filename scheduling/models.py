@@ -314,3 +314,252 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user}"
+
+
+# Reminders and weekly-hours compliance.
+
+MAX_LEAD_MINUTES = 7 * 24 * 60
+
+
+class ReminderKind(models.TextChoices):
+    DAY_BEFORE = "day_before", "A day before"
+    HOURS_BEFORE = "hours_before", "Hours before"
+    HOURS_NUDGE = "hours_nudge", "Weekly hours nudge"
+
+
+SESSION_REMINDER_KINDS = (ReminderKind.DAY_BEFORE, ReminderKind.HOURS_BEFORE)
+
+
+class ReminderChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message (SMS)"
+
+
+class ReminderLeadTimes(models.Model):
+    """How long before a session each reminder kind is due; one row, edited by admins. Without the
+    row the defaults below apply (a day and two hours)."""
+
+    day_before_minutes = models.PositiveIntegerField(default=24 * 60)
+    hours_before_minutes = models.PositiveIntegerField(default=2 * 60)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(day_before_minutes__gt=0, day_before_minutes__lte=MAX_LEAD_MINUTES)
+                & Q(hours_before_minutes__gt=0, hours_before_minutes__lte=MAX_LEAD_MINUTES),
+                name="reminder_lead_times_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day_before_minutes} and {self.hours_before_minutes} minutes before"
+
+
+class ReminderPreference(models.Model):
+    """A client's reminder choices. Reminders are opt-in per channel; quiet hours (clinic time)
+    hold text messages back until they end (a span may cross midnight, e.g. 21:00-08:00)."""
+
+    client = models.OneToOneField(
+        Client, on_delete=models.CASCADE, related_name="reminder_preference"
+    )
+    email_opt_in = models.BooleanField("Email reminders", default=False)
+    sms_opt_in = models.BooleanField("Text message reminders", default=False)
+    quiet_start = models.TimeField("Quiet hours start", null=True, blank=True)
+    quiet_end = models.TimeField("Quiet hours end", null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quiet_start__isnull=True, quiet_end__isnull=True)
+                | (
+                    Q(quiet_start__isnull=False, quiet_end__isnull=False)
+                    & ~Q(quiet_start=F("quiet_end"))
+                ),
+                name="reminder_quiet_hours_both_and_distinct",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder preference of client {self.client_id}"
+
+
+class Reminder(models.Model):
+    """The outbox: one row per (session, client, kind, channel), or for a weekly-hours nudge per
+    (client, week, channel). Beat claims due rows with SKIP LOCKED; the row's status is the truth,
+    so a lost broker message or a killed worker loses nothing and sends nothing twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    nudge_week = models.DateField(null=True, blank=True, help_text="Monday of a nudge's week.")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=16, choices=ReminderKind.choices)
+    channel = models.CharField(max_length=8, choices=ReminderChannel.choices)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=Q(status="pending"), name="reminder_pending_due"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "client", "kind", "channel"],
+                condition=Q(session__isnull=False),
+                name="reminder_one_per_session_client_kind_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["client", "nudge_week", "channel"],
+                condition=Q(nudge_week__isnull=False),
+                name="reminder_one_nudge_per_client_week_channel",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    session__isnull=False,
+                    nudge_week__isnull=True,
+                    kind__in=[k.value for k in SESSION_REMINDER_KINDS],
+                )
+                | Q(session__isnull=True, nudge_week__isnull=False, kind=ReminderKind.HOURS_NUDGE),
+                name="reminder_session_or_nudge",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                name="reminder_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.get_channel_display()} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class ComplianceStatus(models.TextChoices):
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    MET = "met", "Met"
+    SHORT = "short", "Short"
+    EXCUSED = "excused", "Excused"
+    OVER_MAX = "over_max", "Over maximum"
+
+
+class WeeklyCompliance(models.Model):
+    """A client's hours for one clinic week (Monday to Sunday, local), written set-based for all
+    clients at once by `scheduling.services.compliance.compliance_recompute_week`."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="weekly_compliance")
+    week_start = models.DateField(help_text="Monday of the week, clinic time.")
+    attended_minutes = models.PositiveIntegerField(default=0)
+    scheduled_minutes = models.PositiveIntegerField(
+        default=0, help_text="Sessions still ahead or awaiting attendance."
+    )
+    treatment_days = models.PositiveSmallIntegerField(default=0)
+    possible_days = models.PositiveSmallIntegerField(default=0)
+    enrolled_days = models.PositiveSmallIntegerField(default=7)
+    required_minutes = models.PositiveIntegerField(help_text="Track minimum prorated by days.")
+    required_days = models.PositiveSmallIntegerField()
+    maximum_minutes = models.PositiveIntegerField()
+    status = models.CharField(max_length=12, choices=ComplianceStatus.choices)
+    is_final = models.BooleanField(default=False)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-week_start", "client"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "week_start"], name="compliance_one_per_client_week"
+            ),
+            models.CheckConstraint(
+                condition=Q(week_start__week_day=2), name="compliance_week_starts_monday"
+            ),
+            models.CheckConstraint(
+                condition=Q(enrolled_days__gte=1, enrolled_days__lte=7),
+                name="compliance_enrolled_days_in_week",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Client {self.client_id} week of {self.week_start}: {self.get_status_display()}"
+
+    @property
+    def attended_hours(self) -> float:
+        return self.attended_minutes / 60
+
+    @property
+    def missing_minutes(self) -> int:
+        return max(self.required_minutes - self.attended_minutes, 0)
+
+
+class ComplianceAlert(models.Model):
+    """Something about a client's week a person must act on: an at-risk week (with the sessions
+    that would close the gap), a short week (resolved with a reason and plan, or excused), hours
+    over the maximum, and two short weeks in a row (escalated to admins: level-of-care review)."""
+
+    class Kind(models.TextChoices):
+        AT_RISK = "at_risk", "At risk this week"
+        SHORT = "short", "Short week"
+        OVER_MAX = "over_max", "Over the weekly maximum"
+        LEVEL_OF_CARE_REVIEW = "level_of_care_review", "Two short weeks: level-of-care review"
+
+    class Reason(models.TextChoices):
+        ILLNESS = "illness", "Illness"
+        TRANSPORTATION = "transportation", "Transportation"
+        CHILDCARE = "childcare", "Childcare or family"
+        WORK_SCHOOL = "work_school", "Work or school conflict"
+        STEP_DOWN = "step_down", "Step-down planned"
+        HIGHER_LEVEL = "higher_level", "Higher level of care planned"
+        CLINIC_CLOSURE = "clinic_closure", "Clinic closure"
+        OTHER = "other", "Other"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="compliance_alerts")
+    week_start = models.DateField()
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    for_admins = models.BooleanField(
+        default=False, help_text="Escalated: shown to admins as well as the primary clinician."
+    )
+    detail = models.TextField(blank=True, validators=NO_NUL)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=24, choices=Reason.choices, blank=True)
+    plan = models.TextField(blank=True, validators=NO_NUL)
+    excused = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-week_start", "client"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "week_start", "kind"], name="compliance_alert_one_per_kind_week"
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True)
+                | (Q(resolved_by__isnull=False) & ~Q(reason="")),
+                name="compliance_alert_resolution_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(excused=False) | Q(resolved_at__isnull=False),
+                name="compliance_alert_excuse_is_a_resolution",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for client {self.client_id}, week of {self.week_start}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

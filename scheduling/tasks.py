@@ -1,9 +1,58 @@
+"""Celery tasks: thin, ids only (never PHI), each calling a service. The beat jobs are idempotent,
+so they acknowledge late and are redelivered if a worker dies mid-run."""
+
 from celery import shared_task
+from django.utils import timezone
+from django.utils.dateparse import parse_date
 
-from .services.sessions import sessions_materialize
+from scheduling.selectors.compliance import week_start_of
+from scheduling.services import compliance, reminders
+from scheduling.services.sessions import sessions_materialize
+
+IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True}
 
 
-@shared_task
+@shared_task(**IDEMPOTENT)
 def group_sessions_materialize() -> None:
     """Daily: keep the next four weeks of group sessions on the calendar."""
     sessions_materialize()
+
+
+@shared_task(**IDEMPOTENT)
+def reminders_plan() -> None:
+    reminders.reminders_plan()
+
+
+@shared_task(**IDEMPOTENT)
+def reminders_send_due() -> None:
+    reminders.reminders_send_due()
+
+
+@shared_task(**IDEMPOTENT)
+def compliance_recompute_current_week() -> None:
+    compliance.compliance_recompute_week(week_start=week_start_of(timezone.localdate()))
+
+
+@shared_task(**IDEMPOTENT)
+def compliance_recompute_week(week_start: str) -> None:
+    """`week_start` is an ISO date (a Monday)."""
+    day = parse_date(week_start)
+    if day is None:
+        raise ValueError("week_start must be an ISO date")
+    compliance.compliance_recompute_week(week_start=day)
+
+
+@shared_task(**IDEMPOTENT)
+def compliance_recompute_for_session(session_id: int) -> None:
+    """Enqueued by attendance_record on commit, after attendance of a session changes."""
+    compliance.compliance_recompute_for_session(session_id=session_id)
+
+
+@shared_task(**IDEMPOTENT)
+def compliance_nudges_send() -> None:
+    compliance.compliance_nudges_send()
+
+
+@shared_task(**IDEMPOTENT)
+def week_close() -> None:
+    compliance.week_close()

@@ -3,9 +3,6 @@
 `alice` and `bob` (each a Client with a portal login at `.user`)."""
 
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +11,7 @@ from hypothesis import settings as hypothesis_settings
 
 from iop.models import Role
 from tests.factories import ClientFactory, UserFactory
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, database_url_for_tests
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, start_celery_worker
 
 # Each example runs against Postgres on a shared 2-core machine: time per example varies too much
 # for Hypothesis' deadline to mean anything. Speed is measured by `make bench`.
@@ -63,18 +60,8 @@ def celery_worker_process(transactional_db):
     from iop.celery import app
 
     app.control.purge()
-    env = {**os.environ, "DATABASE_URL": database_url_for_tests()}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "iop", "worker", "--pool=solo", "--loglevel=WARNING",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT,
-        env=env,
-    )  # fmt: skip
+    worker = start_celery_worker()
     try:
-        deadline = time.monotonic() + 60
-        while not app.control.ping(timeout=0.5):
-            if worker.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the Celery worker did not start")
         yield worker
     finally:
         worker.terminate()

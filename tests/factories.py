@@ -17,9 +17,11 @@ from scheduling.models import (
     Attendance,
     AttendanceStatus,
     ProgressNote,
+    ReminderPreference,
     Session,
     SessionType,
 )
+from scheduling.services.reminders import reminder_preference_update
 
 fake = Faker()
 PASSWORD = "correct-horse-battery-staple"
@@ -228,3 +230,24 @@ class ProgressNoteFactory(factory.django.DjangoModelFactory):
     data = factory.Faker("paragraph")
     assessment = factory.Faker("paragraph")
     plan = factory.Faker("sentence")
+
+
+class ReminderPreferenceFactory(factory.django.DjangoModelFactory):
+    """A client with an email address and a phone number, opted in to both channels."""
+
+    class Meta:
+        model = ReminderPreference
+
+    client = factory.SubFactory(
+        ClientFactory,
+        email=factory.Sequence(lambda n: f"client{n}@example.org"),
+        phone="+15555550100",
+    )
+    email_opt_in = True
+    sms_opt_in = True
+    quiet_start = None
+    quiet_end = None
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        return reminder_preference_update(**kwargs)

@@ -1,7 +1,12 @@
 """Helpers shared by tests: the test database's URL for child processes, browser steps."""
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import pytest
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,11 +54,33 @@ def log_in(page, username: str, password: str) -> None:
 
 def wait_for(condition, timeout: float = 30, interval: float = 0.2) -> bool:
     """Poll `condition` until it is true or `timeout` seconds pass; for work done by other processes."""
-    import time
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return True
         time.sleep(interval)
     return bool(condition())
+
+
+def start_celery_worker(extra_env: dict[str, str] | None = None, name: str = "worker"):
+    """Start a real Celery worker process on the test database and the real broker; returns once
+    it answers a ping. The caller stops it (terminate, or SIGKILL to simulate a crash)."""
+    from iop.celery import app  # the Celery app loads settings: import it when needed
+
+    env = {**os.environ, "DATABASE_URL": database_url_for_tests(), **(extra_env or {})}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "iop", "worker", "--pool=solo", "--loglevel=WARNING",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{name}@%h"],
+        cwd=ROOT,
+        env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not any(
+        reply_from.startswith(f"{name}@")
+        for reply in app.control.ping(timeout=0.5)
+        for reply_from in reply
+    ):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            pytest.fail("the Celery worker did not start")
+    return worker

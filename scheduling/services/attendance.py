@@ -29,6 +29,7 @@ from scheduling.models import (
     SessionType,
 )
 from scheduling.selectors.attendance import may_document, roster_clients
+from scheduling.tasks import compliance_recompute_for_session
 
 RELOAD_MESSAGE = (
     "Someone else saved attendance for this session after you opened it. "
@@ -183,6 +184,8 @@ def attendance_record(
     log.attendance_version += 1
     log.attendance_taken_at = log.attendance_taken_at or timezone.now()
     log.save(update_fields=["attendance_version", "attendance_taken_at"])
+    # Weekly hours follow attendance: a worker recomputes the week once this commits.
+    compliance_recompute_for_session.delay_on_commit(locked.pk)
     return log
 
 

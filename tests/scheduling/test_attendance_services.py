@@ -241,3 +241,15 @@ def test_an_individual_session_cannot_count_more_minutes_than_it_was_held(clinic
         )
     assert "At most 30 minutes" in refused.value.message_dict[str(alice.pk)][0]
     assert not Attendance.objects.exists()
+
+
+def test_recording_attendance_recomputes_the_weeks_hours_after_commit(
+    group_session, clinician, alice, django_capture_on_commit_callbacks, monkeypatch
+):
+    from scheduling import tasks
+
+    enqueued = []
+    monkeypatch.setattr(tasks.compliance_recompute_for_session, "delay", enqueued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        record(group_session, clinician, (alice, P, 180))
+    assert enqueued == [group_session.pk]

@@ -1,0 +1,202 @@
+"""Reads for weekly hours: clinic weeks, a client's hours overview (bar and 12-week chart), the
+admins' weekly report, open alerts, and the forecast of sessions that would close an at-risk gap."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from clients.models import Client
+from groups.models import Enrollment
+from iop.models import User
+from scheduling.models import (
+    ComplianceAlert,
+    ComplianceStatus,
+    Session,
+    SessionType,
+    WeeklyCompliance,
+)
+
+CHART_WEEKS = 12
+
+
+def week_start_of(day: date) -> date:
+    """The Monday of `day`'s clinic week."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_bounds(week_start: date) -> tuple[datetime, datetime]:
+    """Monday 00:00 to the next Monday 00:00 in the clinic's zone, as aware datetimes (a DST week
+    is 167 or 169 hours long)."""
+    start = timezone.make_aware(datetime.combine(week_start, time.min))
+    end = timezone.make_aware(datetime.combine(week_start + timedelta(days=7), time.min))
+    return start, end
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    week_start: date
+    minutes: int
+    status: str
+    x: int
+    y: int
+    height: int
+
+
+@dataclass(frozen=True)
+class HoursOverview:
+    client: Client
+    week_start: date
+    current: WeeklyCompliance | None
+    bars: list[ChartBar]
+    minimum_y: int
+    percent: int
+    scheduled_percent: int
+    chart_width: int = CHART_WEEKS * 20
+    chart_height: int = 80
+
+
+def hours_overview(client: Client, today: date | None = None) -> HoursOverview:
+    """This week's row and the last 12 weeks as chart bars scaled against the track's minimum."""
+    week_start = week_start_of(today or timezone.localdate())
+    first_week = week_start - timedelta(weeks=CHART_WEEKS - 1)
+    rows = {
+        row.week_start: row
+        for row in WeeklyCompliance.objects.filter(
+            client=client, week_start__gte=first_week, week_start__lte=week_start
+        )
+    }
+    current = rows.get(week_start)
+    minimum = client.track.weekly_minimum_minutes
+    top = max([minimum * 3 // 2, *(row.attended_minutes for row in rows.values())])
+    height = HoursOverview.chart_height
+    bars = []
+    for index in range(CHART_WEEKS):
+        monday = first_week + timedelta(weeks=index)
+        row = rows.get(monday)
+        minutes = row.attended_minutes if row else 0
+        bar_height = round(minutes * height / top)
+        bars.append(
+            ChartBar(
+                week_start=monday,
+                minutes=minutes,
+                status=row.status if row else "",
+                x=index * 20 + 3,
+                y=height - bar_height,
+                height=bar_height,
+            )
+        )
+    required = current.required_minutes if current else minimum
+    attended = current.attended_minutes if current else 0
+    scheduled = current.scheduled_minutes if current else 0
+    percent = min(100, round(100 * attended / required)) if required else 100
+    return HoursOverview(
+        client=client,
+        week_start=week_start,
+        current=current,
+        bars=bars,
+        minimum_y=height - round(minimum * height / top),
+        percent=percent,
+        scheduled_percent=min(100 - percent, round(100 * scheduled / required)) if required else 0,
+    )
+
+
+def compliance_report(
+    *, week_start: date, status: str = "", clinician: User | None = None
+) -> QuerySet[WeeklyCompliance]:
+    rows = WeeklyCompliance.objects.filter(week_start=week_start).select_related(
+        "client", "client__track", "client__primary_clinician"
+    )
+    if status:
+        rows = rows.filter(status=status)
+    if clinician is not None:
+        rows = rows.filter(client__primary_clinician=clinician)
+    return rows.order_by("client__legal_last_name", "client__legal_first_name")
+
+
+def open_alerts_for(user: User) -> QuerySet[ComplianceAlert]:
+    """A clinician's open alerts are their caseload's; admins see all, escalations first."""
+    alerts = ComplianceAlert.objects.filter(resolved_at__isnull=True).select_related(
+        "client", "client__primary_clinician"
+    )
+    if not user.is_admin:
+        alerts = alerts.filter(client__primary_clinician=user)
+    return alerts.order_by("-for_admins", "-week_start", "client__legal_last_name")
+
+
+def alert_for_user(user: User, pk: int) -> ComplianceAlert:
+    alerts = ComplianceAlert.objects.select_related("client", "client__track")
+    if not user.is_admin:
+        alerts = alerts.filter(client__primary_clinician=user)
+    return get_object_or_404(alerts, pk=pk)
+
+
+@dataclass
+class Forecast:
+    compliance: WeeklyCompliance
+    gap_minutes: int
+    sessions: list[Session] = field(default_factory=list)
+
+    @property
+    def closes_gap(self) -> bool:
+        return sum(s.length_minutes for s in self.sessions) >= self.gap_minutes
+
+
+def at_risk_forecasts(week_start: date, now: datetime) -> list[Forecast]:
+    """For every at-risk client this week, the remaining group sessions of their track that have
+    room and that they are not already on, earliest first, until the gap would close. Three
+    queries whatever the number of clients."""
+    _, week_end = week_bounds(week_start)
+    at_risk = list(
+        WeeklyCompliance.objects.filter(
+            week_start=week_start, status=ComplianceStatus.AT_RISK
+        ).select_related("client", "client__primary_clinician")
+    )
+    if not at_risk:
+        return []
+    enrolled_count = (
+        Enrollment.objects.filter(group=OuterRef("group"), start_date__lte=OuterRef("day"))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("day")))
+        .values("group")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    open_sessions = list(
+        Session.objects.filter(
+            session_type=SessionType.GROUP,
+            status=Session.Status.SCHEDULED,
+            counts_toward_hours=True,
+            starts_at__gt=now,
+            starts_at__lt=week_end,
+        )
+        .select_related("group")
+        .annotate(day=F("starts_at__date"))
+        .annotate(enrolled=Coalesce(Subquery(enrolled_count), 0))
+        .filter(enrolled__lt=F("group__capacity"))
+        .order_by("starts_at")
+    )
+    on_roster: dict[int, set[int]] = defaultdict(set)
+    for client_id, group_id in Enrollment.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=timezone.localdate(now)),
+        client__in=[row.client_id for row in at_risk],
+    ).values_list("client_id", "group_id"):
+        on_roster[client_id].add(group_id)
+    forecasts = []
+    for row in at_risk:
+        gap = row.required_minutes - row.attended_minutes - row.scheduled_minutes
+        forecast = Forecast(compliance=row, gap_minutes=max(gap, 0))
+        for session in open_sessions:
+            if forecast.closes_gap:
+                break
+            if (
+                session.group is not None
+                and session.group.track_id == row.client.track_id
+                and session.group_id not in on_roster[row.client_id]
+            ):
+                forecast.sessions.append(session)
+        forecasts.append(forecast)
+    return forecasts

@@ -1,0 +1,332 @@
+"""Reminders as an outbox (DESIGN 3): `reminders_plan` keeps one row per (session, client, kind,
+channel) in step with the sessions table, `reminders_send_due` claims due rows with SKIP LOCKED and
+sends each in its own transaction. Messages say "Appointment" with a time and place, nothing more.
+
+Exactly once: a row is locked, sent and marked sent in one transaction, so a killed worker leaves
+it pending for the next scan. The one gap is a crash after the provider accepted a message and
+before the commit; email carries a Message-ID derived from the row, which mail systems deduplicate.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from clients.models import Client
+from scheduling.models import (
+    MAX_LEAD_MINUTES,
+    Reminder,
+    ReminderChannel,
+    ReminderKind,
+    ReminderLeadTimes,
+    ReminderPreference,
+    Session,
+)
+from scheduling.selectors.reminders import due_reminders, reminder_lead_times
+from scheduling.selectors.session_clients import SESSION_CLIENTS_SQL
+from scheduling.sms import sms_backend
+
+PLANNING_HORIZON = timedelta(minutes=MAX_LEAD_MINUTES + 24 * 60)
+# A reminder whose due time passed this long ago when its session appears is not created (a session
+# booked three hours ahead gets no day-before reminder).
+LATE_CREATION_GRACE = timedelta(minutes=15)
+MAX_ATTEMPTS = 5
+ERROR_LENGTH = 300
+
+# The (session, client, kind, channel) rows that should exist for scheduled sessions in the window.
+_WANTED_SQL = f"""
+    WITH pairs AS ({SESSION_CLIENTS_SQL}),
+    kinds(kind, lead_minutes) AS (
+        VALUES ('day_before', %(day_before)s::int), ('hours_before', %(hours_before)s::int)
+    ),
+    channels(channel) AS (VALUES ('email'), ('sms')),
+    wanted AS (
+        SELECT p.session_id, p.client_id, k.kind, ch.channel,
+               s.starts_at - make_interval(mins => k.lead_minutes) AS due_at
+        FROM pairs p
+        JOIN scheduling_session s ON s.id = p.session_id AND s.status = 'scheduled'
+        JOIN clients_client c ON c.id = p.client_id AND c.status = 'active'
+        JOIN scheduling_reminderpreference pref ON pref.client_id = c.id
+        CROSS JOIN kinds k
+        CROSS JOIN channels ch
+        WHERE s.starts_at > %(now)s
+          AND ((ch.channel = 'email' AND pref.email_opt_in AND c.email <> '')
+               OR (ch.channel = 'sms' AND pref.sms_opt_in AND c.phone <> ''))
+    )
+"""
+
+# DO NOTHING, not DO UPDATE: an upsert would lock every existing row, and the senders' SKIP LOCKED
+# would pass over them until planning commits.
+_INSERT_NEW_SQL = (
+    _WANTED_SQL
+    + """
+    INSERT INTO scheduling_reminder
+        (session_id, client_id, kind, channel, due_at, status, attempts, last_error, created_at)
+    SELECT session_id, client_id, kind, channel, due_at, 'pending', 0, '', %(now)s
+    FROM wanted
+    WHERE due_at > %(creation_cutoff)s
+    ON CONFLICT (session_id, client_id, kind, channel) WHERE session_id IS NOT NULL DO NOTHING
+"""
+)
+
+_REVIVE_SQL = (
+    _WANTED_SQL
+    + """
+    UPDATE scheduling_reminder r
+    SET status = 'pending', due_at = w.due_at, attempts = 0, last_error = ''
+    FROM wanted w
+    WHERE r.session_id = w.session_id AND r.client_id = w.client_id
+      AND r.kind = w.kind AND r.channel = w.channel
+      AND r.status = 'cancelled' AND w.due_at > %(creation_cutoff)s
+"""
+)
+
+_MOVE_SQL = (
+    _WANTED_SQL
+    + """
+    UPDATE scheduling_reminder r SET due_at = w.due_at
+    FROM wanted w
+    WHERE r.session_id = w.session_id AND r.client_id = w.client_id
+      AND r.kind = w.kind AND r.channel = w.channel
+      AND r.status = 'pending' AND r.attempts = 0 AND r.due_at <> w.due_at
+"""
+)
+
+_CANCEL_SQL = (
+    _WANTED_SQL
+    + """
+    UPDATE scheduling_reminder r SET status = 'cancelled'
+    FROM scheduling_session s
+    WHERE r.session_id = s.id AND r.status = 'pending' AND s.starts_at > %(now)s
+      AND NOT EXISTS (
+        SELECT 1 FROM wanted w
+        WHERE w.session_id = r.session_id AND w.client_id = r.client_id
+          AND w.kind = r.kind AND w.channel = r.channel
+      )
+"""
+)
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    created: int
+    revived: int
+    moved: int
+    cancelled: int
+
+
+@transaction.atomic
+def reminders_plan(*, now: datetime | None = None) -> PlanResult:
+    """Bring the outbox in line with the sessions table, set-based: create the missing rows for
+    upcoming scheduled sessions, move the due times of moved sessions (or changed lead times), and
+    cancel the pending rows of cancelled sessions, ended enrollments and withdrawn opt-ins. A row
+    cancelled earlier comes back if its reason goes away. Safe to run late or twice."""
+    now = now or timezone.now()
+    lead_times = reminder_lead_times()
+    params = {
+        "tz": settings.TIME_ZONE,
+        "now": now,
+        "window_start": now,
+        "window_end": now + PLANNING_HORIZON,
+        "day_before": lead_times.day_before_minutes,
+        "hours_before": lead_times.hours_before_minutes,
+        "creation_cutoff": now - LATE_CREATION_GRACE,
+    }
+    counts = []
+    with connection.cursor() as cursor:
+        for sql in (_INSERT_NEW_SQL, _REVIVE_SQL, _MOVE_SQL, _CANCEL_SQL):
+            cursor.execute(sql, params)
+            counts.append(cursor.rowcount)
+    created, revived, moved, cancelled = counts
+    return PlanResult(created=created, revived=revived, moved=moved, cancelled=cancelled)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    sent: int = 0
+    skipped: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+
+def reminders_send_due(*, now: datetime | None = None, limit: int = 1000) -> SendResult:
+    """Send due reminders, each claimed and finished in its own transaction, until none is due or
+    `limit` rows were handled. Several workers may run this at once: SKIP LOCKED shares the rows."""
+    outcomes: dict[str, int] = {}
+    for _ in range(limit):
+        reminder = reminder_send_next(now=now or timezone.now())
+        if reminder is None:
+            break
+        outcome = "retried" if reminder.status == Reminder.Status.PENDING else reminder.status
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return SendResult(**outcomes)
+
+
+@transaction.atomic
+def reminder_send_next(*, now: datetime) -> Reminder | None:
+    """Claim the oldest due row nobody else holds, send it, record the outcome; None when no row
+    is due."""
+    reminder = (
+        due_reminders(now)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("client", "session__room")
+        .first()
+    )
+    if reminder is None:
+        return None
+    reason_not_to_send = _reason_not_to_send(reminder, now)
+    if reason_not_to_send:
+        status, reminder.last_error = reason_not_to_send
+        reminder.status = status
+    else:
+        reminder.attempts += 1
+        try:
+            _deliver(reminder)
+        except Exception as error:  # any transport failure is retried, then recorded as failed
+            reminder.last_error = f"{type(error).__name__}: {error}"[:ERROR_LENGTH]
+            retry_at = now + timedelta(minutes=2 ** (reminder.attempts - 1))
+            starts_at = reminder.session.starts_at if reminder.session else None
+            if reminder.attempts >= MAX_ATTEMPTS or (starts_at and retry_at >= starts_at):
+                reminder.status = Reminder.Status.FAILED
+            else:
+                reminder.due_at = retry_at
+        else:
+            reminder.status = Reminder.Status.SENT
+            reminder.sent_at = now
+            reminder.last_error = ""
+    # The database holds the keys and invariants; this checks the fields.
+    reminder.full_clean(validate_unique=False, validate_constraints=False)
+    reminder.save(update_fields=["status", "attempts", "last_error", "sent_at", "due_at"])
+    return reminder
+
+
+def _reason_not_to_send(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
+    session, client = reminder.session, reminder.client
+    if session is not None:
+        if session.status == Session.Status.CANCELLED:
+            return Reminder.Status.CANCELLED, ""
+        if session.starts_at <= now:
+            return Reminder.Status.SKIPPED, "The appointment had started."
+        hours_before = timedelta(minutes=reminder_lead_times().hours_before_minutes)
+        if reminder.kind == ReminderKind.DAY_BEFORE and session.starts_at - hours_before <= now:
+            return Reminder.Status.SKIPPED, "The later reminder was already due."
+    elif reminder.nudge_week is not None and timezone.localdate(
+        now
+    ) > reminder.nudge_week + timedelta(days=6):
+        return Reminder.Status.SKIPPED, "The week was over."
+    if client.status != Client.Status.ACTIVE:
+        return Reminder.Status.CANCELLED, ""
+    if reminder.channel == ReminderChannel.EMAIL and not client.email:
+        return Reminder.Status.SKIPPED, "No email address."
+    if reminder.channel == ReminderChannel.SMS and not client.phone:
+        return Reminder.Status.SKIPPED, "No phone number."
+    return None
+
+
+def _message_context(reminder: Reminder) -> dict[str, object]:
+    context: dict[str, object] = {"clinic_name": settings.CLINIC_NAME}
+    session = reminder.session
+    if session is not None:
+        if session.is_telehealth or session.room is None:
+            place = "by video"
+        else:
+            place = f"at {session.room.location or session.room.name}"
+        context.update(starts_at=timezone.localtime(session.starts_at), place=place)
+    return context
+
+
+def _deliver(reminder: Reminder) -> None:
+    template = "appointment" if reminder.session_id else "schedule_nudge"
+    context = _message_context(reminder)
+    reference = f"reminder-{reminder.pk}"
+    if reminder.channel == ReminderChannel.SMS:
+        body = render_to_string(f"emails/{template}_sms.txt", context).strip()
+        sms_backend().send(to=reminder.client.phone, body=body, reference=reference)
+        return
+    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=render_to_string(f"emails/{template}.txt", context),
+        to=[reminder.client.email],
+        headers={
+            "Message-ID": f"<{reference}@{settings.DEFAULT_FROM_EMAIL.split('@')[-1].strip('<> ')}>"
+        },
+        connection=get_connection(),
+    )
+    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
+    message.send()
+
+
+@transaction.atomic
+def reminder_lead_times_update(
+    *, day_before_minutes: int, hours_before_minutes: int
+) -> ReminderLeadTimes:
+    """Change the lead times; pending reminders move to the new due times at once."""
+    errors = {}
+    for field, value in (
+        ("day_before_minutes", day_before_minutes),
+        ("hours_before_minutes", hours_before_minutes),
+    ):
+        if not 0 < value <= MAX_LEAD_MINUTES:
+            errors[field] = "Lead time must be more than 0 minutes and at most 7 days (10080)."
+    if not errors and hours_before_minutes >= day_before_minutes:
+        errors["hours_before_minutes"] = "The later reminder must come after the first one."
+    if errors:
+        raise ValidationError(errors)
+    lead_times = reminder_lead_times()
+    lead_times.day_before_minutes = day_before_minutes
+    lead_times.hours_before_minutes = hours_before_minutes
+    lead_times.full_clean()
+    lead_times.save()
+    reminders_plan()
+    return lead_times
+
+
+@transaction.atomic
+def reminder_preference_update(
+    *,
+    client: Client,
+    email_opt_in: bool,
+    sms_opt_in: bool,
+    quiet_start: time | None,
+    quiet_end: time | None,
+) -> ReminderPreference:
+    """Save the client's choices; withdrawn channels stop at once, new ones start with the next
+    planning run (every minute)."""
+    errors = {}
+    if (quiet_start is None) != (quiet_end is None):
+        field = "quiet_end" if quiet_end is None else "quiet_start"
+        errors[field] = "Give both the start and the end of quiet hours, or neither."
+    elif quiet_start is not None and quiet_start == quiet_end:
+        errors["quiet_end"] = "Quiet hours must end at a different time than they start."
+    if email_opt_in and not client.email:
+        errors["email_opt_in"] = "There is no email address on file; ask your counselor to add one."
+    if sms_opt_in and not client.phone:
+        errors["sms_opt_in"] = "There is no phone number on file; ask your counselor to add one."
+    if errors:
+        raise ValidationError(errors)
+    preference, _ = ReminderPreference.objects.select_for_update().get_or_create(client=client)
+    preference.email_opt_in = email_opt_in
+    preference.sms_opt_in = sms_opt_in
+    preference.quiet_start = quiet_start
+    preference.quiet_end = quiet_end
+    preference.full_clean()
+    preference.save()
+    withdrawn = [
+        channel
+        for channel, opted_in in (
+            (ReminderChannel.EMAIL, email_opt_in),
+            (ReminderChannel.SMS, sms_opt_in),
+        )
+        if not opted_in
+    ]
+    Reminder.objects.filter(
+        client=client, channel__in=withdrawn, status=Reminder.Status.PENDING
+    ).update(status=Reminder.Status.CANCELLED)
+    return preference
