@@ -118,7 +118,12 @@ def seed_clients(fake: Faker, clinicians: list[User]) -> list[Client]:
                 presenting_problem=fake.random_element(PRESENTING_PROBLEMS),
             )
         clients.append(client)
-    return clients
+    # Fresh rows: the services above (admission, discharge) change clients loaded earlier.
+    return list(
+        Client.objects.filter(pk__in=[c.pk for c in clients])
+        .select_related("track", "user", "primary_clinician")
+        .order_by("pk")
+    )
 
 
 RELATIONSHIPS = ["Spouse", "Partner", "Mother", "Father", "Sister", "Brother", "Friend"]

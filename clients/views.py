@@ -533,7 +533,7 @@ def portal(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "clients/portal.html",
-        {"client": client, "plan": client.treatment_plans.filter(status="active").first()},
+        {"client": client, "plan": selectors.current_plan(client)},
     )
 
 

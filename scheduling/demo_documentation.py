@@ -2,21 +2,24 @@
 sessions, today's sessions still to run, and a little overdue documentation so Today and the
 admins' list show something to do. Idempotent: documented sessions are left as they are."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
 from django.utils import timezone
 from faker import Faker
 
-from clients.models import Client, ProgramTrack
-from groups.models import Enrollment, Group, GroupType, Room
+from clients.models import Client
+from groups.models import Group
 from iop.models import User
 
-from .models import AttendanceStatus, ProgressNote, Session, SessionLog, SessionType
+from .models import AttendanceStatus, ProgressNote, Session, SessionLog
 from .selectors.attendance import roster_clients
 from .services.attendance import AttendanceEntry, attendance_record, session_summary_update
 from .services.notes import note_save, note_sign
+from .services.sessions import sessions_materialize
 
 DEMO_DAYS = 7
+# Two of the groups groups.demo creates: an evening and a morning program.
+DOCUMENTED_GROUPS = ("Evening Relapse Prevention", "Morning Skills Lab")
 DRAFTS_LEFT = 2
 TOPICS = [
     ("Relapse warning signs", "Psychoeducation; CBT chain analysis of a recent lapse; role play"),
@@ -44,62 +47,6 @@ PLAN = [
     "Update the relapse-prevention plan with the primary clinician this week.",
     "Continue current plan; bring the coping card to the next session.",
 ]
-
-
-def _local(day: date, at: time) -> datetime:
-    return timezone.make_aware(datetime.combine(day, at))
-
-
-def _group(name: str, *, room: Room, track: ProgramTrack, weekdays: list[int], start: time,
-           facilitators: list[User], group_type: str) -> Group:  # fmt: skip
-    group = Group.objects.filter(name=name).first()
-    if group:
-        return group
-    group = Group(
-        name=name,
-        group_type=group_type,
-        track=track,
-        room=room,
-        capacity=12,
-        weekdays=weekdays,
-        start_time=start,
-        duration_minutes=180,
-        first_date=timezone.localdate() - timedelta(days=60),
-    )
-    group.full_clean()
-    group.save()
-    group.facilitators.set(facilitators)
-    return group
-
-
-def _enroll(group: Group, clients: list[Client]) -> None:
-    for client in clients:
-        if not Enrollment.objects.filter(group=group, client=client).exists():
-            enrollment = Enrollment(group=group, client=client, start_date=client.admission_date)
-            enrollment.full_clean()
-            enrollment.save()
-
-
-def _sessions(group: Group, days: list[date]) -> list[Session]:
-    sessions = []
-    for day in days:
-        if day.weekday() not in group.weekdays:
-            continue
-        starts_at = _local(day, group.start_time)
-        session = Session.objects.filter(group=group, starts_at=starts_at).first()
-        if session is None:
-            session = Session(
-                session_type=SessionType.GROUP,
-                group=group,
-                clinician=group.facilitators.order_by("pk").first(),
-                room=group.room,
-                starts_at=starts_at,
-                ends_at=starts_at + timedelta(minutes=group.duration_minutes),
-            )
-            session.full_clean()
-            session.save()
-        sessions.append(session)
-    return sessions
 
 
 def _document(fake: Faker, session: Session, *, drafts: int) -> None:
@@ -137,37 +84,20 @@ def _document(fake: Faker, session: Session, *, drafts: int) -> None:
 
 
 def seed_documentation(fake: Faker, clinicians: list[User], clients: list[Client]) -> int:
-    """Returns how many progress notes the demo clinic has."""
-    room, _ = Room.objects.get_or_create(
-        name="Group Room A", defaults={"location": "2nd floor, 120 Main Street", "capacity": 14}
-    )
-    active = [client for client in clients if client.status == Client.Status.ACTIVE]
-    adults = [client for client in active if client.track.code == "adult"]
-    evening = _group(
-        "Relapse Prevention (evening)",
-        room=room,
-        track=ProgramTrack.objects.get(code="adult"),
-        weekdays=[0, 2, 3],
-        start=time(18, 0),
-        facilitators=clinicians[:2],
-        group_type=GroupType.RELAPSE_PREVENTION,
-    )
-    morning = _group(
-        "Skills Development (morning)",
-        room=room,
-        track=ProgramTrack.objects.get(code="adult"),
-        weekdays=[0, 1, 2, 3, 4],
-        start=time(9, 0),
-        facilitators=clinicians[:1],
-        group_type=GroupType.SKILLS,
-    )
-    _enroll(evening, adults[: len(adults) // 2 + 2])
-    _enroll(morning, adults[len(adults) // 2 :])
+    """Document last week of two of the demo groups (groups.demo); returns how many progress notes
+    the demo clinic has."""
+    groups = Group.objects.filter(name__in=DOCUMENTED_GROUPS).order_by("pk")
     today = timezone.localdate()
-    days = [today - timedelta(days=offset) for offset in range(DEMO_DAYS, -1, -1)]
+    first_day = today - timedelta(days=DEMO_DAYS)
+    # The calendar keeps the weeks ahead; the demo also needs the past week's sessions.
+    sessions_materialize(groups=groups, today=first_day)
     now = timezone.now()
-    for group in (evening, morning):
-        past = [session for session in _sessions(group, days) if session.ends_at <= now]
+    for group in groups:
+        past = list(
+            group.sessions.filter(starts_at__date__gte=first_day, ends_at__lte=now).order_by(
+                "starts_at"
+            )
+        )
         undocumented = [
             session
             for session in past

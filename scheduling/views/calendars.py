@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from clients.selectors import own_client_record
+from clients.selectors import current_plan, own_client_record
 from groups.selectors import week_start
 from iop.access import admin_required, client_required, staff_required
 from iop.models import Role, User
@@ -45,6 +45,7 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
             "days": [(day, items) for day, items in _by_day(upcoming, days) if items],
             "hours": selectors.week_hours(client, this_week),
             "today": today,
+            "plan": current_plan(client),
         },
     )
 

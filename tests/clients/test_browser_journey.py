@@ -119,6 +119,8 @@ def test_a_disclosure_prints_with_the_notice_and_shows_in_the_clients_ledger(
     screenshot(page, "clinician-disclosure-print")
 
     log_in(phone_page, alice.user.username, PASSWORD)
+    phone_page.get_by_role("button", name="Menu").click()
+    phone_page.get_by_role("link", name="My program").click()
     phone_page.get_by_role("link", name="Who received my record").click()
     assert phone_page.get_by_text("County drug court").is_visible()
     screenshot(phone_page, "client-disclosure-ledger-phone")
