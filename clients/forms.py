@@ -23,7 +23,6 @@ from .models import (
     Objective,
     ObjectiveStatus,
     Problem,
-    ReminderChannel,
     SubstanceUse,
     TreatmentPlan,
 )
@@ -87,20 +86,8 @@ class ClientForm(forms.ModelForm):
 
 
 class ClientEditForm(ClientForm):
-    reminder_channels = forms.MultipleChoiceField(
-        choices=ReminderChannel.choices, widget=forms.CheckboxSelectMultiple, required=False
-    )
-
     class Meta(ClientForm.Meta):
-        fields = [
-            *ClientForm.Meta.fields,
-            "expected_length_weeks",
-            "reminders_opt_in",
-            "reminder_channels",
-            "quiet_hours_start",
-            "quiet_hours_end",
-        ]
-        widgets = {**ClientForm.Meta.widgets, "quiet_hours_start": TIME, "quiet_hours_end": TIME}
+        fields = [*ClientForm.Meta.fields, "expected_length_weeks"]
 
 
 class EmergencyContactForm(forms.Form):

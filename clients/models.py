@@ -49,11 +49,6 @@ class ProgramTrack(models.Model):
 NO_NUL = [ProhibitNullCharactersValidator()]
 
 
-class ReminderChannel(models.TextChoices):
-    EMAIL = "email", "Email"
-    SMS = "sms", "Text message"
-
-
 class Client(models.Model):
     class Status(models.TextChoices):
         REFERRED = "referred", "Referred"
@@ -89,24 +84,11 @@ class Client(models.Model):
         limit_choices_to={"role": "client"},
         help_text="The client's portal login, if they have one.",
     )
-    reminders_opt_in = models.BooleanField(
-        "Send appointment reminders", default=False, help_text="Reminders say only 'Appointment'."
-    )
-    reminder_channels = ArrayField(
-        models.CharField(max_length=8, choices=ReminderChannel.choices), default=list, blank=True
-    )
-    quiet_hours_start = models.TimeField(null=True, blank=True)
-    quiet_hours_end = models.TimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["legal_last_name", "legal_first_name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(quiet_hours_start__isnull=True, quiet_hours_end__isnull=True)
-                | Q(quiet_hours_start__isnull=False, quiet_hours_end__isnull=False),
-                name="client_quiet_hours_both_or_neither",
-            ),
             models.CheckConstraint(
                 condition=Q(discharge_date__isnull=True)
                 | Q(admission_date__isnull=False, discharge_date__gte=F("admission_date")),

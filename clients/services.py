@@ -1,6 +1,6 @@
 """Writes of the client record. Every write to a client goes through here."""
 
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -128,25 +128,14 @@ def client_update(
     email: str = "",
     phone: str = "",
     expected_length_weeks: int = 12,
-    reminders_opt_in: bool = False,
-    reminder_channels: list[str] | None = None,
-    quiet_hours_start: time | None = None,
-    quiet_hours_end: time | None = None,
     emergency_contacts: list[dict[str, str]] | None = None,
 ) -> Client:
-    """Change the identifying data, program and reminder preferences of a client, and replace
-    their emergency contacts when given."""
+    """Change the identifying data and program of a client, and replace their emergency contacts
+    when given. (Reminder preferences are the reminders' own: scheduling.ReminderPreference.)"""
     if date_of_birth >= _today():
         raise ValidationError({"date_of_birth": "Date of birth must be in the past."})
     if not primary_clinician.is_clinician:
         raise ValidationError({"primary_clinician": "The primary clinician must be a clinician."})
-    channels = sorted(set(reminder_channels or []))
-    if reminders_opt_in and not channels:
-        raise ValidationError(
-            {"reminder_channels": "Choose how reminders should reach the client."}
-        )
-    if (quiet_hours_start is None) != (quiet_hours_end is None):
-        raise ValidationError({"quiet_hours_end": "Give both ends of the quiet hours, or neither."})
     client.legal_first_name = legal_first_name.strip()
     client.legal_last_name = legal_last_name.strip()
     client.preferred_name = preferred_name.strip()
@@ -157,10 +146,6 @@ def client_update(
     client.track = track
     client.primary_clinician = primary_clinician
     client.expected_length_weeks = expected_length_weeks
-    client.reminders_opt_in = reminders_opt_in
-    client.reminder_channels = channels
-    client.quiet_hours_start = quiet_hours_start
-    client.quiet_hours_end = quiet_hours_end
     client.full_clean()
     client.save()
     if emergency_contacts is not None:

@@ -267,16 +267,12 @@ def record_form(client, **overrides):
     }
 
 
-def test_editing_the_record_saves_reminder_preferences_and_emergency_contacts(staff_client, alice):
+def test_editing_the_record_saves_it_with_the_emergency_contacts(staff_client, alice):
     response = staff_client.post(
         reverse("clients:edit", args=[alice.pk]),
         record_form(
             alice,
             pronouns="she/her",
-            reminders_opt_in="on",
-            reminder_channels=["sms"],
-            quiet_hours_start="21:00",
-            quiet_hours_end="08:00",
             **{
                 "contacts-0-name": "Sam Anders",
                 "contacts-0-relationship": "Brother",
@@ -286,19 +282,8 @@ def test_editing_the_record_saves_reminder_preferences_and_emergency_contacts(st
     )
     assert response.status_code == 302
     alice.refresh_from_db()
-    assert (alice.pronouns, alice.reminder_channels) == ("she/her", ["sms"])
+    assert alice.pronouns == "she/her"
     assert alice.emergency_contacts.get().name == "Sam Anders"
-
-
-def test_reminders_without_a_channel_get_a_field_error_and_change_nothing(staff_client, alice):
-    response = staff_client.post(
-        reverse("clients:edit", args=[alice.pk]),
-        record_form(alice, pronouns="they/them", reminders_opt_in="on"),
-    )
-    assert "reminder_channels" in response.context["form"].errors
-    alice.refresh_from_db()
-    assert alice.pronouns == ""
-    assert not alice.reminders_opt_in
 
 
 def test_the_caseload_lists_overdue_plan_reviews(staff_client, alice, time_machine):
