@@ -233,7 +233,7 @@ class ProgressNote(models.Model):
     signed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["session__starts_at"]
+        ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "client"], name="note_one_per_client_session"

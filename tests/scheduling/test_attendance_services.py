@@ -241,3 +241,9 @@ def test_an_individual_session_cannot_count_more_minutes_than_it_was_held(clinic
         )
     assert "At most 30 minutes" in refused.value.message_dict[str(alice.pk)][0]
     assert not Attendance.objects.exists()
+
+
+def test_an_empty_sheet_is_refused(group_session, clinician):
+    with pytest.raises(ValidationError, match="at least one client"):
+        record(group_session, clinician)
+    assert current_version(group_session) == 0
