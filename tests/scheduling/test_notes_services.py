@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from scheduling.models import AttendanceStatus, NoteAddendum, ProgressNote
 from scheduling.services.attendance import session_summary_update
 from scheduling.services.notes import note_addendum_add, note_save, note_sign
-from tests.factories import ProgressNoteFactory
+from tests.factories import ProgressNoteFactory, UserFactory
 from tests.scheduling.helpers import record
 
 P, ABSENT = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT
@@ -195,3 +195,29 @@ def test_any_text_either_saves_as_typed_or_is_refused_without_changes(
 def test_a_factory_note_is_a_signable_draft(attended, clinician, alice):
     note = ProgressNoteFactory(session=attended, client=alice)
     assert note_sign(note=note, user=clinician).is_signed
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(signer=st.sampled_from(["author", "co-facilitator", "other clinician", "admin"]))
+def test_only_the_author_signs_and_a_refused_signature_changes_nothing(
+    attended, clinician, second_clinician, admin, group, alice, signer
+):
+    group.facilitators.add(second_clinician)
+    ProgressNote.objects.filter(session=attended, signed_at__isnull=True).delete()
+    note = ProgressNote.objects.filter(session=attended, client=alice).first() or write(
+        attended, alice, clinician
+    )
+    people = {
+        "author": clinician,
+        "co-facilitator": second_clinician,
+        "other clinician": UserFactory(),
+        "admin": admin,
+    }
+    if note.is_signed or signer != "author":
+        with pytest.raises(ValidationError):
+            note_sign(note=note, user=people[signer])
+        assert ProgressNote.objects.get(pk=note.pk).signed_at == note.signed_at
+    else:
+        assert note_sign(note=note, user=people[signer]).signed_by == clinician
