@@ -264,7 +264,10 @@ class PlanPartForm(forms.ModelForm):
 
     def __init__(self, *args: Any, parents: QuerySet[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields[self.parent_field].queryset = parents  # type: ignore[attr-defined]
+        parent = self.fields[self.parent_field]
+        parent.queryset = parents  # type: ignore[attr-defined]
+        # The part just added is usually the one the next part goes under.
+        parent.initial = parents.order_by("pk").last()
 
 
 class GoalForm(PlanPartForm):

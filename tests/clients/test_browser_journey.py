@@ -74,6 +74,7 @@ def test_intake_to_an_active_plan_signed_by_the_client(page, phone_page, clinici
     page.get_by_label("Frequency").fill("3 evenings a week")
     page.get_by_label("Responsible staff").select_option(str(clinician.pk))
     page.get_by_role("button", name="Add intervention").click()
+    screenshot(page, "clinician-plan-draft")
     page.get_by_role("button", name="Sign and activate").click()
     assert page.get_by_text("Plan signed and active").is_visible()
     screenshot(page, "clinician-plan-active")
