@@ -381,3 +381,30 @@ def test_adding_to_a_draft_with_a_parent_from_another_plan_is_refused(staff_clie
     assert response.status_code == 200
     assert "problem" in response.context["part_forms"]["goal"].errors
     assert not bobs.problems.get().goals.filter(statement="Sneaky").exists()
+
+
+def test_opening_an_intake_step_changes_nothing_until_it_is_saved(staff_client, clinician):
+    referred = ClientFactory(status="referred", primary_clinician=clinician)
+    staff_client.get(reverse("clients:intake", args=[referred.pk, "referral"]))
+    referred.refresh_from_db()
+    assert referred.status == Client.Status.REFERRED
+
+
+def diagnoses_step(rows):
+    data = {"diagnoses-TOTAL_FORMS": len(rows), "diagnoses-INITIAL_FORMS": 0, "next": "1"}
+    for number, (code, description) in enumerate(rows):
+        data[f"diagnoses-{number}-icd10_code"] = code
+        data[f"diagnoses-{number}-description"] = description
+    return data
+
+
+def test_a_repeated_or_malformed_diagnosis_code_is_answered_on_the_form(staff_client, clinician):
+    referred = ClientFactory(status="referred", primary_clinician=clinician)
+    url = reverse("clients:intake", args=[referred.pk, "diagnoses"])
+    repeated = staff_client.post(url, diagnoses_step([("F10.20", "AUD"), ("f10.20", "AUD")]))
+    assert "only once" in str(repeated.context["form"].non_form_errors())
+    malformed = staff_client.post(url, diagnoses_step([("alcohol", "AUD")]))
+    assert "ICD-10 code such as F10.20" in str(malformed.context["form"].errors)
+    assert not referred.diagnoses.exists()
+    staff_client.post(url, diagnoses_step([("f10.20", "Alcohol use disorder, moderate")]))
+    assert referred.diagnoses.get().icd10_code == "F10.20"
