@@ -108,7 +108,10 @@ def chart(request: HttpRequest, pk: int) -> HttpResponse:
             "draft_plan": draft_plan,
             "plans": plans,
             "review_overdue": bool(
-                active_plan and active_plan.next_review_due and active_plan.next_review_due < today
+                client.status == Client.Status.ACTIVE
+                and active_plan
+                and active_plan.next_review_due
+                and active_plan.next_review_due < today
             ),
             "consents": [
                 (consent, consent.is_valid_on(today)) for consent in client.consents.all()
