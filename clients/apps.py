@@ -7,7 +7,26 @@ class ClientsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from .models import Client, ProgramTrack
+        from . import models
 
-        auditlog.register(Client)
-        auditlog.register(ProgramTrack)
+        for model in (
+            models.Client,
+            models.ProgramTrack,
+            models.EmergencyContact,
+            models.Intake,
+            models.SubstanceUse,
+            models.Diagnosis,
+            models.Medication,
+            models.LevelOfCareEpisode,
+            models.Consent,
+            models.Disclosure,
+            models.TreatmentPlan,
+            models.Problem,
+            models.Goal,
+            models.Objective,
+            models.Intervention,
+            models.PlanReview,
+            models.ObjectiveProgress,
+            models.Discharge,
+        ):
+            auditlog.register(model)

@@ -1,5 +1,13 @@
+from datetime import date
+
+import pgtrigger
 from django.conf import settings
-from django.core.validators import ProhibitNullCharactersValidator
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import (
+    MaxValueValidator,
+    ProhibitNullCharactersValidator,
+    RegexValidator,
+)
 from django.db import models
 from django.db.models import F, Q
 
@@ -41,6 +49,11 @@ class ProgramTrack(models.Model):
 NO_NUL = [ProhibitNullCharactersValidator()]
 
 
+class ReminderChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message"
+
+
 class Client(models.Model):
     class Status(models.TextChoices):
         REFERRED = "referred", "Referred"
@@ -76,11 +89,24 @@ class Client(models.Model):
         limit_choices_to={"role": "client"},
         help_text="The client's portal login, if they have one.",
     )
+    reminders_opt_in = models.BooleanField(
+        "Send appointment reminders", default=False, help_text="Reminders say only 'Appointment'."
+    )
+    reminder_channels = ArrayField(
+        models.CharField(max_length=8, choices=ReminderChannel.choices), default=list, blank=True
+    )
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["legal_last_name", "legal_first_name"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(quiet_hours_start__isnull=True, quiet_hours_end__isnull=True)
+                | Q(quiet_hours_start__isnull=False, quiet_hours_end__isnull=False),
+                name="client_quiet_hours_both_or_neither",
+            ),
             models.CheckConstraint(
                 condition=Q(discharge_date__isnull=True)
                 | Q(admission_date__isnull=False, discharge_date__gte=F("admission_date")),
@@ -103,3 +129,509 @@ class Client(models.Model):
     def display_name(self) -> str:
         """The name staff say aloud: preferred first name if given, then the legal last name."""
         return f"{self.preferred_name or self.legal_first_name} {self.legal_last_name}"
+
+
+class EmergencyContact(models.Model):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="emergency_contacts")
+    name = models.CharField(max_length=120, validators=NO_NUL)
+    relationship = models.CharField(max_length=60, validators=NO_NUL)
+    phone = models.CharField(max_length=30, validators=NO_NUL)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.relationship})"
+
+
+class AsamRisk(models.IntegerChoices):
+    """ASAM Criteria risk rating of a dimension, 0 (none) to 4 (very high)."""
+
+    NONE = 0, "0 - none"
+    LOW = 1, "1 - low"
+    MODERATE = 2, "2 - moderate"
+    SIGNIFICANT = 3, "3 - significant"
+    VERY_HIGH = 4, "4 - very high"
+
+
+ASAM_DIMENSIONS = [
+    ("asam_withdrawal", "1. Acute intoxication and withdrawal potential"),
+    ("asam_biomedical", "2. Biomedical conditions and complications"),
+    ("asam_emotional", "3. Emotional, behavioral or cognitive conditions"),
+    ("asam_readiness", "4. Readiness to change"),
+    ("asam_relapse", "5. Relapse, continued use or continued problem potential"),
+    ("asam_environment", "6. Recovery / living environment"),
+]
+
+
+def _asam_field(label: str) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        label, choices=AsamRisk.choices, null=True, blank=True, validators=[MaxValueValidator(4)]
+    )
+
+
+class Intake(models.Model):
+    """The intake assessment, saved as a draft step by step; completing it admits the client."""
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="intake")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    referral_source = models.CharField(max_length=200, validators=NO_NUL, blank=True)
+    presenting_problem = models.TextField(validators=NO_NUL, blank=True)
+    asam_withdrawal = _asam_field(ASAM_DIMENSIONS[0][1])
+    asam_biomedical = _asam_field(ASAM_DIMENSIONS[1][1])
+    asam_emotional = _asam_field(ASAM_DIMENSIONS[2][1])
+    asam_readiness = _asam_field(ASAM_DIMENSIONS[3][1])
+    asam_relapse = _asam_field(ASAM_DIMENSIONS[4][1])
+    asam_environment = _asam_field(ASAM_DIMENSIONS[5][1])
+    payer = models.CharField(max_length=120, validators=NO_NUL, blank=True)
+    member_id = models.CharField("Member ID", max_length=60, validators=NO_NUL, blank=True)
+    authorization_number = models.CharField(max_length=60, validators=NO_NUL, blank=True)
+    authorized_units = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Authorized units (per diem days) or hours."
+    )
+    authorized_unit_kind = models.CharField(
+        max_length=8, choices=[("days", "Per diem days"), ("hours", "Hours")], blank=True
+    )
+    authorization_start = models.DateField(null=True, blank=True)
+    authorization_end = models.DateField(null=True, blank=True)
+    consent_to_treatment = models.BooleanField(default=False)
+    consent_to_treatment_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(authorization_end__isnull=True)
+                | Q(authorization_start__isnull=True)
+                | Q(authorization_end__gte=F("authorization_start")),
+                name="intake_authorization_end_after_start",
+                violation_error_message="The authorization must end after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(completed_at__isnull=True)
+                | Q(consent_to_treatment=True, consent_to_treatment_on__isnull=False),
+                name="intake_completed_has_consent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Intake of {self.client}"
+
+    @property
+    def asam_ratings(self) -> list[tuple[str, int | None]]:
+        return [(label, getattr(self, field)) for field, label in ASAM_DIMENSIONS]
+
+
+class SubstanceUse(models.Model):
+    class Route(models.TextChoices):
+        ORAL = "oral", "Oral"
+        SMOKED = "smoked", "Smoked"
+        INHALED = "inhaled", "Inhaled / snorted"
+        INJECTED = "injected", "Injected"
+        OTHER = "other", "Other"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="substances")
+    substance = models.CharField(max_length=80, validators=NO_NUL)
+    route = models.CharField(max_length=10, choices=Route.choices)
+    frequency = models.CharField(max_length=80, validators=NO_NUL)
+    last_use = models.DateField()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.substance
+
+
+class Diagnosis(models.Model):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="diagnoses")
+    icd10_code = models.CharField(
+        "ICD-10 code",
+        max_length=8,
+        validators=[
+            *NO_NUL,
+            # The shape of an ICD-10-CM code: a letter, two characters, then an optional decimal part.
+            RegexValidator(
+                r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$",
+                "Enter an ICD-10 code such as F10.20.",
+            ),
+        ],
+    )
+    description = models.CharField(max_length=200, validators=NO_NUL)
+
+    class Meta:
+        ordering = ["icd10_code"]
+        verbose_name_plural = "diagnoses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "icd10_code"], name="diagnosis_once_per_client"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.icd10_code} {self.description}"
+
+
+class Medication(models.Model):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="medications")
+    name = models.CharField(max_length=100, validators=NO_NUL)
+    dose = models.CharField(max_length=100, validators=NO_NUL, blank=True)
+    is_mat = models.BooleanField(
+        "Medication for addiction treatment",
+        default=False,
+        help_text="Buprenorphine, methadone, naltrexone, acamprosate and similar.",
+    )
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.dose}".strip()
+
+
+class LevelOfCare(models.TextChoices):
+    DETOX = "detox", "Withdrawal management (detox)"
+    RESIDENTIAL = "3", "3.x Residential"
+    PARTIAL = "2.5", "2.5 Partial hospitalization"
+    IOP = "2.1", "2.1 Intensive outpatient"
+    OUTPATIENT = "1", "1 Outpatient"
+    SOBER_LIVING = "sober_living", "Sober living"
+    AFTERCARE = "aftercare", "Alumni / aftercare"
+
+
+class LevelOfCareEpisode(models.Model):
+    """One range of a client's level of care, [start_date, end_date); an open range has no end."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="levels_of_care")
+    level = models.CharField(max_length=16, choices=LevelOfCare.choices)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=200, validators=NO_NUL, blank=True)
+
+    class Meta:
+        ordering = ["start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gt=F("start_date")),
+                name="level_of_care_end_after_start",
+                violation_error_message="A level of care must end after it starts.",
+            ),
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(end_date__isnull=True),
+                name="level_of_care_one_open_range",
+            ),
+        ]
+        triggers = [
+            # No btree_gist here, so an exclusion constraint is out: a trigger refuses overlaps.
+            pgtrigger.Trigger(
+                name="level_of_care_ranges_do_not_overlap",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                func="""
+                IF EXISTS (
+                    SELECT 1 FROM clients_levelofcareepisode other
+                    WHERE other.client_id = NEW.client_id AND other.id <> NEW.id
+                      AND daterange(other.start_date, other.end_date, '[)')
+                          && daterange(NEW.start_date, NEW.end_date, '[)')
+                ) THEN
+                    RAISE EXCEPTION 'level of care ranges of client % overlap', NEW.client_id
+                        USING ERRCODE = 'exclusion_violation';
+                END IF;
+                RETURN NEW;
+                """,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} from {self.start_date}"
+
+
+class InformationCategory(models.TextChoices):
+    """Parts of the record a consent may cover and a disclosure may release."""
+
+    SUMMARY = "summary", "Chart summary (status, level of care, dates)"
+    DIAGNOSES = "diagnoses", "Diagnoses and substance use"
+    TREATMENT_PLAN = "treatment_plan", "Treatment plan"
+    DISCHARGE = "discharge", "Discharge summary"
+
+
+class Consent(models.Model):
+    """A written consent to disclose (42 CFR 2.31): to whom, why, what, until when."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="consents")
+    recipient = models.CharField(max_length=200, validators=NO_NUL)
+    purpose = models.CharField(max_length=300, validators=NO_NUL)
+    information = ArrayField(
+        models.CharField(max_length=20, choices=InformationCategory.choices),
+        help_text="The parts of the record this consent covers.",
+    )
+    signed_on = models.DateField()
+    expires_on = models.DateField()
+    revoked_on = models.DateField(null=True, blank=True)
+    revocation_note = models.CharField(max_length=300, validators=NO_NUL, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-signed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__gt=F("signed_on")),
+                name="consent_expires_after_signing",
+                violation_error_message="A consent must expire after the day it is signed.",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_on__isnull=True) | Q(revoked_on__gte=F("signed_on")),
+                name="consent_revoked_after_signing",
+            ),
+            models.CheckConstraint(
+                condition=~Q(information=[]),
+                name="consent_covers_something",
+                violation_error_message="Choose what information the consent covers.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent to disclose to {self.recipient} (until {self.expires_on})"
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.signed_on <= day < self.expires_on and (
+            self.revoked_on is None or day < self.revoked_on
+        )
+
+    def covered_labels(self) -> list[str]:
+        return [InformationCategory(value).label for value in self.information]
+
+
+class Disclosure(models.Model):
+    """The ledger of disclosures (prints, exports) of a client's record; the client can read it."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="disclosures")
+    consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="disclosures")
+    information = models.CharField(max_length=20, choices=InformationCategory.choices)
+    recipient = models.CharField(max_length=200)
+    purpose = models.CharField(max_length=300)
+    disclosed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    disclosed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-disclosed_at"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_information_display()} to {self.recipient} on {self.disclosed_at:%Y-%m-%d}"
+        )
+
+
+class TreatmentPlan(models.Model):
+    """One version of a client's plan. Drafts are edited; activating one supersedes the active one;
+    an active or superseded plan never changes (a revision is a new draft)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        SUPERSEDED = "superseded", "Superseded"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="treatment_plans")
+    version = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    review_every_days = models.PositiveSmallIntegerField(default=30)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_on = models.DateField(null=True, blank=True)
+    next_review_due = models.DateField(null=True, blank=True)
+    clinician_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    clinician_signed_at = models.DateTimeField(null=True, blank=True)
+    client_signed_name = models.CharField(max_length=200, blank=True)
+    client_signed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "version"], name="plan_version_unique"),
+            models.UniqueConstraint(
+                fields=["client"], condition=Q(status="active"), name="plan_one_active_per_client"
+            ),
+            models.CheckConstraint(
+                condition=Q(review_every_days__gte=7, review_every_days__lte=180),
+                name="plan_review_cadence_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft")
+                | Q(
+                    activated_on__isnull=False,
+                    next_review_due__isnull=False,
+                    clinician_signed_at__isnull=False,
+                ),
+                name="plan_active_is_signed_and_dated",
+            ),
+            models.CheckConstraint(
+                condition=Q(client_signed_at__isnull=True) | ~Q(status="draft"),
+                name="plan_client_signs_only_activated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Treatment plan v{self.version} ({self.get_status_display()})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class Problem(models.Model):
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="problems")
+    statement = models.CharField(max_length=300, validators=NO_NUL)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.statement
+
+
+class Goal(models.Model):
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="goals")
+    statement = models.CharField(max_length=300, validators=NO_NUL)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.statement
+
+
+class ObjectiveStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    ACHIEVED = "achieved", "Achieved"
+    NOT_ACHIEVED = "not_achieved", "Not achieved"
+    DISCONTINUED = "discontinued", "Discontinued"
+
+
+class Objective(models.Model):
+    """A measurable step toward a goal. Progress notes link here, so `__str__` names it fully."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="objectives")
+    description = models.CharField(
+        max_length=300, validators=NO_NUL, help_text="Measurable: what, how much, by when."
+    )
+    target_date = models.DateField()
+    status = models.CharField(
+        max_length=16, choices=ObjectiveStatus.choices, default=ObjectiveStatus.NOT_STARTED
+    )
+
+    class Meta:
+        ordering = ["target_date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.description} (by {self.target_date:%Y-%m-%d}, {self.get_status_display()})"
+
+
+class Intervention(models.Model):
+    class Modality(models.TextChoices):
+        GROUP = "group", "Group therapy"
+        INDIVIDUAL = "individual", "Individual therapy"
+        FAMILY = "family", "Family therapy"
+        PSYCHOEDUCATION = "psychoeducation", "Psychoeducation"
+        CASE_MANAGEMENT = "case_management", "Case management"
+        MEDICATION = "medication", "Medication management"
+        DRUG_SCREEN = "drug_screen", "Drug screening"
+
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="interventions")
+    modality = models.CharField(max_length=20, choices=Modality.choices)
+    frequency = models.CharField(max_length=80, validators=NO_NUL)
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"role": "clinician"},
+        verbose_name="responsible staff",
+    )
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_modality_display()}, {self.frequency}"
+
+
+class PlanReview(models.Model):
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="reviews")
+    reviewed_on = models.DateField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    summary = models.TextField(validators=NO_NUL)
+
+    class Meta:
+        ordering = ["-reviewed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Review of plan v{self.plan.version} on {self.reviewed_on}"
+
+
+class ObjectiveProgress(models.Model):
+    review = models.ForeignKey(PlanReview, on_delete=models.CASCADE, related_name="progress")
+    objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="progress")
+    status = models.CharField(max_length=16, choices=ObjectiveStatus.choices)
+    note = models.CharField(max_length=300, validators=NO_NUL, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "objective"], name="progress_once_per_objective"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.objective}: {self.get_status_display()}"
+
+
+class Discharge(models.Model):
+    class Reason(models.TextChoices):
+        COMPLETED = "completed", "Completed program"
+        AGAINST_ADVICE = "against_advice", "Left against advice"
+        ADMINISTRATIVE = "administrative", "Administrative"
+        TRANSFERRED = "transferred", "Transferred"
+
+    class Aftercare(models.TextChoices):
+        OUTPATIENT = "outpatient", "Outpatient counseling"
+        SOBER_LIVING = "sober_living", "Sober living"
+        ALUMNI = "alumni", "Alumni group"
+        MUTUAL_HELP = "mutual_help", "Mutual-help meetings"
+
+    client = models.OneToOneField(Client, on_delete=models.PROTECT, related_name="discharge")
+    discharge_date = models.DateField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    step_down_level = models.CharField(
+        max_length=16, choices=LevelOfCare.choices, blank=True, help_text="Where care continues."
+    )
+    aftercare = ArrayField(
+        models.CharField(max_length=16, choices=Aftercare.choices), default=list, blank=True
+    )
+    summary = models.TextField(validators=NO_NUL)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Discharge on {self.discharge_date} ({self.get_reason_display()})"
+
+    def aftercare_labels(self) -> list[str]:
+        return [self.Aftercare(value).label for value in self.aftercare]

@@ -1,9 +1,21 @@
-from django.db.models import QuerySet
+from datetime import date
+
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from iop.models import User
 
-from .models import Client
+from .models import (
+    Client,
+    Consent,
+    Disclosure,
+    Goal,
+    LevelOfCareEpisode,
+    Objective,
+    Problem,
+    TreatmentPlan,
+)
 
 
 def clients_visible_to(user: User) -> QuerySet[Client]:
@@ -35,3 +47,100 @@ def own_client_record(user: User) -> Client:
         return Client.objects.select_related("track", "primary_clinician").get(user=user)
     except Client.DoesNotExist:
         raise Http404("This login is not linked to a client record.") from None
+
+
+def client_search() -> QuerySet[Client]:
+    """Every client for the staff search page, with what each row shows."""
+    return Client.objects.select_related("track", "primary_clinician").order_by(
+        "legal_last_name", "legal_first_name", "pk"
+    )
+
+
+def plan_tree() -> QuerySet[TreatmentPlan]:
+    """Plans with their problems, goals, objectives and interventions in five queries."""
+    return TreatmentPlan.objects.select_related(
+        "client", "clinician_signed_by", "created_by"
+    ).prefetch_related(
+        Prefetch(
+            "problems",
+            queryset=Problem.objects.prefetch_related(
+                Prefetch(
+                    "goals",
+                    queryset=Goal.objects.prefetch_related(
+                        Prefetch(
+                            "objectives",
+                            queryset=Objective.objects.prefetch_related(
+                                "interventions__responsible"
+                            ),
+                        )
+                    ),
+                )
+            ),
+        )
+    )
+
+
+def chart_client(user: User, pk: int) -> Client:
+    """The client for the chart page, with everything the page shows loaded up front."""
+    clients = (
+        clients_visible_to(user)
+        .select_related("intake", "discharge")
+        .prefetch_related(
+            "emergency_contacts",
+            "substances",
+            "diagnoses",
+            "medications",
+            Prefetch(
+                "levels_of_care",
+                queryset=LevelOfCareEpisode.objects.select_related("changed_by").order_by(
+                    "-start_date"
+                ),
+            ),
+            Prefetch("consents", queryset=Consent.objects.all()),
+            Prefetch(
+                "treatment_plans",
+                queryset=TreatmentPlan.objects.select_related("clinician_signed_by"),
+            ),
+        )
+    )
+    try:
+        return clients.get(pk=pk)
+    except Client.DoesNotExist:
+        raise Http404("No such client.") from None
+
+
+def plan_for_client(client: Client, pk: int) -> TreatmentPlan:
+    """Plan `pk` of `client` with its whole tree; 404 if it belongs to someone else."""
+    try:
+        return plan_tree().get(client=client, pk=pk)
+    except TreatmentPlan.DoesNotExist:
+        raise Http404("No such plan.") from None
+
+
+def current_plan(client: Client) -> TreatmentPlan | None:
+    return plan_tree().filter(client=client, status=TreatmentPlan.Status.ACTIVE).first()
+
+
+def reviews_overdue(clinician: User, today: date | None = None) -> QuerySet[TreatmentPlan]:
+    """Active plans of the clinician's caseload whose review is due before today."""
+    return (
+        TreatmentPlan.objects.filter(
+            client__primary_clinician=clinician,
+            status=TreatmentPlan.Status.ACTIVE,
+            next_review_due__lt=today or timezone.localdate(),
+        )
+        .exclude(client__status=Client.Status.DISCHARGED)
+        .select_related("client")
+        .order_by("next_review_due")
+    )
+
+
+def consent_for_client(client: Client, pk: int) -> Consent:
+    try:
+        return Consent.objects.get(client=client, pk=pk)
+    except Consent.DoesNotExist:
+        raise Http404("No such consent.") from None
+
+
+def disclosure_ledger(client: Client) -> QuerySet[Disclosure]:
+    return Disclosure.objects.filter(client=client).select_related("disclosed_by")

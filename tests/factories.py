@@ -6,7 +6,8 @@ import factory
 from django.utils import timezone
 from faker import Faker
 
-from clients.models import Client, ProgramTrack
+from clients import services as clients_services
+from clients.models import Client, Consent, Intervention, ProgramTrack, TreatmentPlan
 from clients.services import client_admit, client_create
 from groups.models import Enrollment, Group, GroupType, Room
 from iop.models import Role, User
@@ -173,3 +174,57 @@ class ProgressNoteFactory(factory.django.DjangoModelFactory):
     data = factory.Faker("paragraph")
     assessment = factory.Faker("paragraph")
     plan = factory.Faker("sentence")
+
+
+class TreatmentPlanFactory(factory.django.DjangoModelFactory):
+    """A plan with one problem, goal, objective and intervention, built through the services;
+    active (signed by the client's primary clinician) unless status="draft"."""
+
+    class Meta:
+        model = TreatmentPlan
+
+    client = factory.SubFactory(ClientFactory)
+    status = TreatmentPlan.Status.ACTIVE
+
+    @classmethod
+    def _create(cls, model_class, *, client, status):
+        plan = clients_services.treatment_plan_create(
+            client=client, created_by=client.primary_clinician
+        )
+        problem = clients_services.problem_add(plan=plan, statement="Daily alcohol use")
+        goal = clients_services.goal_add(problem=problem, statement="Sustained abstinence")
+        objective = clients_services.objective_add(
+            goal=goal,
+            description="Attend 9 hours of group a week for 4 weeks",
+            target_date=timezone.localdate() + timedelta(days=28),
+        )
+        clients_services.intervention_add(
+            objective=objective,
+            modality=Intervention.Modality.GROUP,
+            frequency="3 times a week",
+            responsible=client.primary_clinician,
+        )
+        if status == TreatmentPlan.Status.ACTIVE:
+            plan = clients_services.treatment_plan_activate(
+                plan=plan, clinician=client.primary_clinician
+            )
+        return plan
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    """A consent to disclose the treatment plan and summary, valid for a year from a week ago."""
+
+    class Meta:
+        model = Consent
+
+    client = factory.SubFactory(ClientFactory)
+    recipient = "Riverside Probation Office"
+    purpose = "Verify treatment participation"
+    information = factory.LazyFunction(lambda: ["summary", "treatment_plan"])
+    signed_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=7))
+    expires_on = factory.LazyAttribute(lambda consent: consent.signed_on + timedelta(days=365))
+    recorded_by = factory.LazyAttribute(lambda consent: consent.client.primary_clinician)
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        return clients_services.consent_create(**kwargs)

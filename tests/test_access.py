@@ -7,6 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests import factories
+from tests.factories import ConsentFactory, TreatmentPlanFactory
 
 ANONYMOUS, CLIENT, CLINICIAN, ADMIN = "anonymous", "client", "clinician", "admin"
 PUBLIC = {ANONYMOUS, CLIENT, CLINICIAN, ADMIN}
@@ -39,6 +40,21 @@ ACCESS: dict[str, set[str]] = {
     "scheduling:session-drop-in": {CLINICIAN},
     "scheduling:note": STAFF,
     "scheduling:note-addendum": {CLINICIAN},
+    "clients:list": STAFF,
+    "clients:create": STAFF,
+    "clients:edit": STAFF,
+    "clients:intake": STAFF,
+    "clients:level-of-care": STAFF,
+    "clients:consent-create": STAFF,
+    "clients:consent-revoke": STAFF,
+    "clients:disclose": STAFF,
+    "clients:plan-create": STAFF,
+    "clients:plan": STAFF,
+    "clients:plan-activate": STAFF,
+    "clients:plan-review": STAFF,
+    "clients:discharge": STAFF,
+    "clients:my-plan": {CLIENT},
+    "clients:my-disclosures": {CLIENT},
 }
 
 # URL name -> the arguments to open it with, from the world of named people below.
@@ -53,6 +69,18 @@ URL_KWARGS = {
         "client_pk": world.alice.pk,
     },
     "scheduling:note-addendum": lambda world: {"pk": documented_note(world).pk},
+    "clients:edit": lambda world: {"pk": world.alice.pk},
+    "clients:intake": lambda world: {"pk": world.alice.pk, "step": "referral"},
+    "clients:level-of-care": lambda world: {"pk": world.alice.pk},
+    "clients:consent-create": lambda world: {"pk": world.alice.pk},
+    "clients:consent-revoke": lambda world: {"pk": world.alice.pk, "consent_pk": world.consent.pk},
+    "clients:disclose": lambda world: {"pk": world.alice.pk},
+    "clients:plan-create": lambda world: {"pk": world.alice.pk},
+    "clients:plan": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
+    "clients:plan-activate": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
+    "clients:plan-review": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
+    "clients:discharge": lambda world: {"pk": world.alice.pk},
+    "clients:my-plan": lambda world: {"plan_pk": world.plan.pk},
 }
 
 # Django's admin site checks is_staff itself; its index stands for all of its pages.
@@ -77,7 +105,14 @@ def test_every_url_is_in_the_access_table():
 
 @pytest.fixture
 def world(admin, clinician, alice, bob):
-    return SimpleNamespace(admin=admin, clinician=clinician, alice=alice, bob=bob)
+    return SimpleNamespace(
+        admin=admin,
+        clinician=clinician,
+        alice=alice,
+        bob=bob,
+        plan=TreatmentPlanFactory(client=alice),
+        consent=ConsentFactory(client=alice),
+    )
 
 
 def persona_user(world, persona):

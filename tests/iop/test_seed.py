@@ -12,5 +12,6 @@ def test_seed_demo_creates_a_clinic_and_a_second_run_reuses_it(db):
     assert User.objects.filter(role=Role.ADMIN).count() == 1
     assert User.objects.filter(role=Role.CLINICIAN).count() == 3
     assert Client.objects.count() == 20
-    assert Client.objects.filter(status=Client.Status.ACTIVE).count() == 17
+    assert Client.objects.filter(status=Client.Status.ACTIVE).count() == 15
+    assert Client.objects.filter(status=Client.Status.DISCHARGED).count() == 2
     assert Client.objects.filter(track__code="adolescent").count() == 4

@@ -1,0 +1,376 @@
+"""Forms of the client record. They validate shape; the services decide and write."""
+
+from datetime import date
+from typing import Any
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from iop.models import Role, User
+
+from .models import (
+    Client,
+    Consent,
+    Diagnosis,
+    Discharge,
+    Goal,
+    InformationCategory,
+    Intake,
+    Intervention,
+    LevelOfCare,
+    LevelOfCareEpisode,
+    Medication,
+    Objective,
+    ObjectiveStatus,
+    Problem,
+    ReminderChannel,
+    SubstanceUse,
+    TreatmentPlan,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has one."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+def clinicians() -> QuerySet[User]:
+    return User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by(
+        "last_name", "first_name"
+    )
+
+
+class ClientFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Name or MRN")
+    status = django_filters.ChoiceFilter(choices=Client.Status.choices)
+    primary_clinician = django_filters.ModelChoiceFilter(queryset=clinicians(), label="Clinician")
+
+    class Meta:
+        model = Client
+        fields = ["q", "status", "primary_clinician"]
+
+    def search(self, queryset: QuerySet[Client], name: str, value: str) -> QuerySet[Client]:
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(legal_first_name__icontains=word)
+                | Q(legal_last_name__icontains=word)
+                | Q(preferred_name__icontains=word)
+                | Q(mrn__iexact=word)
+            )
+        return queryset
+
+
+class ClientForm(forms.ModelForm):
+    primary_clinician = forms.ModelChoiceField(queryset=clinicians())
+
+    class Meta:
+        model = Client
+        fields = [
+            "legal_first_name",
+            "legal_last_name",
+            "preferred_name",
+            "pronouns",
+            "date_of_birth",
+            "email",
+            "phone",
+            "track",
+            "primary_clinician",
+        ]
+        widgets = {"date_of_birth": DATE}
+
+
+class ClientEditForm(ClientForm):
+    reminder_channels = forms.MultipleChoiceField(
+        choices=ReminderChannel.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta(ClientForm.Meta):
+        fields = [
+            *ClientForm.Meta.fields,
+            "expected_length_weeks",
+            "reminders_opt_in",
+            "reminder_channels",
+            "quiet_hours_start",
+            "quiet_hours_end",
+        ]
+        widgets = {**ClientForm.Meta.widgets, "quiet_hours_start": TIME, "quiet_hours_end": TIME}
+
+
+class EmergencyContactForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    relationship = forms.CharField(max_length=60)
+    phone = forms.CharField(max_length=30)
+
+
+EmergencyContactFormSet = forms.formset_factory(
+    EmergencyContactForm, extra=1, can_delete=True, max_num=5
+)
+
+
+class ReferralStepForm(forms.ModelForm):
+    class Meta:
+        model = Intake
+        fields = ["referral_source", "presenting_problem"]
+        widgets = {"presenting_problem": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = True
+
+
+class AsamStepForm(forms.ModelForm):
+    class Meta:
+        model = Intake
+        fields = [
+            "asam_withdrawal",
+            "asam_biomedical",
+            "asam_emotional",
+            "asam_readiness",
+            "asam_relapse",
+            "asam_environment",
+        ]
+        widgets = dict.fromkeys(fields, forms.RadioSelect)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = True
+            field.choices = [choice for choice in field.choices if choice[0] != ""]
+
+
+class PayerStepForm(forms.ModelForm):
+    class Meta:
+        model = Intake
+        fields = [
+            "payer",
+            "member_id",
+            "authorization_number",
+            "authorized_units",
+            "authorized_unit_kind",
+            "authorization_start",
+            "authorization_end",
+        ]
+        widgets = {"authorization_start": DATE, "authorization_end": DATE}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("authorized_units") and not data.get("authorized_unit_kind"):
+            self.add_error("authorized_unit_kind", "Say whether the units are days or hours.")
+        start, end = data.get("authorization_start"), data.get("authorization_end")
+        if start and end and end < start:
+            self.add_error("authorization_end", "The authorization must end after it starts.")
+        return data
+
+
+class SubstanceForm(forms.ModelForm):
+    class Meta:
+        model = SubstanceUse
+        fields = ["substance", "route", "frequency", "last_use"]
+        widgets = {"last_use": DATE}
+
+    def clean_last_use(self) -> date:
+        last_use: date = self.cleaned_data["last_use"]
+        if last_use > timezone.localdate():
+            raise ValidationError("The last use cannot be in the future.")
+        return last_use
+
+
+class DiagnosisForm(forms.Form):
+    icd10_code = forms.CharField(label="ICD-10 code", max_length=8)
+    description = forms.CharField(max_length=200)
+
+    def clean_icd10_code(self) -> str:
+        """Codes are stored upper-case; "f10.20" is accepted as F10.20."""
+        code = str(self.cleaned_data["icd10_code"]).upper()
+        for validator in Diagnosis._meta.get_field("icd10_code").validators:
+            validator(code)
+        return code
+
+
+class BaseDiagnosisFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        codes = [row["icd10_code"] for row in formset_rows(self)]
+        if len(codes) != len(set(codes)):
+            raise ValidationError("Each diagnosis code may appear only once.")
+
+
+class MedicationForm(forms.ModelForm):
+    class Meta:
+        model = Medication
+        fields = ["name", "dose", "is_mat"]
+
+
+SubstanceFormSet = forms.formset_factory(SubstanceForm, extra=1, can_delete=True, max_num=15)
+DiagnosisFormSet = forms.formset_factory(
+    DiagnosisForm, formset=BaseDiagnosisFormSet, extra=1, can_delete=True, max_num=15
+)
+MedicationFormSet = forms.formset_factory(MedicationForm, extra=1, can_delete=True, max_num=20)
+
+
+def formset_rows(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
+    """The filled-in, not deleted rows of a valid formset, without the DELETE flag."""
+    return [
+        {key: value for key, value in form.cleaned_data.items() if key != "DELETE"}
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+
+
+class ConsentToTreatmentForm(forms.Form):
+    consent_to_treatment = forms.BooleanField(
+        label="The client signed the consent to treatment", required=False
+    )
+    admission_date = forms.DateField(widget=DATE)
+
+
+class LevelOfCareForm(forms.ModelForm):
+    class Meta:
+        model = LevelOfCareEpisode
+        fields = ["level", "start_date", "reason"]
+        widgets = {"start_date": DATE}
+
+
+class ConsentForm(forms.ModelForm):
+    information = forms.MultipleChoiceField(
+        choices=InformationCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="Information covered",
+    )
+
+    class Meta:
+        model = Consent
+        fields = ["recipient", "purpose", "information", "signed_on", "expires_on"]
+        widgets = {"signed_on": DATE, "expires_on": DATE}
+
+
+class ConsentRevokeForm(forms.Form):
+    revoked_on = forms.DateField(widget=DATE, label="Revoked on")
+    note = forms.CharField(max_length=300, required=False)
+
+
+class DisclosureForm(forms.Form):
+    consent = forms.ModelChoiceField(queryset=Consent.objects.none())
+    information = forms.ChoiceField(choices=InformationCategory.choices)
+
+    def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].queryset = client.consents.all()  # type: ignore[attr-defined]
+
+
+class PlanCreateForm(forms.ModelForm):
+    class Meta:
+        model = TreatmentPlan
+        fields = ["review_every_days"]
+        labels = {"review_every_days": "Review every (days)"}
+
+
+class ProblemForm(forms.ModelForm):
+    class Meta:
+        model = Problem
+        fields = ["statement"]
+        labels = {"statement": "Problem"}
+
+
+class PlanPartForm(forms.ModelForm):
+    """A form that adds a part under a parent chosen from this plan's parts."""
+
+    parent_field: str = ""
+
+    def __init__(self, *args: Any, parents: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        parent = self.fields[self.parent_field]
+        parent.queryset = parents  # type: ignore[attr-defined]
+        # The part just added is usually the one the next part goes under.
+        parent.initial = parents.order_by("pk").last()
+
+
+class GoalForm(PlanPartForm):
+    parent_field = "problem"
+
+    class Meta:
+        model = Goal
+        fields = ["problem", "statement"]
+        labels = {"problem": "Under problem", "statement": "Goal"}
+
+
+class ObjectiveForm(PlanPartForm):
+    parent_field = "goal"
+
+    class Meta:
+        model = Objective
+        fields = ["goal", "description", "target_date"]
+        widgets = {"target_date": DATE}
+        labels = {"goal": "Under goal", "description": "Objective"}
+
+
+class InterventionForm(PlanPartForm):
+    parent_field = "objective"
+
+    class Meta:
+        model = Intervention
+        fields = ["objective", "modality", "frequency", "responsible"]
+        labels = {"objective": "Under objective"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = clinicians()  # type: ignore[attr-defined]
+
+
+class PlanReviewForm(forms.Form):
+    reviewed_on = forms.DateField(widget=DATE)
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    revise = forms.BooleanField(
+        required=False, label="Start a new version of the plan from this one"
+    )
+
+    def __init__(self, *args: Any, objectives: list[Objective], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.objectives = objectives
+        for objective in objectives:
+            self.fields[f"status_{objective.pk}"] = forms.ChoiceField(
+                choices=ObjectiveStatus.choices, initial=objective.status, label=str(objective)
+            )
+            self.fields[f"note_{objective.pk}"] = forms.CharField(
+                max_length=300, required=False, label="Progress note"
+            )
+
+    def progress(self) -> dict[int, tuple[str, str]]:
+        return {
+            o.pk: (self.cleaned_data[f"status_{o.pk}"], self.cleaned_data[f"note_{o.pk}"])
+            for o in self.objectives
+        }
+
+
+class ClientSignForm(forms.Form):
+    typed_name = forms.CharField(
+        max_length=200,
+        label="Type your full name to sign",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+
+class DischargeForm(forms.ModelForm):
+    aftercare = forms.MultipleChoiceField(
+        choices=Discharge.Aftercare.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    step_down_level = forms.ChoiceField(
+        choices=[("", "None"), *LevelOfCare.choices], required=False
+    )
+
+    class Meta:
+        model = Discharge
+        fields = ["discharge_date", "reason", "step_down_level", "aftercare", "summary"]
+        widgets = {"discharge_date": DATE, "summary": forms.Textarea(attrs={"rows": 4})}

@@ -1,0 +1,85 @@
+from datetime import date
+
+from django.core.management import call_command
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
+
+from clients.forms import ConsentForm, PayerStepForm
+from clients.models import Client, Consent, Disclosure, Intake, TreatmentPlan
+
+DATES = st.one_of(st.just(""), st.dates(min_value=date(1900, 1, 1)).map(str), st.text(max_size=12))
+
+
+class IntakeFormInputTests(TestCase):
+    @settings(max_examples=60)
+    @given(
+        payer=st.text(max_size=130),
+        units=st.one_of(st.just(""), st.integers(-5, 10**6).map(str), st.text(max_size=6)),
+        kind=st.sampled_from(["", "days", "hours", "weeks"]),
+        start=DATES,
+        end=DATES,
+    )
+    def test_any_payer_answers_either_validate_or_name_the_bad_field(
+        self, payer, units, kind, start, end
+    ):
+        form = PayerStepForm(
+            {
+                "payer": payer,
+                "authorized_units": units,
+                "authorized_unit_kind": kind,
+                "authorization_start": start,
+                "authorization_end": end,
+            },
+            instance=Intake(),
+        )
+        if form.is_valid():
+            data = form.cleaned_data
+            assert not (data["authorized_units"] and not data["authorized_unit_kind"])
+            if data["authorization_start"] and data["authorization_end"]:
+                assert data["authorization_end"] >= data["authorization_start"]
+        else:
+            assert form.errors
+            assert all(messages for messages in form.errors.values())
+
+
+class ConsentFormInputTests(TestCase):
+    @settings(max_examples=60)
+    @given(
+        recipient=st.text(max_size=210),
+        information=st.lists(st.sampled_from(["summary", "diagnoses", "discharge", "all"])),
+        signed=DATES,
+        expires=DATES,
+    )
+    def test_any_consent_answers_either_validate_or_name_the_problem(
+        self, recipient, information, signed, expires
+    ):
+        form = ConsentForm(
+            {
+                "recipient": recipient,
+                "purpose": "Coordination of care",
+                "information": information,
+                "signed_on": signed,
+                "expires_on": expires,
+            }
+        )
+        if form.is_valid():
+            assert form.cleaned_data["expires_on"] > form.cleaned_data["signed_on"]
+            assert form.cleaned_data["information"]
+        else:
+            assert form.errors
+        assert not Consent.objects.exists()
+
+
+def test_the_demo_clinic_shows_the_whole_client_record(db):
+    call_command("seed_demo")
+    active = Client.objects.filter(status=Client.Status.ACTIVE)
+    assert all(client.levels_of_care.filter(end_date__isnull=True).exists() for client in active)
+    assert Intake.objects.filter(completed_at__isnull=True).count() == 1
+    assert TreatmentPlan.objects.filter(status="active", client_signed_at__isnull=False).exists()
+    assert TreatmentPlan.objects.filter(status="active", client_signed_at__isnull=True).exists()
+    assert Consent.objects.exists()
+    assert Disclosure.objects.exists()
+    assert (
+        Client.objects.filter(status=Client.Status.DISCHARGED, discharge__isnull=False).count() == 2
+    )

@@ -1,0 +1,410 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
+
+from clients.models import Client, Disclosure, LevelOfCareEpisode, TreatmentPlan
+from clients.services import disclosure_record, level_of_care_change, treatment_plan_revise
+from iop.models import ChartRead, Role
+from tests.factories import ClientFactory, ConsentFactory, TreatmentPlanFactory, UserFactory
+
+
+@pytest.fixture
+def staff_client(client, clinician):
+    client.force_login(clinician)
+    return client
+
+
+def test_the_chart_keeps_a_constant_number_of_queries_as_the_record_grows(
+    staff_client, alice, clinician, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(20) as small:
+        staff_client.get(reverse("clients:chart", args=[alice.pk]))
+    first = TreatmentPlanFactory(client=alice)
+    for number in range(5):
+        ConsentFactory(client=alice, recipient=f"Recipient {number}")
+    for days in (3, 4, 5):
+        level = "2.5" if days % 2 else "2.1"
+        level_of_care_change(
+            client=alice,
+            level=level,
+            start_date=alice.admission_date + timedelta(days=days),
+            changed_by=clinician,
+        )
+    treatment_plan_revise(plan=first, created_by=clinician)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = staff_client.get(reverse("clients:chart", args=[alice.pk]))
+    assert b"Recipient 4" in response.content
+
+
+def test_every_chart_open_is_audited(staff_client, alice, clinician):
+    staff_client.get(reverse("clients:chart", args=[alice.pk]))
+    read = ChartRead.objects.get()
+    assert (read.user, read.client_id, read.what) == (clinician, alice.pk, "chart")
+
+
+def test_the_client_list_keeps_a_constant_number_of_queries(
+    staff_client, alice, django_assert_max_num_queries
+):
+    url = reverse("clients:list")
+    with django_assert_max_num_queries(12) as one:
+        staff_client.get(url)
+    ClientFactory.create_batch(30)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = staff_client.get(url)
+    assert response.context["page"].paginator.count == 31
+
+
+def test_clients_are_found_by_name_mrn_and_status(staff_client, alice, bob):
+    url = reverse("clients:list")
+    by_name = staff_client.get(url, {"q": "ande"}).context["page"].object_list
+    assert list(by_name) == [alice]
+    by_mrn = staff_client.get(url, {"q": bob.mrn}).context["page"].object_list
+    assert list(by_mrn) == [bob]
+    assert not staff_client.get(url, {"status": "discharged"}).context["page"].object_list
+
+
+def test_bob_cannot_open_alices_plan_in_the_portal(client, alice, bob):
+    plan = TreatmentPlanFactory(client=alice)
+    client.force_login(bob.user)
+    assert client.get(reverse("clients:my-plan", args=[plan.pk])).status_code == 404
+    response = client.post(reverse("clients:my-plan", args=[plan.pk]), {"typed_name": "Bob Brown"})
+    assert response.status_code == 404
+    plan.refresh_from_db()
+    assert plan.client_signed_at is None
+
+
+def test_alice_signs_her_plan_from_the_portal(client, alice):
+    plan = TreatmentPlanFactory(client=alice)
+    client.force_login(alice.user)
+    assert b"Read and sign my plan" in client.get(reverse("clients:portal")).content
+    response = client.post(
+        reverse("clients:my-plan", args=[plan.pk]), {"typed_name": "Alice Anders"}
+    )
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.client_signed_name == "Alice Anders"
+
+
+def test_a_wrong_name_leaves_the_plan_unsigned_with_a_field_error(client, alice):
+    plan = TreatmentPlanFactory(client=alice)
+    client.force_login(alice.user)
+    response = client.post(reverse("clients:my-plan", args=[plan.pk]), {"typed_name": "Someone"})
+    assert response.status_code == 200
+    assert "typed_name" in response.context["form"].errors
+    plan.refresh_from_db()
+    assert plan.client_signed_at is None
+
+
+def test_a_draft_plan_is_not_shown_to_the_client(client, alice):
+    plan = TreatmentPlanFactory(client=alice, status="draft")
+    client.force_login(alice.user)
+    assert client.get(reverse("clients:my-plan", args=[plan.pk])).status_code == 404
+
+
+def test_a_plan_of_another_client_is_not_found_under_this_chart(staff_client, alice, bob):
+    plan = TreatmentPlanFactory(client=alice)
+    url = reverse("clients:plan", args=[bob.pk, plan.pk])
+    assert staff_client.get(url).status_code == 404
+
+
+def test_disclosing_prints_the_part_with_the_notice_and_logs_it(staff_client, alice, clinician):
+    TreatmentPlanFactory(client=alice)
+    consent = ConsentFactory(client=alice)
+    response = staff_client.post(
+        reverse("clients:disclose", args=[alice.pk]),
+        {"consent": consent.pk, "information": "treatment_plan"},
+    )
+    content = response.content.decode()
+    assert "42 CFR 2.32" in content
+    assert "Sustained abstinence" in content
+    disclosure = Disclosure.objects.get()
+    assert (disclosure.client, disclosure.disclosed_by) == (alice, clinician)
+
+
+def test_disclosing_under_an_expired_consent_is_refused_with_a_field_error(staff_client, alice):
+    consent = ConsentFactory(
+        client=alice, signed_on=timezone.localdate() - timedelta(days=400)
+    )  # expired 35 days ago
+    response = staff_client.post(
+        reverse("clients:disclose", args=[alice.pk]),
+        {"consent": consent.pk, "information": "summary"},
+    )
+    assert response.status_code == 200
+    assert "consent" in response.context["form"].errors
+    assert "42 CFR 2.32" not in response.content.decode()
+    assert not Disclosure.objects.exists()
+
+
+def test_alice_sees_her_disclosure_ledger_and_not_bobs(client, alice, bob, clinician):
+    disclosure_record(
+        consent=ConsentFactory(client=alice), information="summary", disclosed_by=clinician
+    )
+    disclosure_record(
+        consent=ConsentFactory(client=bob, recipient="Bob's employer"),
+        information="summary",
+        disclosed_by=clinician,
+    )
+    client.force_login(alice.user)
+    content = client.get(reverse("clients:my-disclosures")).content.decode()
+    assert "Riverside Probation Office" in content
+    assert "Bob&#x27;s employer" not in content
+
+
+def test_a_clinician_walks_a_referral_through_intake(staff_client, clinician):
+    response = staff_client.post(
+        reverse("clients:create"),
+        {
+            "legal_first_name": "Dana",
+            "legal_last_name": "Diaz",
+            "date_of_birth": "1988-04-02",
+            "track": 1,
+            "primary_clinician": clinician.pk,
+        },
+    )
+    dana = Client.objects.get(legal_last_name="Diaz")
+    assert response.url == reverse("clients:chart", args=[dana.pk])
+    step = lambda name: reverse("clients:intake", args=[dana.pk, name])  # noqa: E731
+    staff_client.post(
+        step("referral"),
+        {"referral_source": "Self", "presenting_problem": "Alcohol", "next": "1"},
+    )
+    staff_client.post(
+        step("substances"),
+        {
+            "substances-TOTAL_FORMS": 2,
+            "substances-INITIAL_FORMS": 0,
+            "substances-0-substance": "Alcohol",
+            "substances-0-route": "oral",
+            "substances-0-frequency": "daily",
+            "substances-0-last_use": str(timezone.localdate()),
+            "next": "1",
+        },
+    )
+    asam = {f"asam_{name}": 2 for name in ("withdrawal", "biomedical", "emotional")}
+    asam |= {f"asam_{name}": 1 for name in ("readiness", "relapse", "environment")}
+    staff_client.post(step("asam"), {**asam, "next": "1"})
+    response = staff_client.post(
+        step("consent"),
+        {"consent_to_treatment": "on", "admission_date": str(timezone.localdate())},
+    )
+    assert response.url == reverse("clients:chart", args=[dana.pk])
+    dana.refresh_from_db()
+    assert dana.status == Client.Status.ACTIVE
+    assert dana.substances.get().substance == "Alcohol"
+    assert LevelOfCareEpisode.objects.get(client=dana).level == "2.1"
+
+
+def test_a_discharge_dated_before_admission_shows_a_field_error(staff_client, alice):
+    response = staff_client.post(
+        reverse("clients:discharge", args=[alice.pk]),
+        {
+            "discharge_date": str(alice.admission_date - timedelta(days=1)),
+            "reason": "completed",
+            "summary": "Done",
+        },
+    )
+    assert response.status_code == 200
+    assert "discharge_date" in response.context["form"].errors
+    alice.refresh_from_db()
+    assert alice.status == Client.Status.ACTIVE
+
+
+def test_the_clinician_activates_a_draft_from_the_plan_page(staff_client, alice):
+    plan = TreatmentPlanFactory(client=alice, status="draft")
+    staff_client.post(reverse("clients:plan-activate", args=[alice.pk, plan.pk]))
+    plan.refresh_from_db()
+    assert plan.status == TreatmentPlan.Status.ACTIVE
+
+
+class ReferralFormInputTests(TestCase):
+    @settings(max_examples=40)
+    @given(
+        first=st.text(max_size=110),
+        born=st.one_of(st.dates().map(str), st.text(max_size=12)),
+        email=st.one_of(st.just(""), st.emails(), st.text(max_size=20)),
+    )
+    def test_any_referral_input_either_registers_a_client_or_answers_with_errors(
+        self, first, born, email
+    ):
+        clinician = UserFactory(role=Role.CLINICIAN)
+        self.client.force_login(clinician)
+        response = self.client.post(
+            reverse("clients:create"),
+            {
+                "legal_first_name": first,
+                "legal_last_name": "Diaz",
+                "date_of_birth": born,
+                "email": email,
+                "track": 1,
+                "primary_clinician": clinician.pk,
+            },
+        )
+        if response.status_code == 200:
+            assert response.context["form"].errors
+            assert not Client.objects.exists()
+        else:
+            assert response.status_code == 302
+            assert Client.objects.get().date_of_birth < timezone.localdate()
+        Client.objects.all().delete()
+
+
+def record_form(client, **overrides):
+    return {
+        "legal_first_name": client.legal_first_name,
+        "legal_last_name": client.legal_last_name,
+        "date_of_birth": str(client.date_of_birth),
+        "track": client.track_id,
+        "primary_clinician": client.primary_clinician_id,
+        "expected_length_weeks": 12,
+        "contacts-TOTAL_FORMS": 1,
+        "contacts-INITIAL_FORMS": 0,
+        **overrides,
+    }
+
+
+def test_editing_the_record_saves_reminder_preferences_and_emergency_contacts(staff_client, alice):
+    response = staff_client.post(
+        reverse("clients:edit", args=[alice.pk]),
+        record_form(
+            alice,
+            pronouns="she/her",
+            reminders_opt_in="on",
+            reminder_channels=["sms"],
+            quiet_hours_start="21:00",
+            quiet_hours_end="08:00",
+            **{
+                "contacts-0-name": "Sam Anders",
+                "contacts-0-relationship": "Brother",
+                "contacts-0-phone": "555-010-2000",
+            },
+        ),
+    )
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert (alice.pronouns, alice.reminder_channels) == ("she/her", ["sms"])
+    assert alice.emergency_contacts.get().name == "Sam Anders"
+
+
+def test_reminders_without_a_channel_get_a_field_error_and_change_nothing(staff_client, alice):
+    response = staff_client.post(
+        reverse("clients:edit", args=[alice.pk]),
+        record_form(alice, pronouns="they/them", reminders_opt_in="on"),
+    )
+    assert "reminder_channels" in response.context["form"].errors
+    alice.refresh_from_db()
+    assert alice.pronouns == ""
+    assert not alice.reminders_opt_in
+
+
+def test_the_caseload_lists_overdue_plan_reviews(staff_client, alice, time_machine):
+    TreatmentPlanFactory(client=alice)
+    time_machine.move_to(timezone.now() + timedelta(days=31), tick=False)
+    staff_client.force_login(alice.primary_clinician)
+    response = staff_client.get(reverse("clients:caseload"))
+    assert list(response.context["overdue_reviews"]) == list(alice.treatment_plans.all())
+    assert b"reviews overdue" in response.content
+
+
+def test_a_level_of_care_change_from_the_chart_closes_the_current_range(staff_client, alice):
+    start = alice.admission_date + timedelta(days=2)
+    response = staff_client.post(
+        reverse("clients:level-of-care", args=[alice.pk]),
+        {"level": "2.5", "start_date": str(start), "reason": "Relapse; needs more structure"},
+    )
+    assert response.status_code == 302
+    assert list(alice.levels_of_care.values_list("level", "end_date")) == [
+        ("2.1", start),
+        ("2.5", None),
+    ]
+
+
+def test_a_level_of_care_change_before_admission_gets_a_field_error(staff_client, alice):
+    response = staff_client.post(
+        reverse("clients:level-of-care", args=[alice.pk]),
+        {"level": "2.5", "start_date": str(alice.admission_date - timedelta(days=1))},
+    )
+    assert "start_date" in response.context["form"].errors
+    assert alice.levels_of_care.count() == 1
+
+
+def test_revoking_a_consent_from_the_chart(staff_client, alice):
+    consent = ConsentFactory(client=alice)
+    staff_client.post(
+        reverse("clients:consent-revoke", args=[alice.pk, consent.pk]),
+        {"revoked_on": str(timezone.localdate()), "note": "Client withdrew consent"},
+    )
+    consent.refresh_from_db()
+    assert consent.revoked_on == timezone.localdate()
+
+
+def test_a_review_from_the_plan_page_can_start_the_next_version(staff_client, alice):
+    plan = TreatmentPlanFactory(client=alice)
+    objective = plan.problems.get().goals.get().objectives.get()
+    response = staff_client.post(
+        reverse("clients:plan-review", args=[alice.pk, plan.pk]),
+        {
+            "reviewed_on": str(timezone.localdate()),
+            "summary": "Goals met; add relapse prevention",
+            f"status_{objective.pk}": "achieved",
+            f"note_{objective.pk}": "9+ hours four weeks running",
+            "revise": "on",
+        },
+    )
+    assert response.status_code == 302
+    objective.refresh_from_db()
+    assert objective.status == "achieved"
+    assert alice.treatment_plans.filter(status="draft", version=2).exists()
+
+
+def test_a_new_plan_version_starts_from_the_active_plan(staff_client, alice):
+    TreatmentPlanFactory(client=alice)
+    response = staff_client.post(
+        reverse("clients:plan-create", args=[alice.pk]), {"review_every_days": 30}
+    )
+    draft = alice.treatment_plans.get(status="draft")
+    assert response.url == reverse("clients:plan", args=[alice.pk, draft.pk])
+    assert draft.problems.get().statement == "Daily alcohol use"
+
+
+def test_adding_to_a_draft_with_a_parent_from_another_plan_is_refused(staff_client, alice, bob):
+    bobs = TreatmentPlanFactory(client=bob, status="draft")
+    alices = TreatmentPlanFactory(client=alice, status="draft")
+    response = staff_client.post(
+        reverse("clients:plan", args=[alice.pk, alices.pk]),
+        {"kind": "goal", "goal-problem": bobs.problems.get().pk, "goal-statement": "Sneaky"},
+    )
+    assert response.status_code == 200
+    assert "problem" in response.context["part_forms"]["goal"].errors
+    assert not bobs.problems.get().goals.filter(statement="Sneaky").exists()
+
+
+def test_opening_an_intake_step_changes_nothing_until_it_is_saved(staff_client, clinician):
+    referred = ClientFactory(status="referred", primary_clinician=clinician)
+    staff_client.get(reverse("clients:intake", args=[referred.pk, "referral"]))
+    referred.refresh_from_db()
+    assert referred.status == Client.Status.REFERRED
+
+
+def diagnoses_step(rows):
+    data = {"diagnoses-TOTAL_FORMS": len(rows), "diagnoses-INITIAL_FORMS": 0, "next": "1"}
+    for number, (code, description) in enumerate(rows):
+        data[f"diagnoses-{number}-icd10_code"] = code
+        data[f"diagnoses-{number}-description"] = description
+    return data
+
+
+def test_a_repeated_or_malformed_diagnosis_code_is_answered_on_the_form(staff_client, clinician):
+    referred = ClientFactory(status="referred", primary_clinician=clinician)
+    url = reverse("clients:intake", args=[referred.pk, "diagnoses"])
+    repeated = staff_client.post(url, diagnoses_step([("F10.20", "AUD"), ("f10.20", "AUD")]))
+    assert "only once" in str(repeated.context["form"].non_form_errors())
+    malformed = staff_client.post(url, diagnoses_step([("alcohol", "AUD")]))
+    assert "ICD-10 code such as F10.20" in str(malformed.context["form"].errors)
+    assert not referred.diagnoses.exists()
+    staff_client.post(url, diagnoses_step([("f10.20", "Alcohol use disorder, moderate")]))
+    assert referred.diagnoses.get().icd10_code == "F10.20"
