@@ -14,5 +14,7 @@ class SchedulingConfig(AppConfig):
 
         from .models import AttendanceAmendment, DropIn, NoteAddendum, ProgressNote, SessionLog
 
-        for model in (AttendanceAmendment, DropIn, NoteAddendum, ProgressNote, SessionLog):
+        for model in (AttendanceAmendment, DropIn, NoteAddendum, SessionLog):
             auditlog.register(model)
+        # Linking objectives goes through the m2m manager, which saves no through rows one by one.
+        auditlog.register(ProgressNote, m2m_fields={"objectives"})

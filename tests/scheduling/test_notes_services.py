@@ -29,6 +29,7 @@ def write(session, client, author, **fields):
         data=fields.get("data", "Shared a relapse-warning sign; engaged in role play."),
         assessment=fields.get("assessment", "Insight improving; no safety concerns."),
         plan=fields.get("plan", "Practice urge surfing daily; review Thursday."),
+        objective_ids=fields.get("objective_ids", []),
     )
 
 
@@ -177,6 +178,7 @@ def test_any_text_either_saves_as_typed_or_is_refused_without_changes(
         "data": data,
         "assessment": assessment,
         "plan": plan,
+        "objective_ids": [],
     }
     if "\x00" in data + assessment + plan:
         with pytest.raises(ValidationError) as refused:
