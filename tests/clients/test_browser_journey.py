@@ -127,6 +127,7 @@ def test_a_disclosure_prints_with_the_notice_and_shows_in_the_clients_ledger(
 
 def test_a_clinician_discharges_a_client_with_an_aftercare_plan(page, clinician, alice):
     log_in(page, clinician.username, PASSWORD)
+    page.get_by_role("link", name="My caseload").click()
     page.get_by_role("link", name=alice.display_name).click()
     page.get_by_role("link", name="Discharge").click()
     page.get_by_label("Reason").select_option("completed")

@@ -4,6 +4,7 @@ plan's, and locked with the note once it is signed (down to the database)."""
 import re
 
 import pytest
+from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, InternalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -302,3 +303,12 @@ def test_any_objective_input_links_as_ticked_or_is_refused_with_a_field_error(
         assert response.status_code == 200
         assert 'id="error_1_id_objectives"' in response.content.decode()
         assert linked(note) == before
+
+
+def test_linking_objectives_is_audited(attended, clinician, alice):
+    (addressed,) = active_plan_objectives(alice)
+    note = write(attended, alice, clinician, [addressed.pk])
+    entries = LogEntry.objects.get_for_object(note)
+    assert any(
+        entry.changes_dict.get("objectives", {}).get("operation") == "add" for entry in entries
+    )
