@@ -1,17 +1,20 @@
 """Forms of the client record. They validate shape; the services decide and write."""
 
+from datetime import date
 from typing import Any
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from iop.models import Role, User
 
 from .models import (
     Client,
     Consent,
+    Diagnosis,
     Discharge,
     Goal,
     InformationCategory,
@@ -163,10 +166,32 @@ class SubstanceForm(forms.ModelForm):
         fields = ["substance", "route", "frequency", "last_use"]
         widgets = {"last_use": DATE}
 
+    def clean_last_use(self) -> date:
+        last_use: date = self.cleaned_data["last_use"]
+        if last_use > timezone.localdate():
+            raise ValidationError("The last use cannot be in the future.")
+        return last_use
+
 
 class DiagnosisForm(forms.Form):
     icd10_code = forms.CharField(label="ICD-10 code", max_length=8)
     description = forms.CharField(max_length=200)
+
+    def clean_icd10_code(self) -> str:
+        """Codes are stored upper-case; "f10.20" is accepted as F10.20."""
+        code = str(self.cleaned_data["icd10_code"]).upper()
+        for validator in Diagnosis._meta.get_field("icd10_code").validators:
+            validator(code)
+        return code
+
+
+class BaseDiagnosisFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        codes = [row["icd10_code"] for row in formset_rows(self)]
+        if len(codes) != len(set(codes)):
+            raise ValidationError("Each diagnosis code may appear only once.")
 
 
 class MedicationForm(forms.ModelForm):
@@ -176,7 +201,9 @@ class MedicationForm(forms.ModelForm):
 
 
 SubstanceFormSet = forms.formset_factory(SubstanceForm, extra=1, can_delete=True, max_num=15)
-DiagnosisFormSet = forms.formset_factory(DiagnosisForm, extra=1, can_delete=True, max_num=15)
+DiagnosisFormSet = forms.formset_factory(
+    DiagnosisForm, formset=BaseDiagnosisFormSet, extra=1, can_delete=True, max_num=15
+)
 MedicationFormSet = forms.formset_factory(MedicationForm, extra=1, can_delete=True, max_num=20)
 
 
@@ -251,7 +278,10 @@ class PlanPartForm(forms.ModelForm):
 
     def __init__(self, *args: Any, parents: QuerySet[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields[self.parent_field].queryset = parents  # type: ignore[attr-defined]
+        parent = self.fields[self.parent_field]
+        parent.queryset = parents  # type: ignore[attr-defined]
+        # The part just added is usually the one the next part goes under.
+        parent.initial = parents.order_by("pk").last()
 
 
 class GoalForm(PlanPartForm):

@@ -100,7 +100,7 @@ def client_admit(
     client.admission_date = admission_date
     client.full_clean()
     client.save(update_fields=["status", "admission_date"])
-    level_of_care_change(
+    _level_of_care_open(
         client=client,
         level=level,
         start_date=admission_date,
@@ -298,14 +298,26 @@ def intake_complete(
 def level_of_care_change(
     *, client: Client, level: str, start_date: date, changed_by: User | None, reason: str = ""
 ) -> LevelOfCareEpisode:
-    """Start a new level of care on `start_date`, closing the current range that day."""
+    """Move an active client to another level of care from `start_date` (today or earlier),
+    closing the current range that day."""
+    if client.status != Client.Status.ACTIVE:
+        raise ValidationError("Only an admitted (active) client's level of care can change.")
+    if start_date > _today():
+        raise ValidationError({"start_date": "A level of care cannot start in the future."})
+    return _level_of_care_open(
+        client=client, level=level, start_date=start_date, changed_by=changed_by, reason=reason
+    )
+
+
+def _level_of_care_open(
+    *, client: Client, level: str, start_date: date, changed_by: User | None, reason: str
+) -> LevelOfCareEpisode:
+    """Open a range at `level` from `start_date`, closing the open one (admission, change)."""
     current = (
         LevelOfCareEpisode.objects.select_for_update()
         .filter(client=client, end_date__isnull=True)
         .first()
     )
-    if start_date > _today():
-        raise ValidationError({"start_date": "A level of care cannot start in the future."})
     if client.admission_date and start_date < client.admission_date:
         raise ValidationError({"start_date": "A level of care cannot start before admission."})
     if current is not None:

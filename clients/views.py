@@ -108,7 +108,10 @@ def chart(request: HttpRequest, pk: int) -> HttpResponse:
             "draft_plan": draft_plan,
             "plans": plans,
             "review_overdue": bool(
-                active_plan and active_plan.next_review_due and active_plan.next_review_due < today
+                client.status == Client.Status.ACTIVE
+                and active_plan
+                and active_plan.next_review_due
+                and active_plan.next_review_due < today
             ),
             "consents": [
                 (consent, consent.is_valid_on(today)) for consent in client.consents.all()
@@ -199,14 +202,16 @@ def intake(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         messages.info(request, "Intake is complete for this client.")
         return redirect("clients:chart", client.pk)
     chart_read_record(request=request, client_id=client.pk, what=f"intake: {step}")
-    draft = services.intake_start(client=client, started_by=request.user)
+    # Opening a step reads; the first saved step starts the intake (and the client is "in intake").
+    draft = Intake.objects.filter(client=client).first() or Intake(client=client)
     form = _intake_form(step, draft, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
+            draft = services.intake_start(client=client, started_by=request.user)
             admitted = _save_intake_step(step, draft, form, request.user)
         except ValidationError as error:
             if step in ROW_STEPS:
-                form._non_form_errors = form.error_class(error.messages)
+                messages.error(request, " ".join(error.messages))
             else:
                 forms.add_service_errors(form, error)
         else:

@@ -32,12 +32,13 @@ class SchedulingConfig(AppConfig):
             ComplianceAlert,
             DropIn,
             NoteAddendum,
-            ProgressNote,
             ReminderPreference,
             Session,
             SessionLog,
         ):
             auditlog.register(model)
+        # Linking objectives goes through the m2m manager, which saves no through rows one by one.
+        auditlog.register(ProgressNote, m2m_fields={"objectives"})
         client_discharged.connect(cancel_sessions_on_discharge, dispatch_uid="scheduling-discharge")
         group_pattern_changed.connect(
             materialize_on_pattern_change, dispatch_uid="scheduling-materialize"

@@ -13,6 +13,7 @@ from iop.models import User
 
 from .models import AttendanceStatus, ProgressNote, Session, SessionLog
 from .selectors.attendance import roster_clients
+from .selectors.notes import addressable_objectives
 from .services.attendance import AttendanceEntry, attendance_record, session_summary_update
 from .services.notes import note_save, note_sign
 from .services.sessions import sessions_materialize
@@ -71,6 +72,7 @@ def _document(fake: Faker, session: Session, *, drafts: int) -> None:
     attended = [entry for entry in entries if entry.status != AttendanceStatus.ABSENT]
     for position, entry in enumerate(attended):
         client = next(client for client in roster if client.pk == entry.client_id)
+        objectives = list(addressable_objectives(client))
         note = note_save(
             session=session,
             client=client,
@@ -78,6 +80,7 @@ def _document(fake: Faker, session: Session, *, drafts: int) -> None:
             data=fake.random_element(DATA),
             assessment=fake.random_element(ASSESSMENT),
             plan=fake.random_element(PLAN),
+            objective_ids=[fake.random_element(objectives).pk] if objectives else [],
         )
         if position >= drafts:
             note_sign(note=note, user=clinician)

@@ -4,7 +4,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import F, Q
 
-from clients.models import Client
+from clients.models import Client, Objective
 from groups.models import Group, Room
 
 NO_NUL = [ProhibitNullCharactersValidator()]
@@ -237,9 +237,16 @@ class ProgressNote(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     signed_at = models.DateTimeField(null=True, blank=True)
+    objectives = models.ManyToManyField(
+        Objective,
+        through="NoteObjective",
+        blank=True,
+        related_name="progress_notes",
+        help_text="The treatment plan objectives this session addressed.",
+    )
 
     class Meta:
-        ordering = ["session__starts_at"]
+        ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "client"], name="note_one_per_client_session"
@@ -290,6 +297,62 @@ class NoteAddendum(models.Model):
 
     def __str__(self) -> str:
         return f"Addendum to {self.note}"
+
+
+class NoteObjective(models.Model):
+    """A note addressed a treatment plan objective. Part of the note, so locked with it: a database
+    trigger refuses adding, changing or removing a signed note's links, and refuses linking an
+    objective that is not on the note's client's active plan."""
+
+    note = models.ForeignKey(ProgressNote, on_delete=models.CASCADE, related_name="+")
+    objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["note", "objective"], name="note_objective_once")
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="note_objective_locked_with_note",
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                when=pgtrigger.Before,
+                func="""
+                IF TG_OP <> 'INSERT' AND EXISTS (
+                    SELECT 1 FROM scheduling_progressnote
+                    WHERE id = OLD.note_id AND signed_at IS NOT NULL
+                ) THEN
+                    RAISE EXCEPTION 'note_objective_locked_with_note: note % is signed', OLD.note_id
+                        USING ERRCODE = 'raise_exception';
+                END IF;
+                IF TG_OP = 'DELETE' THEN
+                    RETURN OLD;
+                END IF;
+                IF EXISTS (
+                    SELECT 1 FROM scheduling_progressnote
+                    WHERE id = NEW.note_id AND signed_at IS NOT NULL
+                ) THEN
+                    RAISE EXCEPTION 'note_objective_locked_with_note: note % is signed', NEW.note_id
+                        USING ERRCODE = 'raise_exception';
+                END IF;
+                IF NOT EXISTS (
+                    SELECT 1 FROM scheduling_progressnote note
+                    JOIN clients_treatmentplan plan ON plan.client_id = note.client_id
+                    JOIN clients_problem problem ON problem.plan_id = plan.id
+                    JOIN clients_goal goal ON goal.problem_id = problem.id
+                    JOIN clients_objective objective ON objective.goal_id = goal.id
+                    WHERE note.id = NEW.note_id AND objective.id = NEW.objective_id
+                      AND plan.status = 'active'
+                ) THEN
+                    RAISE EXCEPTION 'note_objective_of_active_plan: objective % of note %',
+                        NEW.objective_id, NEW.note_id USING ERRCODE = 'check_violation';
+                END IF;
+                RETURN NEW;
+                """,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.note} addressed {self.objective}"
 
 
 class CalendarFeed(models.Model):

@@ -3,8 +3,10 @@ parse input; the services decide what is valid and say why."""
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.db.models import QuerySet
+from django.utils.html import format_html
 
-from clients.models import Client
+from clients.models import Client, Objective
 from scheduling.models import ATTENDED_STATUSES, AttendanceStatus, SessionType
 
 
@@ -93,6 +95,18 @@ class DropInForm(forms.Form):
         )
 
 
+class ObjectiveChoiceField(forms.ModelMultipleChoiceField):
+    """Checkboxes naming each objective with its goal and problem, so it reads without the plan."""
+
+    def label_from_instance(self, obj: Objective) -> str:
+        return format_html(
+            '{}<span class="d-block small text-muted">Goal: {} · Problem: {}</span>',
+            obj.description,
+            obj.goal.statement,
+            obj.goal.problem.statement,
+        )
+
+
 class NoteForm(forms.Form):
     data = forms.CharField(
         required=False,
@@ -109,9 +123,23 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Next steps, homework, referrals.",
     )
+    objectives = ObjectiveChoiceField(
+        queryset=Objective.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Treatment plan objectives addressed",
+    )
 
     helper = FormHelper()
     helper.form_tag = False
+
+    def __init__(self, *args: object, objectives: QuerySet[Objective], **kwargs: object) -> None:
+        """`objectives`: those the note may address (the client's active plan's); none, no field."""
+        super().__init__(*args, **kwargs)
+        if objectives.exists():
+            self.fields["objectives"].queryset = objectives
+        else:
+            del self.fields["objectives"]
 
 
 class AddendumForm(forms.Form):

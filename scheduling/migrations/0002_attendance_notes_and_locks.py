@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 ('signed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'ordering': ['session__starts_at'],
+                'ordering': ['created_at'],
             },
         ),
         migrations.CreateModel(

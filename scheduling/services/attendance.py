@@ -95,6 +95,8 @@ def attendance_record(
     Errors are keyed by client id (or `amendment_reason`); nothing is saved unless every row is
     valid. Once a note of the session is signed, changing a row needs a reason, kept as an
     `AttendanceAmendment`."""
+    if not entries:
+        raise ValidationError("Choose a status for at least one client.")
     locked, log = _lock_session(session, recorded_by)
     if log.attendance_version != expected_version:
         raise AttendanceConflict(RELOAD_MESSAGE)

@@ -3,6 +3,8 @@
 A signed note never changes: these services refuse it, and a database trigger refuses even a raw
 UPDATE or DELETE. Corrections are addenda, signed when added."""
 
+from collections.abc import Collection
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -11,16 +13,25 @@ from clients.models import Client
 from iop.models import User
 from scheduling.models import ATTENDED_STATUSES, Attendance, NoteAddendum, ProgressNote, Session
 from scheduling.selectors.attendance import may_document, session_log
+from scheduling.selectors.notes import addressable_objectives
 
 LOCKED_MESSAGE = "This note is signed and locked. Add an addendum to correct or add to it."
 
 
 @transaction.atomic
 def note_save(
-    *, session: Session, client: Client, author: User, data: str, assessment: str, plan: str
+    *,
+    session: Session,
+    client: Client,
+    author: User,
+    data: str,
+    assessment: str,
+    plan: str,
+    objective_ids: Collection[int],
 ) -> ProgressNote:
-    """Create or update the draft note of `client` for `session`. Only the clinicians who run the
-    session write its notes, only for clients who attended, and a draft stays its author's."""
+    """Create or update the draft note of `client` for `session`, addressing exactly the objectives
+    `objective_ids` of the client's active treatment plan. Only the clinicians who run the session
+    write its notes, only for clients who attended, and a draft stays its author's."""
     if not may_document(author, session):
         raise ValidationError("Only the clinicians who run this session can write its notes.")
     attended = Attendance.objects.filter(
@@ -35,9 +46,16 @@ def note_save(
         raise ValidationError(LOCKED_MESSAGE)
     elif note.author_id != author.pk:
         raise ValidationError(f"This draft is {note.author}'s; only its author edits it.")
+    wanted = set(objective_ids)
+    objectives = list(addressable_objectives(client).filter(pk__in=wanted))
+    if len(objectives) != len(wanted):
+        raise ValidationError(
+            {"objectives": ["Choose only objectives of this client's active treatment plan."]}
+        )
     note.data, note.assessment, note.plan = data.strip(), assessment.strip(), plan.strip()
     note.full_clean()
     note.save()
+    note.objectives.set(objectives)
     return note
 
 

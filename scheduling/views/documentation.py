@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from clients.models import Client
+from clients.models import Client, Objective
 from iop.access import admin_required, role_required, staff_required
 from iop.models import Role
 from iop.services import chart_read_record, chart_reads_record
@@ -35,6 +35,7 @@ from scheduling.selectors.attendance import (
     sessions_missing_attendance,
     todays_sessions,
 )
+from scheduling.selectors.notes import addressable_objectives, note_for_page
 from scheduling.services.attendance import (
     AttendanceConflict,
     AttendanceEntry,
@@ -320,19 +321,20 @@ def note(request: HttpRequest, pk: int, client_pk: int) -> HttpResponse:
     """One client's note for one session: the draft form, or the signed note with its addenda."""
     session = session_for_user(request.user, pk)
     client = _roster_client(session, client_pk)
-    existing = (
-        ProgressNote.objects.filter(session=session, client=client)
-        .select_related("author", "signed_by")
-        .prefetch_related("addenda__author")
-        .first()
-    )
+    existing = note_for_page(session, client)
     can_document = may_document(request.user, session)
     may_edit = can_document and (
         existing is None or (not existing.is_signed and existing.author_id == request.user.pk)
     )
     form = NoteForm(
         request.POST if request.method == "POST" else None,
-        initial={"data": existing.data, "assessment": existing.assessment, "plan": existing.plan}
+        objectives=addressable_objectives(client) if may_edit else Objective.objects.none(),
+        initial={
+            "data": existing.data,
+            "assessment": existing.assessment,
+            "plan": existing.plan,
+            "objectives": [objective.pk for objective in existing.objectives.all()],
+        }
         if existing
         else {},
     )
@@ -340,9 +342,16 @@ def note(request: HttpRequest, pk: int, client_pk: int) -> HttpResponse:
         if not may_edit:
             raise PermissionDenied
         if form.is_valid():
+            text = {field: form.cleaned_data[field] for field in ("data", "assessment", "plan")}
             try:
                 saved = note_save(
-                    session=session, client=client, author=request.user, **form.cleaned_data
+                    session=session,
+                    client=client,
+                    author=request.user,
+                    objective_ids=[
+                        objective.pk for objective in form.cleaned_data.get("objectives", [])
+                    ],
+                    **text,
                 )
                 if "sign" in request.POST:
                     note_sign(note=saved, user=request.user)

@@ -74,6 +74,7 @@ def test_intake_to_an_active_plan_signed_by_the_client(page, phone_page, clinici
     page.get_by_label("Frequency").fill("3 evenings a week")
     page.get_by_label("Responsible staff").select_option(str(clinician.pk))
     page.get_by_role("button", name="Add intervention").click()
+    screenshot(page, "clinician-plan-draft")
     page.get_by_role("button", name="Sign and activate").click()
     assert page.get_by_text("Plan signed and active").is_visible()
     screenshot(page, "clinician-plan-active")
@@ -124,3 +125,21 @@ def test_a_disclosure_prints_with_the_notice_and_shows_in_the_clients_ledger(
     phone_page.get_by_role("link", name="Who received my record").click()
     assert phone_page.get_by_text("County drug court").is_visible()
     screenshot(phone_page, "client-disclosure-ledger-phone")
+
+
+def test_a_clinician_discharges_a_client_with_an_aftercare_plan(page, clinician, alice):
+    log_in(page, clinician.username, PASSWORD)
+    page.get_by_role("link", name="My caseload").click()
+    page.get_by_role("link", name=alice.display_name).click()
+    page.get_by_role("link", name="Discharge").click()
+    page.get_by_label("Reason").select_option("completed")
+    page.get_by_label("Step down level").select_option("1")
+    page.get_by_label("Alumni group").check()
+    page.get_by_label("Mutual-help meetings").check()
+    page.get_by_label("Summary").fill("Completed 12 weeks; steps down to weekly counseling.")
+    screenshot(page, "clinician-discharge-form")
+    page.get_by_role("button", name="Discharge").click()
+    assert page.get_by_text("Client discharged").is_visible()
+    assert page.get_by_text("Alumni group, Mutual-help meetings").is_visible()
+    screenshot(page, "clinician-chart-discharged")
+    assert Client.objects.get(pk=alice.pk).status == Client.Status.DISCHARGED

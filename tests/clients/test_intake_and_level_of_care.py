@@ -236,3 +236,15 @@ class LevelOfCareInputTests(TestCase):
             ranges = list(client.levels_of_care.order_by("start_date"))
             assert [r.end_date for r in ranges[:-1]] == [r.start_date for r in ranges[1:]]
             assert ranges[-1].end_date is None
+
+
+def test_a_referred_clients_level_of_care_cannot_change(clinician):
+    client = ClientFactory(status="referred", primary_clinician=clinician)
+    with pytest.raises(ValidationError, match="Only an admitted"):
+        level_of_care_change(
+            client=client,
+            level=LevelOfCare.OUTPATIENT,
+            start_date=timezone.localdate(),
+            changed_by=clinician,
+        )
+    assert not client.levels_of_care.exists()

@@ -293,3 +293,103 @@ def test_the_caseload_lists_overdue_plan_reviews(staff_client, alice, time_machi
     response = staff_client.get(reverse("clients:caseload"))
     assert list(response.context["overdue_reviews"]) == list(alice.treatment_plans.all())
     assert b"reviews overdue" in response.content
+
+
+def test_a_level_of_care_change_from_the_chart_closes_the_current_range(staff_client, alice):
+    start = alice.admission_date + timedelta(days=2)
+    response = staff_client.post(
+        reverse("clients:level-of-care", args=[alice.pk]),
+        {"level": "2.5", "start_date": str(start), "reason": "Relapse; needs more structure"},
+    )
+    assert response.status_code == 302
+    assert list(alice.levels_of_care.values_list("level", "end_date")) == [
+        ("2.1", start),
+        ("2.5", None),
+    ]
+
+
+def test_a_level_of_care_change_before_admission_gets_a_field_error(staff_client, alice):
+    response = staff_client.post(
+        reverse("clients:level-of-care", args=[alice.pk]),
+        {"level": "2.5", "start_date": str(alice.admission_date - timedelta(days=1))},
+    )
+    assert "start_date" in response.context["form"].errors
+    assert alice.levels_of_care.count() == 1
+
+
+def test_revoking_a_consent_from_the_chart(staff_client, alice):
+    consent = ConsentFactory(client=alice)
+    staff_client.post(
+        reverse("clients:consent-revoke", args=[alice.pk, consent.pk]),
+        {"revoked_on": str(timezone.localdate()), "note": "Client withdrew consent"},
+    )
+    consent.refresh_from_db()
+    assert consent.revoked_on == timezone.localdate()
+
+
+def test_a_review_from_the_plan_page_can_start_the_next_version(staff_client, alice):
+    plan = TreatmentPlanFactory(client=alice)
+    objective = plan.problems.get().goals.get().objectives.get()
+    response = staff_client.post(
+        reverse("clients:plan-review", args=[alice.pk, plan.pk]),
+        {
+            "reviewed_on": str(timezone.localdate()),
+            "summary": "Goals met; add relapse prevention",
+            f"status_{objective.pk}": "achieved",
+            f"note_{objective.pk}": "9+ hours four weeks running",
+            "revise": "on",
+        },
+    )
+    assert response.status_code == 302
+    objective.refresh_from_db()
+    assert objective.status == "achieved"
+    assert alice.treatment_plans.filter(status="draft", version=2).exists()
+
+
+def test_a_new_plan_version_starts_from_the_active_plan(staff_client, alice):
+    TreatmentPlanFactory(client=alice)
+    response = staff_client.post(
+        reverse("clients:plan-create", args=[alice.pk]), {"review_every_days": 30}
+    )
+    draft = alice.treatment_plans.get(status="draft")
+    assert response.url == reverse("clients:plan", args=[alice.pk, draft.pk])
+    assert draft.problems.get().statement == "Daily alcohol use"
+
+
+def test_adding_to_a_draft_with_a_parent_from_another_plan_is_refused(staff_client, alice, bob):
+    bobs = TreatmentPlanFactory(client=bob, status="draft")
+    alices = TreatmentPlanFactory(client=alice, status="draft")
+    response = staff_client.post(
+        reverse("clients:plan", args=[alice.pk, alices.pk]),
+        {"kind": "goal", "goal-problem": bobs.problems.get().pk, "goal-statement": "Sneaky"},
+    )
+    assert response.status_code == 200
+    assert "problem" in response.context["part_forms"]["goal"].errors
+    assert not bobs.problems.get().goals.filter(statement="Sneaky").exists()
+
+
+def test_opening_an_intake_step_changes_nothing_until_it_is_saved(staff_client, clinician):
+    referred = ClientFactory(status="referred", primary_clinician=clinician)
+    staff_client.get(reverse("clients:intake", args=[referred.pk, "referral"]))
+    referred.refresh_from_db()
+    assert referred.status == Client.Status.REFERRED
+
+
+def diagnoses_step(rows):
+    data = {"diagnoses-TOTAL_FORMS": len(rows), "diagnoses-INITIAL_FORMS": 0, "next": "1"}
+    for number, (code, description) in enumerate(rows):
+        data[f"diagnoses-{number}-icd10_code"] = code
+        data[f"diagnoses-{number}-description"] = description
+    return data
+
+
+def test_a_repeated_or_malformed_diagnosis_code_is_answered_on_the_form(staff_client, clinician):
+    referred = ClientFactory(status="referred", primary_clinician=clinician)
+    url = reverse("clients:intake", args=[referred.pk, "diagnoses"])
+    repeated = staff_client.post(url, diagnoses_step([("F10.20", "AUD"), ("f10.20", "AUD")]))
+    assert "only once" in str(repeated.context["form"].non_form_errors())
+    malformed = staff_client.post(url, diagnoses_step([("alcohol", "AUD")]))
+    assert "ICD-10 code such as F10.20" in str(malformed.context["form"].errors)
+    assert not referred.diagnoses.exists()
+    staff_client.post(url, diagnoses_step([("f10.20", "Alcohol use disorder, moderate")]))
+    assert referred.diagnoses.get().icd10_code == "F10.20"

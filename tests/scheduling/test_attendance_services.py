@@ -253,3 +253,9 @@ def test_recording_attendance_recomputes_the_weeks_hours_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         record(group_session, clinician, (alice, P, 180))
     assert enqueued == [group_session.pk]
+
+
+def test_an_empty_sheet_is_refused(group_session, clinician):
+    with pytest.raises(ValidationError, match="at least one client"):
+        record(group_session, clinician)
+    assert current_version(group_session) == 0

@@ -262,3 +262,21 @@ def test_before_the_session_starts_the_sheet_says_when_attendance_opens(
     response = clinician_client.post(url(later), sheet_post(later, [(alice, "present", "")]))
     assert "This session has not started yet." in response.content.decode()
     assert not Attendance.objects.exists()
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(choice=st.one_of(st.text(max_size=8), st.integers(-5, 10**6).map(str)))
+def test_any_drop_in_choice_is_refused_with_a_message_unless_it_is_a_client(
+    clinician_client, group_session, choice
+):
+    response = clinician_client.post(
+        reverse("scheduling:session-drop-in", args=[group_session.pk]),
+        {"client": choice},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert DropIn.objects.filter(session=group_session).exists() == (
+        "added as a drop-in" in response.content.decode()
+    )

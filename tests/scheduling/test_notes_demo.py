@@ -6,10 +6,11 @@ from zoneinfo import ZoneInfo
 import time_machine
 from django.conf import settings
 from django.core.management import call_command
+from django.db.models import F
 from django.utils import timezone
 
 from iop.models import User
-from scheduling.models import Attendance, ProgressNote
+from scheduling.models import Attendance, NoteObjective, ProgressNote
 from scheduling.selectors.attendance import (
     overdue_notes,
     sessions_missing_attendance,
@@ -23,9 +24,25 @@ THURSDAY_EVENING = datetime(2026, 11, 19, 21, 30, tzinfo=ZoneInfo(settings.TIME_
 @time_machine.travel(THURSDAY_EVENING, tick=False)
 def test_the_demo_clinic_has_a_documented_week_and_a_second_run_changes_nothing(db):
     call_command("seed_demo")
-    counts = (Attendance.objects.count(), ProgressNote.objects.count())
+    counts = (
+        Attendance.objects.count(),
+        ProgressNote.objects.count(),
+        NoteObjective.objects.count(),
+    )
     call_command("seed_demo")
-    assert (Attendance.objects.count(), ProgressNote.objects.count()) == counts
+    assert (
+        Attendance.objects.count(),
+        ProgressNote.objects.count(),
+        NoteObjective.objects.count(),
+    ) == counts
+
+    signed_with_objectives = ProgressNote.objects.filter(
+        signed_at__isnull=False, objectives__isnull=False
+    )
+    assert signed_with_objectives.count() > 10
+    assert not NoteObjective.objects.exclude(
+        objective__goal__problem__plan__client=F("note__client")
+    ).exists()
 
     assert ProgressNote.objects.filter(signed_at__isnull=False).count() > 20
     assert ProgressNote.objects.filter(signed_at__isnull=True).exists()

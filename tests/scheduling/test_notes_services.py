@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from scheduling.models import AttendanceStatus, NoteAddendum, ProgressNote
 from scheduling.services.attendance import session_summary_update
 from scheduling.services.notes import note_addendum_add, note_save, note_sign
-from tests.factories import ProgressNoteFactory
+from tests.factories import ProgressNoteFactory, UserFactory
 from tests.scheduling.helpers import record
 
 P, ABSENT = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT
@@ -29,6 +29,7 @@ def write(session, client, author, **fields):
         data=fields.get("data", "Shared a relapse-warning sign; engaged in role play."),
         assessment=fields.get("assessment", "Insight improving; no safety concerns."),
         plan=fields.get("plan", "Practice urge surfing daily; review Thursday."),
+        objective_ids=fields.get("objective_ids", []),
     )
 
 
@@ -177,6 +178,7 @@ def test_any_text_either_saves_as_typed_or_is_refused_without_changes(
         "data": data,
         "assessment": assessment,
         "plan": plan,
+        "objective_ids": [],
     }
     if "\x00" in data + assessment + plan:
         with pytest.raises(ValidationError) as refused:
@@ -195,3 +197,29 @@ def test_any_text_either_saves_as_typed_or_is_refused_without_changes(
 def test_a_factory_note_is_a_signable_draft(attended, clinician, alice):
     note = ProgressNoteFactory(session=attended, client=alice)
     assert note_sign(note=note, user=clinician).is_signed
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(signer=st.sampled_from(["author", "co-facilitator", "other clinician", "admin"]))
+def test_only_the_author_signs_and_a_refused_signature_changes_nothing(
+    attended, clinician, second_clinician, admin, group, alice, signer
+):
+    group.facilitators.add(second_clinician)
+    ProgressNote.objects.filter(session=attended, signed_at__isnull=True).delete()
+    note = ProgressNote.objects.filter(session=attended, client=alice).first() or write(
+        attended, alice, clinician
+    )
+    people = {
+        "author": clinician,
+        "co-facilitator": second_clinician,
+        "other clinician": UserFactory(),
+        "admin": admin,
+    }
+    if note.is_signed or signer != "author":
+        with pytest.raises(ValidationError):
+            note_sign(note=note, user=people[signer])
+        assert ProgressNote.objects.get(pk=note.pk).signed_at == note.signed_at
+    else:
+        assert note_sign(note=note, user=people[signer]).signed_by == clinician

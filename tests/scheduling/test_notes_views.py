@@ -2,6 +2,8 @@
 
 import pytest
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from iop.models import ChartRead
 from scheduling.models import NoteAddendum, ProgressNote
@@ -120,3 +122,25 @@ def test_an_admin_reads_a_note_but_cannot_write_it(client, admin, attended, alic
     assert "Observed calm affect." in page
     assert "Sign and lock" not in page
     assert client.post(note_url(attended, alice), {**DAP, "save": ""}).status_code == 403
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(max_size=200))
+def test_any_addendum_text_is_added_as_typed_or_refused_with_a_message(
+    clinician_client, attended, alice, clinician, text
+):
+    note = ProgressNote.objects.filter(session=attended, client=alice).first() or note_sign(
+        note=ProgressNoteFactory(session=attended, client=alice), user=clinician
+    )
+    before = NoteAddendum.objects.count()
+    response = clinician_client.post(
+        reverse("scheduling:note-addendum", args=[note.pk]), {"text": text}, follow=True
+    )
+    assert response.status_code == 200
+    if text.strip() and "\x00" not in text:
+        assert NoteAddendum.objects.latest("pk").text == text.strip()
+    else:
+        assert "The addendum was not added" in response.content.decode()
+        assert NoteAddendum.objects.count() == before

@@ -150,3 +150,21 @@ def test_today_spans_the_whole_local_day_when_the_clocks_go_back(clinician, sett
     assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=25)
     assert list(todays_sessions(clinician, fall_back)) == [late_evening]
     assert next_morning not in todays_sessions(clinician, fall_back)
+
+
+@pytest.mark.parametrize("overdue", [1, 20])
+def test_the_overdue_list_takes_the_same_queries_for_any_number_of_rows(
+    client, admin, clinician, django_assert_max_num_queries, overdue
+):
+    group = GroupFactory(facilitators=[clinician])
+    clients = [EnrollmentFactory(group=group).client for _ in range(overdue)]
+    for day in range(overdue):
+        held = timezone.now() - timedelta(days=2, hours=4 * day)
+        record(
+            SessionFactory(group=group, starts_at=held), clinician, (clients[day], "present", 180)
+        )
+        SessionFactory(group=group, starts_at=held - timedelta(hours=2))
+    client.force_login(admin)
+    with django_assert_max_num_queries(9):
+        page = client.get(reverse("scheduling:overdue")).content.decode()
+    assert page.count("/schedule/sessions/") >= 2 * overdue

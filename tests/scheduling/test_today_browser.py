@@ -8,9 +8,16 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from clients.models import Objective
 from scheduling.models import Attendance, NoteAddendum, ProgressNote, SessionType
 from scheduling.selectors.attendance import local_day_bounds
-from tests.factories import PASSWORD, EnrollmentFactory, GroupFactory, SessionFactory
+from tests.factories import (
+    PASSWORD,
+    EnrollmentFactory,
+    GroupFactory,
+    SessionFactory,
+    TreatmentPlanFactory,
+)
 from tests.helpers import log_in, screenshot
 
 pytestmark = pytest.mark.browser
@@ -34,11 +41,21 @@ def evening_group(clinician):
     return session, clients
 
 
-def write_and_sign(page, person):
+def write_and_sign(page, person, *, objective=None):
+    """Write the DAP note; tick `objective` (its text) by keyboard before signing."""
     page.get_by_role("link", name=f"Write note for {person.display_name}").click()
     page.get_by_label("Data").fill(f"{person.legal_first_name} shared a recent trigger at work.")
     page.get_by_label("Assessment").fill("Engaged; identifies warning signs; no safety concerns.")
-    page.get_by_label("Plan").fill("Practice urge surfing daily; review in Thursday's group.")
+    page.get_by_label("Plan", exact=True).fill(
+        "Practice urge surfing daily; review in Thursday's group."
+    )
+    if objective:
+        page.keyboard.press("Tab")
+        checkbox = page.get_by_role("checkbox", name=objective)
+        expect(checkbox).to_be_focused()
+        page.keyboard.press("Space")
+        expect(checkbox).to_be_checked()
+        screenshot(page, "note-objective-ticked")
     page.get_by_role("button", name="Sign and lock").click()
     expect(page.get_by_text("Signed and locked").first).to_be_visible()
 
@@ -46,6 +63,8 @@ def write_and_sign(page, person):
 def test_a_clinician_takes_attendance_and_signs_notes(page, clinician, evening_group):
     _, clients = evening_group
     late = clients[3]
+    plan = TreatmentPlanFactory(client=late)
+    objective = Objective.objects.get(goal__problem__plan=plan)
     log_in(page, clinician.username, PASSWORD)
     expect(page.get_by_role("heading", name="Today")).to_be_visible()
     expect(page.get_by_text("Not taken")).to_be_visible()
@@ -81,8 +100,13 @@ def test_a_clinician_takes_attendance_and_signs_notes(page, clinician, evening_g
     write_and_sign(page, clients[0])
     screenshot(page, "note-signed")
     page.get_by_role("link", name="Relapse Prevention B").click()
-    write_and_sign(page, late)
+    write_and_sign(page, late, objective=objective.description)
     assert ProgressNote.objects.filter(signed_at__isnull=False).count() == 2
+    assert list(ProgressNote.objects.get(client=late).objectives.all()) == [objective]
+    addressed = page.get_by_role("heading", name="Treatment plan objectives addressed")
+    expect(addressed).to_be_visible()
+    expect(page.get_by_text(objective.description)).to_be_visible()
+    expect(page.get_by_role("checkbox")).to_have_count(0)
 
     page.get_by_label("Addendum").fill("Correction: arrived 30 minutes late (traffic), not 20.")
     page.get_by_role("button", name="Sign and add addendum").click()
