@@ -12,12 +12,23 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from iop.access import client_required, staff_required
+from iop.forms import add_service_errors, service_result
 from iop.services import chart_read_record
 
 from . import forms, selectors, services
 from .models import Client, Goal, InformationCategory, Intake, Objective, Problem, TreatmentPlan
 
 PAGE_SIZE = 25
+
+
+def _client_form_page(
+    request: HttpRequest, client: Client, form: Any, title: str, submit: str
+) -> HttpResponse:
+    return render(
+        request,
+        "clients/simple_form.html",
+        {"client": client, "form": form, "title": title, "submit": submit},
+    )
 
 
 @staff_required
@@ -48,14 +59,9 @@ def client_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 def client_create(request: HttpRequest) -> HttpResponse:
     form = forms.ClientForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            client = services.client_create(**form.cleaned_data)
-        except ValidationError as error:
-            forms.add_service_errors(form, error)
-        else:
-            messages.success(request, f"Referral registered: MRN {client.mrn}.")
-            return redirect("clients:chart", client.pk)
+    if client := service_result(request, form, lambda: services.client_create(**form.cleaned_data)):
+        messages.success(request, f"Referral registered: MRN {client.mrn}.")
+        return redirect("clients:chart", client.pk)
     return render(request, "clients/client_form.html", {"form": form, "title": "New referral"})
 
 
@@ -77,7 +83,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 **form.cleaned_data,
             )
         except ValidationError as error:
-            forms.add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Client record saved.")
             return redirect("clients:chart", client.pk)
@@ -213,7 +219,7 @@ def intake(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             if step in ROW_STEPS:
                 messages.error(request, " ".join(error.messages))
             else:
-                forms.add_service_errors(form, error)
+                add_service_errors(form, error)
         else:
             if admitted is not None:
                 messages.success(request, "Intake complete: the client is admitted at level 2.1.")
@@ -247,44 +253,33 @@ def intake(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 def level_of_care_change(request: HttpRequest, pk: int) -> HttpResponse:
     client = selectors.client_for_user(request.user, pk)
     form = forms.LevelOfCareForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.level_of_care_change(
-                client=client, changed_by=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            forms.add_service_errors(form, error)
-        else:
-            messages.success(request, "Level of care changed.")
-            return redirect("clients:chart", client.pk)
-    return render(
+    if service_result(
         request,
-        "clients/simple_form.html",
-        {"client": client, "form": form, "title": "Change level of care", "submit": "Change"},
-    )
+        form,
+        lambda: services.level_of_care_change(
+            client=client, changed_by=request.user, **form.cleaned_data
+        ),
+    ):
+        messages.success(request, "Level of care changed.")
+        return redirect("clients:chart", client.pk)
+    return _client_form_page(request, client, form, "Change level of care", "Change")
 
 
 @staff_required
 def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
     client = selectors.client_for_user(request.user, pk)
     form = forms.ConsentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.consent_create(client=client, recorded_by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            forms.add_service_errors(form, error)
-        else:
-            messages.success(request, "Consent recorded.")
-            return redirect("clients:chart", client.pk)
-    return render(
+    if service_result(
         request,
-        "clients/simple_form.html",
-        {
-            "client": client,
-            "form": form,
-            "title": "Record a consent to disclose (42 CFR Part 2)",
-            "submit": "Record consent",
-        },
+        form,
+        lambda: services.consent_create(
+            client=client, recorded_by=request.user, **form.cleaned_data
+        ),
+    ):
+        messages.success(request, "Consent recorded.")
+        return redirect("clients:chart", client.pk)
+    return _client_form_page(
+        request, client, form, "Record a consent to disclose (42 CFR Part 2)", "Record consent"
     )
 
 
@@ -295,23 +290,18 @@ def consent_revoke(request: HttpRequest, pk: int, consent_pk: int) -> HttpRespon
     form = forms.ConsentRevokeForm(
         request.POST or None, initial={"revoked_on": timezone.localdate()}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.consent_revoke(
-                consent=consent,
-                revoked_on=form.cleaned_data["revoked_on"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            forms.add_service_errors(form, error)
-        else:
-            messages.success(request, "Consent revoked.")
-            return redirect("clients:chart", client.pk)
-    return render(
+    if service_result(
         request,
-        "clients/simple_form.html",
-        {"client": client, "form": form, "title": f"Revoke: {consent}", "submit": "Revoke"},
-    )
+        form,
+        lambda: services.consent_revoke(
+            consent=consent,
+            revoked_on=form.cleaned_data["revoked_on"],
+            note=form.cleaned_data["note"],
+        ),
+    ):
+        messages.success(request, "Consent revoked.")
+        return redirect("clients:chart", client.pk)
+    return _client_form_page(request, client, form, f"Revoke: {consent}", "Revoke")
 
 
 @staff_required
@@ -320,40 +310,33 @@ def disclose(request: HttpRequest, pk: int) -> HttpResponse:
     42 CFR 2.32 notice, and logged in the ledger the client sees."""
     client = selectors.client_for_user(request.user, pk)
     form = forms.DisclosureForm(request.POST or None, client=client)
-    if request.method == "POST" and form.is_valid():
-        try:
-            disclosure = services.disclosure_record(
-                consent=form.cleaned_data["consent"],
-                information=form.cleaned_data["information"],
-                disclosed_by=request.user,
-            )
-        except ValidationError as error:
-            forms.add_service_errors(form, error)
-        else:
-            chart_read_record(
-                request=request, client_id=client.pk, what=f"disclosure: {disclosure.information}"
-            )
-            record = selectors.chart_client(request.user, client.pk)
-            return render(
-                request,
-                "clients/disclosure_print.html",
-                {
-                    "client": record,
-                    "disclosure": disclosure,
-                    "plan": selectors.current_plan(client)
-                    if disclosure.information == InformationCategory.TREATMENT_PLAN
-                    else None,
-                },
-            )
-    return render(
+    disclosure = service_result(
         request,
-        "clients/simple_form.html",
-        {
-            "client": client,
-            "form": form,
-            "title": "Print or export under a consent",
-            "submit": "Disclose and print",
-        },
+        form,
+        lambda: services.disclosure_record(
+            consent=form.cleaned_data["consent"],
+            information=form.cleaned_data["information"],
+            disclosed_by=request.user,
+        ),
+    )
+    if disclosure:
+        chart_read_record(
+            request=request, client_id=client.pk, what=f"disclosure: {disclosure.information}"
+        )
+        record = selectors.chart_client(request.user, client.pk)
+        return render(
+            request,
+            "clients/disclosure_print.html",
+            {
+                "client": record,
+                "disclosure": disclosure,
+                "plan": selectors.current_plan(client)
+                if disclosure.information == InformationCategory.TREATMENT_PLAN
+                else None,
+            },
+        )
+    return _client_form_page(
+        request, client, form, "Print or export under a consent", "Disclose and print"
     )
 
 
@@ -366,28 +349,21 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
     client = selectors.client_for_user(request.user, pk)
     active = selectors.current_plan(client)
     form = forms.PlanCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if active is not None:
-                plan = services.treatment_plan_revise(plan=active, created_by=request.user)
-            else:
-                plan = services.treatment_plan_create(
-                    client=client, created_by=request.user, **form.cleaned_data
-                )
-        except ValidationError as error:
-            forms.add_service_errors(form, error)
-        else:
-            return redirect("clients:plan", client.pk, plan.pk)
-    return render(
+    draft = service_result(
         request,
-        "clients/simple_form.html",
-        {
-            "client": client,
-            "form": form,
-            "title": "New version of the plan" if active else "New treatment plan",
-            "submit": "Start draft",
-        },
+        form,
+        lambda: (
+            services.treatment_plan_revise(plan=active, created_by=request.user)
+            if active is not None
+            else services.treatment_plan_create(
+                client=client, created_by=request.user, **form.cleaned_data
+            )
+        ),
     )
+    if draft:
+        return redirect("clients:plan", client.pk, draft.pk)
+    title = "New version of the plan" if active else "New treatment plan"
+    return _client_form_page(request, client, form, title, "Start draft")
 
 
 PLAN_PART_FORMS = {
@@ -438,7 +414,7 @@ def plan(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
             else:
                 _add_plan_part(kind, form.cleaned_data)
         except ValidationError as error:
-            forms.add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             return redirect("clients:plan", client.pk, treatment_plan.pk)
     return render(
@@ -478,30 +454,26 @@ def plan_review(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
         objectives=objectives,
         initial={"reviewed_on": timezone.localdate()},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.plan_review_record(
-                plan=treatment_plan,
-                reviewed_by=request.user,
-                reviewed_on=form.cleaned_data["reviewed_on"],
-                summary=form.cleaned_data["summary"],
-                progress=form.progress(),
-                revise=form.cleaned_data["revise"],
-            )
-        except ValidationError as error:
-            forms.add_service_errors(form, error)
-        else:
-            messages.success(request, "Review recorded.")
-            return redirect("clients:chart", client.pk)
-    return render(
+    if service_result(
         request,
-        "clients/simple_form.html",
-        {
-            "client": client,
-            "form": form,
-            "title": f"Review of treatment plan v{treatment_plan.version}",
-            "submit": "Record review",
-        },
+        form,
+        lambda: services.plan_review_record(
+            plan=treatment_plan,
+            reviewed_by=request.user,
+            reviewed_on=form.cleaned_data["reviewed_on"],
+            summary=form.cleaned_data["summary"],
+            progress=form.progress(),
+            revise=form.cleaned_data["revise"],
+        ),
+    ):
+        messages.success(request, "Review recorded.")
+        return redirect("clients:chart", client.pk)
+    return _client_form_page(
+        request,
+        client,
+        form,
+        f"Review of treatment plan v{treatment_plan.version}",
+        "Record review",
     )
 
 
@@ -514,19 +486,16 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.DischargeForm(
         request.POST or None, initial={"discharge_date": timezone.localdate()}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.client_discharge(client=client, recorded_by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            forms.add_service_errors(form, error)
-        else:
-            messages.success(request, "Client discharged.")
-            return redirect("clients:chart", client.pk)
-    return render(
+    if service_result(
         request,
-        "clients/simple_form.html",
-        {"client": client, "form": form, "title": "Discharge", "submit": "Discharge"},
-    )
+        form,
+        lambda: services.client_discharge(
+            client=client, recorded_by=request.user, **form.cleaned_data
+        ),
+    ):
+        messages.success(request, "Client discharged.")
+        return redirect("clients:chart", client.pk)
+    return _client_form_page(request, client, form, "Discharge", "Discharge")
 
 
 # --- Client portal -----------------------------------------------------------------------------
@@ -549,16 +518,15 @@ def my_plan(request: HttpRequest, plan_pk: int) -> HttpResponse:
     if treatment_plan.status == TreatmentPlan.Status.DRAFT:
         raise Http404("Draft plans are not shown to the client.")
     form = forms.ClientSignForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.treatment_plan_client_sign(
-                plan=treatment_plan, user=request.user, typed_name=form.cleaned_data["typed_name"]
-            )
-        except ValidationError as error:
-            forms.add_service_errors(form, error)
-        else:
-            messages.success(request, "Thank you: you signed your treatment plan.")
-            return redirect("clients:my-plan", treatment_plan.pk)
+    if service_result(
+        request,
+        form,
+        lambda: services.treatment_plan_client_sign(
+            plan=treatment_plan, user=request.user, typed_name=form.cleaned_data["typed_name"]
+        ),
+    ):
+        messages.success(request, "Thank you: you signed your treatment plan.")
+        return redirect("clients:my-plan", treatment_plan.pk)
     return render(
         request, "clients/my_plan.html", {"client": client, "plan": treatment_plan, "form": form}
     )

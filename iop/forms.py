@@ -1,14 +1,20 @@
 """Forms of the iop app, and helpers shared by every app's forms."""
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django import forms
 from django.contrib.auth.forms import UsernameField
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from .models import Role, User
 
+Result = TypeVar("Result")
+
 
 def add_service_errors(
-    form: forms.Form, error: ValidationError, renames: dict[str, str] | None = None
+    form: forms.BaseForm, error: ValidationError, renames: dict[str, str] | None = None
 ) -> None:
     """Show a service's refusal on the form: errors about a field the form has go on that field
     (renamed where the form calls it differently), the rest at the top of the form."""
@@ -18,6 +24,24 @@ def add_service_errors(
     for field, errors in error.error_dict.items():
         field = (renames or {}).get(field, field)
         form.add_error(field if field in form.fields else None, errors)
+
+
+def service_result(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    service: Callable[[], Result],
+    renames: dict[str, str] | None = None,
+) -> Result | None:
+    """What a view does with a form: when it was posted and is valid, run the service and return
+    its result; when the service refuses, put the refusal on the form. None means: show the form
+    (again). Services return what they wrote, never None."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return service()
+    except ValidationError as error:
+        add_service_errors(form, error, renames)
+        return None
 
 
 class StaffInviteForm(forms.ModelForm):

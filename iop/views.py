@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .access import admin_required
 from .filters import ChartReadFilter, RecordChangeFilter
-from .forms import StaffInviteForm
+from .forms import StaffInviteForm, service_result
 
 PAGE_SIZE = 50
 
@@ -53,16 +53,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @admin_required
 def staff_list(request: HttpRequest) -> HttpResponse:
     form = StaffInviteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.staff_invite(**form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request, f"{user} can now set a password from the link sent to {user.email}."
-            )
-            return redirect("iop:staff")
+    if user := service_result(request, form, lambda: services.staff_invite(**form.cleaned_data)):
+        messages.success(
+            request, f"{user} can now set a password from the link sent to {user.email}."
+        )
+        return redirect("iop:staff")
     return render(request, "iop/staff.html", {"staff": selectors.staff(), "form": form})
 
 
