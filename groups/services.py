@@ -168,7 +168,9 @@ def enrollment_create(
     not active, the wrong program track, a full group, a second enrollment in the same group for
     the same days, or a group that meets while another of the client's groups meets."""
     group = Group.objects.select_for_update().get(pk=group.pk)
-    client = Client.objects.select_for_update().select_related("track").get(pk=client.pk)
+    client = (
+        Client.objects.select_for_update(of=("self",)).select_related("track").get(pk=client.pk)
+    )
     if end_date is not None and end_date < start_date:
         raise ValidationError({"end_date": "The end date cannot be before the start date."})
     if client.status != Client.Status.ACTIVE:

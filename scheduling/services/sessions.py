@@ -79,10 +79,12 @@ def sessions_materialize(
     locked = (groups if groups is not None else Group.objects.all()).select_for_update()
     group_ids = list(locked.order_by("pk").values_list("pk", flat=True))
     patterns = Group.objects.filter(pk__in=group_ids).select_related("room")
+    # Only occurrences still ahead: a pattern changed at noon to 9 am starts tomorrow.
     wanted = [
         s
         for group in patterns.prefetch_related("facilitators")
         for s in _group_occurrences(group, today=today)
+        if s.starts_at >= now
     ]
     wanted_by_day = {(s.group_id, timezone.localdate(s.starts_at)): s for s in wanted}
 

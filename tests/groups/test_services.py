@@ -202,3 +202,25 @@ def test_a_facilitator_cannot_lead_two_groups_at_once(clinician):
     with pytest.raises(ValidationError) as error:
         make_group(name="Evening B", facilitators=[clinician], weekdays=[2])
     assert "already leads Evening A" in error.value.message_dict["facilitators"][0]
+
+
+class TestEnrollmentDates(HypothesisTestCase):
+    @settings(max_examples=25, deadline=None)
+    @given(
+        start=st.integers(-30, 60).map(lambda n: date(2026, 6, 1) + timedelta(days=n)),
+        length=st.one_of(st.none(), st.integers(-20, 90)),
+    )
+    def test_any_dates_either_enroll_or_are_refused_without_a_trace(self, start, length):
+        end = None if length is None else start + timedelta(days=length)
+        client = ClientFactory()
+        group = GroupFactory()
+        if end is not None and end < start:
+            with pytest.raises(ValidationError) as error:
+                enrollment_create(group=group, client=client, start_date=start, end_date=end)
+            assert "end_date" in error.value.message_dict
+            assert not Enrollment.objects.exists()
+        else:
+            enrollment = enrollment_create(
+                group=group, client=client, start_date=start, end_date=end
+            )
+            assert (enrollment.start_date, enrollment.end_date) == (start, end)

@@ -90,19 +90,23 @@ def test_materializing_covers_the_next_four_weeks_from_the_first_date():
     assert max(days) == today + timedelta(days=MATERIALIZE_DAYS - 1)
 
 
+@time_machine.travel(datetime(2026, 6, 1, 9, 0, tzinfo=NEW_YORK), tick=False)
 def test_materializing_is_set_based(django_assert_max_num_queries):
-    groups = [GroupFactory(weekdays=list(range(7))) for _ in range(5)]
-    Session.objects.all().delete()
+    groups = [GroupFactory(weekdays=list(range(7)), first_date=date(2026, 5, 1)) for _ in range(5)]
     with django_assert_max_num_queries(10):
         inserted = sessions_materialize()
-    assert (
-        inserted
-        == 5 * MATERIALIZE_DAYS
-        - sum(
-            1 for g in groups if local_datetime(timezone.localdate(), g.start_time) < timezone.now()
-        )
-        * 0
+    assert inserted == len(groups) * MATERIALIZE_DAYS
+
+
+@time_machine.travel(datetime(2026, 6, 1, 12, 0, tzinfo=NEW_YORK), tick=False)
+def test_a_time_that_has_already_passed_today_starts_tomorrow():
+    group = materialized(GroupFactory(weekdays=list(range(7)), first_date=date(2026, 5, 1)))
+    assert timezone.localdate(Session.objects.filter(group=group).first().starts_at) == date(
+        2026, 6, 1
     )
+    group_update(group=group, facilitators=list(group.facilitators.all()), start_time=time(9))
+    first = Session.objects.filter(group=group).order_by("starts_at").first()
+    assert timezone.localtime(first.starts_at) == datetime(2026, 6, 2, 9, 0, tzinfo=NEW_YORK)
 
 
 def test_a_changed_time_moves_future_unlogged_sessions_but_never_logged_ones():
