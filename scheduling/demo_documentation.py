@@ -14,6 +14,7 @@ from iop.models import User
 from .models import AttendanceStatus, ProgressNote, Session, SessionLog
 from .selectors.attendance import roster_clients
 from .selectors.notes import addressable_objectives
+from .selectors.sessions import local_midnight
 from .services.attendance import AttendanceEntry, attendance_record, session_summary_update
 from .services.notes import note_save, note_sign
 from .services.sessions import sessions_materialize
@@ -93,7 +94,7 @@ def seed_documentation(fake: Faker, clinicians: list[User], clients: list[Client
     today = timezone.localdate()
     first_day = today - timedelta(days=DEMO_DAYS)
     # The calendar keeps the weeks ahead; the demo also needs the past week's sessions.
-    sessions_materialize(groups=groups, today=first_day)
+    sessions_materialize(groups=groups, now=local_midnight(first_day))
     now = timezone.now()
     for group in groups:
         past = list(

@@ -65,7 +65,7 @@ def _group_occurrences(group: Group, *, today: date) -> list[Session]:
 
 @transaction.atomic
 def sessions_materialize(
-    *, groups: QuerySet[Group] | None = None, today: date | None = None
+    *, groups: QuerySet[Group] | None = None, now: datetime | None = None
 ) -> int:
     """Bring the next MATERIALIZE_DAYS days of group sessions in line with the weekly patterns.
 
@@ -73,9 +73,10 @@ def sessions_materialize(
     the unique group and start does nothing); a future session nobody has logged yet that the
     pattern no longer matches is moved to the pattern's time on its date (keeping a cancellation),
     or deleted when the pattern no longer meets that day. Logged and past sessions never change.
-    Returns how many sessions were inserted."""
-    today = today or timezone.localdate()
-    now = timezone.now()
+    Returns how many sessions were inserted. `now` is the moment to materialize from: the
+    present, except for the demo clinic, which fills in the weeks it has documented."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     locked = (groups if groups is not None else Group.objects.all()).select_for_update()
     group_ids = list(locked.order_by("pk").values_list("pk", flat=True))
     patterns = Group.objects.filter(pk__in=group_ids).select_related("room")
