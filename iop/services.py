@@ -58,3 +58,15 @@ def worker_heartbeat_record(*, worker: str) -> WorkerHeartbeat:
         worker=worker, defaults={"seen_at": timezone.now()}
     )
     return heartbeat
+
+
+@transaction.atomic
+def chart_reads_record(*, request: HttpRequest, client_ids: list[int], what: str) -> int:
+    """One read per client shown on a list or export, in one statement."""
+    assert isinstance(request.user, User)
+    path, ip_address = request.get_full_path()[:500], client_ip(request)
+    reads = ChartRead.objects.bulk_create(
+        ChartRead(user=request.user, client_id=pk, path=path, ip_address=ip_address, what=what)
+        for pk in client_ids
+    )
+    return len(reads)

@@ -1,10 +1,13 @@
 """Walk every URL pattern for every persona. A new URL fails here until it is listed in ACCESS
 (and, if it takes arguments, in URL_KWARGS): no URL is left out of the access check."""
 
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from scheduling.models import ComplianceAlert
 
 ANONYMOUS, CLIENT, CLINICIAN, ADMIN = "anonymous", "client", "clinician", "admin"
 PUBLIC = {ANONYMOUS, CLIENT, CLINICIAN, ADMIN}
@@ -30,12 +33,23 @@ ACCESS: dict[str, set[str]] = {
     "clients:caseload": STAFF,
     "clients:portal": {CLIENT},
     "clients:chart": STAFF,
+    "scheduling:client-hours": STAFF,
+    "scheduling:my-hours": {CLIENT},
+    "scheduling:reminder-preferences": {CLIENT},
+    "scheduling:reminder-settings": {ADMIN},
+    "scheduling:reminder-health": {ADMIN},
+    "scheduling:compliance-report": {ADMIN},
+    "scheduling:compliance-export": {ADMIN},
+    "scheduling:alerts": STAFF,
+    "scheduling:alert-resolve": STAFF,
 }
 
 # URL name -> the arguments to open it with, from the world of named people below.
 URL_KWARGS = {
     "password_reset_confirm": lambda world: {"uidb64": "MQ", "token": "set-password"},
     "clients:chart": lambda world: {"pk": world.alice.pk},
+    "scheduling:client-hours": lambda world: {"pk": world.alice.pk},
+    "scheduling:alert-resolve": lambda world: {"pk": world.alice_alert.pk},
 }
 
 # Django's admin site checks is_staff itself; its index stands for all of its pages.
@@ -60,7 +74,12 @@ def test_every_url_is_in_the_access_table():
 
 @pytest.fixture
 def world(admin, clinician, alice, bob):
-    return SimpleNamespace(admin=admin, clinician=clinician, alice=alice, bob=bob)
+    alice_alert = ComplianceAlert.objects.create(
+        client=alice, week_start=date(2026, 11, 16), kind=ComplianceAlert.Kind.SHORT
+    )
+    return SimpleNamespace(
+        admin=admin, clinician=clinician, alice=alice, bob=bob, alice_alert=alice_alert
+    )
 
 
 def persona_user(world, persona):
