@@ -7,6 +7,7 @@ from faker import Faker
 
 from clients.demo import seed_clients
 from iop.demo import DEMO_PASSWORD, seed_staff
+from scheduling.demo import seed_hours_and_reminders
 
 
 class Command(BaseCommand):
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         Faker.seed(2026)
         admin, clinicians = seed_staff(fake)
         clients = seed_clients(fake, clinicians)
+        seed_hours_and_reminders(fake, clients, clinicians)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {len(clients)} clients."))
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD!r} for all):")
         self.stdout.write(f"  admin:     {admin.username}")
