@@ -59,10 +59,13 @@ class ComplianceFilterForm(forms.Form):
         required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Any day of it."
     )
     status = forms.ChoiceField(
-        choices=[("", "Any status"), *ComplianceStatus.choices], required=False
+        choices=[("", "Any status"), *ComplianceStatus.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     clinician = forms.ModelChoiceField(
         queryset=User.objects.filter(role=Role.CLINICIAN).order_by("last_name"),
         required=False,
         empty_label="Any clinician",
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
