@@ -562,6 +562,14 @@ class WeeklyCompliance(models.Model):
         return self.attended_minutes / 60
 
     @property
+    def scheduled_hours(self) -> float:
+        return self.scheduled_minutes / 60
+
+    @property
+    def required_hours(self) -> float:
+        return self.required_minutes / 60
+
+    @property
     def missing_minutes(self) -> int:
         return max(self.required_minutes - self.attended_minutes, 0)
 

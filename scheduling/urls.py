@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import calendars, documentation, feeds, sessions
+from .views import calendars, compliance, documentation, feeds, sessions
 
 app_name = "scheduling"
 urlpatterns = [
@@ -19,4 +19,13 @@ urlpatterns = [
     path("sessions/<int:pk>/drop-ins/", documentation.session_drop_in, name="session-drop-in"),
     path("sessions/<int:pk>/notes/<int:client_pk>/", documentation.note, name="note"),
     path("notes/<int:pk>/addenda/", documentation.note_addendum, name="note-addendum"),
+    path("hours/<int:pk>/", compliance.client_hours, name="client-hours"),
+    path("me/hours/", compliance.my_hours, name="my-hours"),
+    path("me/reminders/", compliance.reminder_preferences, name="reminder-preferences"),
+    path("reminders/", compliance.reminder_settings, name="reminder-settings"),
+    path("reminders/health/", compliance.reminder_health, name="reminder-health"),
+    path("compliance/", compliance.compliance_report, name="compliance-report"),
+    path("compliance/export.csv", compliance.compliance_export, name="compliance-export"),
+    path("alerts/", compliance.alerts, name="alerts"),
+    path("alerts/<int:pk>/resolve/", compliance.alert_resolve, name="alert-resolve"),
 ]

@@ -1,12 +1,13 @@
 """Walk every URL pattern for every persona. A new URL fails here until it is listed in ACCESS
 (and, if it takes arguments, in URL_KWARGS): no URL is left out of the access check."""
 
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from scheduling.models import SessionType
+from scheduling.models import ComplianceAlert, SessionType
 from scheduling.services.feeds import calendar_feed_create
 from tests import factories
 from tests.factories import ConsentFactory, EnrollmentFactory, SessionFactory, TreatmentPlanFactory
@@ -72,6 +73,15 @@ ACCESS: dict[str, set[str]] = {
     "scheduling:session-drop-in": {CLINICIAN},
     "scheduling:note": STAFF,
     "scheduling:note-addendum": {CLINICIAN},
+    "scheduling:client-hours": STAFF,
+    "scheduling:my-hours": {CLIENT},
+    "scheduling:reminder-preferences": {CLIENT},
+    "scheduling:reminder-settings": {ADMIN},
+    "scheduling:reminder-health": {ADMIN},
+    "scheduling:compliance-report": {ADMIN},
+    "scheduling:compliance-export": {ADMIN},
+    "scheduling:alerts": STAFF,
+    "scheduling:alert-resolve": STAFF,
 }
 
 # URL name -> the arguments to open it with, from the world of named people below.
@@ -105,6 +115,8 @@ URL_KWARGS = {
         "client_pk": world.alice.pk,
     },
     "scheduling:note-addendum": lambda world: {"pk": documented_note(world).pk},
+    "scheduling:client-hours": lambda world: {"pk": world.alice.pk},
+    "scheduling:alert-resolve": lambda world: {"pk": world.alice_alert.pk},
 }
 
 # URL names that only take POST (a GET answers 405); the walk posts to them.
@@ -146,6 +158,9 @@ def world(admin, clinician, alice, bob):
             session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician
         ),
         alices_feed_token=calendar_feed_create(user=alice.user),
+        alice_alert=ComplianceAlert.objects.create(
+            client=alice, week_start=date(2026, 11, 16), kind=ComplianceAlert.Kind.SHORT
+        ),
     )
 
 

@@ -10,6 +10,7 @@ from groups.demo import seed_groups
 from iop.demo import DEMO_PASSWORD, seed_staff
 from scheduling.demo import seed_sessions
 from scheduling.demo_documentation import seed_documentation
+from scheduling.demo_hours import seed_hours_and_reminders
 
 
 class Command(BaseCommand):
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {len(clients)} clients."))
         notes = seed_documentation(fake, clinicians, clients)
         self.stdout.write(f"Attendance and {notes} progress notes for the last week.")
+        seed_hours_and_reminders(fake, clients)
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD!r} for all):")
         self.stdout.write(f"  admin:     {admin.username}")
         self.stdout.write(f"  clinician: {', '.join(c.username for c in clinicians)}")

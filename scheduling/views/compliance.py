@@ -1,0 +1,208 @@
+"""Pages for reminders and weekly hours. Thin: check the role, validate, call a service."""
+
+import csv
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from clients.models import Client
+from clients.selectors import client_for_user, own_client_record
+from iop.access import admin_required, client_required, staff_required
+from iop.services import chart_read_record, chart_reads_record
+from scheduling.forms.compliance import (
+    AlertResolveForm,
+    ComplianceFilterForm,
+    LeadTimesForm,
+    ReminderPreferenceForm,
+)
+from scheduling.selectors import compliance as compliance_selectors
+from scheduling.selectors import reminders as reminder_selectors
+from scheduling.services.compliance import compliance_alert_resolve
+from scheduling.services.reminders import reminder_lead_times_update, reminder_preference_update
+
+# 42 CFR 2.32(a)(1): the notice that must accompany each disclosure of Part 2 records.
+PART_2_NOTICE = (
+    "This record which has been disclosed to you is protected by Federal confidentiality rules "
+    "(42 CFR part 2). These rules prohibit you from using or disclosing this record, or testimony "
+    "that describes the information contained in this record, in any civil, criminal, "
+    "administrative, or legislative proceedings by any Federal, State, or local authority, against "
+    "the patient, unless authorized by the consent of the patient, except as provided at 42 CFR "
+    "2.12(c)(5) or as authorized by a court in accordance with 42 CFR 2.64 or 2.65. In addition, "
+    "the Federal rules prohibit you from making any further disclosure of this record unless "
+    "authorized by the written consent of the person to whom it pertains, or as otherwise "
+    "permitted by 42 CFR part 2. A general authorization for the release of medical or other "
+    "information is NOT sufficient for this purpose (see 42 CFR 2.31). The Federal rules restrict "
+    "any use of the information to investigate or prosecute with regard to a crime any patient "
+    "with a substance use disorder, except as provided at 42 CFR 2.12(c)(5)."
+)
+
+
+def _hours(request: HttpRequest, client: Client, page_template: str) -> HttpResponse:
+    overview = compliance_selectors.hours_overview(client)
+    template = "scheduling/_hours.html" if request.htmx else page_template
+    return render(request, template, {"overview": overview, "client": client})
+
+
+@staff_required
+def client_hours(request: HttpRequest, pk: int) -> HttpResponse:
+    """Any client's hours bar and 12-week chart; htmx gets the fragment alone."""
+    client = client_for_user(request.user, pk)
+    chart_read_record(request=request, client_id=client.pk, what="weekly hours")
+    return _hours(request, client, "scheduling/client_hours.html")
+
+
+@client_required
+def my_hours(request: HttpRequest) -> HttpResponse:
+    return _hours(request, own_client_record(request.user), "scheduling/my_hours.html")
+
+
+@client_required
+def reminder_preferences(request: HttpRequest) -> HttpResponse:
+    client = own_client_record(request.user)
+    preference = reminder_selectors.reminder_preference_for(client)
+    initial = {
+        "email_opt_in": preference.email_opt_in,
+        "sms_opt_in": preference.sms_opt_in,
+        "quiet_start": preference.quiet_start,
+        "quiet_end": preference.quiet_end,
+    }
+    form = ReminderPreferenceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reminder_preference_update(client=client, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Your reminder settings are saved.")
+            return redirect("scheduling:reminder-preferences")
+    return render(request, "scheduling/reminder_preferences.html", {"form": form, "client": client})
+
+
+@admin_required
+def reminder_settings(request: HttpRequest) -> HttpResponse:
+    lead_times = reminder_selectors.reminder_lead_times()
+    form = LeadTimesForm(
+        request.POST or None,
+        initial={
+            "day_before_minutes": lead_times.day_before_minutes,
+            "hours_before_minutes": lead_times.hours_before_minutes,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            reminder_lead_times_update(**form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Lead times saved; pending reminders moved.")
+            return redirect("scheduling:reminder-settings")
+    return render(
+        request,
+        "scheduling/reminder_settings.html",
+        {
+            "form": form,
+            "counts": reminder_selectors.reminder_counts_by_status(),
+            "failed": reminder_selectors.failed_reminders()[:50],
+        },
+    )
+
+
+@admin_required
+def reminder_health(request: HttpRequest) -> HttpResponse:
+    """A card for the admin dashboard (loaded with htmx): failed reminders."""
+    counts = reminder_selectors.reminder_counts_by_status()
+    return render(request, "scheduling/_reminder_health.html", {"failed": counts.get("failed", 0)})
+
+
+def _report_filters(request: HttpRequest) -> tuple[ComplianceFilterForm, dict]:
+    form = ComplianceFilterForm(request.GET or None)
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    day = cleaned.get("week") or timezone.localdate()
+    filters = {
+        "week_start": compliance_selectors.week_start_of(day),
+        "status": cleaned.get("status", ""),
+        "clinician": cleaned.get("clinician"),
+    }
+    return form, filters
+
+
+@admin_required
+def compliance_report(request: HttpRequest) -> HttpResponse:
+    form, filters = _report_filters(request)
+    rows = list(compliance_selectors.compliance_report(**filters))
+    chart_reads_record(
+        request=request, client_ids=[row.client_id for row in rows], what="weekly hours report"
+    )
+    week_start = filters["week_start"]
+    return render(
+        request,
+        "scheduling/compliance_report.html",
+        {
+            "form": form,
+            "rows": rows,
+            "week_start": week_start,
+            "week_end": week_start + timedelta(days=6),
+            "previous_week": week_start - timedelta(weeks=1),
+            "next_week": week_start + timedelta(weeks=1),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@admin_required
+def compliance_export(request: HttpRequest) -> HttpResponse:
+    """The weekly report as CSV: a disclosure, so it opens with the 42 CFR 2.32 notice and every
+    client in it is logged as read."""
+    _, filters = _report_filters(request)
+    rows = list(compliance_selectors.compliance_report(**filters))
+    chart_reads_record(
+        request=request, client_ids=[row.client_id for row in rows], what="weekly hours export"
+    )
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = (
+        f'attachment; filename="weekly-hours-{filters["week_start"]:%Y-%m-%d}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow([PART_2_NOTICE])
+    writer.writerow([])
+    writer.writerow(
+        ["MRN", "Client", "Primary clinician", "Track", "Week of", "Attended hours",
+         "Still scheduled hours", "Required hours", "Treatment days", "Required days", "Status"]
+    )  # fmt: skip
+    for row in rows:
+        writer.writerow(
+            [row.client.mrn, row.client.display_name, row.client.primary_clinician,
+             row.client.track, row.week_start.isoformat(), f"{row.attended_minutes / 60:.1f}",
+             f"{row.scheduled_minutes / 60:.1f}", f"{row.required_minutes / 60:.1f}",
+             row.treatment_days, row.required_days, row.get_status_display()]
+        )  # fmt: skip
+    return response
+
+
+@staff_required
+def alerts(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "scheduling/alerts.html",
+        {"alerts": compliance_selectors.open_alerts_for(request.user)},
+    )
+
+
+@staff_required
+def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = compliance_selectors.alert_for_user(request.user, pk)
+    chart_read_record(request=request, client_id=alert.client_id, what="compliance alert")
+    form = AlertResolveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            compliance_alert_resolve(alert=alert, resolved_by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Alert for {alert.client.display_name} resolved.")
+            return redirect("scheduling:alerts")
+    return render(request, "scheduling/alert_resolve.html", {"alert": alert, "form": form})

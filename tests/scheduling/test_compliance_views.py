@@ -1,0 +1,145 @@
+"""Where people see weekly hours: the hours fragment, the client's own page, the admins' report
+and CSV export, and the clinicians' alerts."""
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from iop.models import ChartRead
+from scheduling.models import ComplianceAlert, WeeklyCompliance
+from scheduling.selectors.compliance import week_start_of
+from scheduling.services.compliance import compliance_recompute_week
+from scheduling.views import PART_2_NOTICE
+from tests.factories import ClientFactory
+
+THIS_WEEK = week_start_of(timezone.localdate())
+
+
+@pytest.fixture
+def computed(alice, bob):
+    compliance_recompute_week(week_start=THIS_WEEK)
+
+
+def test_staff_get_a_clients_hours_as_a_fragment_and_the_read_is_logged(
+    client, clinician, alice, computed
+):
+    client.force_login(clinician)
+    response = client.get(
+        reverse("scheduling:client-hours", args=[alice.pk]), headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Hours this week" in html
+    assert "<svg" in html
+    assert "<html" not in html
+    assert ChartRead.objects.filter(
+        user=clinician, client_id=alice.pk, what="weekly hours"
+    ).exists()
+
+
+def test_alice_sees_her_own_hours_and_never_bobs(client, alice, bob, computed):
+    client.force_login(alice.user)
+    response = client.get(reverse("scheduling:my-hours"))
+    assert response.status_code == 200
+    assert response.context["client"] == alice
+    assert client.get(reverse("scheduling:client-hours", args=[bob.pk])).status_code == 403
+
+
+def test_the_report_lists_the_week_with_filters(
+    client, admin, alice, bob, computed, second_clinician
+):
+    client.force_login(admin)
+    response = client.get(reverse("scheduling:compliance-report"))
+    assert {row.client for row in response.context["rows"]} == {alice, bob}
+    filtered = client.get(
+        reverse("scheduling:compliance-report"), {"clinician": second_clinician.pk}
+    )
+    assert filtered.context["rows"] == []
+    bad = client.get(reverse("scheduling:compliance-report"), {"week": "not a date"})
+    assert bad.status_code == 200
+    assert bad.context["week_start"] == THIS_WEEK
+
+
+@pytest.mark.parametrize("number_of_clients", [1, 50])
+def test_the_report_takes_the_same_queries_for_one_or_fifty_clients(
+    client, admin, clinician, number_of_clients, django_assert_max_num_queries
+):
+    for _ in range(number_of_clients):
+        ClientFactory(user=None, primary_clinician=clinician)
+    compliance_recompute_week(week_start=THIS_WEEK)
+    client.force_login(admin)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("scheduling:compliance-report"))
+    assert len(response.context["rows"]) == number_of_clients
+
+
+def test_the_csv_export_opens_with_the_part_2_notice_and_logs_each_client(
+    client, admin, alice, bob, computed
+):
+    client.force_login(admin)
+    response = client.get(reverse("scheduling:compliance-export"), {"week": THIS_WEEK.isoformat()})
+    assert response["Content-Type"] == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == [PART_2_NOTICE]
+    assert rows[2][0] == "MRN"
+    assert {row[0] for row in rows[3:]} == {alice.mrn, bob.mrn}
+    assert ChartRead.objects.filter(what="weekly hours export").count() == 2
+
+
+def test_a_clinician_resolves_a_short_week_with_a_reason_and_plan(client, clinician, alice):
+    alert = ComplianceAlert.objects.create(
+        client=alice, week_start=date(2026, 11, 16), kind="short"
+    )
+    client.force_login(clinician)
+    assert list(client.get(reverse("scheduling:alerts")).context["alerts"]) == [alert]
+    url = reverse("scheduling:alert-resolve", args=[alert.pk])
+    response = client.post(
+        url, {"reason": "transportation", "plan": "Bus pass from case management"}
+    )
+    assert response.status_code == 302
+    alert.refresh_from_db()
+    assert (alert.reason, alert.resolved_by) == ("transportation", clinician)
+
+
+def test_resolving_without_a_reason_shows_a_field_error_and_changes_nothing(
+    client, clinician, alice
+):
+    alert = ComplianceAlert.objects.create(
+        client=alice, week_start=date(2026, 11, 16), kind="short"
+    )
+    client.force_login(clinician)
+    response = client.post(
+        reverse("scheduling:alert-resolve", args=[alert.pk]), {"reason": "", "plan": ""}
+    )
+    assert response.status_code == 200
+    assert "reason" in response.context["form"].errors
+    no_plan = client.post(
+        reverse("scheduling:alert-resolve", args=[alert.pk]), {"reason": "illness", "plan": " "}
+    )
+    assert "plan" in no_plan.context["form"].errors
+    alert.refresh_from_db()
+    assert alert.is_open
+
+
+def test_excusing_through_the_page_marks_the_week_excused(client, clinician, alice):
+    last_week = THIS_WEEK - timedelta(weeks=1)
+    compliance_recompute_week(week_start=last_week)
+    alert = ComplianceAlert.objects.create(client=alice, week_start=last_week, kind="short")
+    client.force_login(clinician)
+    client.post(
+        reverse("scheduling:alert-resolve", args=[alert.pk]), {"reason": "illness", "excused": "on"}
+    )
+    assert WeeklyCompliance.objects.get(client=alice, week_start=last_week).status == "excused"
+
+
+def test_another_clinicians_alert_is_not_found(client, second_clinician, alice):
+    alert = ComplianceAlert.objects.create(
+        client=alice, week_start=date(2026, 11, 16), kind="short"
+    )
+    client.force_login(second_clinician)
+    assert client.get(reverse("scheduling:alert-resolve", args=[alert.pk])).status_code == 404
+    assert not client.get(reverse("scheduling:alerts")).context["alerts"]
