@@ -20,6 +20,7 @@ urlpatterns = [
     path("sessions/<int:pk>/notes/<int:client_pk>/", documentation.note, name="note"),
     path("notes/<int:pk>/addenda/", documentation.note_addendum, name="note-addendum"),
     path("hours/<int:pk>/", compliance.client_hours, name="client-hours"),
+    path("clients/<int:pk>/activity/", compliance.client_chart_activity, name="client-activity"),
     path("me/hours/", compliance.my_hours, name="my-hours"),
     path("me/reminders/", compliance.reminder_preferences, name="reminder-preferences"),
     path("reminders/", compliance.reminder_settings, name="reminder-settings"),

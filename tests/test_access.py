@@ -59,6 +59,7 @@ ACCESS: dict[str, set[str]] = {
     "groups:roster": {ADMIN},
     "groups:enrollment-end": {ADMIN},
     "scheduling:my-schedule": {CLIENT},
+    "scheduling:client-activity": STAFF,
     "scheduling:clinician-week": STAFF,
     "scheduling:clinic-day": {ADMIN},
     "scheduling:session-new": STAFF,
@@ -86,6 +87,7 @@ ACCESS: dict[str, set[str]] = {
 
 # URL name -> the arguments to open it with, from the world of named people below.
 URL_KWARGS = {
+    "scheduling:client-activity": lambda world: {"pk": world.alice.pk},
     "password_reset_confirm": lambda world: {"uidb64": "MQ", "token": "set-password"},
     "clients:chart": lambda world: {"pk": world.alice.pk},
     "iop:staff-set-active": lambda world: {"pk": world.clinician.pk},

@@ -36,3 +36,11 @@ def note_for_page(session: Session, client: Client) -> ProgressNote | None:
         )
         .first()
     )
+
+
+def recent_notes(client: Client, limit: int = 5) -> QuerySet[ProgressNote]:
+    return (
+        ProgressNote.objects.filter(client=client)
+        .select_related("session__group", "author")
+        .order_by("-session__starts_at")[:limit]
+    )

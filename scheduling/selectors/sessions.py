@@ -13,6 +13,9 @@ from groups.models import Enrollment
 from iop.models import User
 from scheduling.models import Session
 
+# The client's schedule, and the chart, look this many days ahead.
+SCHEDULE_DAYS = 14
+
 
 def local_datetime(day: date, at: time) -> datetime:
     """`day` at wall-clock time `at` in the clinic's zone (aware; stored as UTC). A weekly 6 pm

@@ -10,8 +10,7 @@ from groups.selectors import week_start
 from iop.access import admin_required, client_required, staff_required
 from iop.models import Role, User
 from scheduling.selectors import sessions as selectors
-
-SCHEDULE_DAYS = 14
+from scheduling.selectors.sessions import SCHEDULE_DAYS
 
 
 def _day_from(request: HttpRequest, name: str) -> date:

@@ -21,6 +21,8 @@ from scheduling.forms.compliance import (
 )
 from scheduling.selectors import compliance as compliance_selectors
 from scheduling.selectors import reminders as reminder_selectors
+from scheduling.selectors import sessions as session_selectors
+from scheduling.selectors.notes import recent_notes
 from scheduling.services.compliance import compliance_alert_resolve
 from scheduling.services.reminders import reminder_lead_times_update, reminder_preference_update
 
@@ -206,3 +208,26 @@ def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Alert for {alert.client.display_name} resolved.")
             return redirect("scheduling:alerts")
     return render(request, "scheduling/alert_resolve.html", {"alert": alert, "form": form})
+
+
+@staff_required
+def client_chart_activity(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chart's scheduling part, loaded by htmx from the clients app's chart page (which may not
+    import scheduling): the next two weeks, this week's hours with the 12-week chart, recent notes."""
+    client = client_for_user(request.user, pk)
+    chart_read_record(request=request, client_id=client.pk, what="sessions, hours and notes")
+    today = timezone.localdate()
+    return render(
+        request,
+        "scheduling/_chart_activity.html",
+        {
+            "client": client,
+            "upcoming": session_selectors.client_schedule(
+                client,
+                first=today,
+                last=today + timedelta(days=session_selectors.SCHEDULE_DAYS - 1),
+            ),
+            "overview": compliance_selectors.hours_overview(client),
+            "notes": recent_notes(client),
+        },
+    )
