@@ -35,6 +35,7 @@ from scheduling.selectors.attendance import (
     sessions_missing_attendance,
     todays_sessions,
 )
+from scheduling.selectors.compliance import compliance_report, week_start_of
 from scheduling.selectors.notes import addressable_objectives, note_for_page
 from scheduling.services.attendance import (
     AttendanceConflict,
@@ -69,8 +70,11 @@ def _overdue(request: HttpRequest) -> dict:
 def today(request: HttpRequest) -> HttpResponse:
     day = timezone.localdate()
     sessions = todays_sessions(request.user, day)
+    caseload_hours = compliance_report(week_start=week_start_of(day), clinician=request.user)
     return render(
-        request, "scheduling/today.html", {"day": day, "sessions": sessions, **_overdue(request)}
+        request,
+        "scheduling/today.html",
+        {"day": day, "sessions": sessions, "caseload_hours": caseload_hours, **_overdue(request)},
     )
 
 

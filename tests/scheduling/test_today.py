@@ -74,7 +74,7 @@ def test_today_takes_the_same_queries_for_any_number_of_sessions(
     for hour in range(sessions):
         SessionFactory(group=group, starts_at=start + timedelta(minutes=hour))
     client.force_login(clinician)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = client.get(reverse("scheduling:today"))
     assert response.status_code == 200
 
@@ -168,3 +168,15 @@ def test_the_overdue_list_takes_the_same_queries_for_any_number_of_rows(
     with django_assert_max_num_queries(9):
         page = client.get(reverse("scheduling:overdue")).content.decode()
     assert page.count("/schedule/sessions/") >= 2 * overdue
+
+
+def test_today_shows_the_caseloads_hours_this_week(client, clinician, alice, bob):
+    from scheduling.selectors.compliance import week_start_of
+    from scheduling.services.compliance import compliance_recompute_week
+
+    compliance_recompute_week(week_start=week_start_of(timezone.localdate()))
+    client.force_login(clinician)
+    response = client.get(reverse("scheduling:today"))
+    rows = list(response.context["caseload_hours"])
+    assert {row.client for row in rows} == {alice, bob}
+    assert "hours this week" in response.content.decode()
