@@ -16,7 +16,16 @@ from iop.forms import add_service_errors, service_result
 from iop.services import chart_read_record
 
 from . import forms, selectors, services
-from .models import Client, Goal, InformationCategory, Intake, Objective, Problem, TreatmentPlan
+from .models import (
+    REDISCLOSURE_NOTICE,
+    Client,
+    Goal,
+    InformationCategory,
+    Intake,
+    Objective,
+    Problem,
+    TreatmentPlan,
+)
 
 PAGE_SIZE = 25
 
@@ -330,6 +339,7 @@ def disclose(request: HttpRequest, pk: int) -> HttpResponse:
             {
                 "client": record,
                 "disclosure": disclosure,
+                "redisclosure_notice": REDISCLOSURE_NOTICE,
                 "plan": selectors.current_plan(client)
                 if disclosure.information == InformationCategory.TREATMENT_PLAN
                 else None,

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from clients.models import Client
+from clients.models import REDISCLOSURE_NOTICE, Client
 from clients.selectors import client_for_user, own_client_record
 from iop.access import admin_required, client_required, staff_required
 from iop.services import chart_read_record, chart_reads_record
@@ -25,22 +25,6 @@ from scheduling.selectors import sessions as session_selectors
 from scheduling.selectors.notes import recent_notes
 from scheduling.services.compliance import compliance_alert_resolve
 from scheduling.services.reminders import reminder_lead_times_update, reminder_preference_update
-
-# 42 CFR 2.32(a)(1): the notice that must accompany each disclosure of Part 2 records.
-PART_2_NOTICE = (
-    "This record which has been disclosed to you is protected by Federal confidentiality rules "
-    "(42 CFR part 2). These rules prohibit you from using or disclosing this record, or testimony "
-    "that describes the information contained in this record, in any civil, criminal, "
-    "administrative, or legislative proceedings by any Federal, State, or local authority, against "
-    "the patient, unless authorized by the consent of the patient, except as provided at 42 CFR "
-    "2.12(c)(5) or as authorized by a court in accordance with 42 CFR 2.64 or 2.65. In addition, "
-    "the Federal rules prohibit you from making any further disclosure of this record unless "
-    "authorized by the written consent of the person to whom it pertains, or as otherwise "
-    "permitted by 42 CFR part 2. A general authorization for the release of medical or other "
-    "information is NOT sufficient for this purpose (see 42 CFR 2.31). The Federal rules restrict "
-    "any use of the information to investigate or prosecute with regard to a crime any patient "
-    "with a substance use disorder, except as provided at 42 CFR 2.12(c)(5)."
-)
 
 
 def _hours(request: HttpRequest, client: Client, page_template: str) -> HttpResponse:
@@ -169,7 +153,7 @@ def compliance_export(request: HttpRequest) -> HttpResponse:
         f'attachment; filename="weekly-hours-{filters["week_start"]:%Y-%m-%d}.csv"'
     )
     writer = csv.writer(response)
-    writer.writerow([PART_2_NOTICE])
+    writer.writerow([REDISCLOSURE_NOTICE])
     writer.writerow([])
     writer.writerow(
         ["MRN", "Client", "Primary clinician", "Track", "Week of", "Attended hours",

@@ -9,11 +9,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from clients.models import REDISCLOSURE_NOTICE
 from iop.models import ChartRead
 from scheduling.models import ComplianceAlert, WeeklyCompliance
 from scheduling.selectors.compliance import week_start_of
 from scheduling.services.compliance import compliance_recompute_week
-from scheduling.views import PART_2_NOTICE
 from tests.factories import ClientFactory
 
 THIS_WEEK = week_start_of(timezone.localdate())
@@ -84,7 +84,7 @@ def test_the_csv_export_opens_with_the_part_2_notice_and_logs_each_client(
     response = client.get(reverse("scheduling:compliance-export"), {"week": THIS_WEEK.isoformat()})
     assert response["Content-Type"] == "text/csv"
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == [PART_2_NOTICE]
+    assert rows[0] == [REDISCLOSURE_NOTICE]
     assert rows[2][0] == "MRN"
     assert {row[0] for row in rows[3:]} == {alice.mrn, bob.mrn}
     assert ChartRead.objects.filter(what="weekly hours export").count() == 2

@@ -21,9 +21,16 @@ from iop.models import User
 # (demo login, URL name): the pages each role opens many times a day.
 PAGES = [
     ("admin", "iop:dashboard"),
+    ("admin", "clients:list"),
+    ("admin", "groups:list"),
+    ("admin", "scheduling:clinic-day"),
+    ("admin", "scheduling:compliance-report"),
     ("admin", "iop:audit-log"),
+    ("clinician1", "scheduling:today"),
     ("clinician1", "clients:caseload"),
-    ("client1", "clients:portal"),
+    ("clinician1", "scheduling:clinician-week"),
+    ("client1", "scheduling:my-schedule"),
+    ("client1", "scheduling:my-hours"),
 ]
 WARM_UP = 3
 
