@@ -1,4 +1,6 @@
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
+from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,7 +16,7 @@ from iop.forms import add_service_errors
 
 from . import selectors, services
 from .forms import EnrollForm, GroupForm, WithdrawForm
-from .models import Enrollment
+from .models import Enrollment, Group
 
 
 @admin_required
@@ -23,12 +25,14 @@ def group_list(request: HttpRequest) -> HttpResponse:
     return render(request, "groups/list.html", {"groups": groups})
 
 
-def _save_group(request: HttpRequest, form: GroupForm, save: object) -> HttpResponse | None:
+def _save_group(
+    request: HttpRequest, form: GroupForm, save: Callable[..., Group]
+) -> HttpResponse | None:
     """Call the service with the form's data; its refusals become field errors on the form."""
     if request.method != "POST" or not form.is_valid():
         return None
     try:
-        group = save(**form.cleaned_data)  # type: ignore[operator]
+        group = save(**form.cleaned_data)
     except ValidationError as error:
         add_service_errors(form, error)
         return None
@@ -41,7 +45,6 @@ def _save_group(request: HttpRequest, form: GroupForm, save: object) -> HttpResp
 @admin_required
 def group_create(request: HttpRequest) -> HttpResponse:
     form = GroupForm(request.POST or None)
-
     saved = _save_group(request, form, services.group_create)
     return saved or render(request, "groups/form.html", {"form": form, "title": "New group"})
 
@@ -50,17 +53,13 @@ def group_create(request: HttpRequest) -> HttpResponse:
 def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
     group = selectors.group_get(pk)
     form = GroupForm.for_group(group, request.POST or None)
-
-    def update(**fields):
-        return services.group_update(group=group, **fields)
-
-    saved = _save_group(request, form, update)
+    saved = _save_group(request, form, partial(services.group_update, group=group))
     return saved or render(
         request, "groups/form.html", {"form": form, "title": f"Edit {group}", "group": group}
     )
 
 
-def _next_monday():
+def _next_monday() -> date:
     today = timezone.localdate()
     return selectors.week_start(today) + timedelta(days=7)
 

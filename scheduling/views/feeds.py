@@ -55,7 +55,6 @@ def calendar_for(user: User, host: str) -> bytes:
         event.add("location", _place(session))
         cancelled = session.status == Session.Status.CANCELLED
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-        event.add("sequence", 1 if cancelled or session.reschedule_reason else 0)
         calendar.add_component(event)
     return calendar.to_ical()
 
