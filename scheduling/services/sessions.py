@@ -18,7 +18,7 @@ from django.utils import timezone
 from clients.models import Client
 from groups.models import MAX_SESSION_MINUTES, Group, Room
 from iop.models import User
-from scheduling.models import Attendance, Session, SessionType
+from scheduling.models import Attendance, Session, SessionLog, SessionType
 from scheduling.selectors.sessions import in_client_sessions, local_datetime, sessions_with_day
 
 MATERIALIZE_DAYS = 28
@@ -92,6 +92,8 @@ def sessions_materialize(
     unlogged = (
         Session.objects.filter(group__in=group_ids, starts_at__gte=now)
         .exclude(Exists(Attendance.objects.filter(session=OuterRef("pk"))))
+        # Documented in any way (a drop-in, a group summary) is logged too: it stays as it is.
+        .exclude(Exists(SessionLog.objects.filter(session=OuterRef("pk"))))
         .order_by("starts_at")
     )
     by_day: dict[tuple[int | None, date], list[Session]] = defaultdict(list)

@@ -17,6 +17,7 @@ from groups.models import Group
 from groups.services import group_create, group_update
 from iop.models import Role
 from scheduling.models import Session, SessionType
+from scheduling.services.attendance import drop_in_add
 from scheduling.services.sessions import (
     MATERIALIZE_DAYS,
     session_cancel,
@@ -140,6 +141,18 @@ def test_a_dropped_weekday_removes_its_future_unlogged_sessions():
     group_update(group=group, facilitators=list(group.facilitators.all()), weekdays=[0])
     future = Session.objects.filter(group=group, starts_at__gt=timezone.now())
     assert {timezone.localtime(s.starts_at).weekday() for s in future} == {0}
+
+
+def test_a_dropped_weekday_keeps_a_future_session_that_has_a_drop_in(clinician, alice):
+    group = materialized(GroupFactory(weekdays=[0, 2, 3], facilitators=[clinician]))
+    wednesday = next(
+        s
+        for s in Session.objects.filter(group=group, starts_at__gt=timezone.now())
+        if timezone.localtime(s.starts_at).weekday() == 2
+    )
+    drop_in_add(session=wednesday, client=alice, added_by=clinician)
+    group_update(group=group, facilitators=[clinician], weekdays=[0])
+    assert Session.objects.filter(pk=wednesday.pk).exists()
 
 
 def test_a_cancelled_group_meeting_is_not_brought_back():
