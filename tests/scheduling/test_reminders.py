@@ -334,3 +334,24 @@ def test_opting_out_cancels_pending_reminders_of_that_channel(group, session):
     assert ReminderChannel.SMS not in {
         r.channel for r in Reminder.objects.filter(status="pending", kind=ReminderKind.DAY_BEFORE)
     }
+
+
+def test_a_weekly_nudge_is_discreet_and_skipped_once_the_week_is_over(db, settings):
+    settings.CLINIC_NAME = "Northside Health"
+    preference = ReminderPreferenceFactory(sms_opt_in=False)
+    monday = TUESDAY - timedelta(days=1)
+    for week in (monday, monday - timedelta(weeks=1)):
+        Reminder.objects.create(
+            client=preference.client,
+            kind="hours_nudge",
+            channel="email",
+            nudge_week=week,
+            due_at=NOW,
+        )
+    result = reminders_send_due(now=NOW)
+    assert (result.sent, result.skipped) == (1, 1)
+    (message,) = mail.outbox
+    assert message.subject == "Your appointments this week"
+    text = message.subject + message.body + message.alternatives[0][0]
+    for private in ("hours", "IOP", "treatment", "program", preference.client.legal_last_name):
+        assert private not in text

@@ -5,6 +5,7 @@ from datetime import date, time, timedelta
 
 import pytest
 import time_machine
+from django.core.management import CommandError, call_command
 
 from scheduling.models import ComplianceAlert, WeeklyCompliance
 from scheduling.selectors.compliance import open_alerts_for
@@ -92,3 +93,13 @@ def test_a_week_over_the_maximum_is_flagged(regular):
 def test_a_late_close_on_tuesday_still_closes_last_week(regular):
     close(CLOSE_TIME + timedelta(days=1, hours=10))
     assert WeeklyCompliance.objects.get(client=regular, week_start=MONDAY).is_final
+
+
+def test_any_job_runs_by_hand_and_bad_arguments_get_a_clear_error(regular):
+    call_command("run_job", "week-close")
+    assert WeeklyCompliance.objects.filter(client=regular, is_final=True).exists()
+    call_command("run_job", "--week", MONDAY.isoformat())
+    with pytest.raises(CommandError, match="Unknown job"):
+        call_command("run_job", "no-such-job")
+    with pytest.raises(CommandError, match="Monday"):
+        call_command("run_job", "--week", (MONDAY + timedelta(days=1)).isoformat())
