@@ -166,7 +166,10 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="IOP Clinic <no-reply@localhost>")
+# Messages that leave the system must not reveal treatment (42 CFR Part 2): neutral sender and
+# signature; CLINIC_NAME is shown only inside the app, behind the login.
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Appointments <no-reply@localhost>")
+MESSAGE_SIGNATURE = env.str("MESSAGE_SIGNATURE", default="Appointments desk")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CLINIC_NAME = env.str("CLINIC_NAME", default="IOP Clinic")
 # The address people open the system at, for links in emails (no request to take it from).

@@ -230,7 +230,7 @@ def _reason_not_to_send(reminder: Reminder, now: datetime) -> tuple[str, str] | 
 
 
 def _message_context(reminder: Reminder) -> dict[str, object]:
-    context: dict[str, object] = {"clinic_name": settings.CLINIC_NAME}
+    context: dict[str, object] = {"signature": settings.MESSAGE_SIGNATURE}
     session = reminder.session
     if session is not None:
         if session.is_telehealth or session.room is None:

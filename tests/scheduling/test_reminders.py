@@ -176,7 +176,6 @@ def test_ending_an_enrollment_cancels_and_reenrolling_brings_the_reminders_back(
 def test_a_due_email_says_appointment_with_time_and_place_only_and_goes_once(
     group, session, settings
 ):
-    settings.CLINIC_NAME = "Northside Health"
     client = enrolled(group, sms_opt_in=False)
     reminders_plan(now=NOW)
     due_time = WEDNESDAY_6PM - timedelta(days=1)
@@ -187,8 +186,9 @@ def test_a_due_email_says_appointment_with_time_and_place_only_and_goes_once(
     assert message.subject == "Appointment Wednesday, Nov 18 at 6:00 PM"
     assert "120 Main Street, Suite 2" in message.body
     html = message.alternatives[0][0]
+    # With the default settings: the sender and signature are neutral too.
     for private in (group.name, "Relapse", "IOP", "treatment", client.legal_last_name):
-        assert private not in message.subject + message.body + html
+        assert private not in message.from_email + message.subject + message.body + html
     assert message.extra_headers["Message-ID"].startswith("<reminder-")
     sent = Reminder.objects.get(kind="day_before")
     assert (sent.status, sent.attempts, sent.sent_at) == ("sent", 1, due_time)
@@ -337,7 +337,6 @@ def test_opting_out_cancels_pending_reminders_of_that_channel(group, session):
 
 
 def test_a_weekly_nudge_is_discreet_and_skipped_once_the_week_is_over(db, settings):
-    settings.CLINIC_NAME = "Northside Health"
     preference = ReminderPreferenceFactory(sms_opt_in=False)
     monday = TUESDAY - timedelta(days=1)
     for week in (monday, monday - timedelta(weeks=1)):

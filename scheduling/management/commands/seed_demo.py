@@ -24,10 +24,13 @@ class Command(BaseCommand):
         clients = seed_clients(fake, clinicians)
         seed_groups(clinicians, clients)
         seed_sessions(clinicians, clients)
-        self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {len(clients)} clients."))
         notes = seed_documentation(fake, clinicians, clients)
-        self.stdout.write(f"Attendance and {notes} progress notes for the last week.")
         seed_hours_and_reminders(fake, clients)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo clinic ready: {len(clients)} clients, 12 weeks of attendance, {notes} notes."
+            )
+        )
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD!r} for all):")
         self.stdout.write(f"  admin:     {admin.username}")
         self.stdout.write(f"  clinician: {', '.join(c.username for c in clinicians)}")
