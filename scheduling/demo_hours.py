@@ -21,7 +21,7 @@ from scheduling.selectors.compliance import CHART_WEEKS, week_start_of
 from scheduling.selectors.sessions import local_datetime, local_midnight
 from scheduling.services.compliance import compliance_nudges_send, week_close
 from scheduling.services.reminders import reminder_preference_update, reminders_plan
-from scheduling.services.sessions import sessions_materialize
+from scheduling.services.sessions import MATERIALIZE_DAYS, sessions_materialize
 
 OFTEN_ABSENT_EVERY = 6  # one client in six misses about half their sessions
 
@@ -34,7 +34,9 @@ def _seed_attendance_history(fake: Faker) -> None:
     history_end = local_midnight(today - timedelta(days=DEMO_DAYS))
     if Attendance.objects.filter(session__starts_at__lt=history_end).exists():
         return
-    sessions_materialize(now=local_midnight(first_week))
+    # The calendar is materialized a horizon at a time; step through the history the same way.
+    for horizon in range(0, (today - first_week).days, MATERIALIZE_DAYS):
+        sessions_materialize(now=local_midnight(first_week + timedelta(days=horizon)))
     sessions = Session.objects.filter(
         group__isnull=False, starts_at__gte=local_midnight(first_week), ends_at__lte=history_end
     ).select_related("group")

@@ -84,3 +84,9 @@ def start_celery_worker(extra_env: dict[str, str] | None = None, name: str = "wo
             worker.kill()
             pytest.fail("the Celery worker did not start")
     return worker
+
+
+def open_menu(page, menu: str, item: str) -> None:
+    """Click `item` in the navigation dropdown `menu`."""
+    page.get_by_role("button", name=menu).click()
+    page.get_by_role("link", name=item, exact=True).click()

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.factories import PASSWORD
-from tests.helpers import log_in, screenshot
+from tests.helpers import log_in, open_menu, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ def test_admin_logs_in_to_the_dashboard_and_opens_the_audit_log(page, admin):
 
 def test_admin_adds_a_clinician_from_the_staff_page(page, admin):
     log_in(page, admin.username, PASSWORD)
-    page.get_by_role("link", name="Staff", exact=True).click()
+    open_menu(page, "Administration", "Staff")
     page.get_by_label("First name").fill("Dana")
     page.get_by_label("Last name").fill("Diaz")
     page.get_by_label("Email address").fill("dana@example.org")

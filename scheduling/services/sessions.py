@@ -90,7 +90,12 @@ def sessions_materialize(
     wanted_by_day = {(s.group_id, timezone.localdate(s.starts_at)): s for s in wanted}
 
     unlogged = (
-        Session.objects.filter(group__in=group_ids, starts_at__gte=now)
+        Session.objects.filter(
+            group__in=group_ids,
+            starts_at__gte=now,
+            # Only the window materialized here: what lies beyond is another run's business.
+            starts_at__lt=local_datetime(today + timedelta(days=MATERIALIZE_DAYS), time.min),
+        )
         .exclude(Exists(Attendance.objects.filter(session=OuterRef("pk"))))
         # Documented in any way (a drop-in, a group summary) is logged too: it stays as it is.
         .exclude(Exists(SessionLog.objects.filter(session=OuterRef("pk"))))

@@ -16,7 +16,7 @@ from tests.factories import (
     RoomFactory,
     local_datetime,
 )
-from tests.helpers import log_in, screenshot
+from tests.helpers import log_in, open_menu, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -83,6 +83,6 @@ def test_a_clinician_sees_their_week_and_an_admin_the_clinic_day(page, admin, cl
     page.get_by_role("button", name="Log out").click()
 
     log_in(page, admin.username, PASSWORD)
-    page.get_by_role("link", name="Clinic day").click()
+    open_menu(page, "Calendars", "Clinic day")
     assert page.get_by_role("heading", name="Clinic day").is_visible()
     screenshot(page, "admin-clinic-day")

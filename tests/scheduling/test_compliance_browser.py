@@ -17,7 +17,7 @@ from tests.factories import (
     SessionFactory,
     local_datetime,
 )
-from tests.helpers import log_in, screenshot
+from tests.helpers import log_in, open_menu, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -48,12 +48,12 @@ def weeks_of_hours(alice, bob):
 def test_admin_reads_the_weekly_report_and_the_reminder_settings(page, admin, weeks_of_hours):
     ClientFactory(user=None)
     log_in(page, admin.username, PASSWORD)
-    page.get_by_role("link", name="Weekly hours").click()
+    open_menu(page, "Compliance", "Weekly hours")
     assert page.get_by_role("heading", name="Weekly hours").is_visible()
     page.get_by_role("link", name="← Previous week").click()
     assert page.locator(".badge", has_text="Short").first.is_visible()
     screenshot(page, "admin-weekly-hours")
-    page.get_by_role("link", name="Reminders").click()
+    open_menu(page, "Administration", "Reminder times")
     page.get_by_label("First reminder, minutes before the session").fill("-5")
     page.get_by_role("button", name="Save").click()
     assert page.get_by_text("at most 7 days").first.is_visible()

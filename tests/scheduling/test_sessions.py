@@ -110,6 +110,8 @@ def test_a_time_that_has_already_passed_today_starts_tomorrow():
     assert timezone.localtime(first.starts_at) == datetime(2026, 6, 2, 9, 0, tzinfo=NEW_YORK)
 
 
+# Early morning: today's session is still ahead at both the old and the new time.
+@time_machine.travel(datetime(2026, 11, 23, 7, 0, tzinfo=NEW_YORK), tick=False)
 def test_a_changed_time_moves_future_unlogged_sessions_but_never_logged_ones():
     today = timezone.localdate()
     group = materialized(
@@ -345,3 +347,13 @@ def test_individual_sessions_are_booked_at_most_four_weeks_ahead(clinician, alic
             is_telehealth=True,
         )  # fmt: skip
     assert "four weeks ahead" in error.value.message_dict["starts_at"][0]
+
+
+def test_materializing_from_an_earlier_moment_leaves_the_later_calendar_alone():
+    group = materialized(GroupFactory(first_date=timezone.localdate() - timedelta(days=30)))
+    ahead = set(Session.objects.filter(group=group).values_list("pk", flat=True))
+    sessions_materialize(
+        groups=Group.objects.filter(pk=group.pk), now=timezone.now() - timedelta(days=7)
+    )
+    assert ahead <= set(Session.objects.filter(group=group).values_list("pk", flat=True))
+    assert Session.objects.filter(group=group, starts_at__lt=timezone.now()).exists()
