@@ -40,6 +40,10 @@ def test_clinician_logs_in_to_the_caseload_and_opens_a_chart(page, clinician, al
     screenshot(page, "clinician-caseload")
     page.get_by_role("link", name=alice.display_name).click()
     assert page.get_by_role("heading", name=alice.display_name).is_visible()
+    # htmx brings in the scheduling panel: next two weeks, hours, recent notes.
+    page.locator("#chart-activity").wait_for()
+    assert page.get_by_role("heading", name="Hours this week").is_visible()
+    assert page.get_by_role("heading", name="Next two weeks").is_visible()
     screenshot(page, "clinician-chart")
 
 

@@ -80,6 +80,7 @@ def test_intake_to_an_active_plan_signed_by_the_client(page, phone_page, clinici
     screenshot(page, "clinician-plan-active")
     page.get_by_role("link", name="Carol Chen").click()
     assert page.get_by_text("awaiting the client's signature").is_visible()
+    page.locator("#chart-activity").wait_for()
     screenshot(page, "clinician-chart-after-intake")
 
     log_in(phone_page, "carol", PASSWORD)
