@@ -60,16 +60,38 @@ class HoursOverview:
     chart_height: int = 80
 
 
+def _chart_weeks(today: date | None) -> tuple[date, date]:
+    week_start = week_start_of(today or timezone.localdate())
+    return week_start - timedelta(weeks=CHART_WEEKS - 1), week_start
+
+
 def hours_overview(client: Client, today: date | None = None) -> HoursOverview:
     """This week's row and the last 12 weeks as chart bars scaled against the track's minimum."""
-    week_start = week_start_of(today or timezone.localdate())
+    first_week, week_start = _chart_weeks(today)
+    rows = WeeklyCompliance.objects.filter(
+        client=client, week_start__gte=first_week, week_start__lte=week_start
+    )
+    return _overview(client, {row.week_start: row for row in rows}, week_start)
+
+
+def caseload_hours_overviews(clinician: User, today: date | None = None) -> list[HoursOverview]:
+    """hours_overview for each active client of the clinician's caseload, in two queries."""
+    first_week, week_start = _chart_weeks(today)
+    clients = Client.objects.filter(
+        primary_clinician=clinician, status=Client.Status.ACTIVE
+    ).select_related("track")
+    weeks: dict[int, dict[date, WeeklyCompliance]] = {}
+    for row in WeeklyCompliance.objects.filter(
+        client__in=clients, week_start__gte=first_week, week_start__lte=week_start
+    ):
+        weeks.setdefault(row.client_id, {})[row.week_start] = row
+    return [_overview(client, weeks.get(client.pk, {}), week_start) for client in clients]
+
+
+def _overview(
+    client: Client, rows: dict[date, WeeklyCompliance], week_start: date
+) -> HoursOverview:
     first_week = week_start - timedelta(weeks=CHART_WEEKS - 1)
-    rows = {
-        row.week_start: row
-        for row in WeeklyCompliance.objects.filter(
-            client=client, week_start__gte=first_week, week_start__lte=week_start
-        )
-    }
     current = rows.get(week_start)
     minimum = client.track.weekly_minimum_minutes
     top = max([minimum * 3 // 2, *(row.attended_minutes for row in rows.values())])

@@ -35,7 +35,7 @@ from scheduling.selectors.attendance import (
     sessions_missing_attendance,
     todays_sessions,
 )
-from scheduling.selectors.compliance import compliance_report, week_start_of
+from scheduling.selectors.compliance import caseload_hours_overviews
 from scheduling.selectors.notes import addressable_objectives, note_for_page
 from scheduling.services.attendance import (
     AttendanceConflict,
@@ -70,7 +70,7 @@ def _overdue(request: HttpRequest) -> dict:
 def today(request: HttpRequest) -> HttpResponse:
     day = timezone.localdate()
     sessions = todays_sessions(request.user, day)
-    caseload_hours = compliance_report(week_start=week_start_of(day), clinician=request.user)
+    caseload_hours = caseload_hours_overviews(request.user, day)
     return render(
         request,
         "scheduling/today.html",

@@ -64,17 +64,21 @@ def test_today_shows_only_the_clinicians_own_sessions_of_the_day(
     assert yesterday not in todays_sessions(clinician, day)
 
 
-@pytest.mark.parametrize("sessions", [1, 8])
-def test_today_takes_the_same_queries_for_any_number_of_sessions(
-    client, clinician, django_assert_max_num_queries, sessions
+@pytest.mark.parametrize("rows", [1, 8])
+def test_today_takes_the_same_queries_for_any_number_of_sessions_and_clients(
+    client, clinician, django_assert_max_num_queries, rows
 ):
+    from scheduling.selectors.compliance import week_start_of
+    from scheduling.services.compliance import compliance_recompute_week
+
     group = GroupFactory(facilitators=[clinician])
-    EnrollmentFactory(group=group)
     start = timezone.now().replace(hour=12, minute=0)
-    for hour in range(sessions):
+    for hour in range(rows):
+        EnrollmentFactory(group=group, client__primary_clinician=clinician)
         SessionFactory(group=group, starts_at=start + timedelta(minutes=hour))
+    compliance_recompute_week(week_start=week_start_of(timezone.localdate()))
     client.force_login(clinician)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("scheduling:today"))
     assert response.status_code == 200
 
@@ -177,6 +181,9 @@ def test_today_shows_the_caseloads_hours_this_week(client, clinician, alice, bob
     compliance_recompute_week(week_start=week_start_of(timezone.localdate()))
     client.force_login(clinician)
     response = client.get(reverse("scheduling:today"))
-    rows = list(response.context["caseload_hours"])
-    assert {row.client for row in rows} == {alice, bob}
-    assert "hours this week" in response.content.decode()
+    overviews = response.context["caseload_hours"]
+    assert {overview.client for overview in overviews} == {alice, bob}
+    assert all(overview.current is not None for overview in overviews)
+    page = response.content.decode()
+    assert "hours this week" in page
+    assert page.count("Hours attended in each of the last 12 weeks") == 2
