@@ -11,7 +11,7 @@ from clients.models import Client
 from groups.models import Group
 from iop.models import User
 
-from .models import AttendanceStatus, ProgressNote, Session, SessionLog
+from .models import AttendanceStatus, Session, SessionLog
 from .selectors.attendance import roster_clients
 from .selectors.notes import addressable_objectives
 from .selectors.sessions import local_midnight
@@ -87,9 +87,8 @@ def _document(fake: Faker, session: Session, *, drafts: int) -> None:
             note_sign(note=note, user=clinician)
 
 
-def seed_documentation(fake: Faker, clinicians: list[User], clients: list[Client]) -> int:
-    """Document last week of two of the demo groups (groups.demo); returns how many progress notes
-    the demo clinic has."""
+def seed_documentation(fake: Faker, clinicians: list[User], clients: list[Client]) -> None:
+    """Document last week of two of the demo groups (groups.demo)."""
     groups = Group.objects.filter(name__in=DOCUMENTED_GROUPS).order_by("pk")
     today = timezone.localdate()
     first_day = today - timedelta(days=DEMO_DAYS)
@@ -113,4 +112,3 @@ def seed_documentation(fake: Faker, clinicians: list[User], clients: list[Client
         # recent keeps a few notes as drafts (overdue once 24 hours pass).
         for session in undocumented[1:]:
             _document(fake, session, drafts=DRAFTS_LEFT if session == past[-1] else 0)
-    return ProgressNote.objects.count()

@@ -9,10 +9,11 @@ from django.utils import timezone
 from faker import Faker
 
 from clients.models import Client
-from scheduling.demo_documentation import DEMO_DAYS
+from scheduling.demo_documentation import ASSESSMENT, DATA, DEMO_DAYS, PLAN, TOPICS
 from scheduling.models import (
     Attendance,
     AttendanceStatus,
+    ProgressNote,
     ReminderPreference,
     Session,
 )
@@ -40,10 +41,15 @@ def _seed_attendance_history(fake: Faker) -> None:
     sessions = Session.objects.filter(
         group__isnull=False, starts_at__gte=local_midnight(first_week), ends_at__lte=history_end
     ).select_related("group")
-    attendance = []
+    attendance, notes, unmet = [], [], []
     for session in sessions:
         minutes = session.length_minutes
-        for client in roster_clients(session).filter(status=Client.Status.ACTIVE):
+        roster = list(roster_clients(session).filter(status=Client.Status.ACTIVE))
+        if not roster:
+            unmet.append(session.pk)
+            continue
+        topic, interventions = fake.random_element(TOPICS)
+        for client in roster:
             often_absent = client.pk % OFTEN_ABSENT_EVERY == 0
             roll = fake.random_int(1, 100)
             if roll <= (45 if often_absent else 6):
@@ -60,8 +66,22 @@ def _seed_attendance_history(fake: Faker) -> None:
                     session_minutes=minutes, recorded_by=session.clinician,
                 )
             )  # fmt: skip
-    # Bulk, not attendance_record per session: history for a demo, far faster, same rows.
+            if attended:
+                notes.append(
+                    ProgressNote(
+                        session=session, client=client, author=session.clinician,
+                        data=fake.random_element(DATA), assessment=fake.random_element(ASSESSMENT),
+                        plan=fake.random_element(PLAN), group_topic=topic,
+                        group_interventions=interventions, signed_by=session.clinician,
+                        signed_at=session.ends_at + timedelta(hours=2),
+                    )
+                )  # fmt: skip
+    # Bulk, not the services per session: history for a demo, far faster, the same rows (notes
+    # signed the evening of the session).
     Attendance.objects.bulk_create(attendance)
+    ProgressNote.objects.bulk_create(notes)
+    # A group with nobody enrolled yet did not meet: no empty sessions in the history.
+    Session.objects.filter(pk__in=unmet).delete()
 
 
 def seed_hours_and_reminders(fake: Faker, clients: list[Client]) -> None:

@@ -11,6 +11,7 @@ from iop.demo import DEMO_PASSWORD, seed_staff
 from scheduling.demo import seed_sessions
 from scheduling.demo_documentation import seed_documentation
 from scheduling.demo_hours import seed_hours_and_reminders
+from scheduling.models import ProgressNote
 
 
 class Command(BaseCommand):
@@ -24,8 +25,9 @@ class Command(BaseCommand):
         clients = seed_clients(fake, clinicians)
         seed_groups(clinicians, clients)
         seed_sessions(clinicians, clients)
-        notes = seed_documentation(fake, clinicians, clients)
+        seed_documentation(fake, clinicians, clients)
         seed_hours_and_reminders(fake, clients)
+        notes = ProgressNote.objects.count()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo clinic ready: {len(clients)} clients, 12 weeks of attendance, {notes} notes."
