@@ -1,4 +1,16 @@
-"""Writes of the client record. Every write to a client goes through here."""
+"""Writes of the client record. Every write to a client goes through here.
+
+Decisions where the issue is silent:
+- Level-of-care ranges are half-open, [start, end): a change on day D ends the old range on D and
+  starts the new one on D. Admission opens the history at 2.1; discharge closes it (the step-down
+  level is recorded on the discharge, since care continues elsewhere).
+- A plan is activated by the clinician's signature; activation needs every problem to have a goal,
+  every goal an objective and every objective an intervention. Active and superseded plans never
+  change: a revision is a new draft copied from the active plan. The client e-signs the active
+  plan by typing their legal or preferred name.
+- A consent is valid from its signature day up to (not including) its expiry or revocation day.
+  A disclosure is one part of the record (InformationCategory) under one valid consent covering it.
+"""
 
 from datetime import date, timedelta
 from typing import Any
@@ -517,6 +529,7 @@ def intervention_add(
 @transaction.atomic
 def treatment_plan_activate(*, plan: TreatmentPlan, clinician: User) -> TreatmentPlan:
     """The clinician signs the draft and it becomes the active plan, superseding the last one."""
+    Client.objects.select_for_update().get(pk=plan.client_id)  # one activation at a time
     plan = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
     _editable(plan)
     if not clinician.is_clinician:

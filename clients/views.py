@@ -445,7 +445,7 @@ def plan_activate(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, "Plan signed and active.")
-        return redirect("clients:plan", client.pk, treatment_plan.pk)
+    # A GET (a stale link) just shows the plan: signing takes the button on the plan page.
     return redirect("clients:plan", client.pk, treatment_plan.pk)
 
 
