@@ -70,3 +70,13 @@ def test_audit_log_page_queries_stay_constant(
     with django_assert_max_num_queries(8):
         response = client.get(reverse("iop:audit-log"), {"kind": "reads"})
     assert len(response.context["page"]) == 50
+
+
+def test_audit_log_pages_keep_the_filters(client, admin, clinician, alice):
+    client.force_login(clinician)
+    for _ in range(60):
+        client.get(reverse("clients:chart", args=[alice.pk]))
+    client.force_login(admin)
+    page = client.get(reverse("iop:audit-log"), {"kind": "reads", "client_id": alice.pk})
+    assert f"?kind=reads&amp;client_id={alice.pk}&page=2" in page.content.decode()
+    assert "Page 1 of 2" in page.content.decode()
