@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from clients.models import Client, ProgramTrack
+from iop.clock import week_start_of
 
 from .models import Enrollment, Group
 
@@ -66,11 +67,6 @@ def roster_candidates(group: Group, *, query: str, on: date) -> QuerySet[Client]
     )
 
 
-def week_start(day: date) -> date:
-    """The Monday of `day`'s week (weeks run Monday to Sunday in the clinic's zone)."""
-    return day - timedelta(days=day.weekday())
-
-
 @dataclass(frozen=True)
 class PlannedWeek:
     """A client's group time in one week against their track's minimum."""
@@ -101,7 +97,7 @@ class PlannedWeek:
 def planned_weeks(clients: list[Client], *, week_of: date) -> dict[int, PlannedWeek]:
     """For each client, the group sessions that count toward hours their rosters plan in the week
     of `week_of` (one query for any number of clients)."""
-    monday = week_start(week_of)
+    monday = week_start_of(week_of)
     sunday = monday + timedelta(days=6)
     enrollments = (
         Enrollment.objects.filter(

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from iop.access import admin_required
+from iop.clock import week_start_of
 from iop.forms import add_service_errors
 
 from . import selectors, services
@@ -61,7 +62,7 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _next_monday() -> date:
     today = timezone.localdate()
-    return selectors.week_start(today) + timedelta(days=7)
+    return week_start_of(today) + timedelta(days=7)
 
 
 @admin_required

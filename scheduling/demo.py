@@ -7,11 +7,10 @@ from django.utils import timezone
 
 from clients.models import Client
 from groups.models import Room
-from groups.selectors import week_start
+from iop.clock import local_datetime, week_start_of
 from iop.models import User
 from scheduling.models import SessionType
 
-from .selectors.sessions import local_datetime
 from .services.sessions import session_schedule, sessions_materialize
 
 # Tuesday and Friday afternoons are free of every demo group, so these never double-book.
@@ -22,7 +21,7 @@ def seed_sessions(clinicians: list[User], clients: list[Client]) -> None:
     """Group sessions for the next four weeks, and three weekly individual sessions for every active
     client with their primary clinician, in the clinician's office."""
     sessions_materialize()
-    next_monday = week_start(timezone.localdate()) + timedelta(days=7)
+    next_monday = week_start_of(timezone.localdate()) + timedelta(days=7)
     for number, clinician in enumerate(clinicians, start=1):
         office, _ = Room.objects.get_or_create(
             name=f"Office {number}",

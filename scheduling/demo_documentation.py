@@ -9,12 +9,12 @@ from faker import Faker
 
 from clients.models import Client
 from groups.models import Group
+from iop.clock import local_midnight
 from iop.models import User
 
 from .models import AttendanceStatus, Session, SessionLog
 from .selectors.attendance import roster_clients
 from .selectors.notes import addressable_objectives
-from .selectors.sessions import local_midnight
 from .services.attendance import AttendanceEntry, attendance_record, session_summary_update
 from .services.notes import note_save, note_sign
 from .services.sessions import sessions_materialize

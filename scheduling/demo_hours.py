@@ -9,6 +9,7 @@ from django.utils import timezone
 from faker import Faker
 
 from clients.models import Client
+from iop.clock import local_datetime, local_midnight, week_start_of
 from scheduling.demo_documentation import ASSESSMENT, DATA, DEMO_DAYS, PLAN, TOPICS
 from scheduling.models import (
     Attendance,
@@ -18,8 +19,7 @@ from scheduling.models import (
     Session,
 )
 from scheduling.selectors.attendance import roster_clients
-from scheduling.selectors.compliance import CHART_WEEKS, week_start_of
-from scheduling.selectors.sessions import local_datetime, local_midnight
+from scheduling.selectors.compliance import CHART_WEEKS
 from scheduling.services.compliance import compliance_nudges_send, week_close
 from scheduling.services.reminders import reminder_preference_update, reminders_plan
 from scheduling.services.sessions import MATERIALIZE_DAYS, sessions_materialize

@@ -5,7 +5,7 @@ from celery import shared_task
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from scheduling.selectors.compliance import week_start_of
+from iop.clock import week_start_of
 from scheduling.services import compliance, reminders
 from scheduling.services.sessions import sessions_materialize
 

@@ -1,6 +1,6 @@
 """factory_boy factories. Clinical rows are created through the services, as the app does."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import time, timedelta
 
 import factory
 from django.utils import timezone
@@ -10,6 +10,7 @@ from clients import services as clients_services
 from clients.models import Client, Consent, Intervention, ProgramTrack, TreatmentPlan
 from clients.services import client_admit, client_create
 from groups.models import Enrollment, Group, GroupType, Room
+from iop.clock import local_datetime
 from iop.models import Role, User
 from iop.services import user_create
 from scheduling.models import (
@@ -120,11 +121,6 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     group = factory.SubFactory(GroupFactory)
     client = factory.SubFactory(ClientFactory)
     start_date = factory.LazyAttribute(lambda enrollment: enrollment.client.admission_date)
-
-
-def local_datetime(day: date, at: time) -> datetime:
-    """An aware datetime at the clinic's local wall-clock time."""
-    return timezone.make_aware(datetime.combine(day, at))
 
 
 class SessionFactory(factory.django.DjangoModelFactory):

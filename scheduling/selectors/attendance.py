@@ -2,7 +2,7 @@
 Today, and what is overdue."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from groups.models import Enrollment, Group
+from iop.clock import day_bounds
 from iop.models import User
 from scheduling.models import (
     ATTENDED_STATUSES,
@@ -23,12 +24,6 @@ from scheduling.models import (
 
 # An attended session's note is overdue this long after the session ends.
 NOTE_DUE_AFTER = timedelta(hours=24)
-
-
-def local_day_bounds(day: date) -> tuple[datetime, datetime]:
-    """Midnight to midnight of `day` in the clinic's zone (23 or 25 hours on a DST change)."""
-    start = timezone.make_aware(datetime.combine(day, time.min))
-    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
 def led_by(user: User) -> Q:
@@ -123,7 +118,7 @@ def _count(queryset: QuerySet, by: str) -> Coalesce:
 def todays_sessions(user: User, day: date) -> QuerySet[Session]:
     """`user`'s sessions on the local date `day` with roster size, attendance taken or not, and how
     many attended clients still lack a signed note: one query."""
-    start, end = local_day_bounds(day)
+    start, end = day_bounds(day)
     enrolled = Enrollment.objects.filter(enrolled_on(day), group_id=OuterRef("group_id"))
     attendance = Attendance.objects.filter(session_id=OuterRef("pk"))
     return (

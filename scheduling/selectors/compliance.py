@@ -3,7 +3,7 @@ admins' weekly report, open alerts, and the forecast of sessions that would clos
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from groups.models import Enrollment
+from iop.clock import week_bounds, week_start_of
 from iop.models import User
 from scheduling.models import (
     ComplianceAlert,
@@ -22,19 +23,6 @@ from scheduling.models import (
 )
 
 CHART_WEEKS = 12
-
-
-def week_start_of(day: date) -> date:
-    """The Monday of `day`'s clinic week."""
-    return day - timedelta(days=day.weekday())
-
-
-def week_bounds(week_start: date) -> tuple[datetime, datetime]:
-    """Monday 00:00 to the next Monday 00:00 in the clinic's zone, as aware datetimes (a DST week
-    is 167 or 169 hours long)."""
-    start = timezone.make_aware(datetime.combine(week_start, time.min))
-    end = timezone.make_aware(datetime.combine(week_start + timedelta(days=7), time.min))
-    return start, end
 
 
 @dataclass(frozen=True)

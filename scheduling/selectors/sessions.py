@@ -1,7 +1,7 @@
 """Reads of sessions: a client's schedule, a clinician's week, the clinic's day, feeds."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
@@ -10,21 +10,12 @@ from django.utils import timezone
 
 from clients.models import Client
 from groups.models import Enrollment
+from iop.clock import local_midnight
 from iop.models import User
 from scheduling.models import Session
 
 # The client's schedule, and the chart, look this many days ahead.
 SCHEDULE_DAYS = 14
-
-
-def local_datetime(day: date, at: time) -> datetime:
-    """`day` at wall-clock time `at` in the clinic's zone (aware; stored as UTC). A weekly 6 pm
-    session is 6 pm local on every date, whatever the UTC offset that day."""
-    return timezone.make_aware(datetime.combine(day, at))
-
-
-def local_midnight(day: date) -> datetime:
-    return local_datetime(day, time.min)
 
 
 def sessions_with_day() -> QuerySet[Session]:

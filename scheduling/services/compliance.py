@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from iop.clock import week_bounds, week_start_of
 from iop.models import User
 from scheduling.models import (
     ComplianceAlert,
@@ -25,7 +26,7 @@ from scheduling.models import (
     ReminderPreference,
     Session,
 )
-from scheduling.selectors.compliance import at_risk_forecasts, week_bounds, week_start_of
+from scheduling.selectors.compliance import at_risk_forecasts
 from scheduling.selectors.session_clients import SESSION_CLIENTS_SQL
 
 _RECOMPUTE_SQL = f"""

@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from clients.models import Client
 from groups.models import MAX_SESSION_MINUTES, Group, Room
+from iop.clock import local_datetime
 from iop.models import User
 from scheduling.models import Attendance, Session, SessionLog, SessionType
-from scheduling.selectors.sessions import in_client_sessions, local_datetime, sessions_with_day
+from scheduling.selectors.sessions import in_client_sessions, sessions_with_day
 
 MATERIALIZE_DAYS = 28
 # Individual sessions are booked within the horizon group sessions are materialized for, so a

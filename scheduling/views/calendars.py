@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from clients.selectors import current_plan, own_client_record
-from groups.selectors import week_start
 from iop.access import admin_required, client_required, staff_required
+from iop.clock import week_start_of
 from iop.models import Role, User
 from scheduling.selectors import sessions as selectors
 from scheduling.selectors.sessions import SCHEDULE_DAYS
@@ -30,7 +30,7 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
     """The client's next two weeks (phone first) and this week's scheduled hours."""
     client = own_client_record(request.user)
     today = timezone.localdate()
-    monday = week_start(today)
+    monday = week_start_of(today)
     last = today + timedelta(days=SCHEDULE_DAYS - 1)
     sessions = list(selectors.client_schedule(client, first=min(monday, today), last=last))
     this_week = [s for s in sessions if s.day <= monday + timedelta(days=6)]
@@ -58,7 +58,7 @@ def clinician_week(request: HttpRequest) -> HttpResponse:
     else:
         chosen = request.GET.get("clinician", "")
         clinician = get_object_or_404(clinicians, pk=chosen) if chosen.isdigit() else None
-    monday = week_start(_day_from(request, "week"))
+    monday = week_start_of(_day_from(request, "week"))
     days = [monday + timedelta(days=n) for n in range(7)]
     sessions = list(selectors.clinician_week(clinician, monday=monday)) if clinician else []
     return render(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from clients.models import REDISCLOSURE_NOTICE, Client
 from clients.selectors import client_for_user, own_client_record
 from iop.access import admin_required, client_required, staff_required
+from iop.clock import week_start_of
 from iop.services import chart_read_record, chart_reads_record
 from scheduling.forms.compliance import (
     AlertResolveForm,
@@ -109,7 +110,7 @@ def _report_filters(request: HttpRequest) -> tuple[ComplianceFilterForm, dict]:
     cleaned = form.cleaned_data if form.is_valid() else {}
     day = cleaned.get("week") or timezone.localdate()
     filters = {
-        "week_start": compliance_selectors.week_start_of(day),
+        "week_start": week_start_of(day),
         "status": cleaned.get("status", ""),
         "clinician": cleaned.get("clinician"),
     }

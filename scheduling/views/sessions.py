@@ -5,9 +5,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from iop.access import staff_required
+from iop.clock import local_datetime
 from iop.forms import add_service_errors
 from scheduling.forms.sessions import CancelForm, IndividualSessionForm, RescheduleForm
-from scheduling.selectors.sessions import local_datetime, session_for_user
+from scheduling.selectors.sessions import session_for_user
 from scheduling.services import sessions as services
 
 

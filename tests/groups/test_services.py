@@ -11,8 +11,9 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from clients.models import Client, ProgramTrack
 from groups.models import Enrollment, Group, GroupType
-from groups.selectors import planned_weeks, week_start
+from groups.selectors import planned_weeks
 from groups.services import enrollment_create, enrollment_end, group_create
+from iop.clock import week_start_of
 from iop.models import Role
 from scheduling.models import Session
 from tests.factories import (
@@ -112,7 +113,7 @@ def test_alice_is_enrolled_and_planned_hours_count_her_groups(alice):
 
 
 def test_planned_hours_leave_out_days_before_the_enrollment_starts(alice):
-    monday = week_start(timezone.localdate()) + timedelta(days=7)
+    monday = week_start_of(timezone.localdate()) + timedelta(days=7)
     enrollment_create(
         group=GroupFactory(weekdays=[0, 2, 3]), client=alice, start_date=monday + timedelta(days=2)
     )

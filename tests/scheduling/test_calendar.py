@@ -3,11 +3,12 @@
 from datetime import time, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from groups.selectors import week_start
 from groups.services import enrollment_create
+from iop.clock import local_datetime, week_start_of
 from scheduling.models import Session, SessionType
 from scheduling.services.sessions import session_schedule, sessions_materialize
 from tests.factories import (
@@ -15,7 +16,6 @@ from tests.factories import (
     EnrollmentFactory,
     GroupFactory,
     SessionFactory,
-    local_datetime,
 )
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +33,8 @@ def individual(clinician, client, days=1, hour=10, weeks=1):
     )
 
 
+# In the morning, so that today's 6 pm group is still ahead.
+@time_machine.travel("2026-11-25 09:00 -05:00", tick=False)
 def test_alice_sees_her_groups_and_individual_sessions_for_two_weeks(client, clinician, alice):
     group = GroupFactory(weekdays=list(range(7)), what_to_bring="Workbook")
     enrollment_create(group=group, client=alice, start_date=timezone.localdate())
@@ -67,7 +69,7 @@ def test_bob_does_not_see_alices_individual_sessions(client, clinician, alice, b
 
 
 def test_this_weeks_hours_count_scheduled_sessions_not_cancelled_ones(client, clinician, alice):
-    monday = week_start(timezone.localdate())
+    monday = week_start_of(timezone.localdate())
     for offset, status in ((0, "scheduled"), (1, "cancelled")):
         SessionFactory(
             session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician,
@@ -109,7 +111,7 @@ def test_the_clinician_week_shows_their_sessions_with_the_roster_count(
 def test_the_clinician_week_keeps_a_constant_number_of_queries(
     client, clinician, count, django_assert_max_num_queries
 ):
-    monday = week_start(timezone.localdate())
+    monday = week_start_of(timezone.localdate())
     for n in range(count):
         SessionFactory(
             session_type=SessionType.INDIVIDUAL, group=None, client=ClientFactory(),
@@ -193,7 +195,7 @@ def test_another_clinician_cannot_cancel_my_session(client, clinician, second_cl
 def test_a_co_facilitator_sees_the_group_once_in_their_week(client, clinician, second_clinician):
     group = GroupFactory(facilitators=[clinician, second_clinician], weekdays=list(range(7)))
     sessions_materialize()
-    monday = week_start(timezone.localdate())
+    monday = week_start_of(timezone.localdate())
     for person in (clinician, second_clinician):
         client.force_login(person)
         days = client.get(reverse("scheduling:clinician-week")).context["days"]

@@ -6,6 +6,7 @@ from datetime import time, timedelta
 import pytest
 from django.utils import timezone
 
+from iop.clock import local_datetime
 from scheduling.models import SessionType
 from scheduling.services.sessions import session_schedule, sessions_materialize
 from tests.factories import (
@@ -14,7 +15,6 @@ from tests.factories import (
     EnrollmentFactory,
     GroupFactory,
     RoomFactory,
-    local_datetime,
 )
 from tests.helpers import log_in, open_menu, screenshot
 

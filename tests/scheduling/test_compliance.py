@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clients.models import Client
+from iop.clock import local_datetime, week_bounds, week_start_of
 from scheduling.models import (
     Attendance,
     AttendanceStatus,
@@ -17,7 +18,7 @@ from scheduling.models import (
     Reminder,
     WeeklyCompliance,
 )
-from scheduling.selectors.compliance import hours_overview, week_bounds, week_start_of
+from scheduling.selectors.compliance import hours_overview
 from scheduling.services.compliance import (
     compliance_alert_resolve,
     compliance_nudges_send,
@@ -32,7 +33,6 @@ from tests.factories import (
     GroupFactory,
     ReminderPreferenceFactory,
     SessionFactory,
-    local_datetime,
 )
 
 MONDAY = date(2026, 11, 16)

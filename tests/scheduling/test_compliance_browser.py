@@ -5,8 +5,8 @@ from datetime import time, timedelta
 import pytest
 from django.utils import timezone
 
+from iop.clock import local_datetime, week_start_of
 from scheduling.models import ComplianceAlert
-from scheduling.selectors.compliance import week_start_of
 from scheduling.services.compliance import compliance_recompute_week, week_close
 from tests.factories import (
     PASSWORD,
@@ -15,7 +15,6 @@ from tests.factories import (
     EnrollmentFactory,
     GroupFactory,
     SessionFactory,
-    local_datetime,
 )
 from tests.helpers import log_in, open_menu, screenshot
 

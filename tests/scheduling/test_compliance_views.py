@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import REDISCLOSURE_NOTICE
+from iop.clock import week_start_of
 from iop.models import ChartRead
 from scheduling.models import ComplianceAlert, WeeklyCompliance
-from scheduling.selectors.compliance import week_start_of
 from scheduling.services.compliance import compliance_recompute_week
 from tests.factories import ClientFactory
 

@@ -8,10 +8,11 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from groups.services import enrollment_create
+from iop.clock import local_datetime
 from scheduling.models import CalendarFeed, SessionType
 from scheduling.services.feeds import calendar_feed_create, calendar_feed_revoke
 from scheduling.services.sessions import session_cancel, session_schedule, sessions_materialize
-from tests.factories import GroupFactory, RoomFactory, local_datetime
+from tests.factories import GroupFactory, RoomFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clients.models import Client
+from iop.clock import local_datetime
 from scheduling.models import (
     Reminder,
     ReminderChannel,
@@ -34,7 +35,6 @@ from tests.factories import (
     ReminderPreferenceFactory,
     RoomFactory,
     SessionFactory,
-    local_datetime,
 )
 from tests.scheduling.sms_backends import RecordingSmsBackend
 

@@ -15,6 +15,7 @@ from clients.models import Client
 from clients.signals import client_discharged
 from groups.models import Group
 from groups.services import group_create, group_update
+from iop.clock import local_datetime
 from iop.models import Role
 from scheduling.models import Session, SessionType
 from scheduling.services.attendance import drop_in_add
@@ -33,7 +34,6 @@ from tests.factories import (
     ProgramTrackFactory,
     RoomFactory,
     UserFactory,
-    local_datetime,
 )
 
 NEW_YORK = ZoneInfo("America/New_York")

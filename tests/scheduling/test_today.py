@@ -7,9 +7,9 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from iop.clock import day_bounds, local_datetime
 from scheduling.models import AttendanceStatus
 from scheduling.selectors.attendance import (
-    local_day_bounds,
     overdue_notes,
     sessions_missing_attendance,
     todays_sessions,
@@ -22,7 +22,6 @@ from tests.factories import (
     GroupFactory,
     ProgressNoteFactory,
     SessionFactory,
-    local_datetime,
 )
 from tests.scheduling.helpers import record, session_in_progress
 
@@ -68,7 +67,7 @@ def test_today_shows_only_the_clinicians_own_sessions_of_the_day(
 def test_today_takes_the_same_queries_for_any_number_of_sessions_and_clients(
     client, clinician, django_assert_max_num_queries, rows
 ):
-    from scheduling.selectors.compliance import week_start_of
+    from iop.clock import week_start_of
     from scheduling.services.compliance import compliance_recompute_week
 
     group = GroupFactory(facilitators=[clinician])
@@ -150,7 +149,7 @@ def test_today_spans_the_whole_local_day_when_the_clocks_go_back(clinician, sett
     next_morning = SessionFactory(
         group=group, starts_at=local_datetime(fall_back + timedelta(days=1), time(0, 30))
     )
-    start, end = local_day_bounds(fall_back)
+    start, end = day_bounds(fall_back)
     assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=25)
     assert list(todays_sessions(clinician, fall_back)) == [late_evening]
     assert next_morning not in todays_sessions(clinician, fall_back)
@@ -175,7 +174,7 @@ def test_the_overdue_list_takes_the_same_queries_for_any_number_of_rows(
 
 
 def test_today_shows_the_caseloads_hours_this_week(client, clinician, alice, bob):
-    from scheduling.selectors.compliance import week_start_of
+    from iop.clock import week_start_of
     from scheduling.services.compliance import compliance_recompute_week
 
     compliance_recompute_week(week_start=week_start_of(timezone.localdate()))

@@ -9,8 +9,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from clients.models import Objective
+from iop.clock import day_bounds
 from scheduling.models import Attendance, NoteAddendum, ProgressNote, SessionType
-from scheduling.selectors.attendance import local_day_bounds
 from tests.factories import (
     PASSWORD,
     EnrollmentFactory,
@@ -33,7 +33,7 @@ def evening_group(clinician):
         (EnrollmentFactory(group=group).client for _ in range(ROSTER)),
         key=lambda person: (person.legal_last_name, person.legal_first_name),
     )
-    midnight, _ = local_day_bounds(timezone.localdate())
+    midnight, _ = day_bounds(timezone.localdate())
     starts_at = max(timezone.now() - timedelta(hours=1), midnight)
     session = SessionFactory(
         group=group, starts_at=starts_at, ends_at=starts_at + timedelta(hours=3)
@@ -120,7 +120,7 @@ def test_a_clinician_takes_attendance_and_signs_notes(page, clinician, evening_g
 
 
 def test_a_clinician_logs_an_individual_session(page, clinician, alice):
-    starts_at = max(timezone.now() - timedelta(hours=2), local_day_bounds(timezone.localdate())[0])
+    starts_at = max(timezone.now() - timedelta(hours=2), day_bounds(timezone.localdate())[0])
     SessionFactory(
         session_type=SessionType.INDIVIDUAL,
         group=None,

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
+from iop.clock import local_datetime
 from scheduling.models import ComplianceAlert, WeeklyCompliance
 from scheduling.selectors.compliance import open_alerts_for
 from scheduling.services.compliance import compliance_alert_resolve
@@ -16,7 +17,6 @@ from tests.factories import (
     ClientFactory,
     GroupFactory,
     SessionFactory,
-    local_datetime,
 )
 
 MONDAY = date(2026, 11, 16)

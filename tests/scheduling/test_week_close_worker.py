@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from iop.clock import week_start_of
 from scheduling.models import ComplianceAlert, WeeklyCompliance
-from scheduling.selectors.compliance import week_start_of
 from scheduling.tasks import week_close
 from tests.factories import ClientFactory
 from tests.helpers import wait_for
