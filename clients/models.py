@@ -40,10 +40,6 @@ class ProgramTrack(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def weekly_minimum_hours(self) -> float:
-        return self.weekly_minimum_minutes / 60
-
 
 # 42 CFR 2.32(a)(1) as revised in 2024: the notice every disclosure of the record carries.
 REDISCLOSURE_NOTICE = (

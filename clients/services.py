@@ -44,7 +44,7 @@ from .models import (
     SubstanceUse,
     TreatmentPlan,
 )
-from .signals import client_discharged
+from .signals import client_discharged, client_weeks_changed
 
 MRN_SEQUENCE = "clients_mrn_seq"
 
@@ -119,6 +119,9 @@ def client_admit(
         changed_by=admitted_by,
         reason="Admission",
     )
+    client_weeks_changed.send(
+        sender=Client, client_ids=[client.pk], first_day=admission_date, last_day=None
+    )
     return client
 
 
@@ -155,11 +158,17 @@ def client_update(
     client.date_of_birth = date_of_birth
     client.email = email
     client.phone = phone
+    track_changed = client.track_id != track.pk
     client.track = track
     client.primary_clinician = primary_clinician
     client.expected_length_weeks = expected_length_weeks
     client.full_clean()
     client.save()
+    if track_changed and client.admission_date is not None:
+        # The track sets the weekly minimum and maximum of every week of the stay.
+        client_weeks_changed.send(
+            sender=Client, client_ids=[client.pk], first_day=client.admission_date, last_day=None
+        )
     if emergency_contacts is not None:
         emergency_contacts_replace(client=client, contacts=emergency_contacts)
     return client
@@ -316,9 +325,13 @@ def level_of_care_change(
         raise ValidationError("Only an admitted (active) client's level of care can change.")
     if start_date > _today():
         raise ValidationError({"start_date": "A level of care cannot start in the future."})
-    return _level_of_care_open(
+    episode = _level_of_care_open(
         client=client, level=level, start_date=start_date, changed_by=changed_by, reason=reason
     )
+    client_weeks_changed.send(
+        sender=Client, client_ids=[client.pk], first_day=start_date, last_day=None
+    )
+    return episode
 
 
 def _level_of_care_open(
@@ -674,4 +687,7 @@ def client_discharge(
     client.full_clean()
     client.save(update_fields=["status", "discharge_date"])
     client_discharged.send(sender=Client, client=client, discharge_date=discharge_date)
+    client_weeks_changed.send(
+        sender=Client, client_ids=[client.pk], first_day=discharge_date, last_day=None
+    )
     return discharge

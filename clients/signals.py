@@ -10,3 +10,9 @@ client_discharged: sent by `clients.services.client_discharge` inside its transa
 from django.dispatch import Signal
 
 client_discharged = Signal()
+
+# client_weeks_changed: sent by the services of `clients` and `groups` when a fact a client's weekly
+#     hours depend on changes (admission, discharge, track, level of care, enrolment, withdrawal),
+#     with `client_ids` (a list of ids), `first_day` and `last_day` (dates; None: up to today).
+#     Scheduling recomputes those client-weeks after commit.
+client_weeks_changed = Signal()

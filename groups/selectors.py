@@ -9,6 +9,7 @@ from django.http import Http404
 
 from clients.models import Client, ProgramTrack
 from iop.clock import week_start_of
+from iop.hours import hours
 
 from .models import Enrollment, Group
 
@@ -77,10 +78,6 @@ class PlannedWeek:
     track: ProgramTrack
 
     @property
-    def hours(self) -> float:
-        return self.minutes / 60
-
-    @property
     def is_short(self) -> bool:
         return (
             self.minutes < self.track.weekly_minimum_minutes
@@ -89,7 +86,7 @@ class PlannedWeek:
 
     def __str__(self) -> str:
         return (
-            f"{self.hours:g} of {self.track.weekly_minimum_hours:g} hours planned, "
+            f"{hours(self.minutes)} of {hours(self.track.weekly_minimum_minutes)} hours planned, "
             f"{self.days} of {self.track.minimum_treatment_days} days"
         )
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from clients.models import Client, ProgramTrack
+from clients.signals import client_weeks_changed
 from iop.models import User
 
 from .models import MAX_SESSION_MINUTES, Enrollment, Group, Room
@@ -198,6 +199,9 @@ def enrollment_create(
     enrollment = Enrollment(group=group, client=client, start_date=start_date, end_date=end_date)
     enrollment.full_clean()
     enrollment.save()
+    client_weeks_changed.send(
+        sender=Enrollment, client_ids=[client.pk], first_day=start_date, last_day=end_date
+    )
     return enrollment
 
 
@@ -211,9 +215,16 @@ def enrollment_end(*, enrollment: Enrollment, end_date: date) -> Enrollment | No
         return None
     if enrollment.end_date is not None and enrollment.end_date <= end_date:
         return enrollment
+    previous_end = enrollment.end_date
     enrollment.end_date = end_date
     enrollment.full_clean()
     enrollment.save(update_fields=["end_date"])
+    client_weeks_changed.send(
+        sender=Enrollment,
+        client_ids=[enrollment.client_id],
+        first_day=end_date + timedelta(days=1),
+        last_day=previous_end,
+    )
     return enrollment
 
 

@@ -1,4 +1,13 @@
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
+
+
+def _session_clients_view_refresh(*, using: str, **kwargs: object) -> None:
+    """Re-create the session-clients view after every migrate, so it follows TIME_ZONE."""
+    from .session_clients import session_clients_view_create
+
+    session_clients_view_create(connections[using])
 
 
 class SchedulingConfig(AppConfig):
@@ -7,7 +16,7 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from clients.signals import client_discharged
+        from clients.signals import client_discharged, client_weeks_changed
         from groups.signals import group_pattern_changed
 
         from .models import (
@@ -22,7 +31,11 @@ class SchedulingConfig(AppConfig):
             Session,
             SessionLog,
         )
-        from .receivers import cancel_sessions_on_discharge, materialize_on_pattern_change
+        from .receivers import (
+            cancel_sessions_on_discharge,
+            materialize_on_pattern_change,
+            recompute_client_weeks,
+        )
 
         # WeeklyCompliance and Reminder are derived or transport state, rewritten by jobs: not audited.
         for model in (
@@ -39,6 +52,10 @@ class SchedulingConfig(AppConfig):
             auditlog.register(model)
         # Linking objectives goes through the m2m manager, which saves no through rows one by one.
         auditlog.register(ProgressNote, m2m_fields={"objectives"})
+        post_migrate.connect(
+            _session_clients_view_refresh, sender=self, dispatch_uid="scheduling-session-clients"
+        )
+        client_weeks_changed.connect(recompute_client_weeks, dispatch_uid="scheduling-recompute")
         client_discharged.connect(cancel_sessions_on_discharge, dispatch_uid="scheduling-discharge")
         group_pattern_changed.connect(
             materialize_on_pattern_change, dispatch_uid="scheduling-materialize"

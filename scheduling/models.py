@@ -6,6 +6,7 @@ from django.db.models import F, Q
 
 from clients.models import Client, Objective
 from groups.models import Group, Room
+from iop.hours import hours
 
 NO_NUL = [ProhibitNullCharactersValidator()]
 
@@ -82,6 +83,29 @@ class Session(models.Model):
     @property
     def length_minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+class SessionClient(models.Model):
+    """The clients of each session, as a database view (`scheduling/session_clients.py` defines
+    it): a group session's clients are those whose enrollment in its group covers the session's
+    local date, an individual session's client is its own. Pages, jobs and the weekly recompute all
+    read this one definition. Drop-ins are not on it: they come with their attendance."""
+
+    pk = models.CompositePrimaryKey("session_id", "client_id")
+    session = models.ForeignKey(
+        Session, on_delete=models.DO_NOTHING, related_name="client_links", db_constraint=False
+    )
+    client = models.ForeignKey(
+        Client, on_delete=models.DO_NOTHING, related_name="session_links", db_constraint=False
+    )
+    starts_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "scheduling_sessionclient"
+
+    def __str__(self) -> str:
+        return f"Client {self.client_id} on session {self.session_id}"
 
 
 class AttendanceStatus(models.TextChoices):
@@ -517,6 +541,8 @@ class ComplianceStatus(models.TextChoices):
     SHORT = "short", "Short"
     EXCUSED = "excused", "Excused"
     OVER_MAX = "over_max", "Over maximum"
+    # The week of the discharge, below its prorated minimum: nothing left to act on.
+    DISCHARGED = "discharged", "Discharged"
 
 
 class WeeklyCompliance(models.Model):
@@ -558,26 +584,16 @@ class WeeklyCompliance(models.Model):
         return f"Client {self.client_id} week of {self.week_start}: {self.get_status_display()}"
 
     @property
-    def attended_hours(self) -> float:
-        return self.attended_minutes / 60
-
-    @property
-    def scheduled_hours(self) -> float:
-        return self.scheduled_minutes / 60
-
-    @property
-    def required_hours(self) -> float:
-        return self.required_minutes / 60
-
-    @property
     def missing_minutes(self) -> int:
         return max(self.required_minutes - self.attended_minutes, 0)
 
 
 class ComplianceAlert(models.Model):
-    """Something about a client's week a person must act on: an at-risk week (with the sessions
-    that would close the gap), a short week (resolved with a reason and plan, or excused), hours
-    over the maximum, and two short weeks in a row (escalated to admins: level-of-care review)."""
+    """Something about a client's week a person must act on. There is at most one open alert per
+    client and week: its level rises (at risk, then short, then a second short week in a row, which
+    escalates to the admins as a level-of-care review) and its figures follow every recompute of the
+    week; it resolves itself when the week no longer calls for it. Alerts are derived by
+    `scheduling.services.compliance`; people only resolve them."""
 
     class Kind(models.TextChoices):
         AT_RISK = "at_risk", "At risk this week"
@@ -594,6 +610,28 @@ class ComplianceAlert(models.Model):
         HIGHER_LEVEL = "higher_level", "Higher level of care planned"
         CLINIC_CLOSURE = "clinic_closure", "Clinic closure"
         OTHER = "other", "Other"
+        # Set by the system when the alert resolves itself.
+        HOURS_MET = "hours_met", "Resolved by itself: the week is no longer short"
+        DISCHARGED = "discharged", "Resolved by itself: the client was discharged"
+        NOT_ENROLLED = (
+            "not_enrolled",
+            "Resolved by itself: the client was not in the program that week",
+        )
+
+    # Reasons a person may choose; the others are the system's.
+    PERSON_REASONS = (
+        Reason.ILLNESS,
+        Reason.TRANSPORTATION,
+        Reason.CHILDCARE,
+        Reason.WORK_SCHOOL,
+        Reason.STEP_DOWN,
+        Reason.HIGHER_LEVEL,
+        Reason.CLINIC_CLOSURE,
+        Reason.OTHER,
+    )
+    # How serious each kind is: an open alert moves to the desired kind; a new alert opens for a
+    # week a person already resolved only when it is more serious than what they resolved.
+    LEVELS = {Kind.AT_RISK: 1, Kind.SHORT: 2, Kind.OVER_MAX: 2, Kind.LEVEL_OF_CARE_REVIEW: 3}
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="compliance_alerts")
     week_start = models.DateField()
@@ -601,8 +639,17 @@ class ComplianceAlert(models.Model):
     for_admins = models.BooleanField(
         default=False, help_text="Escalated: shown to admins as well as the primary clinician."
     )
-    detail = models.TextField(blank=True, validators=NO_NUL)
+    # The week's figures, kept equal to its WeeklyCompliance row while the alert is open.
+    attended_minutes = models.PositiveIntegerField(default=0)
+    scheduled_minutes = models.PositiveIntegerField(default=0)
+    required_minutes = models.PositiveIntegerField(default=0)
+    treatment_days = models.PositiveSmallIntegerField(default=0)
+    required_days = models.PositiveSmallIntegerField(default=0)
+    detail = models.TextField(
+        blank=True, validators=NO_NUL, help_text="Sessions that would close an at-risk gap."
+    )
     opened_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -613,23 +660,55 @@ class ComplianceAlert(models.Model):
 
     class Meta:
         ordering = ["-week_start", "client"]
+        indexes = [
+            models.Index(
+                fields=["week_start"],
+                condition=Q(resolved_at__isnull=True),
+                name="compliance_alert_open_week",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
-                fields=["client", "week_start", "kind"], name="compliance_alert_one_per_kind_week"
+                fields=["client", "week_start"],
+                condition=Q(resolved_at__isnull=True),
+                name="compliance_alert_one_open_per_week",
             ),
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True)
-                | (Q(resolved_by__isnull=False) & ~Q(reason="")),
+                | (Q(resolved_by__isnull=False) & ~Q(reason=""))
+                | Q(
+                    resolved_by__isnull=True, reason__in=["hours_met", "discharged", "not_enrolled"]
+                ),
                 name="compliance_alert_resolution_has_reason",
             ),
             models.CheckConstraint(
                 condition=Q(excused=False) | Q(resolved_at__isnull=False),
                 name="compliance_alert_excuse_is_a_resolution",
             ),
+            models.CheckConstraint(
+                condition=Q(kind="level_of_care_review", for_admins=True)
+                | (~Q(kind="level_of_care_review") & Q(for_admins=False)),
+                name="compliance_alert_escalation_is_for_admins",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for client {self.client_id}, week of {self.week_start}"
+
+    @property
+    def summary(self) -> str:
+        """The week's figures in words, as the alert shows them."""
+        figures = (
+            f"Attended {hours(self.attended_minutes)} of {hours(self.required_minutes)} hours "
+            f"on {self.treatment_days} of {self.required_days} days."
+        )
+        if self.kind == self.Kind.LEVEL_OF_CARE_REVIEW:
+            return f"Second short week in a row. {figures}"
+        return figures
+
+    @property
+    def resolved_itself(self) -> bool:
+        return self.resolved_at is not None and self.resolved_by_id is None
 
     @property
     def is_open(self) -> bool:

@@ -6,6 +6,7 @@ from datetime import date
 from clients.models import Client
 from groups.models import Group
 
+from .services.compliance import client_weeks_between, compliance_recompute_on_commit
 from .services.sessions import (
     group_sessions_check,
     sessions_cancel_for_discharge,
@@ -22,3 +23,14 @@ def materialize_on_pattern_change(*, group: Group, **kwargs: object) -> None:
     """A new or changed pattern: its sessions appear at once, and must not double-book anyone."""
     sessions_materialize(groups=Group.objects.filter(pk=group.pk))
     group_sessions_check(group)
+
+
+def recompute_client_weeks(
+    *, client_ids: list[int], first_day: date, last_day: date | None, **kwargs: object
+) -> None:
+    """A fact the clients' weekly hours depend on changed: recompute those weeks after commit."""
+    compliance_recompute_on_commit(
+        client_weeks=client_weeks_between(
+            client_ids=client_ids, first_day=first_day, last_day=last_day
+        )
+    )

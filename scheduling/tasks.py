@@ -1,6 +1,8 @@
 """Celery tasks: thin, ids only (never PHI), each calling a service. The beat jobs are idempotent,
 so they acknowledge late and are redelivered if a worker dies mid-run."""
 
+from datetime import date
+
 from celery import shared_task
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -43,9 +45,14 @@ def compliance_recompute_week(week_start: str) -> None:
 
 
 @shared_task(**IDEMPOTENT)
-def compliance_recompute_for_session(session_id: int) -> None:
-    """Enqueued by attendance_record on commit, after attendance of a session changes."""
-    compliance.compliance_recompute_for_session(session_id=session_id)
+def compliance_recompute_client_weeks(client_weeks: list[list]) -> None:
+    """Enqueued after commit by every change a client's week depends on: `client_weeks` is a list
+    of [client id, ISO date of the week's Monday]."""
+    compliance.compliance_recompute(
+        client_weeks=[
+            (int(client_id), date.fromisoformat(week)) for client_id, week in client_weeks
+        ]
+    )
 
 
 @shared_task(**IDEMPOTENT)

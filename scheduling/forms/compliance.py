@@ -43,7 +43,12 @@ class LeadTimesForm(_CrispyForm):
 
 class AlertResolveForm(_CrispyForm):
     submit_label = "Resolve"
-    reason = forms.ChoiceField(choices=[("", "Choose a reason"), *ComplianceAlert.Reason.choices])
+    reason = forms.ChoiceField(
+        choices=[
+            ("", "Choose a reason"),
+            *((reason.value, reason.label) for reason in ComplianceAlert.PERSON_REASONS),
+        ]
+    )
     plan = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
@@ -68,4 +73,29 @@ class ComplianceFilterForm(forms.Form):
         required=False,
         empty_label="Any clinician",
         widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
+class AlertFilterForm(forms.Form):
+    """The alerts page's filters; anything unreadable falls back to the default (open alerts)."""
+
+    STATUS_CHOICES = [("open", "Open"), ("resolved", "Resolved"), ("all", "Open and resolved")]
+
+    status = forms.ChoiceField(
+        choices=STATUS_CHOICES, required=False, widget=forms.Select(attrs={"class": "form-select"})
+    )
+    kind = forms.ChoiceField(
+        label="Level",
+        choices=[("", "Any level"), *ComplianceAlert.Kind.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    clinician = forms.ModelChoiceField(
+        queryset=User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by("last_name"),
+        required=False,
+        empty_label="Any clinician",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    week = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Any day of it."
     )

@@ -2,8 +2,10 @@
 admins' weekly report, open alerts, and the forecast of sessions that would close an at-risk gap."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import chain
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -15,14 +17,35 @@ from groups.models import Enrollment
 from iop.clock import week_bounds, week_start_of
 from iop.models import User
 from scheduling.models import (
+    Attendance,
     ComplianceAlert,
     ComplianceStatus,
     Session,
+    SessionClient,
     SessionType,
     WeeklyCompliance,
 )
 
 CHART_WEEKS = 12
+
+# A client's week: (client id, the week's Monday).
+ClientWeek = tuple[int, date]
+
+
+def client_weeks_of_sessions(*, session_ids: Iterable[int]) -> set[ClientWeek]:
+    """The client-weeks a change to these sessions touches: the weeks of their clients, and of
+    anyone with attendance on them (drop-ins included). Two queries."""
+    ids = list(session_ids)
+    on_sessions = SessionClient.objects.filter(session_id__in=ids).values_list(
+        "client_id", "starts_at"
+    )
+    attended = Attendance.objects.filter(session_id__in=ids).values_list(
+        "client_id", "session__starts_at"
+    )
+    return {
+        (client_id, week_start_of(timezone.localdate(starts_at)))
+        for client_id, starts_at in chain(on_sessions, attended)
+    }
 
 
 @dataclass(frozen=True)
@@ -128,14 +151,38 @@ def compliance_report(
     return rows.order_by("client__legal_last_name", "client__legal_first_name")
 
 
-def open_alerts_for(user: User) -> QuerySet[ComplianceAlert]:
-    """A clinician's open alerts are their caseload's; admins see all, escalations first."""
-    alerts = ComplianceAlert.objects.filter(resolved_at__isnull=True).select_related(
-        "client", "client__primary_clinician"
+def alert_list(
+    *,
+    user: User,
+    status: str = "open",
+    kind: str = "",
+    clinician: User | None = None,
+    week_start: date | None = None,
+) -> QuerySet[ComplianceAlert]:
+    """A clinician's alerts are their caseload's; admins see all. Open ones come escalations
+    first, then the latest weeks."""
+    alerts = ComplianceAlert.objects.select_related(
+        "client", "client__primary_clinician", "resolved_by"
     )
     if not user.is_admin:
         alerts = alerts.filter(client__primary_clinician=user)
-    return alerts.order_by("-for_admins", "-week_start", "client__legal_last_name")
+    if status == "open":
+        alerts = alerts.filter(resolved_at__isnull=True)
+    elif status == "resolved":
+        alerts = alerts.filter(resolved_at__isnull=False)
+    if kind:
+        alerts = alerts.filter(kind=kind)
+    if clinician is not None:
+        alerts = alerts.filter(client__primary_clinician=clinician)
+    if week_start is not None:
+        alerts = alerts.filter(week_start=week_start)
+    return alerts.order_by(
+        F("resolved_at").desc(nulls_first=True),
+        "-for_admins",
+        "-week_start",
+        "client__legal_last_name",
+        "pk",
+    )
 
 
 def alert_for_user(user: User, pk: int) -> ComplianceAlert:

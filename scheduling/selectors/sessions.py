@@ -96,14 +96,6 @@ class WeekHours:
     minimum_days: int
 
     @property
-    def hours(self) -> float:
-        return self.minutes / 60
-
-    @property
-    def minimum_hours(self) -> float:
-        return self.minimum_minutes / 60
-
-    @property
     def percent(self) -> int:
         return min(100, round(100 * self.minutes / self.minimum_minutes))
 

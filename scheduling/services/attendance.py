@@ -29,7 +29,7 @@ from scheduling.models import (
     SessionType,
 )
 from scheduling.selectors.attendance import may_document, roster_clients
-from scheduling.tasks import compliance_recompute_for_session
+from scheduling.services.compliance import compliance_recompute_sessions_on_commit
 
 RELOAD_MESSAGE = (
     "Someone else saved attendance for this session after you opened it. "
@@ -187,7 +187,7 @@ def attendance_record(
     log.attendance_taken_at = log.attendance_taken_at or timezone.now()
     log.save(update_fields=["attendance_version", "attendance_taken_at"])
     # Weekly hours follow attendance: a worker recomputes the week once this commits.
-    compliance_recompute_for_session.delay_on_commit(locked.pk)
+    compliance_recompute_sessions_on_commit(session_ids=[locked.pk])
     return log
 
 

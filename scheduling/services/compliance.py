@@ -1,22 +1,37 @@
-"""Weekly-hours compliance (DESIGN 2): one aggregate SQL statement computes every client's week and
-upserts it; the week close finalizes last week and opens alerts; the morning job tells at-risk
-clients (discreetly) and their clinicians which sessions would close the gap.
+"""Weekly-hours compliance: the weekly rows and the alerts are derived state, recomputed from the
+facts after every change of any of them.
 
-Decisions where the issue is silent: "still scheduled" minutes are sessions the client is on that
-are not cancelled and have no attendance row yet (ahead, or awaiting the clinician's log); a week is
-`met` once both the prorated minutes and the prorated treatment days are reached (H0015 per diem);
-the weekly maximum is not prorated; `excused` comes from an alert resolved as excused.
+What a client's week depends on (one list; each service that changes one of these asks for a
+recompute of the client-weeks it touched, after commit):
+- attendance and its amendments, of sessions in the week that count toward hours;
+- the sessions the client is on that week (`SessionClient`: group rosters covering the session's
+  date, and individual sessions): enrolment, withdrawal and voiding, session create, cancel,
+  reschedule and materialize;
+- the client's admission and discharge dates and program track (its weekly minimum and maximum);
+- excusals (an alert resolved as excused).
+Clients and groups cannot import scheduling, so they announce their changes with
+`clients.signals.client_weeks_changed`; scheduling's receiver asks for the recompute.
+
+Decisions: "still scheduled" minutes are sessions the client is on that are not cancelled and have
+no attendance row yet (ahead, or awaiting the clinician's log); a week is `met` once both the
+prorated minutes and the prorated treatment days are reached (H0015 per diem); the weekly maximum is
+not prorated; a week that holds the discharge and falls short of its prorated minimum is
+`discharged`, never at risk or short (nothing is left to act on); no week after the discharge has a
+row; a row is final once its week is over.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from iop.clock import week_bounds, week_start_of
+from iop.clock import week_start_of
+from iop.hours import hours
 from iop.models import User
 from scheduling.models import (
     ComplianceAlert,
@@ -26,48 +41,86 @@ from scheduling.models import (
     ReminderPreference,
     Session,
 )
-from scheduling.selectors.compliance import at_risk_forecasts
-from scheduling.selectors.session_clients import SESSION_CLIENTS_SQL
+from scheduling.selectors.compliance import ClientWeek, at_risk_forecasts, client_weeks_of_sessions
+
+# Recomputes run one at a time (a transaction-level advisory lock), so a recompute that started
+# before a change committed can never overwrite the figures of one that started after it.
+_RECOMPUTE_LOCK = "SELECT pg_advisory_xact_lock(hashtext('scheduling.compliance_recompute'))"
+
+# The client-weeks to recompute: the pairs asked for, and every client-week of `all_weeks` (the
+# clients in the program that week and any that still have a row there).
+_TARGETS_SQL = """
+    requested AS (
+        SELECT t.client_id, t.week_start
+        FROM unnest(%(client_ids)s::bigint[], %(week_starts)s::date[]) AS t(client_id, week_start)
+        UNION
+        SELECT c.id, w.week_start
+        FROM unnest(%(all_weeks)s::date[]) AS w(week_start)
+        JOIN clients_client c
+          ON c.status IN ('active', 'discharged')
+         AND c.admission_date <= w.week_start + 6
+         AND (c.discharge_date IS NULL OR c.discharge_date >= w.week_start)
+        UNION
+        SELECT r.client_id, r.week_start
+        FROM scheduling_weeklycompliance r
+        WHERE r.week_start = ANY(%(all_weeks)s::date[])
+    )
+"""
 
 _RECOMPUTE_SQL = f"""
-    WITH enrolled AS (
-        SELECT c.id AS client_id, c.track_id,
-               GREATEST(%(week_start)s::date, c.admission_date) AS from_day,
-               LEAST(%(week_last_day)s::date, COALESCE(c.discharge_date, %(week_last_day)s::date))
-                   AS to_day
-        FROM clients_client c
-        WHERE c.status IN ('active', 'discharged')
-          AND c.admission_date <= %(week_last_day)s
-          AND (c.discharge_date IS NULL OR c.discharge_date >= %(week_start)s)
-          AND (%(all_clients)s OR c.id = ANY(%(client_ids)s::bigint[]))
+    WITH {_TARGETS_SQL},
+    targets AS (
+        SELECT client_id, week_start,
+               (week_start::timestamp AT TIME ZONE %(tz)s) AS window_start,
+               ((week_start + 7)::timestamp AT TIME ZONE %(tz)s) AS window_end
+        FROM requested
     ),
-    pairs AS ({SESSION_CLIENTS_SQL}),
+    enrolled AS (
+        SELECT t.*, c.track_id,
+               GREATEST(t.week_start, c.admission_date) AS from_day,
+               LEAST(t.week_start + 6, COALESCE(c.discharge_date, t.week_start + 6)) AS to_day,
+               c.discharge_date IS NOT NULL AND c.discharge_date <= t.week_start + 6 AS discharged
+        FROM targets t
+        JOIN clients_client c ON c.id = t.client_id
+        WHERE c.status IN ('active', 'discharged')
+          AND c.admission_date <= t.week_start + 6
+          AND (c.discharge_date IS NULL OR c.discharge_date >= t.week_start)
+    ),
     client_sessions AS (
-        SELECT a.client_id, (s.starts_at AT TIME ZONE %(tz)s)::date AS day,
+        SELECT e.client_id, e.week_start, e.from_day, e.to_day,
+               (s.starts_at AT TIME ZONE %(tz)s)::date AS day,
                a.minutes_attended AS attended, 0 AS pending
-        FROM scheduling_attendance a
-        JOIN scheduling_session s ON s.id = a.session_id
-        WHERE s.counts_toward_hours AND a.minutes_attended > 0
-          AND s.starts_at >= %(window_start)s AND s.starts_at < %(window_end)s
-        UNION ALL
-        SELECT p.client_id, (s.starts_at AT TIME ZONE %(tz)s)::date,
-               0, (EXTRACT(EPOCH FROM s.ends_at - s.starts_at) / 60)::int
-        FROM pairs p
+        FROM enrolled e
+        JOIN scheduling_attendance a ON a.client_id = e.client_id AND a.minutes_attended > 0
         JOIN scheduling_session s
-          ON s.id = p.session_id AND s.status = 'scheduled' AND s.counts_toward_hours
+          ON s.id = a.session_id AND s.counts_toward_hours
+         AND s.starts_at >= e.window_start AND s.starts_at < e.window_end
+        UNION ALL
+        SELECT e.client_id, e.week_start, e.from_day, e.to_day,
+               (s.starts_at AT TIME ZONE %(tz)s)::date,
+               0, (EXTRACT(EPOCH FROM s.ends_at - s.starts_at) / 60)::int
+        FROM enrolled e
+        JOIN scheduling_sessionclient sc
+          ON sc.client_id = e.client_id
+         AND sc.starts_at >= e.window_start AND sc.starts_at < e.window_end
+        JOIN scheduling_session s
+          ON s.id = sc.session_id AND s.status = 'scheduled' AND s.counts_toward_hours
         WHERE NOT EXISTS (
             SELECT 1 FROM scheduling_attendance a
-            WHERE a.session_id = s.id AND a.client_id = p.client_id
+            WHERE a.session_id = s.id AND a.client_id = e.client_id
         )
     ),
     totals AS (
-        SELECT client_id, SUM(attended) AS attended, SUM(pending) AS pending,
+        SELECT client_id, week_start, SUM(attended) AS attended, SUM(pending) AS pending,
                COUNT(DISTINCT day) FILTER (WHERE attended > 0) AS treatment_days,
                COUNT(DISTINCT day) AS possible_days
-        FROM client_sessions GROUP BY client_id
+        FROM client_sessions
+        -- Only the days in the program: nothing counts before admission or after discharge.
+        WHERE day BETWEEN from_day AND to_day
+        GROUP BY client_id, week_start
     ),
     computed AS (
-        SELECT e.client_id,
+        SELECT e.client_id, e.week_start, e.window_end, e.discharged,
                COALESCE(t.attended, 0) AS attended,
                COALESCE(t.pending, 0) AS pending,
                COALESCE(t.treatment_days, 0) AS treatment_days,
@@ -80,30 +133,41 @@ _RECOMPUTE_SQL = f"""
                tr.weekly_maximum_minutes AS maximum_minutes,
                EXISTS (
                    SELECT 1 FROM scheduling_compliancealert al
-                   WHERE al.client_id = e.client_id AND al.week_start = %(week_start)s
+                   WHERE al.client_id = e.client_id AND al.week_start = e.week_start
                      AND al.excused
                ) AS excused
         FROM enrolled e
         JOIN clients_programtrack tr ON tr.id = e.track_id
-        LEFT JOIN totals t ON t.client_id = e.client_id
+        LEFT JOIN totals t ON t.client_id = e.client_id AND t.week_start = e.week_start
+    ),
+    -- A client-week no longer in the program (admission moved, discharge earlier) has no row.
+    removed AS (
+        DELETE FROM scheduling_weeklycompliance w
+        USING targets t
+        WHERE w.client_id = t.client_id AND w.week_start = t.week_start
+          AND NOT EXISTS (
+              SELECT 1 FROM enrolled e
+              WHERE e.client_id = t.client_id AND e.week_start = t.week_start
+          )
     )
     INSERT INTO scheduling_weeklycompliance (
         client_id, week_start, attended_minutes, scheduled_minutes, treatment_days, possible_days,
         enrolled_days, required_minutes, required_days, maximum_minutes, status, is_final,
         computed_at
     )
-    SELECT client_id, %(week_start)s, attended, pending, treatment_days, possible_days,
+    SELECT client_id, week_start, attended, pending, treatment_days, possible_days,
            enrolled_days, required_minutes, required_days, maximum_minutes,
            CASE
                WHEN excused THEN 'excused'
                WHEN attended > maximum_minutes THEN 'over_max'
                WHEN attended >= required_minutes AND treatment_days >= required_days THEN 'met'
-               WHEN %(week_over)s THEN 'short'
+               WHEN discharged THEN 'discharged'
+               WHEN %(now)s >= window_end THEN 'short'
                WHEN attended + pending >= required_minutes AND possible_days >= required_days
                    THEN 'on_track'
                ELSE 'at_risk'
            END,
-           %(finalize)s, %(now)s
+           %(now)s >= window_end, %(now)s
     FROM computed
     ON CONFLICT (client_id, week_start) DO UPDATE SET
         attended_minutes = EXCLUDED.attended_minutes,
@@ -120,87 +184,188 @@ _RECOMPUTE_SQL = f"""
 """
 
 
-@transaction.atomic
-def compliance_recompute_week(
-    *,
-    week_start: date,
-    client_ids: list[int] | None = None,
-    now: datetime | None = None,
-    finalize: bool = False,
-) -> int:
-    """Compute and upsert the week's row of every client enrolled in it (or of `client_ids`) in one
-    SQL statement; returns the number of rows written."""
-    if week_start.weekday() != 0:
-        raise ValidationError({"week_start": "A clinic week starts on a Monday."})
-    now = now or timezone.now()
-    window_start, window_end = week_bounds(week_start)
-    params = {
-        "tz": settings.TIME_ZONE,
-        "week_start": week_start,
-        "week_last_day": week_start + timedelta(days=6),
-        "window_start": window_start,
-        "window_end": window_end,
-        "week_over": now >= window_end,
-        "finalize": finalize,
-        "now": now,
-        "all_clients": client_ids is None,
-        "client_ids": list(client_ids or []),
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(_RECOMPUTE_SQL, params)
-        return cursor.rowcount
-
-
-@transaction.atomic
-def compliance_recompute_for_session(*, session_id: int, now: datetime | None = None) -> int:
-    """After attendance of a session changes: recompute its week for the clients on it."""
-    session = Session.objects.filter(pk=session_id).first()
-    if session is None:
-        return 0
-    client_ids = set(session.attendance.values_list("client_id", flat=True))
-    if session.client_id:
-        client_ids.add(session.client_id)
-    if session.group is not None:
-        day = timezone.localdate(session.starts_at)
-        client_ids.update(
-            session.group.enrollments.filter(start_date__lte=day)
-            .exclude(end_date__lt=day)
-            .values_list("client_id", flat=True)
-        )
-    return compliance_recompute_week(
-        week_start=week_start_of(timezone.localdate(session.starts_at)),
-        client_ids=sorted(client_ids),
-        now=now,
+def _level_sql(column: str) -> str:
+    """An alert kind's level (ComplianceAlert.LEVELS) as SQL."""
+    cases = " ".join(
+        f"WHEN '{kind}' THEN {level}" for kind, level in ComplianceAlert.LEVELS.items()
     )
+    return f"(CASE {column} {cases} END)"
 
 
-_DETAIL = (
-    "format('Attended %%s of %%s hours on %%s of %%s days.', "
-    "round(w.attended_minutes / 60.0, 1), round(w.required_minutes / 60.0, 1), "
-    "w.treatment_days, w.required_days)"
+_FIGURES = (
+    "attended_minutes",
+    "scheduled_minutes",
+    "required_minutes",
+    "treatment_days",
+    "required_days",
 )
 
-_OPEN_WEEK_ALERTS_SQL = f"""
-    INSERT INTO scheduling_compliancealert
-        (client_id, week_start, kind, for_admins, detail, opened_at, reason, plan, excused)
-    SELECT w.client_id, w.week_start, w.status, false, {_DETAIL}, %(now)s, '', '', false
-    FROM scheduling_weeklycompliance w
-    WHERE w.week_start = %(week_start)s AND w.status IN ('short', 'over_max')
-    ON CONFLICT (client_id, week_start, kind) DO NOTHING
+# The alerts of the recomputed client-weeks and of the week after each (whose level depends on
+# the week before): what each week calls for, then open, follow or resolve.
+_ALERTS_SQL = f"""
+    WITH {_TARGETS_SQL},
+    alert_targets AS (
+        SELECT client_id, week_start FROM requested
+        UNION
+        SELECT client_id, week_start + 7 FROM requested
+        UNION
+        SELECT a.client_id, a.week_start FROM scheduling_compliancealert a
+        WHERE a.resolved_at IS NULL
+          AND (a.week_start = ANY(%(all_weeks)s::date[])
+               OR a.week_start - 7 = ANY(%(all_weeks)s::date[]))
+    ),
+    desired AS (
+        SELECT t.client_id, t.week_start,
+               {", ".join(f"w.{figure}" for figure in _FIGURES)},
+               CASE
+                   WHEN w.status = 'short' AND previous.status = 'short'
+                       THEN 'level_of_care_review'
+                   WHEN w.status IN ('at_risk', 'short', 'over_max') THEN w.status
+               END AS kind,
+               CASE
+                   WHEN w.status = 'discharged'
+                     OR (w.id IS NULL AND c.discharge_date < t.week_start) THEN 'discharged'
+                   WHEN w.id IS NULL THEN 'not_enrolled'
+                   ELSE 'hours_met'
+               END AS resolution
+        FROM alert_targets t
+        JOIN clients_client c ON c.id = t.client_id
+        LEFT JOIN scheduling_weeklycompliance w
+          ON w.client_id = t.client_id AND w.week_start = t.week_start
+        LEFT JOIN scheduling_weeklycompliance previous
+          ON previous.client_id = t.client_id AND previous.week_start = t.week_start - 7
+    ),
+    resolved AS (
+        UPDATE scheduling_compliancealert a
+        SET resolved_at = %(now)s, updated_at = %(now)s, reason = d.resolution,
+            {", ".join(f"{figure} = COALESCE(d.{figure}, a.{figure})" for figure in _FIGURES)}
+        FROM desired d
+        WHERE a.client_id = d.client_id AND a.week_start = d.week_start
+          AND a.resolved_at IS NULL AND d.kind IS NULL
+        RETURNING a.id
+    ),
+    followed AS (
+        UPDATE scheduling_compliancealert a
+        SET kind = d.kind, for_admins = d.kind = 'level_of_care_review', updated_at = %(now)s,
+            detail = CASE WHEN d.kind = 'at_risk' THEN a.detail ELSE '' END,
+            {", ".join(f"{figure} = d.{figure}" for figure in _FIGURES)}
+        FROM desired d
+        WHERE a.client_id = d.client_id AND a.week_start = d.week_start
+          AND a.resolved_at IS NULL AND d.kind IS NOT NULL
+          AND (a.kind, {", ".join(f"a.{figure}" for figure in _FIGURES)})
+              IS DISTINCT FROM (d.kind, {", ".join(f"d.{figure}" for figure in _FIGURES)})
+        RETURNING a.id
+    ),
+    opened AS (
+        INSERT INTO scheduling_compliancealert (
+            client_id, week_start, kind, for_admins, {", ".join(_FIGURES)},
+            detail, opened_at, updated_at, reason, plan, excused
+        )
+        SELECT d.client_id, d.week_start, d.kind, d.kind = 'level_of_care_review',
+               {", ".join(f"d.{figure}" for figure in _FIGURES)},
+               '', %(now)s, %(now)s, '', '', false
+        FROM desired d
+        WHERE d.kind IS NOT NULL
+          -- A week a person already resolved reopens only for something more serious.
+          AND NOT EXISTS (
+              SELECT 1 FROM scheduling_compliancealert a
+              WHERE a.client_id = d.client_id AND a.week_start = d.week_start
+                AND (a.resolved_at IS NULL
+                     OR (a.resolved_by_id IS NOT NULL
+                         AND {_level_sql("a.kind")} >= {_level_sql("d.kind")}))
+          )
+        ON CONFLICT (client_id, week_start) WHERE resolved_at IS NULL DO NOTHING
+        RETURNING id
+    )
+    SELECT (SELECT count(*) FROM opened), (SELECT count(*) FROM followed),
+           (SELECT count(*) FROM resolved)
 """
 
-_ESCALATE_SQL = f"""
-    INSERT INTO scheduling_compliancealert
-        (client_id, week_start, kind, for_admins, detail, opened_at, reason, plan, excused)
-    SELECT w.client_id, w.week_start, 'level_of_care_review', true,
-           'Second short week in a row. ' || {_DETAIL}, %(now)s, '', '', false
-    FROM scheduling_weeklycompliance w
-    JOIN scheduling_weeklycompliance previous
-      ON previous.client_id = w.client_id AND previous.week_start = %(previous_week)s
-     AND previous.status = 'short'
-    WHERE w.week_start = %(week_start)s AND w.status = 'short'
-    ON CONFLICT (client_id, week_start, kind) DO NOTHING
-"""
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    rows: int
+    alerts_opened: int
+    alerts_followed: int
+    alerts_resolved: int
+
+
+@transaction.atomic
+def compliance_recompute(
+    *,
+    client_weeks: Iterable[ClientWeek] = (),
+    all_weeks: Iterable[date] = (),
+    now: datetime | None = None,
+) -> RecomputeResult:
+    """Recompute the weekly rows of `client_weeks` and of every client in each of `all_weeks`
+    (Mondays), then bring their alerts in line: a constant number of statements, whatever the
+    number of client-weeks. Safe to run twice or late: the result depends only on the facts."""
+    pairs = sorted(set(client_weeks))
+    weeks = sorted(set(all_weeks))
+    if any(week.weekday() != 0 for week in weeks) or any(week.weekday() != 0 for _, week in pairs):
+        raise ValidationError({"week_start": "A clinic week starts on a Monday."})
+    if not pairs and not weeks:
+        return RecomputeResult(0, 0, 0, 0)
+    params = {
+        "tz": settings.TIME_ZONE,
+        "client_ids": [client_id for client_id, _ in pairs],
+        "week_starts": [week for _, week in pairs],
+        "all_weeks": weeks,
+        "now": now or timezone.now(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_RECOMPUTE_LOCK)
+        cursor.execute(_RECOMPUTE_SQL, params)
+        rows = cursor.rowcount
+        cursor.execute(_ALERTS_SQL, params)
+        opened, followed, resolved = cursor.fetchone()
+    return RecomputeResult(rows, opened, followed, resolved)
+
+
+def compliance_recompute_week(
+    *, week_start: date, client_ids: list[int] | None = None, now: datetime | None = None
+) -> int:
+    """Recompute one week for every client in the program that week (or for `client_ids`);
+    returns the number of rows written."""
+    if client_ids is None:
+        return compliance_recompute(all_weeks=[week_start], now=now).rows
+    return compliance_recompute(
+        client_weeks=[(client_id, week_start) for client_id in client_ids], now=now
+    ).rows
+
+
+def compliance_recompute_on_commit(*, client_weeks: Iterable[ClientWeek]) -> None:
+    """Ask a worker to recompute these client-weeks once the current transaction commits. Weeks
+    after the current one have no rows yet (the hourly job starts each week), so they are left
+    out."""
+    from scheduling.tasks import compliance_recompute_client_weeks
+
+    current_week = week_start_of(timezone.localdate())
+    payload = sorted(
+        {(client_id, week.isoformat()) for client_id, week in client_weeks if week <= current_week}
+    )
+    if payload:
+        transaction.on_commit(partial(compliance_recompute_client_weeks.delay, payload))
+
+
+def compliance_recompute_sessions_on_commit(*, session_ids: Iterable[int]) -> None:
+    """After sessions change (attendance, cancel, schedule): recompute their clients' weeks."""
+    compliance_recompute_on_commit(client_weeks=client_weeks_of_sessions(session_ids=session_ids))
+
+
+def client_weeks_between(
+    *, client_ids: Iterable[int], first_day: date, last_day: date | None
+) -> list[ClientWeek]:
+    """Each client's weeks from `first_day`'s to `last_day`'s (today's when None), at most up to
+    the current week."""
+    current_week = week_start_of(timezone.localdate())
+    last_week = min(week_start_of(last_day), current_week) if last_day else current_week
+    weeks = []
+    week = week_start_of(first_day)
+    while week <= last_week:
+        weeks.append(week)
+        week += timedelta(weeks=1)
+    return [(client_id, week) for client_id in client_ids for week in weeks]
 
 
 @dataclass(frozen=True)
@@ -213,24 +378,23 @@ class WeekCloseResult:
 
 @transaction.atomic
 def week_close(*, now: datetime | None = None) -> WeekCloseResult:
-    """Finalize the last full week before `now`: recompute it (met / short / over_max / excused),
-    open an alert for each short or over-max week, and escalate a second short week in a row to the
-    admins as a level-of-care review. Safe to run late or twice (alerts are unique per week)."""
+    """Close the last full week before `now`: recompute it for every client (met, short, over
+    max, excused, discharged) with its alerts, which open for short and over-max weeks and rise to
+    a level-of-care review for the admins on a second short week in a row. Safe to run late or
+    twice."""
     now = now or timezone.now()
     week_start = week_start_of(timezone.localdate(now)) - timedelta(weeks=1)
-    rows = compliance_recompute_week(week_start=week_start, now=now, finalize=True)
-    params = {
-        "week_start": week_start,
-        "previous_week": week_start - timedelta(weeks=1),
-        "now": now,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(_OPEN_WEEK_ALERTS_SQL, params)
-        opened = cursor.rowcount
-        cursor.execute(_ESCALATE_SQL, params)
-        escalations = cursor.rowcount
+    result = compliance_recompute(all_weeks=[week_start], now=now)
+    escalations = ComplianceAlert.objects.filter(
+        week_start=week_start,
+        kind=ComplianceAlert.Kind.LEVEL_OF_CARE_REVIEW,
+        resolved_at__isnull=True,
+    ).count()
     return WeekCloseResult(
-        week_start=week_start, rows=rows, alerts_opened=opened, escalations=escalations
+        week_start=week_start,
+        rows=result.rows,
+        alerts_opened=result.alerts_opened,
+        escalations=escalations,
     )
 
 
@@ -254,28 +418,27 @@ def compliance_nudges_send(*, now: datetime | None = None) -> NudgeResult:
     week_start = week_start_of(timezone.localdate(now))
     compliance_recompute_week(week_start=week_start, now=now)
     forecasts = at_risk_forecasts(week_start, now)
-    alerts = []
+    # The recompute opened (or kept) each at-risk week's alert; say what would close the gap.
+    alerts = {
+        alert.client_id: alert
+        for alert in ComplianceAlert.objects.filter(
+            week_start=week_start,
+            kind=ComplianceAlert.Kind.AT_RISK,
+            resolved_at__isnull=True,
+            client_id__in=[forecast.compliance.client_id for forecast in forecasts],
+        )
+    }
     for forecast in forecasts:
-        hours = forecast.gap_minutes / 60
+        alert = alerts.get(forecast.compliance.client_id)
+        if alert is None:
+            continue
+        gap = hours(forecast.gap_minutes)
         if forecast.sessions:
             options = "; ".join(_describe(session) for session in forecast.sessions)
-            detail = f"Needs {hours:g} more hours: {options} still has room."
+            alert.detail = f"Needs {gap} more hours: {options} still has room."
         else:
-            detail = f"Needs {hours:g} more hours; no group session left this week has room."
-        alerts.append(
-            ComplianceAlert(
-                client_id=forecast.compliance.client_id,
-                week_start=week_start,
-                kind=ComplianceAlert.Kind.AT_RISK,
-                detail=detail,
-            )
-        )
-    ComplianceAlert.objects.bulk_create(
-        alerts,
-        update_conflicts=True,
-        unique_fields=["client", "week_start", "kind"],
-        update_fields=["detail"],
-    )
+            alert.detail = f"Needs {gap} more hours; no group session left this week has room."
+    ComplianceAlert.objects.bulk_update(alerts.values(), ["detail"])
     client_ids = [forecast.compliance.client_id for forecast in forecasts]
     nudges = []
     for preference in ReminderPreference.objects.filter(client_id__in=client_ids):
@@ -314,7 +477,7 @@ def compliance_alert_resolve(
     errors = {}
     if not alert.is_open:
         errors["reason"] = "This alert was already resolved."
-    if reason not in ComplianceAlert.Reason.values:
+    if reason not in ComplianceAlert.PERSON_REASONS:
         errors["reason"] = "Choose a reason."
     if not excused and not plan.strip():
         errors["plan"] = "Write the plan (what changes so the client gets their hours)."
@@ -330,5 +493,5 @@ def compliance_alert_resolve(
     alert.full_clean()
     alert.save()
     if excused:
-        compliance_recompute_week(week_start=alert.week_start, client_ids=[alert.client_id])
+        compliance_recompute(client_weeks=[(alert.client_id, alert.week_start)])
     return alert

@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from clients.models import Client
 from groups.models import MAX_SESSION_MINUTES, Group, Room
-from iop.clock import local_datetime
+from iop.clock import local_datetime, week_bounds, week_start_of
 from iop.models import User
 from scheduling.models import Attendance, Session, SessionLog, SessionType
 from scheduling.selectors.sessions import in_client_sessions, sessions_with_day
+from scheduling.services.compliance import compliance_recompute_sessions_on_commit
 
 MATERIALIZE_DAYS = 28
 # Individual sessions are booked within the horizon group sessions are materialized for, so a
@@ -105,7 +106,8 @@ def sessions_materialize(
     by_day: dict[tuple[int | None, date], list[Session]] = defaultdict(list)
     for session in unlogged:
         by_day[(session.group_id, timezone.localdate(session.starts_at))].append(session)
-    moved, stale = [], []
+    moved: list[Session] = []
+    stale: list[Session] = []
     fields = ("starts_at", "ends_at", "clinician_id", "room_id", "is_telehealth")
     for key, sessions in by_day.items():
         target = wanted_by_day.get(key)
@@ -118,6 +120,8 @@ def sessions_materialize(
             for field in (*fields, "counts_toward_hours"):
                 setattr(keep, field, getattr(target, field))
             moved.append(keep)
+    # The clients' weeks follow: those the removed sessions leave, and the ones (re)placed below.
+    compliance_recompute_sessions_on_commit(session_ids=[s.pk for s in stale])
     if stale:
         Session.objects.filter(pk__in=[s.pk for s in stale]).delete()
     if moved:
@@ -133,6 +137,12 @@ def sessions_materialize(
     missing = [s for s in wanted if (s.group_id, s.starts_at) not in existing]
     # ON CONFLICT DO NOTHING: a concurrent run that inserted the same occurrence wins quietly.
     Session.objects.bulk_create(missing, ignore_conflicts=True)
+    placed = Session.objects.filter(
+        group__in=group_ids,
+        starts_at__in=[s.starts_at for s in (*moved, *missing)],
+        starts_at__lt=week_bounds(week_start_of(today))[1],
+    )
+    compliance_recompute_sessions_on_commit(session_ids=placed.values_list("pk", flat=True))
     return len(missing)
 
 
@@ -264,7 +274,9 @@ def session_schedule(
         )
         session.full_clean()
         sessions.append(session)
-    return Session.objects.bulk_create(sessions)
+    created = Session.objects.bulk_create(sessions)
+    compliance_recompute_sessions_on_commit(session_ids=[session.pk for session in created])
+    return created
 
 
 def _reason(reason: str, field: str) -> str:
@@ -286,6 +298,7 @@ def session_cancel(*, session: Session, reason: str) -> Session:
     session.cancel_reason = reason
     session.full_clean()
     session.save(update_fields=["status", "cancel_reason"])
+    compliance_recompute_sessions_on_commit(session_ids=[session.pk])
     return session
 
 
@@ -320,6 +333,7 @@ def session_reschedule(*, session: Session, starts_at: datetime, reason: str) ->
     )
     if problems:
         raise ValidationError({"starts_at": " ".join(problems)})
+    compliance_recompute_sessions_on_commit(session_ids=[session.pk])  # the week it leaves
     session.starts_at, session.ends_at = starts_at, ends_at
     session.status, session.cancel_reason = Session.Status.SCHEDULED, ""
     session.reschedule_reason = reason
@@ -327,6 +341,7 @@ def session_reschedule(*, session: Session, starts_at: datetime, reason: str) ->
     session.save(
         update_fields=["starts_at", "ends_at", "status", "cancel_reason", "reschedule_reason"]
     )
+    compliance_recompute_sessions_on_commit(session_ids=[session.pk])  # the week it joins
     return session
 
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,8 +14,10 @@ from clients.models import REDISCLOSURE_NOTICE, Client
 from clients.selectors import client_for_user, own_client_record
 from iop.access import admin_required, client_required, staff_required
 from iop.clock import week_start_of
+from iop.hours import hours
 from iop.services import chart_read_record, chart_reads_record
 from scheduling.forms.compliance import (
+    AlertFilterForm,
     AlertResolveForm,
     ComplianceFilterForm,
     LeadTimesForm,
@@ -163,19 +166,35 @@ def compliance_export(request: HttpRequest) -> HttpResponse:
     for row in rows:
         writer.writerow(
             [row.client.mrn, row.client.display_name, row.client.primary_clinician,
-             row.client.track, row.week_start.isoformat(), f"{row.attended_minutes / 60:.1f}",
-             f"{row.scheduled_minutes / 60:.1f}", f"{row.required_minutes / 60:.1f}",
+             row.client.track, row.week_start.isoformat(), hours(row.attended_minutes),
+             hours(row.scheduled_minutes), hours(row.required_minutes),
              row.treatment_days, row.required_days, row.get_status_display()]
         )  # fmt: skip
     return response
 
 
+ALERTS_PAGE_SIZE = 25
+
+
 @staff_required
 def alerts(request: HttpRequest) -> HttpResponse:
+    form = AlertFilterForm(request.GET or None)
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    week = cleaned.get("week")
+    rows = compliance_selectors.alert_list(
+        user=request.user,
+        status=cleaned.get("status") or "open",
+        kind=cleaned.get("kind", ""),
+        clinician=cleaned.get("clinician"),
+        week_start=week_start_of(week) if week else None,
+    )
+    page = Paginator(rows, ALERTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "scheduling/alerts.html",
-        {"alerts": compliance_selectors.open_alerts_for(request.user)},
+        {"form": form, "page": page, "query": query.urlencode()},
     )
 
 

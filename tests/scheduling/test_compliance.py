@@ -18,14 +18,13 @@ from scheduling.models import (
     Reminder,
     WeeklyCompliance,
 )
-from scheduling.selectors.compliance import hours_overview
+from scheduling.selectors.compliance import client_weeks_of_sessions, hours_overview
 from scheduling.services.compliance import (
     compliance_alert_resolve,
     compliance_nudges_send,
-    compliance_recompute_for_session,
     compliance_recompute_week,
 )
-from scheduling.tasks import compliance_recompute_for_session as recompute_task
+from scheduling.tasks import compliance_recompute_client_weeks as recompute_task
 from tests.factories import (
     AttendanceFactory,
     ClientFactory,
@@ -148,7 +147,7 @@ def test_missing_a_session_puts_the_week_at_risk_and_closing_it_short(
     assert week_of(alice).status == "at_risk"
     attend(week_sessions[1], alice)
     attend(week_sessions[2], alice)
-    compliance_recompute_week(week_start=MONDAY, now=NEXT_MONDAY_3AM, finalize=True)
+    compliance_recompute_week(week_start=MONDAY, now=NEXT_MONDAY_3AM)
     row = week_of(alice)
     assert (row.status, row.attended_minutes, row.is_final) == ("short", 360, True)
 
@@ -196,7 +195,7 @@ def test_a_week_must_start_on_a_monday(db):
 
 
 @pytest.mark.parametrize("number_of_clients", [10, 500])
-def test_recomputing_a_week_is_one_statement_whatever_the_number_of_clients(
+def test_recomputing_a_week_is_three_statements_whatever_the_number_of_clients(
     clinician, evening_group, week_sessions, number_of_clients
 ):
     clients = [
@@ -216,7 +215,8 @@ def test_recomputing_a_week_is_one_statement_whatever_the_number_of_clients(
         written = compliance_recompute_week(week_start=MONDAY, now=WEDNESDAY_NOON)
     assert written == number_of_clients
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) == 1
+    # The lock, the weekly rows, the alerts: the same three whatever the number of clients.
+    assert len(statements) == 3
     assert (
         WeeklyCompliance.objects.filter(status="on_track", attended_minutes=180).count()
         == number_of_clients
@@ -229,16 +229,17 @@ def test_recomputing_after_attendance_of_a_session_updates_its_clients_only(
     enroll(alice, evening_group)
     attend(week_sessions[0], alice)
     with time_machine.travel(WEDNESDAY_NOON, tick=False):
-        recompute_task(week_sessions[0].pk)
+        touched = client_weeks_of_sessions(session_ids=[week_sessions[0].pk])
+        recompute_task([[client_id, week.isoformat()] for client_id, week in touched])
     assert week_of(alice).attended_minutes == 180
     assert not WeeklyCompliance.objects.filter(client=bob).exists()
-    assert compliance_recompute_for_session(session_id=987654) == 0
+    assert client_weeks_of_sessions(session_ids=[987654]) == set()
 
 
 def test_excusing_a_short_week_makes_it_excused(alice, clinician, evening_group, week_sessions):
     enroll(alice, evening_group)
     compliance_recompute_week(week_start=MONDAY, now=NEXT_MONDAY_3AM)
-    alert = ComplianceAlert.objects.create(client=alice, week_start=MONDAY, kind="short")
+    alert = ComplianceAlert.objects.get(client=alice, week_start=MONDAY, kind="short")
     compliance_alert_resolve(
         alert=alert, resolved_by=clinician, reason="illness", plan="", excused=True
     )

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from iop.clock import local_datetime
 from scheduling.models import ComplianceAlert, WeeklyCompliance
-from scheduling.selectors.compliance import open_alerts_for
+from scheduling.selectors.compliance import alert_list
 from scheduling.services.compliance import compliance_alert_resolve
 from scheduling.tasks import week_close as week_close_task
 from tests.factories import (
@@ -57,9 +57,9 @@ def test_a_short_week_opens_an_alert_for_the_primary_clinician_and_closing_twice
     close(CLOSE_TIME + timedelta(hours=5))
     alert = ComplianceAlert.objects.get(client=regular, week_start=MONDAY)
     assert (alert.kind, alert.for_admins) == ("short", False)
-    assert alert.detail == "Attended 6.0 of 9.0 hours on 2 of 3 days."
-    assert list(open_alerts_for(clinician)) == [alert]
-    assert not open_alerts_for(second_clinician).exists()
+    assert alert.summary == "Attended 6 of 9 hours on 2 of 3 days."
+    assert list(alert_list(user=clinician)) == [alert]
+    assert not alert_list(user=second_clinician).exists()
 
 
 def test_two_short_weeks_in_a_row_escalate_to_the_admins(regular, admin):
@@ -70,8 +70,8 @@ def test_two_short_weeks_in_a_row_escalate_to_the_admins(regular, admin):
     escalation = ComplianceAlert.objects.get(client=regular, kind="level_of_care_review")
     assert escalation.for_admins
     assert escalation.week_start == MONDAY
-    assert escalation.detail.startswith("Second short week in a row.")
-    assert next(iter(open_alerts_for(admin))) == escalation
+    assert escalation.summary.startswith("Second short week in a row.")
+    assert next(iter(alert_list(user=admin))) == escalation
 
 
 def test_an_excused_short_week_does_not_count_toward_escalation(regular, clinician):

@@ -1,0 +1,30 @@
+"""The one definition of a session's clients: the database view behind `SessionClient`.
+
+A group session's clients are the clients whose enrollment in its group covers the session's local
+date (clinic time); an individual session's client is its own. The view is created by a migration
+and re-created after every `migrate` (post_migrate), so it follows the clinic's `TIME_ZONE`.
+"""
+
+from django.conf import settings
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+VIEW_SQL = """
+    CREATE OR REPLACE VIEW scheduling_sessionclient AS
+    SELECT s.id AS session_id, e.client_id, s.starts_at
+    FROM scheduling_session s
+    JOIN groups_enrollment e
+      ON e.group_id = s.group_id
+     AND e.start_date <= (s.starts_at AT TIME ZONE {tz})::date
+     AND (e.end_date IS NULL OR e.end_date >= (s.starts_at AT TIME ZONE {tz})::date)
+    UNION ALL
+    SELECT s.id, s.client_id, s.starts_at
+    FROM scheduling_session s
+    WHERE s.client_id IS NOT NULL
+"""
+
+
+def session_clients_view_create(connection: BaseDatabaseWrapper) -> None:
+    """Create or replace the view, with the clinic's zone as a literal (a view has no parameters)."""
+    with connection.cursor() as cursor:
+        zone = cursor.mogrify("%s", [settings.TIME_ZONE]).decode()
+        cursor.execute(VIEW_SQL.format(tz=zone))
