@@ -212,6 +212,12 @@ def enrollment_end(*, enrollment: Enrollment, end_date: date) -> Enrollment | No
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if enrollment.start_date > end_date:
         enrollment.delete()
+        client_weeks_changed.send(
+            sender=Enrollment,
+            client_ids=[enrollment.client_id],
+            first_day=enrollment.start_date,
+            last_day=enrollment.end_date,
+        )
         return None
     if enrollment.end_date is not None and enrollment.end_date <= end_date:
         return enrollment

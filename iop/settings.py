@@ -199,8 +199,8 @@ CELERY_BEAT_SCHEDULE = {
     # Reminders and weekly hours (scheduling.tasks); crontabs are in the clinic's zone.
     "reminders-plan": {"task": "scheduling.tasks.reminders_plan", "schedule": 60.0},
     "reminders-send-due": {"task": "scheduling.tasks.reminders_send_due", "schedule": 60.0},
-    "compliance-recompute-current-week": {
-        "task": "scheduling.tasks.compliance_recompute_current_week",
+    "compliance-recompute-open-weeks": {
+        "task": "scheduling.tasks.compliance_recompute_open_weeks",
         "schedule": crontab(minute=5),
     },
     "compliance-nudges": {

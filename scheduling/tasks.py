@@ -4,10 +4,8 @@ so they acknowledge late and are redelivered if a worker dies mid-run."""
 from datetime import date
 
 from celery import shared_task
-from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from iop.clock import week_start_of
 from scheduling.services import compliance, reminders
 from scheduling.services.sessions import sessions_materialize
 
@@ -31,8 +29,8 @@ def reminders_send_due() -> None:
 
 
 @shared_task(**IDEMPOTENT)
-def compliance_recompute_current_week() -> None:
-    compliance.compliance_recompute_week(week_start=week_start_of(timezone.localdate()))
+def compliance_recompute_open_weeks() -> None:
+    compliance.compliance_recompute_open_weeks()
 
 
 @shared_task(**IDEMPOTENT)

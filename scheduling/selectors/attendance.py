@@ -7,10 +7,9 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
 
 from clients.models import Client
-from groups.models import Enrollment, Group
+from groups.models import Group
 from iop.clock import day_bounds
 from iop.models import User
 from scheduling.models import (
@@ -19,6 +18,7 @@ from scheduling.models import (
     DropIn,
     ProgressNote,
     Session,
+    SessionClient,
     SessionLog,
 )
 
@@ -55,29 +55,16 @@ def may_document(user: User, session: Session) -> bool:
     return user.is_clinician and Session.objects.filter(led_by(user), pk=session.pk).exists()
 
 
-def enrolled_on(day: date) -> Q:
-    """Enrollments that cover the local date `day`."""
-    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
-
-
-def session_day(session: Session) -> date:
-    return timezone.localdate(session.starts_at)
-
-
 def roster_clients(session: Session) -> QuerySet[Client]:
-    """Who belongs on the session's attendance sheet: for a group, the clients enrolled on the
-    session's local date plus drop-ins (and anyone already recorded, so a row never vanishes when an
-    enrollment is back-dated); for an individual session, its client."""
-    if session.group_id is None:
-        return Client.objects.filter(individual_sessions__pk=session.pk)
-    enrolled = Enrollment.objects.filter(
-        enrolled_on(session_day(session)), group_id=session.group_id, client=OuterRef("pk")
-    )
+    """Who belongs on the session's attendance sheet: the session's clients (`SessionClient`: the
+    group's roster on its date, or an individual session's client), its drop-ins, and anyone
+    already recorded (so a row never vanishes when an enrollment is back-dated)."""
+    on_session = SessionClient.objects.filter(session_id=session.pk, client=OuterRef("pk"))
     dropped_in = DropIn.objects.filter(session_id=session.pk, client=OuterRef("pk"))
     recorded = Attendance.objects.filter(session_id=session.pk, client=OuterRef("pk"))
-    return Client.objects.filter(Exists(enrolled) | Exists(dropped_in) | Exists(recorded)).annotate(
-        is_drop_in=Exists(dropped_in) & ~Exists(enrolled)
-    )
+    return Client.objects.filter(
+        Exists(on_session) | Exists(dropped_in) | Exists(recorded)
+    ).annotate(is_drop_in=Exists(dropped_in) & ~Exists(on_session))
 
 
 @dataclass(frozen=True)
@@ -119,13 +106,14 @@ def todays_sessions(user: User, day: date) -> QuerySet[Session]:
     """`user`'s sessions on the local date `day` with roster size, attendance taken or not, and how
     many attended clients still lack a signed note: one query."""
     start, end = day_bounds(day)
-    enrolled = Enrollment.objects.filter(enrolled_on(day), group_id=OuterRef("group_id"))
     attendance = Attendance.objects.filter(session_id=OuterRef("pk"))
     return (
         sessions_visible_to(user)
         .filter(starts_at__gte=start, starts_at__lt=end)
         .annotate(
-            enrolled_count=_count(enrolled, "group_id"),
+            enrolled_count=_count(
+                SessionClient.objects.filter(session_id=OuterRef("pk")), "session_id"
+            ),
             drop_in_count=_count(DropIn.objects.filter(session_id=OuterRef("pk")), "session_id"),
             attendance_count=_count(attendance, "session_id"),
             attended_count=_count(attendance.filter(status__in=ATTENDED_STATUSES), "session_id"),

@@ -216,10 +216,10 @@ def at_risk_forecasts(week_start: date, now: datetime) -> list[Forecast]:
     if not at_risk:
         return []
     enrolled_count = (
-        Enrollment.objects.filter(group=OuterRef("group"), start_date__lte=OuterRef("day"))
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("day")))
-        .values("group")
-        .annotate(count=Count("pk"))
+        SessionClient.objects.filter(session=OuterRef("pk"))
+        .order_by()
+        .values("session")
+        .annotate(count=Count("*"))
         .values("count")
     )
     open_sessions = list(
@@ -231,7 +231,6 @@ def at_risk_forecasts(week_start: date, now: datetime) -> list[Forecast]:
             starts_at__lt=week_end,
         )
         .select_related("group")
-        .annotate(day=F("starts_at__date"))
         .annotate(enrolled=Coalesce(Subquery(enrolled_count), 0))
         .filter(enrolled__lt=F("group__capacity"))
         .order_by("starts_at")

@@ -9,10 +9,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from clients.models import Client
-from groups.models import Enrollment
 from iop.clock import local_midnight
 from iop.models import User
-from scheduling.models import Session
+from scheduling.models import Session, SessionClient
 
 # The client's schedule, and the chart, look this many days ahead.
 SCHEDULE_DAYS = 14
@@ -25,19 +24,9 @@ def sessions_with_day() -> QuerySet[Session]:
     ).select_related("group", "room", "clinician", "client")
 
 
-def _enrolled_on_day(**filters: object) -> QuerySet[Enrollment]:
-    return Enrollment.objects.filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("day")),
-        group=OuterRef("group"),
-        start_date__lte=OuterRef("day"),
-        **filters,
-    )
-
-
 def in_client_sessions(client: Client) -> Q:
-    """Filter for `sessions_with_day()`: the client's individual sessions, and the sessions of
-    groups they are enrolled in on the session's local date."""
-    return Q(client=client) | Q(Exists(_enrolled_on_day(client=client)), group__isnull=False)
+    """Filter for sessions: those the client is on (`SessionClient`)."""
+    return Q(Exists(SessionClient.objects.filter(session=OuterRef("pk"), client=client)))
 
 
 def between(sessions: QuerySet[Session], first: date, last: date) -> QuerySet[Session]:
@@ -52,10 +41,15 @@ def client_schedule(client: Client, *, first: date, last: date) -> QuerySet[Sess
 
 
 def _with_roster_count(sessions: QuerySet[Session]) -> QuerySet[Session]:
-    """Annotate `roster_count`: clients enrolled in a group session's group on its date (1 for an
-    individual session)."""
-    count = _enrolled_on_day().order_by().values("group").annotate(n=Count("pk")).values("n")
-    return sessions.annotate(roster_count=Coalesce(Subquery(count), 1))
+    """Annotate `roster_count`: the session's clients (`SessionClient`)."""
+    count = (
+        SessionClient.objects.filter(session=OuterRef("pk"))
+        .order_by()
+        .values("session")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return sessions.annotate(roster_count=Coalesce(Subquery(count), 0))
 
 
 def clinician_sessions(clinician: User) -> QuerySet[Session]:

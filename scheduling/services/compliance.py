@@ -40,6 +40,7 @@ from scheduling.models import (
     ReminderKind,
     ReminderPreference,
     Session,
+    WeeklyCompliance,
 )
 from scheduling.selectors.compliance import ClientWeek, at_risk_forecasts, client_weeks_of_sessions
 
@@ -332,6 +333,17 @@ def compliance_recompute_week(
     return compliance_recompute(
         client_weeks=[(client_id, week_start) for client_id in client_ids], now=now
     ).rows
+
+
+def compliance_recompute_open_weeks(*, now: datetime | None = None) -> RecomputeResult:
+    """The hourly job: recompute the current week for every client, and any earlier week that
+    ended since it was last computed (its rows are not final yet), so a week turns short within
+    the hour after it ends, not only at the Monday close."""
+    now = now or timezone.now()
+    current_week = week_start_of(timezone.localdate(now))
+    ended = WeeklyCompliance.objects.filter(is_final=False, week_start__lt=current_week)
+    weeks = {current_week, *ended.values_list("week_start", flat=True).distinct()}
+    return compliance_recompute(all_weeks=weeks, now=now)
 
 
 def compliance_recompute_on_commit(*, client_weeks: Iterable[ClientWeek]) -> None:

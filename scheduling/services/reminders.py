@@ -28,7 +28,6 @@ from scheduling.models import (
     Session,
 )
 from scheduling.selectors.reminders import due_reminders, reminder_lead_times
-from scheduling.selectors.session_clients import SESSION_CLIENTS_SQL
 from scheduling.sms import sms_backend
 
 PLANNING_HORIZON = timedelta(minutes=MAX_LEAD_MINUTES + 24 * 60)
@@ -39,8 +38,11 @@ MAX_ATTEMPTS = 5
 ERROR_LENGTH = 300
 
 # The (session, client, kind, channel) rows that should exist for scheduled sessions in the window.
-_WANTED_SQL = f"""
-    WITH pairs AS ({SESSION_CLIENTS_SQL}),
+_WANTED_SQL = """
+    WITH pairs AS (
+        SELECT session_id, client_id FROM scheduling_sessionclient
+        WHERE starts_at >= %(window_start)s AND starts_at < %(window_end)s
+    ),
     kinds(kind, lead_minutes) AS (
         VALUES ('day_before', %(day_before)s::int), ('hours_before', %(hours_before)s::int)
     ),
@@ -129,7 +131,6 @@ def reminders_plan(*, now: datetime | None = None) -> PlanResult:
     now = now or timezone.now()
     lead_times = reminder_lead_times()
     params = {
-        "tz": settings.TIME_ZONE,
         "now": now,
         "window_start": now,
         "window_end": now + PLANNING_HORIZON,

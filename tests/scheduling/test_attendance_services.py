@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clients.models import Client
+from iop.clock import week_start_of
 from scheduling.models import Attendance, AttendanceAmendment, AttendanceStatus, DropIn, SessionType
 from scheduling.services.attendance import (
     AttendanceConflict,
@@ -188,8 +189,9 @@ def test_saving_a_sheet_takes_the_same_number_of_statements_for_any_roster(group
 
 
 # Lock the session, fetch or create its log, check the clinician, read the roster, the sheet and
-# signed notes, one upsert, one audit insert, bump the version, plus savepoints: never per row.
-STATEMENTS_TO_SAVE = 17
+# signed notes, one upsert, one audit insert, bump the version, the client-weeks to recompute (the
+# session's clients and its attendance), plus savepoints: never per row.
+STATEMENTS_TO_SAVE = 19
 
 
 def test_the_group_summary_is_saved_for_the_session(group_session, clinician):
@@ -249,10 +251,11 @@ def test_recording_attendance_recomputes_the_weeks_hours_after_commit(
     from scheduling import tasks
 
     enqueued = []
-    monkeypatch.setattr(tasks.compliance_recompute_for_session, "delay", enqueued.append)
+    monkeypatch.setattr(tasks.compliance_recompute_client_weeks, "delay", enqueued.append)
     with django_capture_on_commit_callbacks(execute=True):
         record(group_session, clinician, (alice, P, 180))
-    assert enqueued == [group_session.pk]
+    week = week_start_of(timezone.localdate(group_session.starts_at))
+    assert enqueued == [[(alice.pk, week.isoformat())]]
 
 
 def test_an_empty_sheet_is_refused(group_session, clinician):
