@@ -210,22 +210,25 @@ _ALERTS_SQL = f"""
         UNION
         SELECT client_id, week_start + 7 FROM requested
         UNION
+        -- Every open alert of a recomputed client (a discharge closes them all).
         SELECT a.client_id, a.week_start FROM scheduling_compliancealert a
         WHERE a.resolved_at IS NULL
           AND (a.week_start = ANY(%(all_weeks)s::date[])
-               OR a.week_start - 7 = ANY(%(all_weeks)s::date[]))
+               OR a.week_start - 7 = ANY(%(all_weeks)s::date[])
+               OR a.client_id IN (SELECT client_id FROM requested))
     ),
     desired AS (
         SELECT t.client_id, t.week_start,
                {", ".join(f"w.{figure}" for figure in _FIGURES)},
                CASE
+                   -- A discharged client's weeks keep their figures; nothing is left to act on.
+                   WHEN c.status = 'discharged' THEN NULL
                    WHEN w.status = 'short' AND previous.status = 'short'
                        THEN 'level_of_care_review'
                    WHEN w.status IN ('at_risk', 'short', 'over_max') THEN w.status
                END AS kind,
                CASE
-                   WHEN w.status = 'discharged'
-                     OR (w.id IS NULL AND c.discharge_date < t.week_start) THEN 'discharged'
+                   WHEN c.status = 'discharged' OR w.status = 'discharged' THEN 'discharged'
                    WHEN w.id IS NULL THEN 'not_enrolled'
                    ELSE 'hours_met'
                END AS resolution

@@ -95,7 +95,7 @@ def test_a_clinician_resolves_a_short_week_with_a_reason_and_plan(client, clinic
         client=alice, week_start=date(2026, 11, 16), kind="short"
     )
     client.force_login(clinician)
-    assert list(client.get(reverse("scheduling:alerts")).context["alerts"]) == [alert]
+    assert list(client.get(reverse("scheduling:alerts")).context["page"]) == [alert]
     url = reverse("scheduling:alert-resolve", args=[alert.pk])
     response = client.post(
         url, {"reason": "transportation", "plan": "Bus pass from case management"}
@@ -128,7 +128,7 @@ def test_resolving_without_a_reason_shows_a_field_error_and_changes_nothing(
 def test_excusing_through_the_page_marks_the_week_excused(client, clinician, alice):
     last_week = THIS_WEEK - timedelta(weeks=1)
     compliance_recompute_week(week_start=last_week)
-    alert = ComplianceAlert.objects.create(client=alice, week_start=last_week, kind="short")
+    alert = ComplianceAlert.objects.get(client=alice, week_start=last_week, kind="short")
     client.force_login(clinician)
     client.post(
         reverse("scheduling:alert-resolve", args=[alert.pk]), {"reason": "illness", "excused": "on"}
@@ -142,4 +142,4 @@ def test_another_clinicians_alert_is_not_found(client, second_clinician, alice):
     )
     client.force_login(second_clinician)
     assert client.get(reverse("scheduling:alert-resolve", args=[alert.pk])).status_code == 404
-    assert not client.get(reverse("scheduling:alerts")).context["alerts"]
+    assert not client.get(reverse("scheduling:alerts")).context["page"].object_list

@@ -20,7 +20,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
-    initialize,
     invariant,
     rule,
     run_state_machine_as_test,
@@ -118,75 +117,87 @@ def recomputed_from_scratch(first_week: date) -> tuple[dict, dict]:
     return state
 
 
+def apply(operation, *args, **kwargs):
+    """Run a service as a request would: refused operations change nothing; accepted ones commit,
+    and their after-commit recomputes run (eagerly) as a worker would run them."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        try:
+            with transaction.atomic():
+                return operation(*args, **kwargs)
+        except ValidationError:
+            return None
+
+
+def admit(*, clinician, track, number: int, admission_date: date) -> Client:
+    client = client_create(
+        legal_first_name=f"Client{number}",
+        legal_last_name="Test",
+        date_of_birth=date(1990, 1, 1),
+        track=track,
+        primary_clinician=clinician,
+    )
+    apply(client_admit, client=client, admission_date=admission_date)
+    return client
+
+
+class Clinic:
+    """A small clinic as the beat's jobs leave it on START: two adult groups, three clients
+    admitted two weeks, one week and zero days before, one clinician who runs everything."""
+
+    def __init__(self):
+        self.clinician = UserFactory(role=Role.CLINICIAN)
+        self.adult = ProgramTrackFactory()
+        self.adolescent = ProgramTrack.objects.get(code="adolescent")
+        first_date = START.date() - timedelta(days=14)
+        self.groups = [
+            GroupFactory(weekdays=[0, 2, 3], start_time=time(18), facilitators=[self.clinician],
+                         room=RoomFactory(), first_date=first_date, track=self.adult),
+            GroupFactory(weekdays=[1, 4], start_time=time(10), duration_minutes=150,
+                         facilitators=[self.clinician], room=RoomFactory(), first_date=first_date,
+                         track=self.adult),
+        ]  # fmt: skip
+        self.client_ids = [
+            admit(clinician=self.clinician, track=self.adult, number=number,
+                  admission_date=START.date() - timedelta(weeks=weeks_ago)).pk
+            for number, weeks_ago in enumerate((2, 1, 0))
+        ]  # fmt: skip
+        self.first_week = week_start_of(START.date()) - timedelta(weeks=2)
+        apply(sessions_materialize, now=START)
+        apply(compliance_recompute_open_weeks)
+
+
 class ClinicWeeks(RuleBasedStateMachine):
-    """A small clinic: two adult groups, a few clients, one clinician who runs everything."""
+    """Each example starts from the same clinic (`ClinicWeeks.clinic`, made once by the test) in
+    a savepoint that is rolled back at the end."""
+
+    clinic: Clinic
 
     def __init__(self):
         super().__init__()
         self.traveller = time_machine.travel(START, tick=False)
         self.clock = self.traveller.start()
-        celery_app.conf.task_always_eager = True
         self.atomic = transaction.atomic()
         self.atomic.__enter__()
         self.now = START
+        clinic = self.clinic
+        self.clinician, self.groups = clinic.clinician, clinic.groups
+        self.adult, self.adolescent = clinic.adult, clinic.adolescent
+        self.client_ids = list(clinic.client_ids)
+        self.first_week = clinic.first_week
 
     def teardown(self):
         transaction.set_rollback(True)
         self.atomic.__exit__(None, None, None)
-        celery_app.conf.task_always_eager = False
         self.traveller.stop()
 
     def apply(self, operation, *args, **kwargs):
-        """Run a service as a request would: refused operations change nothing; accepted ones
-        commit, and their after-commit recomputes run (eagerly) as a worker would run them."""
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            try:
-                with transaction.atomic():
-                    return operation(*args, **kwargs)
-            except ValidationError:
-                return None
-
-    @initialize()
-    def open_the_clinic(self):
-        self.clinician = UserFactory(role=Role.CLINICIAN)
-        self.admin = UserFactory(role=Role.ADMIN)
-        self.adult = ProgramTrackFactory()
-        self.adolescent = ProgramTrack.objects.get(code="adolescent")
-        room = RoomFactory()
-        first_date = START.date() - timedelta(days=14)
-        self.groups = [
-            GroupFactory(weekdays=[0, 2, 3], start_time=time(18), facilitators=[self.clinician],
-                         room=room, first_date=first_date, track=self.adult),
-            GroupFactory(weekdays=[1, 4], start_time=time(10), duration_minutes=150,
-                         facilitators=[self.clinician], room=RoomFactory(), first_date=first_date,
-                         track=self.adult),
-        ]  # fmt: skip
-        self.clients = []
-        for weeks_ago in (2, 1, 0):
-            self.admit(days_ago=7 * weeks_ago)
-        self.first_week = week_start_of(START.date()) - timedelta(weeks=2)
-        self.apply(sessions_materialize, now=START)
-        # The state before any operation: what the beat's jobs would have left.
-        self.apply(compliance_recompute_open_weeks)
-
-    def admit(self, days_ago):
-        client = client_create(
-            legal_first_name=f"Client{len(self.clients)}",
-            legal_last_name="Test",
-            date_of_birth=date(1990, 1, 1),
-            track=self.adult,
-            primary_clinician=self.clinician,
-        )
-        self.apply(
-            client_admit, client=client, admission_date=self.now.date() - timedelta(days=days_ago)
-        )
-        self.clients.append(client)
+        return apply(operation, *args, **kwargs)
 
     def today(self) -> date:
         return timezone.localdate()
 
     def active_clients(self):
-        return list(Client.objects.filter(pk__in=[c.pk for c in self.clients], status="active"))
+        return list(Client.objects.filter(pk__in=self.client_ids, status="active").order_by("pk"))
 
     # --- operations ------------------------------------------------------------------------
 
@@ -290,8 +301,14 @@ class ClinicWeeks(RuleBasedStateMachine):
 
     @rule(days_ago=st.integers(0, 10))
     def admit_a_new_client(self, days_ago):
-        if len(self.clients) < 6:
-            self.admit(days_ago=days_ago)
+        if len(self.client_ids) < 6:
+            client = admit(
+                clinician=self.clinician,
+                track=self.adult,
+                number=len(self.client_ids),
+                admission_date=self.today() - timedelta(days=days_ago),
+            )
+            self.client_ids.append(client.pk)
 
     @rule(data=st.data(), days_ago=st.integers(0, 9))
     def discharge(self, data, days_ago):
@@ -354,8 +371,6 @@ class ClinicWeeks(RuleBasedStateMachine):
 
     @invariant()
     def stored_figures_equal_a_recompute_from_scratch(self):
-        if not hasattr(self, "first_week"):
-            return
         stored = stored_state()
         expected = recomputed_from_scratch(self.first_week)
         assert stored[0] == expected[0], "weekly rows drifted from the facts"
@@ -367,13 +382,22 @@ def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.mark.django_db
-def test_weekly_rows_and_open_alerts_always_equal_a_recompute_from_scratch(fast_passwords):
+@pytest.fixture
+def clinic(db, fast_passwords):
+    """The clinic every example starts from, with Celery tasks run in-process (eagerly)."""
+    celery_app.conf.task_always_eager = True
+    with time_machine.travel(START, tick=False):
+        ClinicWeeks.clinic = Clinic()
+    yield ClinicWeeks.clinic
+    celery_app.conf.task_always_eager = False
+
+
+def test_weekly_rows_and_open_alerts_always_equal_a_recompute_from_scratch(clinic):
     run_state_machine_as_test(
         ClinicWeeks,
         settings=settings(
             max_examples=200,
-            stateful_step_count=12,
+            stateful_step_count=10,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),
@@ -383,21 +407,15 @@ def test_weekly_rows_and_open_alerts_always_equal_a_recompute_from_scratch(fast_
 # Examples the state machine found, kept as plain regression tests.
 
 
-@pytest.mark.django_db
-def test_withdrawing_with_an_end_before_the_start_leaves_the_weekly_hours_true(fast_passwords):
+def test_withdrawing_with_an_end_before_the_start_leaves_the_weekly_hours_true(clinic):
     """Enrolled on Monday, then withdrawn with an end date three days before: the week's
     scheduled hours must not keep the group's sessions."""
     machine = ClinicWeeks()
     try:
-        machine.open_the_clinic()
-        client = machine.clients[0]
-        machine.apply(
-            enrollment_create, group=machine.groups[0], client=client, start_date=START.date()
-        )
+        client = Client.objects.get(pk=clinic.client_ids[0])
+        apply(enrollment_create, group=clinic.groups[0], client=client, start_date=START.date())
         enrollment = Enrollment.objects.get(client=client)
-        machine.apply(
-            enrollment_end, enrollment=enrollment, end_date=START.date() - timedelta(days=3)
-        )
+        apply(enrollment_end, enrollment=enrollment, end_date=START.date() - timedelta(days=3))
         machine.stored_figures_equal_a_recompute_from_scratch()
     finally:
         machine.teardown()
