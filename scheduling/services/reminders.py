@@ -1,4 +1,4 @@
-"""Reminders as an outbox (DESIGN 3): `reminders_plan` keeps one row per (session, client, kind,
+"""Reminders as an outbox: `reminders_plan` keeps one row per (session, client, kind,
 channel) in step with the sessions table, `reminders_send_due` claims due rows with SKIP LOCKED and
 sends each in its own transaction. Messages say "Appointment" with a time and place, nothing more.
 
