@@ -36,6 +36,8 @@ def client_weeks_of_sessions(*, session_ids: Iterable[int]) -> set[ClientWeek]:
     """The client-weeks a change to these sessions touches: the weeks of their clients, and of
     anyone with attendance on them (drop-ins included). Two queries."""
     ids = list(session_ids)
+    if not ids:
+        return set()
     on_sessions = SessionClient.objects.filter(session_id__in=ids).values_list(
         "client_id", "starts_at"
     )
@@ -46,6 +48,15 @@ def client_weeks_of_sessions(*, session_ids: Iterable[int]) -> set[ClientWeek]:
         (client_id, week_start_of(timezone.localdate(starts_at)))
         for client_id, starts_at in chain(on_sessions, attended)
     }
+
+
+def client_weeks_of_groups(*, group_ids: Iterable[int], week_start: date) -> set[ClientWeek]:
+    """The week of every client enrolled in these groups at some time in it: whose week changes
+    when the groups' sessions that week change. One query."""
+    last_day = week_start + timedelta(days=6)
+    enrolled = Enrollment.objects.filter(group_id__in=list(group_ids), start_date__lte=last_day)
+    client_ids = enrolled.exclude(end_date__lt=week_start).values_list("client_id", flat=True)
+    return {(client_id, week_start) for client_id in client_ids}
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client
+from iop.clock import week_start_of
 from iop.models import User
 from scheduling.models import (
     ATTENDED_STATUSES,
@@ -29,7 +30,7 @@ from scheduling.models import (
     SessionType,
 )
 from scheduling.selectors.attendance import may_document, roster_clients
-from scheduling.services.compliance import compliance_recompute_sessions_on_commit
+from scheduling.services.compliance import compliance_recompute_on_commit
 
 RELOAD_MESSAGE = (
     "Someone else saved attendance for this session after you opened it. "
@@ -187,7 +188,8 @@ def attendance_record(
     log.attendance_taken_at = log.attendance_taken_at or timezone.now()
     log.save(update_fields=["attendance_version", "attendance_taken_at"])
     # Weekly hours follow attendance: a worker recomputes the week once this commits.
-    compliance_recompute_sessions_on_commit(session_ids=[locked.pk])
+    week = week_start_of(timezone.localdate(locked.starts_at))
+    compliance_recompute_on_commit(client_weeks=[(entry.client_id, week) for entry in changed])
     return log
 
 

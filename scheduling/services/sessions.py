@@ -20,8 +20,12 @@ from groups.models import MAX_SESSION_MINUTES, Group, Room
 from iop.clock import local_datetime, week_bounds, week_start_of
 from iop.models import User
 from scheduling.models import Attendance, Session, SessionLog, SessionType
+from scheduling.selectors.compliance import client_weeks_of_groups
 from scheduling.selectors.sessions import in_client_sessions, sessions_with_day
-from scheduling.services.compliance import compliance_recompute_sessions_on_commit
+from scheduling.services.compliance import (
+    compliance_recompute_on_commit,
+    compliance_recompute_sessions_on_commit,
+)
 
 MATERIALIZE_DAYS = 28
 # Individual sessions are booked within the horizon group sessions are materialized for, so a
@@ -120,8 +124,6 @@ def sessions_materialize(
             for field in (*fields, "counts_toward_hours"):
                 setattr(keep, field, getattr(target, field))
             moved.append(keep)
-    # The clients' weeks follow: those the removed sessions leave, and the ones (re)placed below.
-    compliance_recompute_sessions_on_commit(session_ids=[s.pk for s in stale])
     if stale:
         Session.objects.filter(pk__in=[s.pk for s in stale]).delete()
     if moved:
@@ -137,12 +139,15 @@ def sessions_materialize(
     missing = [s for s in wanted if (s.group_id, s.starts_at) not in existing]
     # ON CONFLICT DO NOTHING: a concurrent run that inserted the same occurrence wins quietly.
     Session.objects.bulk_create(missing, ignore_conflicts=True)
-    placed = Session.objects.filter(
-        group__in=group_ids,
-        starts_at__in=[s.starts_at for s in (*moved, *missing)],
-        starts_at__lt=week_bounds(week_start_of(today))[1],
-    )
-    compliance_recompute_sessions_on_commit(session_ids=placed.values_list("pk", flat=True))
+    # Sessions added, moved or removed this week change the week of the groups' clients.
+    this_week = week_start_of(today)
+    changed_groups = {
+        s.group_id for s in (*stale, *moved, *missing) if s.starts_at < week_bounds(this_week)[1]
+    }
+    if changed_groups:
+        compliance_recompute_on_commit(
+            client_weeks=client_weeks_of_groups(group_ids=changed_groups, week_start=this_week)
+        )
     return len(missing)
 
 
