@@ -673,5 +673,7 @@ def client_discharge(
     client.discharge_date = discharge_date
     client.full_clean()
     client.save(update_fields=["status", "discharge_date"])
-    client_discharged.send(sender=Client, client=client, discharge_date=discharge_date)
+    client_discharged.send(
+        sender=Client, client=client, discharge_date=discharge_date, discharged_by=recorded_by
+    )
     return discharge

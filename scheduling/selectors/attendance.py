@@ -55,11 +55,6 @@ def may_document(user: User, session: Session) -> bool:
     return user.is_clinician and Session.objects.filter(led_by(user), pk=session.pk).exists()
 
 
-def enrolled_on(day: date) -> Q:
-    """Enrollments that cover the local date `day`."""
-    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
-
-
 def session_day(session: Session) -> date:
     return timezone.localdate(session.starts_at)
 
@@ -70,8 +65,8 @@ def roster_clients(session: Session) -> QuerySet[Client]:
     enrollment is back-dated); for an individual session, its client."""
     if session.group_id is None:
         return Client.objects.filter(individual_sessions__pk=session.pk)
-    enrolled = Enrollment.objects.filter(
-        enrolled_on(session_day(session)), group_id=session.group_id, client=OuterRef("pk")
+    enrolled = Enrollment.objects.covering(session_day(session)).filter(
+        group_id=session.group_id, client=OuterRef("pk")
     )
     dropped_in = DropIn.objects.filter(session_id=session.pk, client=OuterRef("pk"))
     recorded = Attendance.objects.filter(session_id=session.pk, client=OuterRef("pk"))
@@ -119,7 +114,7 @@ def todays_sessions(user: User, day: date) -> QuerySet[Session]:
     """`user`'s sessions on the local date `day` with roster size, attendance taken or not, and how
     many attended clients still lack a signed note: one query."""
     start, end = day_bounds(day)
-    enrolled = Enrollment.objects.filter(enrolled_on(day), group_id=OuterRef("group_id"))
+    enrolled = Enrollment.objects.covering(day).filter(group_id=OuterRef("group_id"))
     attendance = Attendance.objects.filter(session_id=OuterRef("pk"))
     return (
         sessions_visible_to(user)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -26,12 +26,7 @@ def sessions_with_day() -> QuerySet[Session]:
 
 
 def _enrolled_on_day(**filters: object) -> QuerySet[Enrollment]:
-    return Enrollment.objects.filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("day")),
-        group=OuterRef("group"),
-        start_date__lte=OuterRef("day"),
-        **filters,
-    )
+    return Enrollment.objects.covering(OuterRef("day")).filter(group=OuterRef("group"), **filters)
 
 
 def in_client_sessions(client: Client) -> Q:
@@ -55,7 +50,10 @@ def _with_roster_count(sessions: QuerySet[Session]) -> QuerySet[Session]:
     """Annotate `roster_count`: clients enrolled in a group session's group on its date (1 for an
     individual session)."""
     count = _enrolled_on_day().order_by().values("group").annotate(n=Count("pk")).values("n")
-    return sessions.annotate(roster_count=Coalesce(Subquery(count), 1))
+    # A group nobody is enrolled in has no count row: 0, not the individual session's 1.
+    return sessions.annotate(
+        roster_count=Case(When(group__isnull=True, then=1), default=Coalesce(Subquery(count), 0))
+    )
 
 
 def clinician_sessions(clinician: User) -> QuerySet[Session]:

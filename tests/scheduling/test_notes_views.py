@@ -22,6 +22,10 @@ DAP = {
 @pytest.fixture
 def attended(group_session, clinician, alice, bob):
     record(group_session, clinician, (alice, "present", 180), (bob, "absent", 0))
+    # A group note is signed with its session's topic.
+    session_summary_update(
+        session=group_session, user=clinician, topic="Relapse warning signs", interventions=""
+    )
     return group_session
 
 
