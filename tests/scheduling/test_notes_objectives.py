@@ -192,7 +192,9 @@ def test_the_clinician_ticks_objectives_and_the_signed_note_lists_them(
     assert 'type="checkbox"' in page
     assert "Goal: Sustained abstinence · Problem: Daily alcohol use" in page
     response = clinician_client.post(
-        note_url(attended, alice), {**DAP, "objectives": [second.pk], "sign": ""}, follow=True
+        note_url(attended, alice),
+        {**DAP, "objectives": [second.pk], "sign": "", "confirm": "yes"},
+        follow=True,
     )
     note = ProgressNote.objects.get(session=attended, client=alice)
     assert note.is_signed
