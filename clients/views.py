@@ -524,7 +524,7 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
                 f"{name} leaves every group after {day:%b %-d}; an enrollment that had not "
                 "started by then is voided.",
                 f"{name}'s individual sessions after {day:%b %-d} are cancelled.",
-                "A discharge cannot be undone: a client who comes back is referred again.",
+                "A discharge cannot be undone.",
             ],
             button=f"Discharge {name}",
         )

@@ -91,4 +91,6 @@ class VoidForm(forms.Form):
         label="Why is this enrollment void?",
         max_length=200,
         help_text="For example: enrolled in the wrong group, or twice.",
+        # The form opens on its own for one row: the keyboard starts in it.
+        widget=forms.TextInput(attrs={"autofocus": True}),
     )
