@@ -11,6 +11,8 @@ from django.core.validators import (
 from django.db import models
 from django.db.models import F, Q
 
+from iop.history import keep_rows
+
 
 class ProgramTrack(models.Model):
     """A program's weekly requirement. Admins edit these; adult IOP is 540-1140 min on 3+ days."""
@@ -214,6 +216,9 @@ class Intake(models.Model):
                 name="intake_completed_has_consent",
             ),
         ]
+        triggers = [
+            keep_rows("intake_kept_once_complete", pgtrigger.Q(old__completed_at__isnull=False))
+        ]
 
     def __str__(self) -> str:
         return f"Intake of {self.client}"
@@ -303,7 +308,7 @@ class LevelOfCare(models.TextChoices):
 class LevelOfCareEpisode(models.Model):
     """One range of a client's level of care, [start_date, end_date); an open range has no end."""
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="levels_of_care")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="levels_of_care")
     level = models.CharField(max_length=16, choices=LevelOfCare.choices)
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
@@ -327,6 +332,7 @@ class LevelOfCareEpisode(models.Model):
             ),
         ]
         triggers = [
+            keep_rows("level_of_care_never_deleted"),
             # No btree_gist here, so an exclusion constraint is out: a trigger refuses overlaps.
             pgtrigger.Trigger(
                 name="level_of_care_ranges_do_not_overlap",
@@ -344,7 +350,7 @@ class LevelOfCareEpisode(models.Model):
                 END IF;
                 RETURN NEW;
                 """,
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -396,6 +402,7 @@ class Consent(models.Model):
                 violation_error_message="Choose what information the consent covers.",
             ),
         ]
+        triggers = [keep_rows("consent_never_deleted")]
 
     def __str__(self) -> str:
         return f"Consent to disclose to {self.recipient} (until {self.expires_on})"
@@ -424,6 +431,7 @@ class Disclosure(models.Model):
 
     class Meta:
         ordering = ["-disclosed_at"]
+        triggers = [keep_rows("disclosure_never_deleted")]
 
     def __str__(self) -> str:
         return (
@@ -482,6 +490,7 @@ class TreatmentPlan(models.Model):
                 name="plan_client_signs_only_activated",
             ),
         ]
+        triggers = [keep_rows("plan_never_deleted")]
 
     def __str__(self) -> str:
         return f"Treatment plan v{self.version} ({self.get_status_display()})"
@@ -492,22 +501,24 @@ class TreatmentPlan(models.Model):
 
 
 class Problem(models.Model):
-    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="problems")
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="problems")
     statement = models.CharField(max_length=300, validators=NO_NUL)
 
     class Meta:
         ordering = ["pk"]
+        triggers = [keep_rows("problem_never_deleted")]
 
     def __str__(self) -> str:
         return self.statement
 
 
 class Goal(models.Model):
-    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="goals")
+    problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="goals")
     statement = models.CharField(max_length=300, validators=NO_NUL)
 
     class Meta:
         ordering = ["pk"]
+        triggers = [keep_rows("goal_never_deleted")]
 
     def __str__(self) -> str:
         return self.statement
@@ -524,7 +535,7 @@ class ObjectiveStatus(models.TextChoices):
 class Objective(models.Model):
     """A measurable step toward a goal. Progress notes link here, so `__str__` names it fully."""
 
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="objectives")
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="objectives")
     description = models.CharField(
         max_length=300, validators=NO_NUL, help_text="Measurable: what, how much, by when."
     )
@@ -535,6 +546,7 @@ class Objective(models.Model):
 
     class Meta:
         ordering = ["target_date", "pk"]
+        triggers = [keep_rows("objective_never_deleted")]
 
     def __str__(self) -> str:
         return f"{self.description} (by {self.target_date:%Y-%m-%d}, {self.get_status_display()})"
@@ -550,7 +562,7 @@ class Intervention(models.Model):
         MEDICATION = "medication", "Medication management"
         DRUG_SCREEN = "drug_screen", "Drug screening"
 
-    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="interventions")
+    objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="interventions")
     modality = models.CharField(max_length=20, choices=Modality.choices)
     frequency = models.CharField(max_length=80, validators=NO_NUL)
     responsible = models.ForeignKey(
@@ -563,6 +575,7 @@ class Intervention(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        triggers = [keep_rows("intervention_never_deleted")]
 
     def __str__(self) -> str:
         return f"{self.get_modality_display()}, {self.frequency}"
@@ -578,13 +591,14 @@ class PlanReview(models.Model):
 
     class Meta:
         ordering = ["-reviewed_on", "-pk"]
+        triggers = [keep_rows("plan_review_never_deleted")]
 
     def __str__(self) -> str:
         return f"Review of plan v{self.plan.version} on {self.reviewed_on}"
 
 
 class ObjectiveProgress(models.Model):
-    review = models.ForeignKey(PlanReview, on_delete=models.CASCADE, related_name="progress")
+    review = models.ForeignKey(PlanReview, on_delete=models.PROTECT, related_name="progress")
     objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="progress")
     status = models.CharField(max_length=16, choices=ObjectiveStatus.choices)
     note = models.CharField(max_length=300, validators=NO_NUL, blank=True)
@@ -595,6 +609,7 @@ class ObjectiveProgress(models.Model):
                 fields=["review", "objective"], name="progress_once_per_objective"
             )
         ]
+        triggers = [keep_rows("objective_progress_never_deleted")]
 
     def __str__(self) -> str:
         return f"{self.objective}: {self.get_status_display()}"
@@ -627,6 +642,9 @@ class Discharge(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        triggers = [keep_rows("discharge_never_deleted")]
 
     def __str__(self) -> str:
         return f"Discharge on {self.discharge_date} ({self.get_reason_display()})"

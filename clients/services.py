@@ -686,7 +686,9 @@ def client_discharge(
     client.discharge_date = discharge_date
     client.full_clean()
     client.save(update_fields=["status", "discharge_date"])
-    client_discharged.send(sender=Client, client=client, discharge_date=discharge_date)
+    client_discharged.send(
+        sender=Client, client=client, discharge_date=discharge_date, discharged_by=recorded_by
+    )
     client_weeks_changed.send(
         sender=Client, client_ids=[client.pk], first_day=discharge_date, last_day=None
     )

@@ -12,13 +12,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from iop.access import client_required, staff_required
-from iop.forms import add_service_errors, service_result
+from iop.forms import Confirmation, Step, add_service_errors, irreversible_result, service_result
 from iop.services import chart_read_record
 
 from . import forms, selectors, services
 from .models import (
     REDISCLOSURE_NOTICE,
     Client,
+    Discharge,
     Goal,
     InformationCategory,
     Intake,
@@ -31,12 +32,17 @@ PAGE_SIZE = 25
 
 
 def _client_form_page(
-    request: HttpRequest, client: Client, form: Any, title: str, submit: str
+    request: HttpRequest,
+    client: Client,
+    form: Any,
+    title: str,
+    submit: str,
+    confirm: Confirmation | None = None,
 ) -> HttpResponse:
     return render(
         request,
         "clients/simple_form.html",
-        {"client": client, "form": form, "title": title, "submit": submit},
+        {"client": client, "form": form, "title": title, "submit": submit, "confirm": confirm},
     )
 
 
@@ -496,16 +502,33 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.DischargeForm(
         request.POST or None, initial={"discharge_date": timezone.localdate()}
     )
-    if service_result(
+    step, _ = irreversible_result(
         request,
         form,
         lambda: services.client_discharge(
             client=client, recorded_by=request.user, **form.cleaned_data
         ),
-    ):
+    )
+    if step is Step.DONE:
         messages.success(request, "Client discharged.")
         return redirect("clients:chart", client.pk)
-    return _client_form_page(request, client, form, "Discharge", "Discharge")
+    confirm = None
+    if step is Step.CONFIRM:
+        day = form.cleaned_data["discharge_date"]
+        name = client.display_name
+        reason = Discharge.Reason(form.cleaned_data["reason"]).label.lower()
+        confirm = Confirmation(
+            title=f"Discharge {name} on {day:%B %-d, %Y}?",
+            consequences=[
+                f"{name}'s record becomes discharged ({reason}) and the level of care closes.",
+                f"{name} leaves every group after {day:%b %-d}; an enrollment that had not "
+                "started by then is voided.",
+                f"{name}'s individual sessions after {day:%b %-d} are cancelled.",
+                "A discharge cannot be undone.",
+            ],
+            button=f"Discharge {name}",
+        )
+    return _client_form_page(request, client, form, "Discharge", "Discharge…", confirm)
 
 
 # --- Client portal -----------------------------------------------------------------------------

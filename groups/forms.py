@@ -84,3 +84,13 @@ class EnrollForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     end_date = forms.DateField(label="Last day", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class VoidForm(forms.Form):
+    void_reason = forms.CharField(
+        label="Why is this enrollment void?",
+        max_length=200,
+        help_text="For example: enrolled in the wrong group, or twice.",
+        # The form opens on its own for one row: the keyboard starts in it.
+        widget=forms.TextInput(attrs={"autofocus": True}),
+    )

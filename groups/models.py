@@ -1,3 +1,6 @@
+from datetime import date
+
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import ProhibitNullCharactersValidator
@@ -5,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from clients.models import Client, ProgramTrack
+from iop.history import keep_rows
 
 NO_NUL = [ProhibitNullCharactersValidator()]
 MAX_SESSION_MINUTES = 8 * 60
@@ -106,14 +110,41 @@ class Group(models.Model):
         return self.name
 
 
+class EnrollmentQuerySet(models.QuerySet):
+    """The one definition of which enrollments count: a voided enrollment (made by mistake) counts
+    nowhere; the others count on the days from start_date to end_date (open-ended while None).
+    `day`, `first` and `last` may be dates or expressions such as OuterRef("day")."""
+
+    def live(self) -> "EnrollmentQuerySet":
+        return self.filter(voided_at__isnull=True)
+
+    def overlapping(self, first: object, last: object | None = None) -> "EnrollmentQuerySet":
+        """Live enrollments sharing at least one day with [first, last] (last None: open)."""
+        enrollments = self.live().filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        return enrollments if last is None else enrollments.filter(start_date__lte=last)
+
+    def covering(self, day: object) -> "EnrollmentQuerySet":
+        """Live enrollments that put the client on the roster on `day`."""
+        return self.overlapping(day, day)
+
+
 class Enrollment(models.Model):
-    """A client on a group's roster from start_date to end_date (open-ended while None)."""
+    """A client on a group's roster from start_date to end_date (open-ended while None). Never
+    deleted: withdrawing sets end_date; an enrollment made by mistake is voided (who, when, why),
+    keeps its row and counts nowhere."""
 
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="enrollments")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="enrollments")
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    void_reason = models.CharField(max_length=200, blank=True, validators=NO_NUL)
+
+    objects = EnrollmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["group", "client"]
@@ -122,7 +153,33 @@ class Enrollment(models.Model):
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="enrollment_end_after_start",
             ),
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True, voided_by__isnull=True, void_reason="")
+                | (Q(voided_at__isnull=False, voided_by__isnull=False) & ~Q(void_reason="")),
+                name="enrollment_void_has_who_and_why",
+            ),
+        ]
+        triggers = [
+            keep_rows("enrollment_never_deleted"),
+            # A void is final: the voided row stays exactly as it was voided.
+            pgtrigger.Protect(
+                name="enrollment_void_is_final",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__voided_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.client} in {self.group}"
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
+
+    def covers(self, day: date) -> bool:
+        """Whether this enrollment puts the client on the roster on `day` (see `covering`)."""
+        return (
+            not self.is_voided
+            and self.start_date <= day
+            and (self.end_date is None or day <= self.end_date)
+        )

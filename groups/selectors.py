@@ -4,7 +4,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from clients.models import Client, ProgramTrack
@@ -16,18 +17,20 @@ from .models import Enrollment, Group
 CLIENT_SEARCH_LIMIT = 10
 
 
-def _enrolled_on(day: date) -> Q:
-    return Q(enrollments__start_date__lte=day) & (
-        Q(enrollments__end_date__isnull=True) | Q(enrollments__end_date__gte=day)
-    )
-
-
 def groups_catalogue(*, on: date) -> QuerySet[Group]:
     """Every group with its room, track, facilitators and how many clients are enrolled `on`."""
+    enrolled = (
+        Enrollment.objects.covering(on)
+        .filter(group=OuterRef("pk"))
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         Group.objects.select_related("room", "track")
         .prefetch_related("facilitators")
-        .annotate(enrolled=Count("enrollments", filter=_enrolled_on(on)))
+        .annotate(enrolled=Coalesce(Subquery(enrolled), 0))
     )
 
 
@@ -39,9 +42,9 @@ def group_get(pk: int) -> Group:
 
 
 def roster(group: Group, *, on: date) -> QuerySet[Enrollment]:
-    """The group's enrollments current on `on` or starting later, soonest first."""
+    """The group's live enrollments current on `on` or starting later, soonest first."""
     return (
-        group.enrollments.filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        group.enrollments.overlapping(on)
         .select_related("client__track")
         .order_by("start_date", "client__legal_last_name")
     )
@@ -97,13 +100,8 @@ def planned_weeks(clients: list[Client], *, week_of: date) -> dict[int, PlannedW
     monday = week_start_of(week_of)
     sunday = monday + timedelta(days=6)
     enrollments = (
-        Enrollment.objects.filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=monday),
-            client__in=clients,
-            start_date__lte=sunday,
-            group__is_active=True,
-            group__counts_toward_hours=True,
-        )
+        Enrollment.objects.overlapping(monday, sunday)
+        .filter(client__in=clients, group__is_active=True, group__counts_toward_hours=True)
         .filter(Q(group__last_date__isnull=True) | Q(group__last_date__gte=monday))
         .select_related("group")
     )
@@ -113,15 +111,12 @@ def planned_weeks(clients: list[Client], *, week_of: date) -> dict[int, PlannedW
         group = enrollment.group
         for offset in range(7):
             day = monday + timedelta(days=offset)
-            enrolled = enrollment.start_date <= day and (
-                enrollment.end_date is None or day <= enrollment.end_date
-            )
             meets = (
                 day.weekday() in group.weekdays
                 and group.first_date <= day
                 and (group.last_date is None or day <= group.last_date)
             )
-            if enrolled and meets:
+            if enrollment.covers(day) and meets:
                 minutes[enrollment.client_id] += group.duration_minutes
                 days[enrollment.client_id].add(day)
     return {

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
+from django.utils import timezone
 
 from clients.models import Client, ProgramTrack
 from clients.signals import client_weeks_changed
@@ -133,12 +134,6 @@ def group_update(*, group: Group, facilitators: Sequence[User], **fields: Any) -
     return _group_save(group, facilitators)
 
 
-def _overlapping(enrollments: QuerySet[Enrollment], start: date, end: date | None) -> QuerySet:
-    """Enrollments whose period shares at least one day with [start, end] (end None: open)."""
-    enrollments = enrollments.filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
-    return enrollments if end is None else enrollments.filter(start_date__lte=end)
-
-
 def _minutes_of_day(at: time) -> int:
     return at.hour * 60 + at.minute
 
@@ -185,11 +180,11 @@ def enrollment_create(
         )
     if not group.is_active or (group.last_date is not None and start_date > group.last_date):
         raise ValidationError({"start_date": f"{group} does not meet after {group.last_date}."})
-    if _overlapping(group.enrollments.filter(client=client), start_date, end_date).exists():
+    if group.enrollments.filter(client=client).overlapping(start_date, end_date).exists():
         raise ValidationError(f"{client.display_name} is already enrolled in {group} then.")
-    if _overlapping(group.enrollments.all(), start_date, end_date).count() >= group.capacity:
+    if group.enrollments.overlapping(start_date, end_date).count() >= group.capacity:
         raise ValidationError(f"{group} is full ({group.capacity} places).")
-    others = _overlapping(client.enrollments.exclude(group=group), start_date, end_date)
+    others = client.enrollments.exclude(group=group).overlapping(start_date, end_date)
     for other in others.select_related("group"):
         if groups_clash(group, other.group):
             raise ValidationError(
@@ -205,20 +200,31 @@ def enrollment_create(
     return enrollment
 
 
+def _locked(enrollment: Enrollment) -> Enrollment:
+    enrollment = (
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("client", "group")
+        .get(pk=enrollment.pk)
+    )
+    if enrollment.is_voided:
+        raise ValidationError("This enrollment was voided; it no longer changes.")
+    return enrollment
+
+
 @transaction.atomic
-def enrollment_end(*, enrollment: Enrollment, end_date: date) -> Enrollment | None:
-    """Withdraw a client from a group after `end_date`. An enrollment that would end before it
-    starts never took effect and is removed (the audit log keeps it); returns None then."""
-    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
-    if enrollment.start_date > end_date:
-        enrollment.delete()
-        client_weeks_changed.send(
-            sender=Enrollment,
-            client_ids=[enrollment.client_id],
-            first_day=enrollment.start_date,
-            last_day=enrollment.end_date,
+def enrollment_end(*, enrollment: Enrollment, end_date: date) -> Enrollment:
+    """Withdraw a client from a group after `end_date` (a later date than a set end changes
+    nothing). An end before the start is refused: an enrollment made by mistake is voided with
+    `enrollment_void`, never removed."""
+    enrollment = _locked(enrollment)
+    if end_date < enrollment.start_date:
+        raise ValidationError(
+            {
+                "end_date": f"{enrollment.client.display_name} starts in {enrollment.group} on "
+                f"{enrollment.start_date:%b %-d, %Y}; the last day cannot be before that. If "
+                "the enrollment was made by mistake, void it instead."
+            }
         )
-        return None
     if enrollment.end_date is not None and enrollment.end_date <= end_date:
         return enrollment
     previous_end = enrollment.end_date
@@ -235,10 +241,41 @@ def enrollment_end(*, enrollment: Enrollment, end_date: date) -> Enrollment | No
 
 
 @transaction.atomic
-def enrollments_end_for_client(*, client: Client, end_date: date) -> int:
-    """End every enrollment of the client still open on `end_date` (a discharge); returns how many."""
-    open_enrollments = _overlapping(client.enrollments.all(), end_date + timedelta(days=1), None)
-    enrollments = list(open_enrollments)
+def enrollment_void(*, enrollment: Enrollment, actor: User, reason: str) -> Enrollment:
+    """Mark an enrollment made by mistake as void: it keeps its row, with who voided it, when and
+    why, and counts nowhere from then on (rosters, capacity, schedules, hours)."""
+    enrollment = _locked(enrollment)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"void_reason": "Say why this enrollment is void."})
+    enrollment.voided_at, enrollment.voided_by, enrollment.void_reason = (
+        timezone.now(),
+        actor,
+        reason,
+    )
+    enrollment.full_clean()
+    enrollment.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    client_weeks_changed.send(
+        sender=Enrollment,
+        client_ids=[enrollment.client_id],
+        first_day=enrollment.start_date,
+        last_day=enrollment.end_date,
+    )
+    return enrollment
+
+
+DISCHARGED_BEFORE_START = "Discharged before the start date"
+
+
+@transaction.atomic
+def enrollments_end_for_client(*, client: Client, end_date: date, actor: User) -> int:
+    """A discharge on `end_date`: every enrollment of the client still open after that day ends
+    on it, and one that would only start later is voided (by `actor`, who recorded the
+    discharge). Returns how many changed."""
+    enrollments = list(client.enrollments.overlapping(end_date + timedelta(days=1)))
     for enrollment in enrollments:
-        enrollment_end(enrollment=enrollment, end_date=end_date)
+        if enrollment.start_date > end_date:
+            enrollment_void(enrollment=enrollment, actor=actor, reason=DISCHARGED_BEFORE_START)
+        else:
+            enrollment_end(enrollment=enrollment, end_date=end_date)
     return len(enrollments)

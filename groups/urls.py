@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.group_edit, name="edit"),
     path("<int:pk>/roster/", views.roster, name="roster"),
     path("enrollments/<int:pk>/end/", views.enrollment_end, name="enrollment-end"),
+    path("enrollments/<int:pk>/void/", views.enrollment_void, name="enrollment-void"),
 ]

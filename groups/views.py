@@ -1,8 +1,10 @@
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -13,10 +15,10 @@ from django.utils import timezone
 from clients.models import Client
 from iop.access import admin_required
 from iop.clock import week_start_of
-from iop.forms import add_service_errors
+from iop.forms import Confirmation, Step, add_service_errors, irreversible_result
 
 from . import selectors, services
-from .forms import EnrollForm, GroupForm, WithdrawForm
+from .forms import EnrollForm, GroupForm, VoidForm, WithdrawForm
 from .models import Enrollment, Group
 
 
@@ -65,10 +67,44 @@ def _next_monday() -> date:
     return week_start_of(today) + timedelta(days=7)
 
 
+@dataclass(frozen=True)
+class Pending:
+    """An irreversible change of one roster row in progress: its form, then its confirm step."""
+
+    enrollment: Enrollment
+    action: str  # "end" or "void"
+    form: forms.Form
+    confirm: Confirmation | None = None
+
+
+def _roster_page(
+    request: HttpRequest, group: Group, pending: Pending | None = None
+) -> HttpResponse:
+    today = timezone.localdate()
+    query = request.GET.get("q", "").strip()[:100]
+    enrollments = list(selectors.roster(group, on=today))
+    planned = selectors.planned_weeks([e.client for e in enrollments], week_of=_next_monday())
+    current = sum(1 for e in enrollments if e.start_date <= today)
+    return render(
+        request,
+        "groups/roster.html",
+        {
+            "group": group,
+            "rows": [(e, planned[e.client_id]) for e in enrollments],
+            "current": current,
+            "query": query,
+            "candidates": selectors.roster_candidates(group, query=query, on=today),
+            "today": today,
+            "next_monday": _next_monday(),
+            "pending": pending,
+        },
+    )
+
+
 @admin_required
 def roster(request: HttpRequest, pk: int) -> HttpResponse:
     """The roster of one group: who is on it, their planned hours next week, and a search to add
-    clients (POST adds the chosen client)."""
+    clients (POST adds the chosen client). `?void=<enrollment>` opens that row's void form."""
     group = selectors.group_get(pk)
     today = timezone.localdate()
     query = request.GET.get("q", "").strip()[:100]
@@ -97,35 +133,85 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("groups:roster", pk=group.pk)
     elif request.method == "POST":
         messages.error(request, "Choose a client and a valid start date.")
-    enrollments = list(selectors.roster(group, on=today))
-    planned = selectors.planned_weeks([e.client for e in enrollments], week_of=_next_monday())
-    current = sum(1 for e in enrollments if e.start_date <= today)
-    return render(
-        request,
-        "groups/roster.html",
-        {
-            "group": group,
-            "rows": [(e, planned[e.client_id]) for e in enrollments],
-            "current": current,
-            "query": query,
-            "candidates": selectors.roster_candidates(group, query=query, on=today),
-            "today": today,
-            "next_monday": _next_monday(),
-        },
-    )
+    pending = None
+    if request.GET.get("void", "").isdigit():
+        enrollment = get_object_or_404(
+            group.enrollments.live().select_related("client"), pk=request.GET["void"]
+        )
+        pending = Pending(enrollment=enrollment, action="void", form=VoidForm())
+    return _roster_page(request, group, pending)
+
+
+def _live_enrollment(pk: int) -> Enrollment:
+    return get_object_or_404(Enrollment.objects.live().select_related("client", "group"), pk=pk)
 
 
 @admin_required
 def enrollment_end(request: HttpRequest, pk: int) -> HttpResponse:
-    """Withdraw a client from a group: their last day (the roster posts here directly)."""
-    enrollment = get_object_or_404(Enrollment.objects.select_related("client", "group"), pk=pk)
-    form = WithdrawForm(request.POST or None, initial={"end_date": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        end_date = form.cleaned_data["end_date"]
-        services.enrollment_end(enrollment=enrollment, end_date=end_date)
-        messages.success(
-            request,
-            f"{enrollment.client.display_name} leaves {enrollment.group} after {end_date:%b %-d}.",
-        )
+    """Withdraw a client from a group: their last day, posted from the roster row, confirmed on
+    the roster before it takes effect."""
+    enrollment = _live_enrollment(pk)
+    if request.method != "POST":
         return redirect("groups:roster", pk=enrollment.group_id)
-    return render(request, "groups/withdraw.html", {"form": form, "enrollment": enrollment})
+    form = WithdrawForm(request.POST)
+    step, _ = irreversible_result(
+        request,
+        form,
+        lambda: services.enrollment_end(
+            enrollment=enrollment, end_date=form.cleaned_data["end_date"]
+        ),
+    )
+    name = enrollment.client.display_name
+    if step is Step.DONE:
+        end_date = form.cleaned_data["end_date"]
+        messages.success(request, f"{name} leaves {enrollment.group} after {end_date:%b %-d}.")
+        return redirect("groups:roster", pk=enrollment.group_id)
+    confirm = None
+    if step is Step.CONFIRM:
+        end_date = form.cleaned_data["end_date"]
+        confirm = Confirmation(
+            title=f"Withdraw {name} from {enrollment.group}?",
+            consequences=[
+                f"{name}'s last day in {enrollment.group} is {end_date:%A, %B %-d, %Y}.",
+                f"From the next day {name} is off this roster and its attendance sheets, and "
+                "the group leaves their schedule and planned hours.",
+                f"The enrollment stays in {name}'s record; to return, {name} is enrolled again.",
+            ],
+            button=f"Withdraw {name}",
+        )
+    return _roster_page(request, enrollment.group, Pending(enrollment, "end", form, confirm))
+
+
+@admin_required
+def enrollment_void(request: HttpRequest, pk: int) -> HttpResponse:
+    """Void an enrollment made by mistake, with a reason, confirmed on the roster: the row stays
+    (who, when, why) and counts nowhere."""
+    enrollment = _live_enrollment(pk)
+    if request.method != "POST":
+        return redirect("groups:roster", pk=enrollment.group_id)
+    form = VoidForm(request.POST)
+    step, _ = irreversible_result(
+        request,
+        form,
+        lambda: services.enrollment_void(
+            enrollment=enrollment, actor=request.user, reason=form.cleaned_data["void_reason"]
+        ),
+    )
+    name = enrollment.client.display_name
+    if step is Step.DONE:
+        messages.success(request, f"{name}'s enrollment in {enrollment.group} is void.")
+        return redirect("groups:roster", pk=enrollment.group_id)
+    confirm = None
+    if step is Step.CONFIRM:
+        confirm = Confirmation(
+            title=f"Void {name}'s enrollment in {enrollment.group}?",
+            consequences=[
+                f"The enrollment from {enrollment.start_date:%B %-d, %Y} is marked void by you, "
+                f"now, because: {form.cleaned_data['void_reason'].strip()}",
+                "It stays in the record but counts nowhere: not on this roster or in its "
+                f"capacity, not in {name}'s schedule, attendance sheets or hours.",
+                f"A void cannot be undone; to enroll {name} after all, add them again.",
+            ],
+            button="Void the enrollment",
+        )
+    return _roster_page(request, enrollment.group, Pending(enrollment, "void", form, confirm))

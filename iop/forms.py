@@ -1,11 +1,15 @@
 """Forms of the iop app, and helpers shared by every app's forms."""
 
+import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
 from typing import TypeVar
 
 from django import forms
 from django.contrib.auth.forms import UsernameField
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest
 
 from .models import Role, User
@@ -42,6 +46,50 @@ def service_result(
     except ValidationError as error:
         add_service_errors(form, error, renames)
         return None
+
+
+class Step(Enum):
+    """Where an irreversible action stands: the form, its confirm step, or done."""
+
+    EDIT = "edit"
+    CONFIRM = "confirm"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What the confirm step of an irreversible action says (templates/_confirm.html)."""
+
+    title: str
+    consequences: list[str]
+    button: str
+    # Extra inputs to post again with the form's data, e.g. which submit button asked for it.
+    hidden: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+def irreversible_result(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    service: Callable[[], Result],
+    renames: dict[str, str] | None = None,
+) -> tuple[Step, Result | None]:
+    """What a view does with the form of an action that cannot be undone (signing, discharge,
+    withdrawal, void, cancellation). A valid POST acts only when it comes from the confirm step
+    (`confirm=yes`). Otherwise the service runs in a savepoint that is always rolled back, so its
+    refusal shows on the form at once (EDIT) and the page asks to confirm only an action that
+    would succeed (CONFIRM), having changed nothing; `back` returns to the form."""
+    if request.method != "POST" or "back" in request.POST or not form.is_valid():
+        return Step.EDIT, None
+    confirmed = request.POST.get("confirm") == "yes"
+    try:
+        with transaction.atomic():
+            result = service()
+            if not confirmed:
+                transaction.set_rollback(True)
+    except ValidationError as error:
+        add_service_errors(form, error, renames)
+        return Step.EDIT, None
+    return (Step.DONE, result) if confirmed else (Step.CONFIRM, None)
 
 
 class StaffInviteForm(forms.ModelForm):

@@ -6,6 +6,7 @@ from django.db.models import F, Q
 
 from clients.models import Client, Objective
 from groups.models import Group, Room
+from iop.history import keep_rows
 from iop.hours import hours
 
 NO_NUL = [ProhibitNullCharactersValidator()]
@@ -149,6 +150,7 @@ class Attendance(models.Model):
                 name="attendance_minutes_match_status",
             ),
         ]
+        triggers = [keep_rows("attendance_never_deleted")]
 
     def __str__(self) -> str:
         return f"{self.client} {self.get_status_display()} at {self.session}"
@@ -178,6 +180,7 @@ class SessionLog(models.Model):
                 name="session_log_held_ends_after_start",
             ),
         ]
+        triggers = [keep_rows("session_log_never_deleted")]
 
     def __str__(self) -> str:
         return f"Log of {self.session}"
@@ -197,6 +200,7 @@ class DropIn(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "client"], name="drop_in_once_per_session")
         ]
+        triggers = [keep_rows("drop_in_never_deleted")]
 
     def __str__(self) -> str:
         return f"{self.client} dropped in to {self.session}"
@@ -291,7 +295,9 @@ class ProgressNote(models.Model):
                 name="note_locked_once_signed",
                 operation=pgtrigger.Update | pgtrigger.Delete,
                 condition=pgtrigger.Q(old__signed_at__isnull=False),
-            )
+            ),
+            # A draft is part of the record too: it is finished and signed, never removed.
+            keep_rows("note_never_deleted"),
         ]
 
     def __str__(self) -> str:

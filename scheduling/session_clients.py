@@ -1,7 +1,7 @@
 """The one definition of a session's clients: the database view behind `SessionClient`.
 
 A group session's clients are the clients whose enrollment in its group covers the session's local
-date (clinic time); an individual session's client is its own. The view is created by a migration
+date (clinic time) and that is not voided; an individual session's client is its own. The view is created by a migration
 and re-created after every `migrate` (post_migrate), so it follows the clinic's `TIME_ZONE`.
 """
 
@@ -16,6 +16,7 @@ VIEW_SQL = """
       ON e.group_id = s.group_id
      AND e.start_date <= (s.starts_at AT TIME ZONE {tz})::date
      AND (e.end_date IS NULL OR e.end_date >= (s.starts_at AT TIME ZONE {tz})::date)
+     AND e.voided_at IS NULL
     UNION ALL
     SELECT s.id, s.client_id, s.starts_at
     FROM scheduling_session s

@@ -20,6 +20,7 @@ from scheduling.models import (
     ProgressNote,
     ReminderPreference,
     Session,
+    SessionLog,
     SessionType,
 )
 from scheduling.services.reminders import reminder_preference_update
@@ -215,10 +216,11 @@ class ConsentFactory(factory.django.DjangoModelFactory):
 
 
 class ProgressNoteFactory(factory.django.DjangoModelFactory):
-    """A complete draft DAP note by the session's clinician; sign it with `note_sign`."""
+    """A complete, signable draft DAP note by the session's clinician; sign it with `note_sign`."""
 
     class Meta:
         model = ProgressNote
+        skip_postgeneration_save = True
 
     session = factory.SubFactory(SessionFactory)
     client = factory.SubFactory(ClientFactory)
@@ -226,6 +228,17 @@ class ProgressNoteFactory(factory.django.DjangoModelFactory):
     data = factory.Faker("paragraph")
     assessment = factory.Faker("paragraph")
     plan = factory.Faker("sentence")
+
+    @factory.post_generation
+    def session_topic(self, create, extracted, **kwargs):
+        """A group note is signed with its session's topic: give the session one if it has none
+        (pass session_topic="..." to choose it)."""
+        if not create or self.session.group_id is None:
+            return
+        log, _ = SessionLog.objects.get_or_create(session=self.session)
+        if extracted is not None or not log.topic:
+            log.topic = extracted or "Relapse warning signs"
+            log.save(update_fields=["topic"])
 
 
 class ReminderPreferenceFactory(factory.django.DjangoModelFactory):

@@ -4,10 +4,12 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -34,6 +36,17 @@ def database_url_for_tests() -> str:
     if host.startswith("/"):
         return f"postgres://{auth}@/{settings['NAME']}?host={host}"
     return f"postgres://{auth}@{host}:{port or 5432}/{settings['NAME']}"
+
+
+@contextmanager
+def undone() -> Iterator[None]:
+    """Run the block in a savepoint that is rolled back at its end, so that each Hypothesis example
+    starts again from the fixtures' rows: clinical rows cannot be deleted, not even by a test."""
+    with transaction.atomic():
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
 
 
 def screenshot(page, name: str) -> Path:

@@ -60,7 +60,7 @@ class CancelForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.helper = FormHelper()
-        self.helper.add_input(Submit("cancel", "Cancel session", css_class="btn-danger"))
+        self.helper.add_input(Submit("cancel", "Cancel session…", css_class="btn-danger"))
 
 
 class RescheduleForm(forms.Form):

@@ -33,6 +33,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clients', '0004_intake_consents_plans_discharge'),
+        # The session-clients view reads groups_enrollment.voided_at.
+        ('groups', '0003_keep_history'),
         ('scheduling', '0002_sessions_documentation_reminders_compliance'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

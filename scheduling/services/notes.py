@@ -59,6 +59,24 @@ def note_save(
     return note
 
 
+TOPIC_MISSING = "Write the group's topic on the session page before signing."
+
+
+def note_sign_check(*, note: ProgressNote) -> None:
+    """Refuse, changing nothing, a note (saved or not) that could not be signed as it stands:
+    each empty DAP field, and for a group note a session without a topic (the signed note
+    carries it), gets its own error."""
+    missing = {
+        field: ["Fill this in before signing."]
+        for field in ("data", "assessment", "plan")
+        if not getattr(note, field).strip()
+    }
+    if note.session.group_id is not None and not session_log(note.session).topic.strip():
+        missing["group_topic"] = [TOPIC_MISSING]
+    if missing:
+        raise ValidationError(missing)
+
+
 @transaction.atomic
 def note_sign(*, note: ProgressNote, user: User) -> ProgressNote:
     """Sign and lock a complete draft. A group note takes the session's group summary as it stands
@@ -68,13 +86,7 @@ def note_sign(*, note: ProgressNote, user: User) -> ProgressNote:
         raise ValidationError(LOCKED_MESSAGE)
     if note.author_id != user.pk:
         raise ValidationError("Only the note's author can sign it.")
-    missing = {
-        field: ["Fill this in before signing."]
-        for field in ("data", "assessment", "plan")
-        if not getattr(note, field).strip()
-    }
-    if missing:
-        raise ValidationError(missing)
+    note_sign_check(note=note)
     if note.session.group_id is not None:
         log = session_log(note.session)
         note.group_topic, note.group_interventions = log.topic, log.interventions

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from clients.models import Client, Objective
 from iop.access import admin_required, role_required, staff_required
-from iop.models import Role
+from iop.forms import Confirmation, Step, irreversible_result
+from iop.models import Role, User
 from iop.services import chart_read_record, chart_reads_record
 from scheduling.forms.documentation import (
     AddendumForm,
@@ -342,29 +343,36 @@ def note(request: HttpRequest, pk: int, client_pk: int) -> HttpResponse:
         if existing
         else {},
     )
-    if request.method == "POST":
-        if not may_edit:
-            raise PermissionDenied
-        if form.is_valid():
-            text = {field: form.cleaned_data[field] for field in ("data", "assessment", "plan")}
-            try:
-                saved = note_save(
-                    session=session,
-                    client=client,
-                    author=request.user,
-                    objective_ids=[
-                        objective.pk for objective in form.cleaned_data.get("objectives", [])
-                    ],
-                    **text,
-                )
-                if "sign" in request.POST:
-                    note_sign(note=saved, user=request.user)
-                    messages.success(request, f"Note for {client.display_name} signed and locked.")
-                else:
-                    messages.success(request, "Draft saved.")
-                return redirect("scheduling:note", pk=session.pk, client_pk=client.pk)
-            except ValidationError as error:
-                _apply_errors(error, form)
+    if request.method == "POST" and not may_edit:
+        raise PermissionDenied
+
+    def save() -> ProgressNote:
+        return note_save(
+            session=session,
+            client=client,
+            author=request.user,
+            objective_ids=[objective.pk for objective in form.cleaned_data.get("objectives", [])],
+            **{field: form.cleaned_data[field] for field in ("data", "assessment", "plan")},
+        )
+
+    confirm = None
+    if request.method == "POST" and "sign" in request.POST:
+        step, _ = irreversible_result(
+            request, form, lambda: note_sign(note=save(), user=request.user)
+        )
+        if step is Step.DONE:
+            messages.success(request, f"Note for {client.display_name} signed and locked.")
+            return redirect("scheduling:note", pk=session.pk, client_pk=client.pk)
+        if step is Step.CONFIRM:
+            confirm = _sign_confirmation(request.user, session)
+    elif request.method == "POST" and form.is_valid():
+        try:
+            save()
+        except ValidationError as error:
+            _apply_errors(error, form)
+        else:
+            messages.success(request, "Draft saved.")
+            return redirect("scheduling:note", pk=session.pk, client_pk=client.pk)
     chart_read_record(request=request, client_id=client.pk, what="progress note")
     return render(
         request,
@@ -376,10 +384,28 @@ def note(request: HttpRequest, pk: int, client_pk: int) -> HttpResponse:
             "note": existing,
             "form": form,
             "may_edit": may_edit,
+            "confirm": confirm,
             "addendum_form": AddendumForm()
             if can_document and existing and existing.is_signed
             else None,
         },
+    )
+
+
+def _sign_confirmation(user: User, session: Session) -> Confirmation:
+    consequences = [
+        f"It is signed by you, {user}, now, and locked: it can never be changed or removed.",
+        "Anything to correct or add afterwards is a signed addendum.",
+    ]
+    if session.group_id is not None:
+        consequences.insert(
+            1, "The group summary above is copied into the note as it stands, and locked with it."
+        )
+    return Confirmation(
+        title="Sign and lock this note?",
+        consequences=consequences,
+        button="Sign and lock",
+        hidden={"sign": ""},
     )
 
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from iop.access import staff_required
 from iop.clock import local_datetime
-from iop.forms import add_service_errors
+from iop.forms import Confirmation, Step, add_service_errors, irreversible_result
 from scheduling.forms.sessions import CancelForm, IndividualSessionForm, RescheduleForm
 from scheduling.selectors.sessions import session_for_user
 from scheduling.services import sessions as services
@@ -44,18 +44,31 @@ def session_new(request: HttpRequest) -> HttpResponse:
 def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     session = session_for_user(request.user, pk)
     form = CancelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.session_cancel(session=session, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            add_service_errors(form, error, {"starts_at": "start_time"})
-        else:
-            messages.success(request, "Session cancelled.")
-            return redirect("scheduling:clinician-week")
+    step, _ = irreversible_result(
+        request,
+        form,
+        lambda: services.session_cancel(session=session, reason=form.cleaned_data["reason"]),
+    )
+    if step is Step.DONE:
+        messages.success(request, "Session cancelled.")
+        return redirect("scheduling:clinician-week")
+    confirm = None
+    if step is Step.CONFIRM:
+        who = "Its clients" if session.group_id else session.client.display_name
+        confirm = Confirmation(
+            title="Cancel this session?",
+            consequences=[
+                f"It is cancelled because: {form.cleaned_data['reason'].strip()}",
+                "It stays on the calendar and in calendar feeds, marked cancelled, and no "
+                f"reminders go out for it. {who} see it as cancelled on their schedule.",
+                "A cancellation cannot be undone; schedule a new session instead.",
+            ],
+            button="Cancel the session",
+        )
     return render(
         request,
         "scheduling/session_form.html",
-        {"form": form, "title": "Cancel a session", "session": session},
+        {"form": form, "title": "Cancel a session", "session": session, "confirm": confirm},
     )
 
 

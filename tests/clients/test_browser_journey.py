@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from clients.models import Client, TreatmentPlan
 from tests.factories import PASSWORD, ClientFactory, TreatmentPlanFactory
@@ -139,7 +140,11 @@ def test_a_clinician_discharges_a_client_with_an_aftercare_plan(page, clinician,
     page.get_by_label("Mutual-help meetings").check()
     page.get_by_label("Summary").fill("Completed 12 weeks; steps down to weekly counseling.")
     screenshot(page, "clinician-discharge-form")
-    page.get_by_role("button", name="Discharge").click()
+    page.get_by_role("button", name="Discharge…").click()
+    expect(page.get_by_role("heading", name=f"Discharge {alice.display_name} on")).to_be_focused()
+    screenshot(page, "clinician-discharge-confirm")
+    assert Client.objects.get(pk=alice.pk).status == Client.Status.ACTIVE
+    page.get_by_role("button", name=f"Discharge {alice.display_name}").click()
     assert page.get_by_text("Client discharged").is_visible()
     assert page.get_by_text("Alumni group, Mutual-help meetings").is_visible()
     screenshot(page, "clinician-chart-discharged")

@@ -297,6 +297,7 @@ def test_discharge_sends_client_discharged_with_the_client_and_date(alice):
     kwargs = receiver.call_args.kwargs
     assert kwargs["client"] == alice
     assert kwargs["discharge_date"] == timezone.localdate()
+    assert kwargs["discharged_by"] == alice.primary_clinician
     assert kwargs["sender"] is Client
 
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from clients.models import Client, Disclosure, LevelOfCareEpisode, TreatmentPlan
+from clients.models import Client, Discharge, Disclosure, LevelOfCareEpisode, TreatmentPlan
 from clients.services import disclosure_record, level_of_care_change, treatment_plan_revise
 from iop.models import ChartRead, Role
 from tests.factories import ClientFactory, ConsentFactory, TreatmentPlanFactory, UserFactory
@@ -197,6 +197,22 @@ def test_a_clinician_walks_a_referral_through_intake(staff_client, clinician):
     assert dana.status == Client.Status.ACTIVE
     assert dana.substances.get().substance == "Alcohol"
     assert LevelOfCareEpisode.objects.get(client=dana).level == "2.1"
+
+
+def test_discharging_asks_for_confirmation_and_says_what_will_happen(staff_client, alice):
+    form = {"discharge_date": str(timezone.localdate()), "reason": "completed", "summary": "Done"}
+    url = reverse("clients:discharge", args=[alice.pk])
+    page = staff_client.post(url, form).content.decode()
+    assert f"Discharge {alice.display_name} on" in page
+    assert "leaves every group" in page
+    assert "individual sessions after" in page
+    alice.refresh_from_db()
+    assert alice.status == Client.Status.ACTIVE
+    assert not Discharge.objects.exists()
+    response = staff_client.post(url, {**form, "confirm": "yes"})
+    assert response.url == reverse("clients:chart", args=[alice.pk])
+    alice.refresh_from_db()
+    assert alice.status == Client.Status.DISCHARGED
 
 
 def test_a_discharge_dated_before_admission_shows_a_field_error(staff_client, alice):

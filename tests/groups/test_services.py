@@ -181,13 +181,14 @@ def test_end_before_start_is_refused(alice):
     assert "end_date" in error.value.message_dict
 
 
-def test_withdrawing_sets_the_last_day_and_one_that_never_started_is_removed(alice):
+def test_withdrawing_sets_the_last_day_and_one_that_never_started_is_refused_not_removed(alice):
     today = timezone.localdate()
     current = EnrollmentFactory(client=alice, start_date=today - timedelta(days=10))
     assert enrollment_end(enrollment=current, end_date=today).end_date == today
     future = EnrollmentFactory(client=alice, start_date=today + timedelta(days=5))
-    assert enrollment_end(enrollment=future, end_date=today) is None
-    assert not Enrollment.objects.filter(pk=future.pk).exists()
+    with pytest.raises(ValidationError, match="void it instead"):
+        enrollment_end(enrollment=future, end_date=today)
+    assert Enrollment.objects.get(pk=future.pk).end_date is None
 
 
 def test_a_group_in_a_room_another_group_uses_at_that_time_is_refused():

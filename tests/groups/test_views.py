@@ -117,10 +117,80 @@ def test_withdrawing_from_the_roster_sets_the_last_day(client, admin, alice):
     client.force_login(admin)
     last_day = timezone.localdate() + timedelta(days=3)
     client.post(
-        reverse("groups:enrollment-end", args=[enrollment.pk]), {"end_date": last_day.isoformat()}
+        reverse("groups:enrollment-end", args=[enrollment.pk]),
+        {"end_date": last_day.isoformat(), "confirm": "yes"},
     )
     enrollment.refresh_from_db()
     assert enrollment.end_date == last_day
+
+
+def test_withdrawing_asks_for_confirmation_on_the_roster_and_changes_nothing_until_then(
+    client, admin, alice
+):
+    enrollment = EnrollmentFactory(client=alice)
+    client.force_login(admin)
+    last_day = timezone.localdate() + timedelta(days=3)
+    response = client.post(
+        reverse("groups:enrollment-end", args=[enrollment.pk]), {"end_date": last_day.isoformat()}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f"Withdraw {alice.display_name} from {enrollment.group}?" in page
+    assert f"last day in {enrollment.group} is {last_day:%A, %B %-d, %Y}" in page
+    assert "Nobody is enrolled yet" not in page  # the roster is still there around the question
+    assert Enrollment.objects.get(pk=enrollment.pk).end_date is None
+
+
+def test_withdrawing_with_an_end_date_before_the_start_is_refused_on_the_field(
+    client, admin, alice
+):
+    enrollment = EnrollmentFactory(client=alice)
+    client.force_login(admin)
+    for confirmed in ({}, {"confirm": "yes"}):
+        response = client.post(
+            reverse("groups:enrollment-end", args=[enrollment.pk]),
+            {"end_date": "1900-01-01", **confirmed},
+        )
+        page = response.content.decode()
+        assert "the last day cannot be before that" in page
+        assert "Withdraw Alice Anders from" not in page
+        assert 'aria-invalid="true"' in page
+        enrollment.refresh_from_db()
+        assert (enrollment.end_date, enrollment.is_voided) == (None, False)
+
+
+def test_voiding_from_the_roster_takes_a_reason_and_a_confirmation_and_keeps_the_row(
+    client, admin, alice
+):
+    enrollment = EnrollmentFactory(client=alice)
+    client.force_login(admin)
+    roster_url = reverse("groups:roster", args=[enrollment.group_id])
+    assert f"?void={enrollment.pk}" in client.get(roster_url).content.decode()
+    form = client.get(roster_url, {"void": enrollment.pk}).content.decode()
+    assert "Why is this enrollment void?" in form
+    void_url = reverse("groups:enrollment-void", args=[enrollment.pk])
+    asked = client.post(void_url, {"void_reason": "Meant the evening group"}).content.decode()
+    assert f"Void {alice.display_name}&#x27;s enrollment in {enrollment.group}?" in asked
+    assert "because: Meant the evening group" in asked
+    assert not Enrollment.objects.get(pk=enrollment.pk).is_voided
+    response = client.post(
+        void_url, {"void_reason": "Meant the evening group", "confirm": "yes"}, follow=True
+    )
+    assert "enrollment in" in response.content.decode()
+    enrollment.refresh_from_db()
+    assert (enrollment.voided_by, enrollment.void_reason) == (admin, "Meant the evening group")
+    assert alice.display_name not in response.content.decode().split('<h2 class="h5">Roster')[1]
+
+
+def test_a_void_without_a_reason_is_refused_on_the_field(client, admin, alice):
+    enrollment = EnrollmentFactory(client=alice)
+    client.force_login(admin)
+    response = client.post(
+        reverse("groups:enrollment-void", args=[enrollment.pk]),
+        {"void_reason": "", "confirm": "yes"},
+    )
+    assert "This field is required." in response.content.decode()
+    assert not Enrollment.objects.get(pk=enrollment.pk).is_voided
 
 
 @pytest.mark.parametrize("clients", [1, 50])

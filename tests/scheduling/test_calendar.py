@@ -171,7 +171,9 @@ def test_a_double_booking_from_the_form_shows_why_and_adds_nothing(client, clini
 def test_a_clinician_cancels_and_moves_their_session_with_a_reason(client, clinician, alice):
     first, second = individual(clinician, alice, weeks=2)
     client.force_login(clinician)
-    client.post(reverse("scheduling:session-cancel", args=[first.pk]), {"reason": "Sick"})
+    client.post(
+        reverse("scheduling:session-cancel", args=[first.pk]), {"reason": "Sick", "confirm": "yes"}
+    )
     first.refresh_from_db()
     assert (first.status, first.cancel_reason) == ("cancelled", "Sick")
     new_day = timezone.localdate() + timedelta(days=3)
@@ -181,6 +183,23 @@ def test_a_clinician_cancels_and_moves_their_session_with_a_reason(client, clini
     )
     second.refresh_from_db()
     assert timezone.localtime(second.starts_at) == local_datetime(new_day, time(15))
+
+
+def test_cancelling_a_session_asks_for_confirmation_and_changes_nothing_until_then(
+    client, clinician, alice
+):
+    [session] = individual(clinician, alice)
+    client.force_login(clinician)
+    url = reverse("scheduling:session-cancel", args=[session.pk])
+    page = client.post(url, {"reason": "Clinician out sick"}).content.decode()
+    assert "Cancel this session?" in page
+    assert "It is cancelled because: Clinician out sick" in page
+    assert "Alice Anders see it as cancelled" in page
+    session.refresh_from_db()
+    assert (session.status, session.cancel_reason) == ("scheduled", "")
+    back = client.post(url, {"reason": "Clinician out sick", "back": "1"}).content.decode()
+    assert "Cancel this session?" not in back
+    assert 'value="Clinician out sick"' in back
 
 
 def test_another_clinician_cannot_cancel_my_session(client, clinician, second_clinician, alice):

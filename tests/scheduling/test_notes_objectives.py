@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from clients.models import Intervention, Objective
 from clients.services import intervention_add, objective_add, treatment_plan_activate
 from scheduling.models import NoteObjective, ProgressNote
+from scheduling.services.attendance import session_summary_update
 from scheduling.services.notes import note_save, note_sign
 from tests.factories import TreatmentPlanFactory
 from tests.scheduling.helpers import record
@@ -30,6 +31,10 @@ REFUSED = "Choose only objectives of this client's active treatment plan."
 @pytest.fixture
 def attended(group_session, clinician, alice, bob):
     record(group_session, clinician, (alice, "present", 180), (bob, "present", 180))
+    # A group note is signed with its session's topic.
+    session_summary_update(
+        session=group_session, user=clinician, topic="Relapse warning signs", interventions=""
+    )
     return group_session
 
 
@@ -187,7 +192,9 @@ def test_the_clinician_ticks_objectives_and_the_signed_note_lists_them(
     assert 'type="checkbox"' in page
     assert "Goal: Sustained abstinence · Problem: Daily alcohol use" in page
     response = clinician_client.post(
-        note_url(attended, alice), {**DAP, "objectives": [second.pk], "sign": ""}, follow=True
+        note_url(attended, alice),
+        {**DAP, "objectives": [second.pk], "sign": "", "confirm": "yes"},
+        follow=True,
     )
     note = ProgressNote.objects.get(session=attended, client=alice)
     assert note.is_signed

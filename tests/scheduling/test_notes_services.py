@@ -1,16 +1,19 @@
 """Progress notes: drafts, signing, locks (down to the database) and addenda."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, InternalError, connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduling.models import AttendanceStatus, NoteAddendum, ProgressNote
-from scheduling.services.attendance import session_summary_update
+from scheduling.models import AttendanceStatus, NoteAddendum, ProgressNote, SessionType
+from scheduling.services.attendance import individual_session_log, session_summary_update
 from scheduling.services.notes import note_addendum_add, note_save, note_sign
 from tests.factories import ProgressNoteFactory, UserFactory
-from tests.scheduling.helpers import record
+from tests.helpers import undone
+from tests.scheduling.helpers import record, session_in_progress
 
 P, ABSENT = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT
 
@@ -18,6 +21,10 @@ P, ABSENT = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT
 @pytest.fixture
 def attended(group_session, clinician, alice, bob):
     record(group_session, clinician, (alice, P, 180), (bob, ABSENT, 0))
+    # A group note is signed with its session's topic.
+    session_summary_update(
+        session=group_session, user=clinician, topic="Relapse warning signs", interventions=""
+    )
     return group_session
 
 
@@ -48,6 +55,34 @@ def test_a_clinician_drafts_then_signs_a_note_which_stamps_who_and_when(attended
         "Cravings",
         "CBT, role play",
     )
+
+
+def test_a_group_note_cannot_be_signed_without_a_topic(attended, clinician, alice):
+    session_summary_update(session=attended, user=clinician, topic="  ", interventions="CBT")
+    note = write(attended, alice, clinician)
+    with pytest.raises(ValidationError) as refused:
+        note_sign(note=note, user=clinician)
+    assert refused.value.message_dict == {
+        "group_topic": ["Write the group's topic on the session page before signing."]
+    }
+    assert not ProgressNote.objects.get(pk=note.pk).is_signed
+
+
+def test_an_individual_note_needs_no_topic(clinician, alice):
+    session = session_in_progress(
+        session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician
+    )
+    individual_session_log(
+        session=session,
+        recorded_by=clinician,
+        session_type=SessionType.INDIVIDUAL,
+        held_starts_at=session.starts_at,
+        held_ends_at=session.starts_at + timedelta(minutes=50),
+        status=P,
+        minutes_attended=50,
+        expected_version=0,
+    )
+    assert note_sign(note=write(session, alice, clinician), user=clinician).group_topic == ""
 
 
 def test_a_note_is_only_for_a_client_who_attended(attended, clinician, bob):
@@ -170,28 +205,28 @@ def test_the_database_refuses_a_signature_by_someone_other_than_the_author(
 def test_any_text_either_saves_as_typed_or_is_refused_without_changes(
     attended, clinician, alice, data, assessment, plan
 ):
-    ProgressNote.objects.filter(session=attended).delete()
-    save = {
-        "session": attended,
-        "client": alice,
-        "author": clinician,
-        "data": data,
-        "assessment": assessment,
-        "plan": plan,
-        "objective_ids": [],
-    }
-    if "\x00" in data + assessment + plan:
-        with pytest.raises(ValidationError) as refused:
-            note_save(**save)
-        assert "Null characters are not allowed." in str(refused.value.message_dict)
-        assert not ProgressNote.objects.filter(session=attended).exists()
-        return
-    note = note_save(**save)
-    assert (note.data, note.assessment, note.plan) == (
-        data.strip(),
-        assessment.strip(),
-        plan.strip(),
-    )
+    with undone():
+        save = {
+            "session": attended,
+            "client": alice,
+            "author": clinician,
+            "data": data,
+            "assessment": assessment,
+            "plan": plan,
+            "objective_ids": [],
+        }
+        if "\x00" in data + assessment + plan:
+            with pytest.raises(ValidationError) as refused:
+                note_save(**save)
+            assert "Null characters are not allowed." in str(refused.value.message_dict)
+            assert not ProgressNote.objects.filter(session=attended).exists()
+            return
+        note = note_save(**save)
+        assert (note.data, note.assessment, note.plan) == (
+            data.strip(),
+            assessment.strip(),
+            plan.strip(),
+        )
 
 
 def test_a_factory_note_is_a_signable_draft(attended, clinician, alice):
@@ -207,7 +242,6 @@ def test_only_the_author_signs_and_a_refused_signature_changes_nothing(
     attended, clinician, second_clinician, admin, group, alice, signer
 ):
     group.facilitators.add(second_clinician)
-    ProgressNote.objects.filter(session=attended, signed_at__isnull=True).delete()
     note = ProgressNote.objects.filter(session=attended, client=alice).first() or write(
         attended, alice, clinician
     )

@@ -22,6 +22,10 @@ DAP = {
 @pytest.fixture
 def attended(group_session, clinician, alice, bob):
     record(group_session, clinician, (alice, "present", 180), (bob, "absent", 0))
+    # A group note is signed with its session's topic.
+    session_summary_update(
+        session=group_session, user=clinician, topic="Relapse warning signs", interventions=""
+    )
     return group_session
 
 
@@ -40,7 +44,11 @@ def test_a_clinician_saves_a_draft_then_signs_it(clinician_client, attended, ali
     clinician_client.post(note_url(attended, alice), {**DAP, "save": ""})
     note = ProgressNote.objects.get(session=attended, client=alice)
     assert not note.is_signed
-    response = clinician_client.post(note_url(attended, alice), {**DAP, "sign": ""}, follow=True)
+    asked = clinician_client.post(note_url(attended, alice), {**DAP, "sign": ""})
+    assert "Sign and lock this note?" in asked.content.decode()
+    response = clinician_client.post(
+        note_url(attended, alice), {**DAP, "sign": "", "confirm": "yes"}, follow=True
+    )
     note.refresh_from_db()
     assert note.signed_by == clinician
     assert note.group_topic == "Triggers"
@@ -48,6 +56,43 @@ def test_a_clinician_saves_a_draft_then_signs_it(clinician_client, attended, ali
     assert "Signed and locked" in page
     assert "Sign and add addendum" in page
     assert ChartRead.objects.filter(client_id=alice.pk, what="progress note").exists()
+
+
+def test_signing_asks_for_confirmation_before_locking(clinician_client, attended, alice):
+    """The first press shows what will be locked and changes nothing, not even the draft."""
+    response = clinician_client.post(note_url(attended, alice), {**DAP, "sign": ""})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Sign and lock this note?" in page
+    assert "can never be changed or removed" in page
+    assert DAP["plan"] in page
+    assert "Relapse warning signs" in page  # the group summary it will carry
+    assert 'name="confirm" value="yes"' in page
+    assert not ProgressNote.objects.exists()
+
+
+def test_going_back_from_the_confirmation_keeps_the_text_and_signs_nothing(
+    clinician_client, attended, alice
+):
+    response = clinician_client.post(note_url(attended, alice), {**DAP, "sign": "", "back": "1"})
+    page = response.content.decode()
+    assert "Sign and lock this note?" not in page
+    assert DAP["assessment"] in page
+    assert not ProgressNote.objects.exists()
+
+
+def test_a_group_note_cannot_be_signed_without_a_topic(
+    clinician_client, attended, alice, clinician
+):
+    session_summary_update(session=attended, user=clinician, topic="", interventions="")
+    for confirmed in ({}, {"confirm": "yes"}):
+        response = clinician_client.post(
+            note_url(attended, alice), {**DAP, "sign": "", **confirmed}
+        )
+        page = response.content.decode()
+        assert "Write the group&#x27;s topic on the session page before signing." in page
+        assert "Sign and lock this note?" not in page
+        assert not ProgressNote.objects.exists()
 
 
 def test_signing_an_incomplete_note_says_what_is_missing(clinician_client, attended, alice):

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clients.models import Client
+from groups.services import enrollment_void
 from iop.clock import local_datetime
 from scheduling.models import (
     Reminder,
@@ -171,6 +172,14 @@ def test_ending_an_enrollment_cancels_and_reenrolling_brings_the_reminders_back(
     client.enrollments.update(end_date=None)
     assert reminders_plan(now=NOW).revived == 4
     assert {status for _, _, status in rows(client=client)} == {"pending"}
+
+
+def test_voiding_an_enrollment_cancels_its_reminders(group, session, admin):
+    client = enrolled(group)
+    reminders_plan(now=NOW)
+    enrollment_void(enrollment=client.enrollments.get(), actor=admin, reason="Wrong group")
+    reminders_plan(now=NOW)
+    assert {status for _, _, status in rows(client=client)} == {"cancelled"}
 
 
 def test_a_due_email_says_appointment_with_time_and_place_only_and_goes_once(

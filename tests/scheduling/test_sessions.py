@@ -276,7 +276,9 @@ def test_a_discharged_client_cannot_be_scheduled(clinician):
 
 def discharge(client, on):
     """What `clients.services.client_discharge` does for the other apps: send the signal."""
-    client_discharged.send(sender=Client, client=client, discharge_date=on)
+    client_discharged.send(
+        sender=Client, client=client, discharge_date=on, discharged_by=client.primary_clinician
+    )
 
 
 def test_discharge_ends_enrollments_and_cancels_later_individual_sessions(clinician, alice):

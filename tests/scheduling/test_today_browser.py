@@ -57,6 +57,15 @@ def write_and_sign(page, person, *, objective=None):
         expect(checkbox).to_be_checked()
         screenshot(page, "note-objective-ticked")
     page.get_by_role("button", name="Sign and lock").click()
+    # The confirm step shows what will be locked; the keyboard starts on its question.
+    question = page.get_by_role("heading", name="Sign and lock this note?")
+    expect(question).to_be_focused()
+    expect(page.get_by_text("can never be changed or removed")).to_be_visible()
+    if objective:
+        screenshot(page, "note-sign-confirm")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Sign and lock")).to_be_focused()
+    page.keyboard.press("Enter")
     expect(page.get_by_text("Signed and locked").first).to_be_visible()
 
 
