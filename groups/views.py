@@ -142,76 +142,94 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
     return _roster_page(request, group, pending)
 
 
-def _live_enrollment(pk: int) -> Enrollment:
-    return get_object_or_404(Enrollment.objects.live().select_related("client", "group"), pk=pk)
+def _row_action(
+    request: HttpRequest,
+    pk: int,
+    *,
+    action: str,
+    form_class: type[forms.Form],
+    act: Callable[[Enrollment, dict], object],
+    done: Callable[[Enrollment, dict], str],
+    confirmation: Callable[[Enrollment, dict], Confirmation],
+) -> HttpResponse:
+    """Withdraw or void one live roster row: posted from the row, answered on the roster with the
+    row's errors or its confirm step, done only once confirmed."""
+    enrollment = get_object_or_404(
+        Enrollment.objects.live().select_related("client", "group"), pk=pk
+    )
+    if request.method != "POST":
+        return redirect("groups:roster", pk=enrollment.group_id)
+    form = form_class(request.POST)
+    step, _ = irreversible_result(request, form, lambda: act(enrollment, form.cleaned_data))
+    if step is Step.DONE:
+        messages.success(request, done(enrollment, form.cleaned_data))
+        return redirect("groups:roster", pk=enrollment.group_id)
+    confirm = confirmation(enrollment, form.cleaned_data) if step is Step.CONFIRM else None
+    return _roster_page(request, enrollment.group, Pending(enrollment, action, form, confirm))
+
+
+def _withdraw_confirmation(enrollment: Enrollment, data: dict) -> Confirmation:
+    name, group = enrollment.client.display_name, enrollment.group
+    return Confirmation(
+        title=f"Withdraw {name} from {group}?",
+        consequences=[
+            f"{name}'s last day in {group} is {data['end_date']:%A, %B %-d, %Y}.",
+            f"From the next day {name} is off this roster and its attendance sheets, and the "
+            "group leaves their schedule and planned hours.",
+            f"The enrollment stays in {name}'s record; to return, {name} is enrolled again.",
+        ],
+        button=f"Withdraw {name}",
+    )
 
 
 @admin_required
 def enrollment_end(request: HttpRequest, pk: int) -> HttpResponse:
-    """Withdraw a client from a group: their last day, posted from the roster row, confirmed on
-    the roster before it takes effect."""
-    enrollment = _live_enrollment(pk)
-    if request.method != "POST":
-        return redirect("groups:roster", pk=enrollment.group_id)
-    form = WithdrawForm(request.POST)
-    step, _ = irreversible_result(
+    """Withdraw a client from a group: their last day."""
+    return _row_action(
         request,
-        form,
-        lambda: services.enrollment_end(
-            enrollment=enrollment, end_date=form.cleaned_data["end_date"]
+        pk,
+        action="end",
+        form_class=WithdrawForm,
+        act=lambda enrollment, data: services.enrollment_end(
+            enrollment=enrollment, end_date=data["end_date"]
         ),
+        done=lambda enrollment, data: (
+            f"{enrollment.client.display_name} leaves {enrollment.group} after "
+            f"{data['end_date']:%b %-d}."
+        ),
+        confirmation=_withdraw_confirmation,
     )
+
+
+def _void_confirmation(enrollment: Enrollment, data: dict) -> Confirmation:
     name = enrollment.client.display_name
-    if step is Step.DONE:
-        end_date = form.cleaned_data["end_date"]
-        messages.success(request, f"{name} leaves {enrollment.group} after {end_date:%b %-d}.")
-        return redirect("groups:roster", pk=enrollment.group_id)
-    confirm = None
-    if step is Step.CONFIRM:
-        end_date = form.cleaned_data["end_date"]
-        confirm = Confirmation(
-            title=f"Withdraw {name} from {enrollment.group}?",
-            consequences=[
-                f"{name}'s last day in {enrollment.group} is {end_date:%A, %B %-d, %Y}.",
-                f"From the next day {name} is off this roster and its attendance sheets, and "
-                "the group leaves their schedule and planned hours.",
-                f"The enrollment stays in {name}'s record; to return, {name} is enrolled again.",
-            ],
-            button=f"Withdraw {name}",
-        )
-    return _roster_page(request, enrollment.group, Pending(enrollment, "end", form, confirm))
+    return Confirmation(
+        title=f"Void {name}'s enrollment in {enrollment.group}?",
+        consequences=[
+            f"The enrollment from {enrollment.start_date:%B %-d, %Y} is marked void by you, now, "
+            f"because: {data['void_reason'].strip()}",
+            "It stays in the record but counts nowhere: not on this roster or in its capacity, "
+            f"not in {name}'s schedule, attendance sheets or hours.",
+            f"A void cannot be undone; to enroll {name} after all, add them again.",
+        ],
+        button="Void the enrollment",
+    )
 
 
 @admin_required
 def enrollment_void(request: HttpRequest, pk: int) -> HttpResponse:
-    """Void an enrollment made by mistake, with a reason, confirmed on the roster: the row stays
-    (who, when, why) and counts nowhere."""
-    enrollment = _live_enrollment(pk)
-    if request.method != "POST":
-        return redirect("groups:roster", pk=enrollment.group_id)
-    form = VoidForm(request.POST)
-    step, _ = irreversible_result(
+    """Void an enrollment made by mistake, with a reason: the row stays (who, when, why) and
+    counts nowhere."""
+    return _row_action(
         request,
-        form,
-        lambda: services.enrollment_void(
-            enrollment=enrollment, actor=request.user, reason=form.cleaned_data["void_reason"]
+        pk,
+        action="void",
+        form_class=VoidForm,
+        act=lambda enrollment, data: services.enrollment_void(
+            enrollment=enrollment, actor=request.user, reason=data["void_reason"]
         ),
+        done=lambda enrollment, data: (
+            f"{enrollment.client.display_name}'s enrollment in {enrollment.group} is void."
+        ),
+        confirmation=_void_confirmation,
     )
-    name = enrollment.client.display_name
-    if step is Step.DONE:
-        messages.success(request, f"{name}'s enrollment in {enrollment.group} is void.")
-        return redirect("groups:roster", pk=enrollment.group_id)
-    confirm = None
-    if step is Step.CONFIRM:
-        confirm = Confirmation(
-            title=f"Void {name}'s enrollment in {enrollment.group}?",
-            consequences=[
-                f"The enrollment from {enrollment.start_date:%B %-d, %Y} is marked void by you, "
-                f"now, because: {form.cleaned_data['void_reason'].strip()}",
-                "It stays in the record but counts nowhere: not on this roster or in its "
-                f"capacity, not in {name}'s schedule, attendance sheets or hours.",
-                f"A void cannot be undone; to enroll {name} after all, add them again.",
-            ],
-            button="Void the enrollment",
-        )
-    return _roster_page(request, enrollment.group, Pending(enrollment, "void", form, confirm))
