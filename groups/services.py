@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from clients.models import Client, ProgramTrack
+from iop.dates import check_dates
 from iop.models import User
 
 from .models import MAX_SESSION_MINUTES, Enrollment, Group, Room
@@ -72,6 +73,7 @@ def _check_no_clash(group: Group, facilitators: Sequence[User]) -> None:
 
 
 def _group_save(group: Group, facilitators: Sequence[User]) -> Group:
+    check_dates(first_date=group.first_date, last_date=group.last_date)
     group.weekdays = sorted(group.weekdays)
     _group_check(group, facilitators)
     _check_no_clash(group, facilitators)
@@ -171,6 +173,7 @@ def enrollment_create(
     client = (
         Client.objects.select_for_update(of=("self",)).select_related("track").get(pk=client.pk)
     )
+    check_dates(start_date=start_date, end_date=end_date)
     if end_date is not None and end_date < start_date:
         raise ValidationError({"end_date": "The end date cannot be before the start date."})
     if client.status != Client.Status.ACTIVE:
@@ -205,6 +208,7 @@ def enrollment_create(
 def enrollment_end(*, enrollment: Enrollment, end_date: date) -> Enrollment | None:
     """Withdraw a client from a group after `end_date`. An enrollment that would end before it
     starts never took effect and is removed (the audit log keeps it); returns None then."""
+    check_dates(end_date=end_date)
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if enrollment.start_date > end_date:
         enrollment.delete()

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from iop.clock import week_bounds, week_start_of
+from iop.dates import check_dates
 from iop.models import User
 from scheduling.models import (
     ComplianceAlert,
@@ -130,6 +131,7 @@ def compliance_recompute_week(
 ) -> int:
     """Compute and upsert the week's row of every client enrolled in it (or of `client_ids`) in one
     SQL statement; returns the number of rows written."""
+    check_dates(week_start=week_start)
     if week_start.weekday() != 0:
         raise ValidationError({"week_start": "A clinic week starts on a Monday."})
     now = now or timezone.now()

@@ -18,6 +18,7 @@ from django.utils import timezone
 from clients.models import Client
 from groups.models import MAX_SESSION_MINUTES, Group, Room
 from iop.clock import local_datetime
+from iop.dates import check_dates
 from iop.models import User
 from scheduling.models import Attendance, Session, SessionLog, SessionType
 from scheduling.selectors.sessions import in_client_sessions, sessions_with_day
@@ -200,6 +201,7 @@ def _lock_people(clinician: User, client: Client, room: Room | None) -> None:
 def _check_times(starts_at: datetime, duration_minutes: int) -> None:
     if timezone.is_naive(starts_at):
         raise ValidationError({"starts_at": "The start needs a time zone."})
+    check_dates(starts_at=starts_at)
     horizon = timezone.localdate() + timedelta(days=MATERIALIZE_DAYS - 1)
     if timezone.localdate(starts_at) > horizon:
         raise ValidationError(
