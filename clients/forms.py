@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from iop.forms import clinic_date_field
 from iop.models import Role, User
 
 from .models import (
@@ -211,7 +212,7 @@ class ConsentToTreatmentForm(forms.Form):
     consent_to_treatment = forms.BooleanField(
         label="The client signed the consent to treatment", required=False
     )
-    admission_date = forms.DateField(widget=DATE)
+    admission_date = clinic_date_field()
 
 
 class LevelOfCareForm(forms.ModelForm):
@@ -235,7 +236,7 @@ class ConsentForm(forms.ModelForm):
 
 
 class ConsentRevokeForm(forms.Form):
-    revoked_on = forms.DateField(widget=DATE, label="Revoked on")
+    revoked_on = clinic_date_field(label="Revoked on")
     note = forms.CharField(max_length=300, required=False)
 
 
@@ -308,7 +309,7 @@ class InterventionForm(PlanPartForm):
 
 
 class PlanReviewForm(forms.Form):
-    reviewed_on = forms.DateField(widget=DATE)
+    reviewed_on = clinic_date_field()
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     revise = forms.BooleanField(
         required=False, label="Start a new version of the plan from this one"

@@ -3,15 +3,20 @@ from datetime import date
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import (
-    MaxValueValidator,
-    ProhibitNullCharactersValidator,
-    RegexValidator,
-)
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
+from iop.dates import (
+    NO_NUL,
+    plausible_dates,
+    validate_birth_date,
+    validate_clinic_date,
+    validate_history_date,
+)
 from iop.history import keep_rows
+
+CLINIC_DATE = [validate_clinic_date]
 
 
 class ProgramTrack(models.Model):
@@ -63,9 +68,6 @@ REDISCLOSURE_NOTICE = (
     "CFR 2.31)."
 )
 
-# Postgres cannot store NUL in text; forms refuse it, and so must services called directly.
-NO_NUL = [ProhibitNullCharactersValidator()]
-
 
 class Client(models.Model):
     class Status(models.TextChoices):
@@ -79,13 +81,13 @@ class Client(models.Model):
     legal_last_name = models.CharField(max_length=100, validators=NO_NUL)
     preferred_name = models.CharField(max_length=100, validators=NO_NUL, blank=True)
     pronouns = models.CharField(max_length=40, validators=NO_NUL, blank=True)
-    date_of_birth = models.DateField()
+    date_of_birth = models.DateField(validators=[validate_birth_date])
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=30, validators=NO_NUL, blank=True)
     track = models.ForeignKey(ProgramTrack, on_delete=models.PROTECT, related_name="clients")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.REFERRED)
-    admission_date = models.DateField(null=True, blank=True)
-    discharge_date = models.DateField(null=True, blank=True)
+    admission_date = models.DateField(null=True, blank=True, validators=CLINIC_DATE)
+    discharge_date = models.DateField(null=True, blank=True, validators=CLINIC_DATE)
     expected_length_weeks = models.PositiveSmallIntegerField(default=12)
     primary_clinician = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -119,6 +121,16 @@ class Client(models.Model):
             models.CheckConstraint(
                 condition=Q(expected_length_weeks__gte=1, expected_length_weeks__lte=52),
                 name="client_expected_length_in_range",
+            ),
+            plausible_dates(
+                "client_dates_plausible",
+                "admission_date",
+                "discharge_date",
+                births=("date_of_birth",),
+            ),
+            models.CheckConstraint(
+                condition=Q(admission_date__gt=F("date_of_birth")),
+                name="client_admitted_after_birth",
             ),
         ]
 
@@ -196,10 +208,10 @@ class Intake(models.Model):
     authorized_unit_kind = models.CharField(
         max_length=8, choices=[("days", "Per diem days"), ("hours", "Hours")], blank=True
     )
-    authorization_start = models.DateField(null=True, blank=True)
-    authorization_end = models.DateField(null=True, blank=True)
+    authorization_start = models.DateField(null=True, blank=True, validators=CLINIC_DATE)
+    authorization_end = models.DateField(null=True, blank=True, validators=CLINIC_DATE)
     consent_to_treatment = models.BooleanField(default=False)
-    consent_to_treatment_on = models.DateField(null=True, blank=True)
+    consent_to_treatment_on = models.DateField(null=True, blank=True, validators=CLINIC_DATE)
 
     class Meta:
         constraints = [
@@ -214,6 +226,12 @@ class Intake(models.Model):
                 condition=Q(completed_at__isnull=True)
                 | Q(consent_to_treatment=True, consent_to_treatment_on__isnull=False),
                 name="intake_completed_has_consent",
+            ),
+            plausible_dates(
+                "intake_dates_plausible",
+                "authorization_start",
+                "authorization_end",
+                "consent_to_treatment_on",
             ),
         ]
         triggers = [
@@ -240,10 +258,12 @@ class SubstanceUse(models.Model):
     substance = models.CharField(max_length=80, validators=NO_NUL)
     route = models.CharField(max_length=10, choices=Route.choices)
     frequency = models.CharField(max_length=80, validators=NO_NUL)
-    last_use = models.DateField()
+    last_use = models.DateField(validators=[validate_history_date])
 
     class Meta:
         ordering = ["pk"]
+        # A day of the client's past: the static floor of a date of birth.
+        constraints = [plausible_dates("substance_last_use_plausible", births=("last_use",))]
 
     def __str__(self) -> str:
         return self.substance
@@ -310,8 +330,8 @@ class LevelOfCareEpisode(models.Model):
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="levels_of_care")
     level = models.CharField(max_length=16, choices=LevelOfCare.choices)
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
+    start_date = models.DateField(validators=CLINIC_DATE)
+    end_date = models.DateField(null=True, blank=True, validators=CLINIC_DATE)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -330,6 +350,7 @@ class LevelOfCareEpisode(models.Model):
                 condition=Q(end_date__isnull=True),
                 name="level_of_care_one_open_range",
             ),
+            plausible_dates("level_of_care_dates_plausible", "start_date", "end_date"),
         ]
         triggers = [
             keep_rows("level_of_care_never_deleted"),
@@ -376,9 +397,9 @@ class Consent(models.Model):
         models.CharField(max_length=20, choices=InformationCategory.choices),
         help_text="The parts of the record this consent covers.",
     )
-    signed_on = models.DateField()
-    expires_on = models.DateField()
-    revoked_on = models.DateField(null=True, blank=True)
+    signed_on = models.DateField(validators=CLINIC_DATE)
+    expires_on = models.DateField(validators=CLINIC_DATE)
+    revoked_on = models.DateField(null=True, blank=True, validators=CLINIC_DATE)
     revocation_note = models.CharField(max_length=300, validators=NO_NUL, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -401,6 +422,7 @@ class Consent(models.Model):
                 name="consent_covers_something",
                 violation_error_message="Choose what information the consent covers.",
             ),
+            plausible_dates("consent_dates_plausible", "signed_on", "expires_on", "revoked_on"),
         ]
         triggers = [keep_rows("consent_never_deleted")]
 
@@ -456,8 +478,8 @@ class TreatmentPlan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    activated_on = models.DateField(null=True, blank=True)
-    next_review_due = models.DateField(null=True, blank=True)
+    activated_on = models.DateField(null=True, blank=True, validators=CLINIC_DATE)
+    next_review_due = models.DateField(null=True, blank=True, validators=CLINIC_DATE)
     clinician_signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -488,6 +510,11 @@ class TreatmentPlan(models.Model):
             models.CheckConstraint(
                 condition=Q(client_signed_at__isnull=True) | ~Q(status="draft"),
                 name="plan_client_signs_only_activated",
+            ),
+            plausible_dates("plan_dates_plausible", "activated_on", "next_review_due"),
+            models.CheckConstraint(
+                condition=Q(next_review_due__gt=F("activated_on")),
+                name="plan_review_due_after_activation",
             ),
         ]
         triggers = [keep_rows("plan_never_deleted")]
@@ -539,7 +566,7 @@ class Objective(models.Model):
     description = models.CharField(
         max_length=300, validators=NO_NUL, help_text="Measurable: what, how much, by when."
     )
-    target_date = models.DateField()
+    target_date = models.DateField(validators=CLINIC_DATE)
     status = models.CharField(
         max_length=16, choices=ObjectiveStatus.choices, default=ObjectiveStatus.NOT_STARTED
     )
@@ -547,6 +574,7 @@ class Objective(models.Model):
     class Meta:
         ordering = ["target_date", "pk"]
         triggers = [keep_rows("objective_never_deleted")]
+        constraints = [plausible_dates("objective_target_date_plausible", "target_date")]
 
     def __str__(self) -> str:
         return f"{self.description} (by {self.target_date:%Y-%m-%d}, {self.get_status_display()})"
@@ -583,7 +611,7 @@ class Intervention(models.Model):
 
 class PlanReview(models.Model):
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="reviews")
-    reviewed_on = models.DateField()
+    reviewed_on = models.DateField(validators=CLINIC_DATE)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -592,6 +620,7 @@ class PlanReview(models.Model):
     class Meta:
         ordering = ["-reviewed_on", "-pk"]
         triggers = [keep_rows("plan_review_never_deleted")]
+        constraints = [plausible_dates("plan_review_date_plausible", "reviewed_on")]
 
     def __str__(self) -> str:
         return f"Review of plan v{self.plan.version} on {self.reviewed_on}"
@@ -629,7 +658,7 @@ class Discharge(models.Model):
         MUTUAL_HELP = "mutual_help", "Mutual-help meetings"
 
     client = models.OneToOneField(Client, on_delete=models.PROTECT, related_name="discharge")
-    discharge_date = models.DateField()
+    discharge_date = models.DateField(validators=CLINIC_DATE)
     reason = models.CharField(max_length=20, choices=Reason.choices)
     step_down_level = models.CharField(
         max_length=16, choices=LevelOfCare.choices, blank=True, help_text="Where care continues."
@@ -645,6 +674,7 @@ class Discharge(models.Model):
 
     class Meta:
         triggers = [keep_rows("discharge_never_deleted")]
+        constraints = [plausible_dates("discharge_date_plausible", "discharge_date")]
 
     def __str__(self) -> str:
         return f"Discharge on {self.discharge_date} ({self.get_reason_display()})"

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from iop.dates import check_dates
 from iop.models import User
 
 from .models import (
@@ -104,6 +105,7 @@ def client_admit(
     level: str = LevelOfCare.IOP,
 ) -> Client:
     """Make the client active from `admission_date`, opening their level-of-care history there."""
+    check_dates(admission_date=admission_date)
     if client.status in (Client.Status.ACTIVE, Client.Status.DISCHARGED):
         raise ValidationError(
             f"A client who is {client.get_status_display().lower()} cannot be admitted."
@@ -284,6 +286,7 @@ def intake_complete(
 ) -> Client:
     """Complete intake: the client consents to treatment and is admitted at level of care 2.1."""
     _ensure_open(intake)
+    check_dates(admission_date=admission_date)
     errors: dict[str, str] = {}
     if not consent_to_treatment:
         errors["consent_to_treatment"] = "The client must consent to treatment to be admitted."
@@ -323,6 +326,7 @@ def level_of_care_change(
     closing the current range that day."""
     if client.status != Client.Status.ACTIVE:
         raise ValidationError("Only an admitted (active) client's level of care can change.")
+    check_dates(start_date=start_date)
     if start_date > _today():
         raise ValidationError({"start_date": "A level of care cannot start in the future."})
     episode = _level_of_care_open(

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from clients.models import ProgramTrack
+from iop.forms import clinic_date_field
 from iop.models import Role, User
 
 from .models import MAX_SESSION_MINUTES, Group, GroupType, Room
@@ -44,8 +45,8 @@ class GroupForm(forms.Form):
     duration_minutes = forms.IntegerField(
         label="Length in minutes", min_value=1, max_value=MAX_SESSION_MINUTES
     )
-    first_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    last_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    first_date = clinic_date_field()
+    last_date = clinic_date_field(required=False)
     what_to_bring = forms.CharField(max_length=200, required=False)
     counts_toward_hours = forms.BooleanField(
         label="Counts toward program hours", required=False, initial=True
@@ -78,8 +79,8 @@ class GroupForm(forms.Form):
 
 class EnrollForm(forms.Form):
     client = forms.IntegerField(widget=forms.HiddenInput)
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = clinic_date_field()
+    end_date = clinic_date_field(required=False)
 
 
 class WithdrawForm(forms.Form):
@@ -94,3 +95,4 @@ class VoidForm(forms.Form):
         # The form opens on its own for one row: the keyboard starts in it.
         widget=forms.TextInput(attrs={"autofocus": True}),
     )
+    end_date = clinic_date_field(label="Last day")

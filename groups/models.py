@@ -3,14 +3,14 @@ from datetime import date
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import F, Q
 
 from clients.models import Client, ProgramTrack
+from iop.dates import NO_NUL, plausible_dates, validate_clinic_date
 from iop.history import keep_rows
 
-NO_NUL = [ProhibitNullCharactersValidator()]
+CLINIC_DATE = [validate_clinic_date]
 MAX_SESSION_MINUTES = 8 * 60
 
 
@@ -74,8 +74,8 @@ class Group(models.Model):
     )
     start_time = models.TimeField(help_text="Local start time.")
     duration_minutes = models.PositiveSmallIntegerField()
-    first_date = models.DateField()
-    last_date = models.DateField(null=True, blank=True)
+    first_date = models.DateField(validators=CLINIC_DATE)
+    last_date = models.DateField(null=True, blank=True, validators=CLINIC_DATE)
     counts_toward_hours = models.BooleanField(default=True)
     is_active = models.BooleanField(default=True)
     what_to_bring = models.CharField(
@@ -104,6 +104,7 @@ class Group(models.Model):
             models.CheckConstraint(
                 condition=Q(room__isnull=False) | Q(is_telehealth=True), name="group_has_a_place"
             ),
+            plausible_dates("group_dates_plausible", "first_date", "last_date"),
         ]
 
     def __str__(self) -> str:
@@ -135,8 +136,8 @@ class Enrollment(models.Model):
 
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="enrollments")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="enrollments")
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
+    start_date = models.DateField(validators=CLINIC_DATE)
+    end_date = models.DateField(null=True, blank=True, validators=CLINIC_DATE)
     created_at = models.DateTimeField(auto_now_add=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     voided_by = models.ForeignKey(
@@ -158,6 +159,7 @@ class Enrollment(models.Model):
                 | (Q(voided_at__isnull=False, voided_by__isnull=False) & ~Q(void_reason="")),
                 name="enrollment_void_has_who_and_why",
             ),
+            plausible_dates("enrollment_dates_plausible", "start_date", "end_date"),
         ]
         triggers = [
             keep_rows("enrollment_never_deleted"),

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from clients.models import Client, ProgramTrack
 from clients.signals import client_weeks_changed
+from iop.dates import check_dates
 from iop.models import User
 
 from .models import MAX_SESSION_MINUTES, Enrollment, Group, Room
@@ -74,6 +75,7 @@ def _check_no_clash(group: Group, facilitators: Sequence[User]) -> None:
 
 
 def _group_save(group: Group, facilitators: Sequence[User]) -> Group:
+    check_dates(first_date=group.first_date, last_date=group.last_date)
     group.weekdays = sorted(group.weekdays)
     _group_check(group, facilitators)
     _check_no_clash(group, facilitators)
@@ -167,6 +169,7 @@ def enrollment_create(
     client = (
         Client.objects.select_for_update(of=("self",)).select_related("track").get(pk=client.pk)
     )
+    check_dates(start_date=start_date, end_date=end_date)
     if end_date is not None and end_date < start_date:
         raise ValidationError({"end_date": "The end date cannot be before the start date."})
     if client.status != Client.Status.ACTIVE:
@@ -216,6 +219,7 @@ def enrollment_end(*, enrollment: Enrollment, end_date: date) -> Enrollment:
     """Withdraw a client from a group after `end_date` (a later date than a set end changes
     nothing). An end before the start is refused: an enrollment made by mistake is voided with
     `enrollment_void`, never removed."""
+    check_dates(end_date=end_date)
     enrollment = _locked(enrollment)
     if end_date < enrollment.start_date:
         raise ValidationError(

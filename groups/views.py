@@ -16,6 +16,7 @@ from clients.models import Client
 from iop.access import admin_required
 from iop.clock import week_start_of
 from iop.forms import Confirmation, Step, add_service_errors, irreversible_result
+from iop.query import query_text
 
 from . import selectors, services
 from .forms import EnrollForm, GroupForm, VoidForm, WithdrawForm
@@ -107,7 +108,7 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
     clients (POST adds the chosen client). `?void=<enrollment>` opens that row's void form."""
     group = selectors.group_get(pk)
     today = timezone.localdate()
-    query = request.GET.get("q", "").strip()[:100]
+    query = query_text(request, "q")
     enroll_form = EnrollForm(request.POST or None, initial={"start_date": today})
     if request.method == "POST" and enroll_form.is_valid():
         client = get_object_or_404(Client, pk=enroll_form.cleaned_data["client"])
@@ -132,7 +133,8 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("groups:roster", pk=group.pk)
     elif request.method == "POST":
-        messages.error(request, "Choose a client and a valid start date.")
+        problems = [error for errors in enroll_form.errors.values() for error in errors]
+        messages.error(request, " ".join(["Choose a client and a valid start date.", *problems]))
     pending = None
     if request.GET.get("void", "").isdigit():
         enrollment = get_object_or_404(

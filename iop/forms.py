@@ -4,14 +4,16 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django import forms
-from django.contrib.auth.forms import UsernameField
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.http import HttpRequest
 
+from .dates import validate_clinic_date
 from .models import Role, User
 
 Result = TypeVar("Result")
@@ -90,6 +92,23 @@ def irreversible_result(
         add_service_errors(form, error, renames)
         return Step.EDIT, None
     return (Step.DONE, result) if confirmed else (Step.CONFIRM, None)
+
+
+def clinic_date_field(**kwargs: Any) -> forms.DateField:
+    """A date input for a clinic date (iop.dates): an implausible year is a field error."""
+    kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    return forms.DateField(validators=[validate_clinic_date], **kwargs)
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form sets the username's max_length after building the field, so nothing
+    checks it: a 300-character name went on to django-axes, whose failed-login record holds 255,
+    and the page answered 500. Here a name too long for any account is a field error."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
 
 
 class StaffInviteForm(forms.ModelForm):

@@ -56,6 +56,11 @@ USE_TZ = True
 LANGUAGE_CODE = "en-us"
 USE_I18N = True
 
+# The year the clinic's records start: clinic dates before 1 January of it are refused (iop/dates.py).
+CLINIC_FIRST_YEAR = env.int("CLINIC_FIRST_YEAR", default=2000)
+if not 1990 <= CLINIC_FIRST_YEAR <= 2100:  # the database refuses dates before 1990 in any case
+    raise ImproperlyConfigured("CLINIC_FIRST_YEAR must be between 1990 and 2100.")
+
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=15)
 if not 1 <= SESSION_IDLE_MINUTES <= 24 * 60:
     raise ImproperlyConfigured("SESSION_IDLE_MINUTES must be between 1 and 1440.")

@@ -1,15 +1,15 @@
 import pgtrigger
 from django.conf import settings
-from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import F, Q
 
 from clients.models import Client, Objective
 from groups.models import Group, Room
+from iop.dates import NO_NUL, plausible_dates, validate_clinic_date
 from iop.history import keep_rows
 from iop.hours import hours
 
-NO_NUL = [ProhibitNullCharactersValidator()]
+CLINIC_DATE = [validate_clinic_date]
 
 
 class SessionType(models.TextChoices):
@@ -43,8 +43,8 @@ class Session(models.Model):
         Room, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
     )
     is_telehealth = models.BooleanField(default=False)
-    starts_at = models.DateTimeField(db_index=True)
-    ends_at = models.DateTimeField()
+    starts_at = models.DateTimeField(db_index=True, validators=CLINIC_DATE)
+    ends_at = models.DateTimeField(validators=CLINIC_DATE)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
     cancel_reason = models.CharField(max_length=200, blank=True, validators=NO_NUL)
     reschedule_reason = models.CharField(
@@ -76,6 +76,7 @@ class Session(models.Model):
                 condition=Q(group__isnull=False),
                 name="session_unique_group_start",
             ),
+            plausible_dates("session_times_plausible", moments=("starts_at", "ends_at")),
         ]
 
     def __str__(self) -> str:
@@ -169,8 +170,8 @@ class SessionLog(models.Model):
     interventions = models.TextField(
         blank=True, validators=NO_NUL, help_text="Interventions used with the whole group."
     )
-    held_starts_at = models.DateTimeField(null=True, blank=True)
-    held_ends_at = models.DateTimeField(null=True, blank=True)
+    held_starts_at = models.DateTimeField(null=True, blank=True, validators=CLINIC_DATE)
+    held_ends_at = models.DateTimeField(null=True, blank=True, validators=CLINIC_DATE)
 
     class Meta:
         constraints = [
@@ -178,6 +179,9 @@ class SessionLog(models.Model):
                 condition=Q(held_starts_at__isnull=True, held_ends_at__isnull=True)
                 | Q(held_ends_at__gt=F("held_starts_at")),
                 name="session_log_held_ends_after_start",
+            ),
+            plausible_dates(
+                "session_log_held_times_plausible", moments=("held_starts_at", "held_ends_at")
             ),
         ]
         triggers = [keep_rows("session_log_never_deleted")]
@@ -534,6 +538,7 @@ class Reminder(models.Model):
                 condition=~Q(status="sent") | Q(sent_at__isnull=False),
                 name="reminder_sent_has_time",
             ),
+            plausible_dates("reminder_nudge_week_plausible", "nudge_week"),
         ]
 
     def __str__(self) -> str:
@@ -584,6 +589,7 @@ class WeeklyCompliance(models.Model):
                 condition=Q(enrolled_days__gte=1, enrolled_days__lte=7),
                 name="compliance_enrolled_days_in_week",
             ),
+            plausible_dates("compliance_week_plausible", "week_start"),
         ]
 
     def __str__(self) -> str:
@@ -696,6 +702,7 @@ class ComplianceAlert(models.Model):
                 | (~Q(kind="level_of_care_review") & Q(for_admins=False)),
                 name="compliance_alert_escalation_is_for_admins",
             ),
+            plausible_dates("compliance_alert_week_plausible", "week_start"),
         ]
 
     def __str__(self) -> str:

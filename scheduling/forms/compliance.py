@@ -2,6 +2,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
+from iop.forms import clinic_date_field
 from iop.models import Role, User
 from scheduling.models import ComplianceAlert, ComplianceStatus
 
@@ -60,9 +61,7 @@ class AlertResolveForm(_CrispyForm):
 
 
 class ComplianceFilterForm(forms.Form):
-    week = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Any day of it."
-    )
+    week = clinic_date_field(required=False, help_text="Any day of it.")
     status = forms.ChoiceField(
         choices=[("", "Any status"), *ComplianceStatus.choices],
         required=False,

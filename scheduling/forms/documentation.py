@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils.html import format_html
 
 from clients.models import Client, Objective
+from iop.dates import validate_clinic_date
 from scheduling.models import ATTENDED_STATUSES, AttendanceStatus, SessionType
 
 
@@ -56,10 +57,12 @@ class IndividualLogForm(forms.Form):
     )
     held_starts_at = forms.DateTimeField(
         label="Actually started",
+        validators=[validate_clinic_date],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     held_ends_at = forms.DateTimeField(
         label="Actually ended",
+        validators=[validate_clinic_date],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     status = forms.ChoiceField(choices=AttendanceStatus.choices)

@@ -4,15 +4,12 @@ from django import forms
 
 from clients.models import Client
 from groups.models import MAX_SESSION_MINUTES, Room
+from iop.forms import clinic_date_field
 from iop.models import Role, User
 from scheduling.models import SessionType
 from scheduling.services.sessions import MAX_WEEKLY_REPEATS
 
 INDIVIDUAL_TYPES = [(value, label) for value, label in SessionType.choices if value != "group"]
-
-
-def _date() -> forms.DateField:
-    return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
 
 def _time(label: str) -> forms.TimeField:
@@ -29,7 +26,7 @@ class IndividualSessionForm(forms.Form):
     clinician = forms.ModelChoiceField(
         queryset=User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by("last_name")
     )
-    date = _date()
+    date = clinic_date_field()
     start_time = _time("Start (local time)")
     duration_minutes = forms.IntegerField(
         label="Length in minutes", min_value=1, max_value=MAX_SESSION_MINUTES, initial=50
@@ -64,7 +61,7 @@ class CancelForm(forms.Form):
 
 
 class RescheduleForm(forms.Form):
-    date = _date()
+    date = clinic_date_field()
     start_time = _time("New start (local time)")
     reason = forms.CharField(max_length=200)
 

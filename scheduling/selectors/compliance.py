@@ -54,7 +54,9 @@ def client_weeks_of_groups(*, group_ids: Iterable[int], week_start: date) -> set
     """The week of every client enrolled in these groups at some time in it: whose week changes
     when the groups' sessions that week change. One query."""
     last_day = week_start + timedelta(days=6)
-    enrolled = Enrollment.objects.filter(group_id__in=list(group_ids), start_date__lte=last_day)
+    enrolled = Enrollment.objects.live().filter(
+        group_id__in=list(group_ids), start_date__lte=last_day
+    )
     client_ids = enrolled.exclude(end_date__lt=week_start).values_list("client_id", flat=True)
     return {(client_id, week_start) for client_id in client_ids}
 
@@ -247,10 +249,14 @@ def at_risk_forecasts(week_start: date, now: datetime) -> list[Forecast]:
         .order_by("starts_at")
     )
     on_roster: dict[int, set[int]] = defaultdict(set)
-    for client_id, group_id in Enrollment.objects.filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=timezone.localdate(now)),
-        client__in=[row.client_id for row in at_risk],
-    ).values_list("client_id", "group_id"):
+    for client_id, group_id in (
+        Enrollment.objects.live()
+        .filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=timezone.localdate(now)),
+            client__in=[row.client_id for row in at_risk],
+        )
+        .values_list("client_id", "group_id")
+    ):
         on_roster[client_id].add(group_id)
     forecasts = []
     for row in at_risk:

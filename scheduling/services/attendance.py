@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from iop.clock import week_start_of
+from iop.dates import check_dates
 from iop.models import User
 from scheduling.models import (
     ATTENDED_STATUSES,
@@ -271,6 +272,7 @@ def individual_session_log(
         raise ValidationError("A group session is logged on its attendance sheet.")
     if session_type == SessionType.GROUP or session_type not in SessionType.values:
         raise ValidationError({"session_type": ["Choose the kind of individual session held."]})
+    check_dates(held_starts_at=held_starts_at, held_ends_at=held_ends_at)
     if held_ends_at <= held_starts_at:
         raise ValidationError({"held_ends_at": ["The end must be after the start."]})
     if held_ends_at > timezone.now():

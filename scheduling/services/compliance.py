@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from iop.clock import week_start_of
+from iop.dates import check_dates
 from iop.hours import hours
 from iop.models import User
 from scheduling.models import (
@@ -331,6 +332,7 @@ def compliance_recompute_week(
 ) -> int:
     """Recompute one week for every client in the program that week (or for `client_ids`);
     returns the number of rows written."""
+    check_dates(week_start=week_start)
     if client_ids is None:
         return compliance_recompute(all_weeks=[week_start], now=now).rows
     return compliance_recompute(

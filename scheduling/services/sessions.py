@@ -18,6 +18,7 @@ from django.utils import timezone
 from clients.models import Client
 from groups.models import MAX_SESSION_MINUTES, Group, Room
 from iop.clock import local_datetime, week_bounds, week_start_of
+from iop.dates import check_dates
 from iop.models import User
 from scheduling.models import Attendance, Session, SessionLog, SessionType
 from scheduling.selectors.compliance import client_weeks_of_groups
@@ -215,6 +216,7 @@ def _lock_people(clinician: User, client: Client, room: Room | None) -> None:
 def _check_times(starts_at: datetime, duration_minutes: int) -> None:
     if timezone.is_naive(starts_at):
         raise ValidationError({"starts_at": "The start needs a time zone."})
+    check_dates(starts_at=starts_at)
     horizon = timezone.localdate() + timedelta(days=MATERIALIZE_DAYS - 1)
     if timezone.localdate(starts_at) > horizon:
         raise ValidationError(

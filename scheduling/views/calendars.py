@@ -3,22 +3,14 @@ from datetime import date, timedelta
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
 from clients.selectors import current_plan, own_client_record
 from iop.access import admin_required, client_required, staff_required
 from iop.clock import week_start_of
 from iop.models import Role, User
+from iop.query import query_date
 from scheduling.selectors import sessions as selectors
 from scheduling.selectors.sessions import SCHEDULE_DAYS
-
-
-def _day_from(request: HttpRequest, name: str) -> date:
-    """The date in the query string, today if it is missing or not a date."""
-    try:
-        return parse_date(request.GET.get(name, "")) or timezone.localdate()
-    except ValueError:
-        return timezone.localdate()
 
 
 def _by_day(sessions: list, days: list[date]) -> list[tuple[date, list]]:
@@ -58,7 +50,7 @@ def clinician_week(request: HttpRequest) -> HttpResponse:
     else:
         chosen = request.GET.get("clinician", "")
         clinician = get_object_or_404(clinicians, pk=chosen) if chosen.isdigit() else None
-    monday = week_start_of(_day_from(request, "week"))
+    monday = week_start_of(query_date(request, "week", timezone.localdate()))
     days = [monday + timedelta(days=n) for n in range(7)]
     sessions = list(selectors.clinician_week(clinician, monday=monday)) if clinician else []
     return render(
@@ -79,7 +71,7 @@ def clinician_week(request: HttpRequest) -> HttpResponse:
 @admin_required
 def clinic_day(request: HttpRequest) -> HttpResponse:
     """Every session in the clinic on one day, by start time."""
-    day = _day_from(request, "day")
+    day = query_date(request, "day", timezone.localdate())
     return render(
         request,
         "scheduling/clinic_day.html",

@@ -110,7 +110,8 @@ def reminder_health(request: HttpRequest) -> HttpResponse:
 
 def _report_filters(request: HttpRequest) -> tuple[ComplianceFilterForm, dict]:
     form = ComplianceFilterForm(request.GET or None)
-    cleaned = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()  # an invalid filter (a week in year 9999) falls back alone; the form says why
+    cleaned = getattr(form, "cleaned_data", {})
     day = cleaned.get("week") or timezone.localdate()
     filters = {
         "week_start": week_start_of(day),

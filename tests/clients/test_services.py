@@ -9,6 +9,7 @@ from hypothesis.extra.django import TestCase
 
 from clients.models import Client, ProgramTrack
 from clients.services import client_admit, client_create
+from iop.dates import birth_date_bounds
 from iop.models import Role
 from tests.factories import ClientFactory, UserFactory
 
@@ -75,6 +76,8 @@ class ClientCreateInputTests(TestCase):
         else:
             refused = {}
             assert client.date_of_birth < timezone.localdate()
+            oldest, youngest = birth_date_bounds()
+            assert oldest <= client.date_of_birth <= youngest  # an age of 5 to 110
             assert 1 <= len(client.legal_first_name.strip()) <= 100
         if refused:
             assert Client.objects.count() == before

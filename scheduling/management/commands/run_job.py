@@ -3,6 +3,7 @@
 
 from celery import current_app
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_date
 
@@ -24,10 +25,16 @@ class Command(BaseCommand):
                 self.stdout.write(f"{name}: {entry['task']} every {entry['schedule']}")
             return
         if week:
-            week_start = parse_date(week)
+            try:
+                week_start = parse_date(week)
+            except ValueError:  # shaped like a date but not one: 2026-02-30
+                week_start = None
             if week_start is None or week_start.weekday() != 0:
                 raise CommandError("--week takes the date of a Monday, like 2026-11-16.")
-            rows = compliance_recompute_week(week_start=week_start)
+            try:
+                rows = compliance_recompute_week(week_start=week_start)
+            except ValidationError as error:
+                raise CommandError(f"--week: {' '.join(error.messages)}") from error
             self.stdout.write(self.style.SUCCESS(f"Recomputed {rows} client weeks."))
             return
         if job not in schedule:
