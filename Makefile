@@ -7,13 +7,15 @@ BIN := $(VENV)/bin
 EMBEDDED := $(BIN)/python -m iop.embedded
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test install assets browser lint format typecheck bench manage clean
+.PHONY: run test install lock assets browser lint format typecheck bench manage clean
 
 run: install
 	$(EMBEDDED) $(BIN)/python manage.py rundev
 
+# Two pytest workers (one per core), each with its own test database and Redis database
+# (tests/settings.py); `make test PYTEST_ARGS="-n 0 tests/iop"` runs some tests in one process.
 test: install browser
-	$(EMBEDDED) $(BIN)/pytest $(PYTEST_ARGS)
+	$(EMBEDDED) $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 install: $(VENV)/.installed .env static/vendor/.installed var/staticfiles
 
@@ -21,11 +23,19 @@ install: $(VENV)/.installed .env static/vendor/.installed var/staticfiles
 var/staticfiles:
 	mkdir -p $@
 
+# requirements*.txt are locks: every package pinned with its hashes, and pip refuses anything else.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@
+
+# After changing a pin in requirements*.in: re-resolve the locks (kept pins stay unless
+# LOCK_ARGS="--upgrade" or LOCK_ARGS="--upgrade-package NAME"), then `make install`.
+LOCK := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock: $(VENV)/.installed
+	$(LOCK) --output-file requirements.txt requirements.in
+	$(LOCK) --output-file requirements-dev.txt requirements-dev.in
 
 # Development settings: DEBUG on and a random key that stays on this machine (never committed).
 .env:

@@ -5,19 +5,25 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth.hashers import identify_hasher
 from django.core import mail
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from iop import settings as production_settings
 from iop.models import Role
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 
 
 def log_in(client, username, password):
     return client.post(reverse("login"), {"username": username, "password": password})
 
 
-def test_passwords_are_hashed_with_argon2(clinician):
-    assert identify_hasher(clinician.password).algorithm == "argon2"
+def test_passwords_are_hashed_with_argon2(db):
+    # The test run hashes with MD5 for speed (tests/settings.py); production's hashers are these.
+    with override_settings(PASSWORD_HASHERS=production_settings.PASSWORD_HASHERS):
+        clinician = UserFactory(username="clinician", role=Role.CLINICIAN)
+        assert identify_hasher(clinician.password).algorithm == "argon2"
+        assert clinician.check_password(PASSWORD)
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,10 @@ import subprocess
 import sys
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from tests.helpers import ROOT
+from tests.settings import redis_url_for_worker
 
 GOOD = {"DATABASE_URL": "postgres://u@127.0.0.1:5432/db", "REDIS_URL": "redis://127.0.0.1:6379/0"}
 
@@ -45,3 +47,59 @@ def test_bad_settings_stop_the_process_with_a_clear_message(overrides, message):
     result = load_settings(**overrides)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "worker", "expected"),
+    [
+        ("redis+socket:///srv/var/run/redis.sock", None, "redis+socket:///srv/var/run/redis.sock"),
+        (
+            "redis+socket:///srv/var/run/redis.sock",
+            "gw0",
+            "redis+socket:///srv/var/run/redis.sock?virtual_host=0",
+        ),
+        (
+            "redis+socket:///srv/var/run/redis.sock",
+            "gw1",
+            "redis+socket:///srv/var/run/redis.sock?virtual_host=1",
+        ),
+        (
+            "redis+socket:///srv/redis.sock?virtual_host=4",
+            "gw1",
+            "redis+socket:///srv/redis.sock?virtual_host=5",
+        ),
+        ("redis://127.0.0.1:6379/14", "gw1", "redis://127.0.0.1:6379/15"),
+        ("redis://:secret@127.0.0.1:6379", "gw1", "redis://:secret@127.0.0.1:6379/1"),
+        (
+            "rediss://broker:6380/2?ssl_cert_reqs=required",
+            "gw0",
+            "rediss://broker:6380/2?ssl_cert_reqs=required",
+        ),
+    ],
+)
+def test_each_pytest_worker_gets_its_own_redis_database(url, worker, expected):
+    assert redis_url_for_worker(url, worker) == expected
+
+
+def test_a_pytest_worker_past_the_last_redis_database_is_refused_with_a_clear_message():
+    with pytest.raises(ImproperlyConfigured, match="would use Redis database 16"):
+        redis_url_for_worker("redis://127.0.0.1:6379/15", "gw1")
+
+
+def test_celery_workers_started_by_a_test_use_the_same_redis_database_as_the_test():
+    env = {**os.environ, "PYTEST_XDIST_WORKER": "gw1", "REDIS_URL": "redis://127.0.0.1:6379/3"}
+    env.update(
+        {
+            "DATABASE_URL": GOOD["DATABASE_URL"],
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "DEBUG": "1",
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "from iop.celery import app; print(app.conf.broker_url)"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.strip() == "redis://127.0.0.1:6379/4", result.stderr

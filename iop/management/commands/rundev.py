@@ -1,19 +1,26 @@
 """`make run`: migrate, seed the demo clinic, then run web + Celery worker + Celery beat together.
 
-Ctrl-C (or SIGTERM) stops all three; `iop.embedded`, which runs this command, then stops the
-embedded Redis and PostgreSQL.
+The web server listens on HOST:PORT from the environment (default 127.0.0.1:8000). Ctrl-C (or
+SIGTERM) stops all three; `iop.embedded`, which runs this command, then stops the embedded Redis
+and PostgreSQL.
 """
 
+import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+# Addresses that mean "every interface": links in e-mails still need one a browser can open.
+WILDCARD_HOSTS = {"0.0.0.0", "::"}
 
 PROCESSES = {
-    "web": [sys.executable, "manage.py", "runserver", "127.0.0.1:8000"],
     "worker": [
         sys.executable,
         "-m",
@@ -28,6 +35,28 @@ PROCESSES = {
 }
 
 
+def web_address(environ: Mapping[str, str]) -> tuple[str, int]:
+    """The host and port `make run` serves on: HOST and PORT, else 127.0.0.1:8000."""
+    host = environ.get("HOST") or DEFAULT_HOST
+    port = environ.get("PORT") or str(DEFAULT_PORT)
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise CommandError(f"PORT must be a port number from 1 to 65535, not {port!r}.")
+    return host, int(port)
+
+
+def _address(host: str, port: int) -> str:
+    # runserver and URLs take an IPv6 address in brackets.
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def web_url(host: str, port: int) -> str:
+    return "http://" + _address(DEFAULT_HOST if host in WILDCARD_HOSTS else host, port)
+
+
+def web_command(host: str, port: int) -> list[str]:
+    return [sys.executable, "manage.py", "runserver", _address(host, port)]
+
+
 class Command(BaseCommand):
     help = "Run the whole system for development (web, worker, beat)."
 
@@ -35,11 +64,17 @@ class Command(BaseCommand):
         parser.add_argument("--no-seed", action="store_true", help="Skip the demo clinic.")
 
     def handle(self, *args, **options):
+        host, port = web_address(os.environ)
+        url = web_url(host, port)
+        # Links in e-mails (password set-up, reminders) point at the address being served, unless
+        # SITE_URL is set (settings have already put .env's values into os.environ).
+        env = {"SITE_URL": url, **os.environ}
         call_command("migrate", interactive=False, verbosity=1)
         if not options["no_seed"]:
             call_command("seed_demo")
-        self.stdout.write(self.style.SUCCESS("Serving on http://127.0.0.1:8000 (Ctrl-C stops)"))
-        children = {name: subprocess.Popen(command) for name, command in PROCESSES.items()}
+        commands = {"web": web_command(host, port), **PROCESSES}
+        self.stdout.write(self.style.SUCCESS(f"Serving on {url} (Ctrl-C stops)"))
+        children = {name: subprocess.Popen(command, env=env) for name, command in commands.items()}
         stopping = False
 
         def stop(_signum, _frame):
