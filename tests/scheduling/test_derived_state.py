@@ -378,12 +378,7 @@ class ClinicWeeks(RuleBasedStateMachine):
 
 
 @pytest.fixture
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def clinic(db, fast_passwords):
+def clinic(db):
     """The clinic every example starts from, with Celery tasks run in-process (eagerly)."""
     celery_app.conf.task_always_eager = True
     with time_machine.travel(START, tick=False):
