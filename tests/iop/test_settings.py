@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from tests.helpers import ROOT
@@ -24,6 +25,12 @@ def load_settings(**overrides):
         capture_output=True,
         text=True,
     )
+
+
+def test_the_suite_runs_on_the_test_settings():
+    # Not iop.settings: `iop.embedded` exports that name, and it must not win (pyproject's --ds).
+    assert settings.SETTINGS_MODULE == "tests.settings"
+    assert settings.PASSWORD_HASHERS == ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def test_good_settings_load():
