@@ -84,7 +84,7 @@ class EnrollForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    end_date = forms.DateField(label="Last day", widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = clinic_date_field(label="Last day")
 
 
 class VoidForm(forms.Form):
@@ -95,4 +95,3 @@ class VoidForm(forms.Form):
         # The form opens on its own for one row: the keyboard starts in it.
         widget=forms.TextInput(attrs={"autofocus": True}),
     )
-    end_date = clinic_date_field(label="Last day")

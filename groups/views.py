@@ -82,7 +82,7 @@ def _roster_page(
     request: HttpRequest, group: Group, pending: Pending | None = None
 ) -> HttpResponse:
     today = timezone.localdate()
-    query = request.GET.get("q", "").strip()[:100]
+    query = query_text(request, "q")
     enrollments = list(selectors.roster(group, on=today))
     planned = selectors.planned_weeks([e.client for e in enrollments], week_of=_next_monday())
     current = sum(1 for e in enrollments if e.start_date <= today)
