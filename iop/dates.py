@@ -13,8 +13,7 @@ an implausible date with a field error naming the allowed range; plain forms use
 validators. The database backs the rule with CHECKs on static bounds, wider than the rule (a
 CHECK cannot call now()): DB_FLOOR to DB_CEILING, and DB_BIRTH_FLOOR for dates of birth.
 
-`NO_NUL` is the validator every text field uses:
-Postgres cannot store NUL in text."""
+`NO_NUL` is the validator every text field uses: Postgres cannot store NUL in text."""
 
 from datetime import UTC, date, datetime, timedelta
 
