@@ -31,7 +31,7 @@ def test_withdrawing_with_an_end_date_before_the_start_is_refused_and_keeps_the_
 ):
     enrollment = EnrollmentFactory(client=alice, start_date=timezone.localdate())
     with pytest.raises(ValidationError) as refused:
-        enrollment_end(enrollment=enrollment, end_date=timezone.localdate() - timedelta(days=3))
+        enrollment_end(enrollment=enrollment, end_date=enrollment.start_date - timedelta(days=1))
     assert "void it instead" in refused.value.message_dict["end_date"][0]
     enrollment.refresh_from_db()
     assert (enrollment.end_date, enrollment.voided_at) == (None, None)

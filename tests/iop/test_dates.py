@@ -18,7 +18,7 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 from clients.models import Client
 from clients.services import consent_create
 from groups.models import Enrollment, Group
-from groups.services import enrollment_create
+from groups.services import enrollment_create, enrollment_end
 from iop.clock import local_datetime
 from iop.dates import (
     DB_CEILING,
@@ -33,7 +33,7 @@ from iop.query import query_date, query_text
 from scheduling.forms.compliance import ComplianceFilterForm
 from scheduling.models import Session, SessionType
 from scheduling.services.sessions import session_reschedule, session_schedule
-from tests.factories import GroupFactory, RoomFactory, SessionFactory
+from tests.factories import EnrollmentFactory, GroupFactory, RoomFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -107,6 +107,15 @@ def test_an_enrollment_from_1900_is_refused(alice):
         enrollment_create(group=group, client=alice, start_date=NINETEEN_HUNDRED)
     assert refused.value.message_dict["start_date"] == [range_message()]
     assert not Enrollment.objects.filter(client=alice).exists()
+
+
+def test_withdrawing_with_a_last_day_in_1900_names_the_allowed_range_and_keeps_the_row(alice):
+    enrollment = EnrollmentFactory(client=alice)
+    with pytest.raises(ValidationError) as refused:
+        enrollment_end(enrollment=enrollment, end_date=NINETEEN_HUNDRED)
+    assert refused.value.message_dict["end_date"] == [range_message()]
+    enrollment.refresh_from_db()
+    assert enrollment.end_date is None
 
 
 def test_the_roster_says_why_an_enrollment_from_1900_is_refused(client, admin, alice):
