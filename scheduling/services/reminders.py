@@ -130,7 +130,7 @@ def reminders_plan(*, now: datetime | None = None) -> PlanResult:
     cancelled earlier comes back if its reason goes away. Safe to run late or twice."""
     now = now or timezone.now()
     lead_times = reminder_lead_times()
-    params = {
+    params: dict[str, datetime | int] = {
         "now": now,
         "window_start": now,
         "window_end": now + PLANNING_HORIZON,

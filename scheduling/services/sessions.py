@@ -142,8 +142,11 @@ def sessions_materialize(
     Session.objects.bulk_create(missing, ignore_conflicts=True)
     # Sessions added, moved or removed this week change the week of the groups' clients.
     this_week = week_start_of(today)
+    week_end = week_bounds(this_week)[1]
     changed_groups = {
-        s.group_id for s in (*stale, *moved, *missing) if s.starts_at < week_bounds(this_week)[1]
+        s.group_id
+        for s in (*stale, *moved, *missing)
+        if s.group_id is not None and s.starts_at < week_end
     }
     if changed_groups:
         compliance_recompute_on_commit(
