@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.test import TestCase
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
@@ -196,6 +197,11 @@ class ClinicWeeks(RuleBasedStateMachine):
     def today(self) -> date:
         return timezone.localdate()
 
+    def sessions(self):
+        """This clinic's sessions: its groups' and its clients' (each example draws only from what
+        it made, whatever else a database holds)."""
+        return Session.objects.filter(Q(group__in=self.groups) | Q(client_id__in=self.client_ids))
+
     def active_clients(self):
         return list(Client.objects.filter(pk__in=self.client_ids, status="active").order_by("pk"))
 
@@ -217,7 +223,11 @@ class ClinicWeeks(RuleBasedStateMachine):
 
     @rule(data=st.data(), days=st.integers(-6, 2))
     def withdraw(self, data, days):
-        enrollments = list(Enrollment.objects.filter(end_date__isnull=True).order_by("pk"))
+        enrollments = list(
+            Enrollment.objects.live()
+            .filter(client_id__in=self.client_ids, end_date__isnull=True)
+            .order_by("pk")
+        )
         if not enrollments:
             return
         enrollment = data.draw(st.sampled_from(enrollments))
@@ -229,11 +239,13 @@ class ClinicWeeks(RuleBasedStateMachine):
     def record_attendance(self, data, status, minutes):
         """Attendance (or an amendment) for a client on a session of the last two weeks."""
         sessions = list(
-            Session.objects.filter(
+            self.sessions()
+            .filter(
                 starts_at__lte=timezone.now(),
                 starts_at__gte=timezone.now() - timedelta(days=14),
                 status=Session.Status.SCHEDULED,
-            ).order_by("starts_at")
+            )
+            .order_by("starts_at", "pk")
         )
         if not sessions:
             return
@@ -279,9 +291,9 @@ class ClinicWeeks(RuleBasedStateMachine):
     @rule(data=st.data())
     def cancel(self, data):
         sessions = list(
-            Session.objects.filter(
-                starts_at__gte=timezone.now(), status=Session.Status.SCHEDULED
-            ).order_by("starts_at")[:20]
+            self.sessions()
+            .filter(starts_at__gte=timezone.now(), status=Session.Status.SCHEDULED)
+            .order_by("starts_at", "pk")[:20]
         )
         if sessions:
             self.apply(
@@ -290,7 +302,7 @@ class ClinicWeeks(RuleBasedStateMachine):
 
     @rule(data=st.data(), days=st.integers(-3, 8), hour=st.integers(8, 16))
     def reschedule(self, data, days, hour):
-        sessions = list(Session.objects.filter(client__isnull=False).order_by("pk"))
+        sessions = list(Session.objects.filter(client_id__in=self.client_ids).order_by("pk"))
         if sessions:
             self.apply(
                 session_reschedule,
@@ -343,7 +355,11 @@ class ClinicWeeks(RuleBasedStateMachine):
 
     @rule(data=st.data(), excused=st.booleans())
     def resolve_an_alert(self, data, excused):
-        alerts = list(ComplianceAlert.objects.filter(resolved_at__isnull=True).order_by("pk"))
+        alerts = list(
+            ComplianceAlert.objects.filter(
+                client_id__in=self.client_ids, resolved_at__isnull=True
+            ).order_by("pk")
+        )
         if alerts:
             self.apply(
                 compliance_alert_resolve,
