@@ -558,7 +558,7 @@ class ComplianceStatus(models.TextChoices):
 
 class WeeklyCompliance(models.Model):
     """A client's hours for one clinic week (Monday to Sunday, local), written set-based for all
-    clients at once by `scheduling.services.compliance.compliance_recompute_week`."""
+    clients at once by `scheduling.services.compliance.compliance_recompute`."""
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="weekly_compliance")
     week_start = models.DateField(help_text="Monday of the week, clinic time.")

@@ -6,7 +6,8 @@ from datetime import date
 from clients.models import Client
 from groups.models import Group
 
-from .services.compliance import client_weeks_between, compliance_recompute_on_commit
+from .selectors.compliance import client_weeks_between
+from .services.compliance import compliance_recompute_on_commit
 from .services.sessions import (
     group_sessions_check,
     sessions_cancel_for_discharge,

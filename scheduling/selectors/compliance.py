@@ -50,6 +50,21 @@ def client_weeks_of_sessions(*, session_ids: Iterable[int]) -> set[ClientWeek]:
     }
 
 
+def client_weeks_between(
+    *, client_ids: Iterable[int], first_day: date, last_day: date | None
+) -> list[ClientWeek]:
+    """Each client's weeks from `first_day`'s to `last_day`'s (today's when None), at most up to
+    the current week."""
+    current_week = week_start_of(timezone.localdate())
+    last_week = min(week_start_of(last_day), current_week) if last_day else current_week
+    weeks = []
+    week = week_start_of(first_day)
+    while week <= last_week:
+        weeks.append(week)
+        week += timedelta(weeks=1)
+    return [(client_id, week) for client_id in client_ids for week in weeks]
+
+
 def client_weeks_of_groups(*, group_ids: Iterable[int], week_start: date) -> set[ClientWeek]:
     """The week of every client enrolled in these groups at some time in it: whose week changes
     when the groups' sessions that week change. One query."""

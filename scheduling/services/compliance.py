@@ -370,21 +370,6 @@ def compliance_recompute_sessions_on_commit(*, session_ids: Iterable[int]) -> No
     compliance_recompute_on_commit(client_weeks=client_weeks_of_sessions(session_ids=session_ids))
 
 
-def client_weeks_between(
-    *, client_ids: Iterable[int], first_day: date, last_day: date | None
-) -> list[ClientWeek]:
-    """Each client's weeks from `first_day`'s to `last_day`'s (today's when None), at most up to
-    the current week."""
-    current_week = week_start_of(timezone.localdate())
-    last_week = min(week_start_of(last_day), current_week) if last_day else current_week
-    weeks = []
-    week = week_start_of(first_day)
-    while week <= last_week:
-        weeks.append(week)
-        week += timedelta(weeks=1)
-    return [(client_id, week) for client_id in client_ids for week in weeks]
-
-
 @dataclass(frozen=True)
 class WeekCloseResult:
     week_start: date

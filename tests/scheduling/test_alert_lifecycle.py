@@ -204,10 +204,8 @@ def test_the_alerts_page_filters_by_status_level_clinician_and_week_and_pages(
     client, admin, clinician, second_clinician
 ):
     theirs = ClientFactory(primary_clinician=second_clinician, admission_date=MONDAY)
-    mine = [
+    for _ in range(30):
         ClientFactory(primary_clinician=clinician, admission_date=MONDAY - timedelta(weeks=8))
-        for _ in range(30)
-    ]
     for weeks in range(1, 3):
         week_close(now=local_datetime(MONDAY + timedelta(weeks=weeks), time(2)))
     client.force_login(admin)
@@ -222,7 +220,6 @@ def test_the_alerts_page_filters_by_status_level_clinician_and_week_and_pages(
     one_week = client.get(url, {"week": MONDAY + timedelta(days=3)}).context["page"]
     assert {a.week_start for a in one_week} == {MONDAY}
     assert client.get(url, {"status": "resolved"}).context["page"].paginator.count == 0
-    assert mine
 
 
 def test_the_alerts_page_ignores_filters_it_cannot_read(client, clinician, alice):
