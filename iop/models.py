@@ -11,6 +11,10 @@ class Role(models.TextChoices):
 
 
 class ClinicUserManager(UserManager["User"]):
+    def clinicians(self) -> "models.QuerySet[User]":
+        """Clinicians who can be given work today: a deactivated account is not offered anywhere."""
+        return self.filter(role=Role.CLINICIAN, is_active=True).order_by("last_name", "first_name")
+
     def create_superuser(self, username, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def]
         extra_fields.setdefault("role", Role.ADMIN)
         return super().create_superuser(username, email, password, **extra_fields)

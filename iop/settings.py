@@ -90,6 +90,11 @@ INSTALLED_APPS = [
     "groups",
     "scheduling",
 ]
+# The demo clinic and the synthetic clinic for benchmarks (seed_demo, generate_clinic, bench):
+# on for development and tests, never in production. It needs the development requirements.
+DEMO = env.bool("DEMO", default=DEBUG)
+if DEMO:
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

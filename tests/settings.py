@@ -50,3 +50,7 @@ def redis_url_for_worker(url: str, worker: str | None) -> str:
 
 REDIS_URL = redis_url_for_worker(REDIS_URL, os.environ.get("PYTEST_XDIST_WORKER"))
 CELERY_BROKER_URL = REDIS_URL
+
+# The demo and the synthetic clinic are tested whatever DEBUG says.
+if "demo" not in INSTALLED_APPS:  # noqa: F405
+    INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405
