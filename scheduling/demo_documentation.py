@@ -13,8 +13,8 @@ from iop.clock import local_midnight
 from iop.models import User
 
 from .models import AttendanceStatus, Session, SessionLog
-from .selectors.attendance import roster_clients
-from .selectors.notes import addressable_objectives
+from .selectors.attendance import roster_client_list
+from .selectors.notes import addressable_objective_list
 from .services.attendance import AttendanceEntry, attendance_record, session_summary_update
 from .services.notes import note_save, note_sign
 from .services.sessions import sessions_materialize
@@ -55,7 +55,7 @@ def _document(fake: Faker, session: Session, *, drafts: int) -> None:
     """Take attendance (mostly present, some late or absent) and write the notes, leaving the
     first `drafts` of them unsigned."""
     clinician = session.clinician
-    roster = list(roster_clients(session).filter(status=Client.Status.ACTIVE))
+    roster = list(roster_client_list(session=session).filter(status=Client.Status.ACTIVE))
     entries = []
     for index, client in enumerate(roster):
         roll = fake.random_int(0, 9)
@@ -65,26 +65,26 @@ def _document(fake: Faker, session: Session, *, drafts: int) -> None:
             entries.append(AttendanceEntry(client.pk, AttendanceStatus.LATE, 150))
         else:
             entries.append(AttendanceEntry(client.pk, AttendanceStatus.PRESENT, 180))
-    attendance_record(session=session, recorded_by=clinician, entries=entries, expected_version=0)
+    attendance_record(session=session, actor=clinician, entries=entries, expected_version=0)
     topic, interventions = fake.random_element(TOPICS)
     session_summary_update(
-        session=session, user=clinician, topic=topic, interventions=interventions
+        session=session, actor=clinician, topic=topic, interventions=interventions
     )
     attended = [entry for entry in entries if entry.status != AttendanceStatus.ABSENT]
     for position, entry in enumerate(attended):
         client = next(client for client in roster if client.pk == entry.client_id)
-        objectives = list(addressable_objectives(client))
+        objectives = list(addressable_objective_list(client=client))
         note = note_save(
             session=session,
             client=client,
-            author=clinician,
+            actor=clinician,
             data=fake.random_element(DATA),
             assessment=fake.random_element(ASSESSMENT),
             plan=fake.random_element(PLAN),
             objective_ids=[fake.random_element(objectives).pk] if objectives else [],
         )
         if position >= drafts:
-            note_sign(note=note, user=clinician)
+            note_sign(note=note, actor=clinician)
 
 
 def seed_documentation(fake: Faker, clinicians: list[User], clients: list[Client]) -> None:

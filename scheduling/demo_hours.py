@@ -18,7 +18,7 @@ from scheduling.models import (
     ReminderPreference,
     Session,
 )
-from scheduling.selectors.attendance import roster_clients
+from scheduling.selectors.attendance import roster_client_list
 from scheduling.selectors.compliance import CHART_WEEKS
 from scheduling.services.compliance import compliance_nudges_send, week_close
 from scheduling.services.reminders import reminder_preference_update, reminders_plan
@@ -44,7 +44,7 @@ def _seed_attendance_history(fake: Faker) -> None:
     attendance, notes, unmet = [], [], []
     for session in sessions:
         minutes = session.length_minutes
-        roster = list(roster_clients(session).filter(status=Client.Status.ACTIVE))
+        roster = list(roster_client_list(session=session).filter(status=Client.Status.ACTIVE))
         if not roster:
             unmet.append(session.pk)
             continue

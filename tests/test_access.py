@@ -124,7 +124,13 @@ URL_KWARGS = {
 }
 
 # URL names that only take POST (a GET answers 405); the walk posts to them.
-POST_ONLY = {"logout", "iop:staff-set-active"}
+POST_ONLY = {
+    "logout",
+    "iop:staff-set-active",
+    "scheduling:session-summary",
+    "scheduling:session-drop-in",
+    "scheduling:note-addendum",
+}
 
 # Django's admin site checks is_staff itself; its index stands for all of its pages.
 SKIPPED_NAMESPACES = {"admin"}
@@ -161,7 +167,7 @@ def world(admin, clinician, alice, bob):
         individual_session=SessionFactory(
             session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician
         ),
-        alices_feed_token=calendar_feed_create(user=alice.user),
+        alices_feed_token=calendar_feed_create(actor=alice.user),
         alice_alert=ComplianceAlert.objects.create(
             client=alice, week_start=date(2026, 11, 16), kind=ComplianceAlert.Kind.SHORT
         ),

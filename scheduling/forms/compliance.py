@@ -3,7 +3,7 @@ from crispy_forms.layout import Submit
 from django import forms
 
 from iop.forms import clinic_date_field
-from iop.models import Role, User
+from iop.models import User
 from scheduling.models import ComplianceAlert, ComplianceStatus
 
 
@@ -68,7 +68,7 @@ class ComplianceFilterForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     clinician = forms.ModelChoiceField(
-        queryset=User.objects.filter(role=Role.CLINICIAN).order_by("last_name"),
+        queryset=User.objects.clinicians(),
         required=False,
         empty_label="Any clinician",
         widget=forms.Select(attrs={"class": "form-select"}),
@@ -90,7 +90,7 @@ class AlertFilterForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     clinician = forms.ModelChoiceField(
-        queryset=User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by("last_name"),
+        queryset=User.objects.clinicians(),
         required=False,
         empty_label="Any clinician",
         widget=forms.Select(attrs={"class": "form-select"}),

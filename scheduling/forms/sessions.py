@@ -1,11 +1,14 @@
+from typing import Any
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
 from clients.models import Client
 from groups.models import MAX_SESSION_MINUTES, Room
+from iop.clock import local_datetime
 from iop.forms import clinic_date_field
-from iop.models import Role, User
+from iop.models import User
 from scheduling.models import SessionType
 from scheduling.services.sessions import MAX_WEEKLY_REPEATS
 
@@ -23,9 +26,7 @@ class IndividualSessionForm(forms.Form):
         )
     )
     session_type = forms.ChoiceField(label="Type", choices=INDIVIDUAL_TYPES)
-    clinician = forms.ModelChoiceField(
-        queryset=User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by("last_name")
-    )
+    clinician = forms.ModelChoiceField(queryset=User.objects.clinicians())
     date = clinic_date_field()
     start_time = _time("Start (local time)")
     duration_minutes = forms.IntegerField(
@@ -50,6 +51,20 @@ class IndividualSessionForm(forms.Form):
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", "Schedule"))
 
+    def service_arguments(self) -> dict[str, Any]:
+        """The cleaned form under the names `session_schedule` takes: the start in clinic time."""
+        data = self.cleaned_data
+        return {
+            "session_type": data["session_type"],
+            "client": data["client"],
+            "clinician": data["clinician"],
+            "starts_at": local_datetime(data["date"], data["start_time"]),
+            "duration_minutes": data["duration_minutes"],
+            "room": data["room"],
+            "is_telehealth": data["is_telehealth"],
+            "weekly_repeats": data["weekly_repeats"],
+        }
+
 
 class CancelForm(forms.Form):
     reason = forms.CharField(max_length=200)
@@ -69,3 +84,11 @@ class RescheduleForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.helper = FormHelper()
         self.helper.add_input(Submit("reschedule", "Move session"))
+
+    def service_arguments(self) -> dict[str, Any]:
+        """The cleaned form under the names `session_reschedule` takes."""
+        data = self.cleaned_data
+        return {
+            "starts_at": local_datetime(data["date"], data["start_time"]),
+            "reason": data["reason"],
+        }

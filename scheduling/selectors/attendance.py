@@ -1,15 +1,13 @@
-"""Reads for attendance and documentation: which sessions a person may see, a session's roster,
-Today, and what is overdue."""
+"""Reads for attendance and documentation: which sessions a person may see and document, a
+session's roster, how long its attendance may run, Today, and what is overdue."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
 
 from clients.models import Client
-from groups.models import Group
 from iop.clock import day_bounds
 from iop.models import User
 from scheduling.models import (
@@ -21,41 +19,33 @@ from scheduling.models import (
     SessionClient,
     SessionLog,
 )
+from scheduling.selectors.sessions import session_is_led_by
 
 # An attended session's note is overdue this long after the session ends.
 NOTE_DUE_AFTER = timedelta(hours=24)
 
 
-def led_by(user: User) -> Q:
-    """Sessions `user` leads or co-facilitates."""
-    facilitated = Group.facilitators.through.objects.filter(user_id=user.pk).values("group_id")
-    return Q(clinician_id=user.pk) | Q(group_id__in=facilitated)
-
-
-def sessions_visible_to(user: User) -> QuerySet[Session]:
+def session_list(*, user: User) -> QuerySet[Session]:
     """Admins see every session; clinicians the sessions they lead or co-facilitate; clients none
     (their schedule is another page)."""
     sessions = Session.objects.select_related("group", "client", "room", "clinician", "log")
     if user.is_admin:
         return sessions
     if user.is_clinician:
-        return sessions.filter(led_by(user))
+        return sessions.filter(session_is_led_by(user=user))
     return sessions.none()
 
 
-def session_for_user(user: User, pk: int) -> Session:
-    try:
-        return sessions_visible_to(user).get(pk=pk)
-    except Session.DoesNotExist:
-        raise Http404("No such session.") from None
+def session_is_documentable_by(*, session: Session, user: User) -> bool:
+    """Only the clinicians who run a session take its attendance and write its notes: an admin
+    sees the session but does not document it."""
+    return (
+        user.is_clinician
+        and Session.objects.filter(session_is_led_by(user=user), pk=session.pk).exists()
+    )
 
 
-def may_document(user: User, session: Session) -> bool:
-    """Only the clinicians who run a session take its attendance and write its notes."""
-    return user.is_clinician and Session.objects.filter(led_by(user), pk=session.pk).exists()
-
-
-def roster_clients(session: Session) -> QuerySet[Client]:
+def roster_client_list(*, session: Session) -> QuerySet[Client]:
     """Who belongs on the session's attendance sheet: the session's clients (`SessionClient`: the
     group's roster on its date, or an individual session's client), its drop-ins, and anyone
     already recorded (so a row never vanishes when an enrollment is back-dated)."""
@@ -78,22 +68,29 @@ class RosterRow:
         return self.attendance is not None and self.attendance.status in ATTENDED_STATUSES
 
 
-def session_roster(session: Session) -> list[RosterRow]:
+def roster_row_list(*, session: Session) -> list[RosterRow]:
     """The attendance sheet in three queries, whatever the roster's size."""
     attendance = {row.client_id: row for row in Attendance.objects.filter(session_id=session.pk)}
     notes = {note.client_id: note for note in ProgressNote.objects.filter(session_id=session.pk)}
     return [
         RosterRow(client=client, attendance=attendance.get(client.pk), note=notes.get(client.pk))
-        for client in roster_clients(session)
+        for client in roster_client_list(session=session)
     ]
 
 
-def session_log(session: Session) -> SessionLog:
+def session_log_get(*, session: Session) -> SessionLog:
     """The session's log, or an unsaved empty one (version 0) before anything was recorded."""
     try:
         return session.log
     except SessionLog.DoesNotExist:
         return SessionLog(session=session)
+
+
+def attendance_length(*, session: Session, log: SessionLog) -> int:
+    """The most minutes anyone can attend: the time actually held if recorded, else the schedule."""
+    if log.held_starts_at and log.held_ends_at:
+        return int((log.held_ends_at - log.held_starts_at).total_seconds() // 60)
+    return session.length_minutes
 
 
 def _count(queryset: QuerySet, by: str) -> Coalesce:
@@ -102,13 +99,13 @@ def _count(queryset: QuerySet, by: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def todays_sessions(user: User, day: date) -> QuerySet[Session]:
+def session_day_list(*, user: User, day: date) -> QuerySet[Session]:
     """`user`'s sessions on the local date `day` with roster size, attendance taken or not, and how
     many attended clients still lack a signed note: one query."""
     start, end = day_bounds(day)
     attendance = Attendance.objects.filter(session_id=OuterRef("pk"))
     return (
-        sessions_visible_to(user)
+        session_list(user=user)
         .filter(starts_at__gte=start, starts_at__lt=end)
         .annotate(
             enrolled_count=_count(
@@ -126,7 +123,7 @@ def todays_sessions(user: User, day: date) -> QuerySet[Session]:
     )
 
 
-def overdue_notes(user: User, now: datetime) -> QuerySet[Attendance]:
+def overdue_note_list(*, user: User, now: datetime) -> QuerySet[Attendance]:
     """Attended clients whose note is still unsigned 24 hours after the session ended: all of them
     for an admin, those of a clinician's sessions for a clinician."""
     signed = ProgressNote.objects.filter(
@@ -134,7 +131,7 @@ def overdue_notes(user: User, now: datetime) -> QuerySet[Attendance]:
     )
     return (
         Attendance.objects.filter(
-            session__in=sessions_visible_to(user).values("pk"),
+            session__in=session_list(user=user).values("pk"),
             status__in=ATTENDED_STATUSES,
             session__status=Session.Status.SCHEDULED,
             session__ends_at__lte=now - NOTE_DUE_AFTER,
@@ -145,11 +142,28 @@ def overdue_notes(user: User, now: datetime) -> QuerySet[Attendance]:
     )
 
 
-def sessions_missing_attendance(user: User, now: datetime) -> QuerySet[Session]:
+def session_missing_attendance_list(*, user: User, now: datetime) -> QuerySet[Session]:
     """Sessions that have ended with no attendance recorded."""
     return (
-        sessions_visible_to(user)
+        session_list(user=user)
         .filter(status=Session.Status.SCHEDULED, ends_at__lte=now)
         .exclude(Exists(Attendance.objects.filter(session_id=OuterRef("pk"))))
         .order_by("starts_at")
     )
+
+
+# Today and the admin list show this many overdue items; the count says how many there are.
+OVERDUE_SHOWN = 50
+
+
+def overdue_documentation_get(*, user: User, now: datetime) -> dict[str, object]:
+    """What is overdue for `user`, as Today and the overdue page show it: the oldest unsigned notes
+    and sessions without attendance, and how many of each there are."""
+    notes = overdue_note_list(user=user, now=now)
+    sessions = session_missing_attendance_list(user=user, now=now)
+    return {
+        "overdue_notes": notes[:OVERDUE_SHOWN],
+        "overdue_note_count": notes.count(),
+        "missing_attendance": sessions[:OVERDUE_SHOWN],
+        "missing_attendance_count": sessions.count(),
+    }

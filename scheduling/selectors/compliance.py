@@ -9,7 +9,6 @@ from itertools import chain
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from clients.models import Client
@@ -104,7 +103,7 @@ def _chart_weeks(today: date | None) -> tuple[date, date]:
     return week_start - timedelta(weeks=CHART_WEEKS - 1), week_start
 
 
-def hours_overview(client: Client, today: date | None = None) -> HoursOverview:
+def hours_overview_get(*, client: Client, today: date | None = None) -> HoursOverview:
     """This week's row and the last 12 weeks as chart bars scaled against the track's minimum."""
     first_week, week_start = _chart_weeks(today)
     rows = WeeklyCompliance.objects.filter(
@@ -113,8 +112,8 @@ def hours_overview(client: Client, today: date | None = None) -> HoursOverview:
     return _overview(client, {row.week_start: row for row in rows}, week_start)
 
 
-def caseload_hours_overviews(clinician: User, today: date | None = None) -> list[HoursOverview]:
-    """hours_overview for each active client of the clinician's caseload, in two queries."""
+def hours_overview_list(*, clinician: User, today: date | None = None) -> list[HoursOverview]:
+    """hours_overview_get for each active client of the clinician's caseload, in two queries."""
     first_week, week_start = _chart_weeks(today)
     clients = Client.objects.filter(
         primary_clinician=clinician, status=Client.Status.ACTIVE
@@ -166,9 +165,11 @@ def _overview(
     )
 
 
-def compliance_report(
+def weekly_compliance_list(
     *, week_start: date, status: str = "", clinician: User | None = None
 ) -> QuerySet[WeeklyCompliance]:
+    """The admins' weekly report: every client's row of the week, by name; derived rows, so the
+    report never recomputes anything."""
     rows = WeeklyCompliance.objects.filter(week_start=week_start).select_related(
         "client", "client__track", "client__primary_clinician"
     )
@@ -179,7 +180,7 @@ def compliance_report(
     return rows.order_by("client__legal_last_name", "client__legal_first_name")
 
 
-def alert_list(
+def compliance_alert_list(
     *,
     user: User,
     status: str = "open",
@@ -213,13 +214,6 @@ def alert_list(
     )
 
 
-def alert_for_user(user: User, pk: int) -> ComplianceAlert:
-    alerts = ComplianceAlert.objects.select_related("client", "client__track")
-    if not user.is_admin:
-        alerts = alerts.filter(client__primary_clinician=user)
-    return get_object_or_404(alerts, pk=pk)
-
-
 @dataclass
 class Forecast:
     compliance: WeeklyCompliance
@@ -231,7 +225,7 @@ class Forecast:
         return sum(s.length_minutes for s in self.sessions) >= self.gap_minutes
 
 
-def at_risk_forecasts(week_start: date, now: datetime) -> list[Forecast]:
+def at_risk_forecast_list(*, week_start: date, now: datetime) -> list[Forecast]:
     """For every at-risk client this week, the remaining group sessions of their track that have
     room and that they are not already on, earliest first, until the gap would close. Three
     queries whatever the number of clients."""

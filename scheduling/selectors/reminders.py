@@ -9,12 +9,12 @@ from clients.models import Client
 from scheduling.models import Reminder, ReminderChannel, ReminderLeadTimes, ReminderPreference
 
 
-def reminder_lead_times() -> ReminderLeadTimes:
+def reminder_lead_times_get() -> ReminderLeadTimes:
     """The admins' lead times, or the defaults (unsaved) while nobody has changed them."""
     return ReminderLeadTimes.objects.order_by("pk").first() or ReminderLeadTimes()
 
 
-def reminder_preference_for(client: Client) -> ReminderPreference:
+def reminder_preference_get(*, client: Client) -> ReminderPreference:
     """The client's saved preference, or an unsaved one with everything off (opt-in)."""
     return ReminderPreference.objects.filter(client=client).first() or ReminderPreference(
         client=client
@@ -38,7 +38,7 @@ def _in_quiet_hours(local_time_of_day: time) -> Q:
     return same_day | across_midnight
 
 
-def due_reminders(now: datetime) -> QuerySet[Reminder]:
+def due_reminder_list(*, now: datetime) -> QuerySet[Reminder]:
     """Pending rows due at `now`, oldest first; text messages wait while the client's quiet hours
     last (they go out when the quiet hours end)."""
     local_time_of_day = timezone.localtime(now).time()
@@ -50,11 +50,13 @@ def due_reminders(now: datetime) -> QuerySet[Reminder]:
 
 
 def reminder_counts_by_status() -> dict[str, int]:
+    """How many outbox rows are in each status, for the admins' reminder health."""
     rows = Reminder.objects.values("status").annotate(count=Count("pk"))
     return {row["status"]: row["count"] for row in rows}
 
 
-def failed_reminders() -> QuerySet[Reminder]:
+def failed_reminder_list() -> QuerySet[Reminder]:
+    """Reminders that gave up, newest first: what an admin looks into."""
     return (
         Reminder.objects.filter(status=Reminder.Status.FAILED)
         .select_related("client", "session")

@@ -30,7 +30,11 @@ from scheduling.models import (
     SessionLog,
     SessionType,
 )
-from scheduling.selectors.attendance import may_document, roster_clients
+from scheduling.selectors.attendance import (
+    attendance_length,
+    roster_client_list,
+    session_is_documentable_by,
+)
 from scheduling.services.compliance import compliance_recompute_on_commit
 
 RELOAD_MESSAGE = (
@@ -40,7 +44,13 @@ RELOAD_MESSAGE = (
 
 
 class AttendanceConflict(ValidationError):
-    """The sheet changed since the person loaded it."""
+    """The sheet changed since the person loaded it. Its code lets a page that shows the refusal
+    on a form tell it apart (it answers 409 and offers a reload)."""
+
+    CODE = "stale_sheet"
+
+    def __init__(self) -> None:
+        super().__init__(RELOAD_MESSAGE, code=self.CODE)
 
 
 @dataclass(frozen=True)
@@ -50,22 +60,15 @@ class AttendanceEntry:
     minutes_attended: int
 
 
-def _lock_session(session: Session, user: User) -> tuple[Session, SessionLog]:
+def _lock_session(session: Session, actor: User) -> tuple[Session, SessionLog]:
     """Lock the session's row (saves of one session run one at a time) and return its log."""
     locked = Session.objects.select_for_update().get(pk=session.pk)
-    if not may_document(user, locked):
+    if not session_is_documentable_by(session=locked, user=actor):
         raise ValidationError("Only the clinicians who run this session can document it.")
     if locked.status == Session.Status.CANCELLED:
         raise ValidationError("This session was cancelled; there is no attendance to take.")
     log, _ = SessionLog.objects.get_or_create(session=locked)
     return locked, log
-
-
-def attendance_length(session: Session, log: SessionLog) -> int:
-    """The most minutes anyone can attend: the time actually held if recorded, else the schedule."""
-    if log.held_starts_at and log.held_ends_at:
-        return int((log.held_ends_at - log.held_starts_at).total_seconds() // 60)
-    return session.length_minutes
 
 
 def _entry_errors(entry: AttendanceEntry, length: int) -> list[str]:
@@ -87,7 +90,7 @@ def _entry_errors(entry: AttendanceEntry, length: int) -> list[str]:
 def attendance_record(
     *,
     session: Session,
-    recorded_by: User,
+    actor: User,
     entries: Sequence[AttendanceEntry],
     expected_version: int,
     amendment_reason: str = "",
@@ -99,13 +102,13 @@ def attendance_record(
     `AttendanceAmendment`."""
     if not entries:
         raise ValidationError("Choose a status for at least one client.")
-    locked, log = _lock_session(session, recorded_by)
+    locked, log = _lock_session(session, actor)
     if log.attendance_version != expected_version:
-        raise AttendanceConflict(RELOAD_MESSAGE)
+        raise AttendanceConflict()
     if locked.starts_at > timezone.now():
         raise ValidationError("This session has not started yet.")
-    length = attendance_length(locked, log)
-    roster = set(roster_clients(locked).values_list("pk", flat=True))
+    length = attendance_length(session=locked, log=log)
+    roster = set(roster_client_list(session=locked).values_list("pk", flat=True))
     errors: dict[str, list[str]] = {}
     for entry in entries:
         if entry.client_id not in roster:
@@ -135,7 +138,7 @@ def attendance_record(
             )
         amendment = AttendanceAmendment(
             session=locked,
-            amended_by=recorded_by,
+            amended_by=actor,
             reason=reason,
             changes={
                 str(entry.client_id): {
@@ -160,7 +163,7 @@ def attendance_record(
             status=entry.status,
             minutes_attended=entry.minutes_attended,
             session_minutes=length,
-            recorded_by=recorded_by,
+            recorded_by=actor,
         )
         for entry in changed
     ]
@@ -184,7 +187,7 @@ def attendance_record(
             "recorded_at",
         ],
     )
-    _audit_attendance(rows, before, recorded_by)
+    _audit_attendance(rows, before, actor)
     log.attendance_version += 1
     log.attendance_taken_at = log.attendance_taken_at or timezone.now()
     log.save(update_fields=["attendance_version", "attendance_taken_at"])
@@ -224,16 +227,16 @@ def _audit_attendance(rows: list[Attendance], before: dict[int, Attendance], act
 
 
 @transaction.atomic
-def drop_in_add(*, session: Session, client: Client, added_by: User) -> DropIn:
+def drop_in_add(*, session: Session, client: Client, actor: User) -> DropIn:
     """Put a client who is not on the roster on this group session's attendance sheet."""
-    locked, _ = _lock_session(session, added_by)
+    locked, _ = _lock_session(session, actor)
     if locked.group_id is None:
         raise ValidationError({"client": ["Only group sessions take drop-ins."]})
     if client.status != Client.Status.ACTIVE:
         raise ValidationError({"client": ["Only clients admitted to the program can drop in."]})
-    if roster_clients(locked).filter(pk=client.pk).exists():
+    if roster_client_list(session=locked).filter(pk=client.pk).exists():
         raise ValidationError({"client": ["This client is already on the roster."]})
-    drop_in = DropIn(session=locked, client=client, added_by=added_by)
+    drop_in = DropIn(session=locked, client=client, added_by=actor)
     drop_in.full_clean()
     drop_in.save()
     return drop_in
@@ -241,10 +244,10 @@ def drop_in_add(*, session: Session, client: Client, added_by: User) -> DropIn:
 
 @transaction.atomic
 def session_summary_update(
-    *, session: Session, user: User, topic: str, interventions: str
+    *, session: Session, actor: User, topic: str, interventions: str
 ) -> SessionLog:
     """The group summary every client's note of this session shares."""
-    _, log = _lock_session(session, user)
+    _, log = _lock_session(session, actor)
     log.topic = topic.strip()
     log.interventions = interventions.strip()
     log.full_clean()
@@ -256,7 +259,7 @@ def session_summary_update(
 def individual_session_log(
     *,
     session: Session,
-    recorded_by: User,
+    actor: User,
     session_type: str,
     held_starts_at: datetime,
     held_ends_at: datetime,
@@ -267,7 +270,7 @@ def individual_session_log(
 ) -> SessionLog:
     """What an individual session actually was: its type, when it really started and ended, and
     the client's attendance (minutes up to the time actually held)."""
-    locked, log = _lock_session(session, recorded_by)
+    locked, log = _lock_session(session, actor)
     if locked.group_id is not None:
         raise ValidationError("A group session is logged on its attendance sheet.")
     if session_type == SessionType.GROUP or session_type not in SessionType.values:
@@ -286,7 +289,7 @@ def individual_session_log(
     log.save(update_fields=["held_starts_at", "held_ends_at"])
     return attendance_record(
         session=locked,
-        recorded_by=recorded_by,
+        actor=actor,
         entries=[AttendanceEntry(locked.client_id or 0, status, minutes_attended)],
         expected_version=expected_version,
         amendment_reason=amendment_reason,

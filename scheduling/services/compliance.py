@@ -43,7 +43,11 @@ from scheduling.models import (
     Session,
     WeeklyCompliance,
 )
-from scheduling.selectors.compliance import ClientWeek, at_risk_forecasts, client_weeks_of_sessions
+from scheduling.selectors.compliance import (
+    ClientWeek,
+    at_risk_forecast_list,
+    client_weeks_of_sessions,
+)
 
 # Recomputes run one at a time (a transaction-level advisory lock), so a recompute that started
 # before a change committed can never overwrite the figures of one that started after it.
@@ -419,7 +423,7 @@ def compliance_nudges_send(*, now: datetime | None = None) -> NudgeResult:
     now = now or timezone.now()
     week_start = week_start_of(timezone.localdate(now))
     compliance_recompute_week(week_start=week_start, now=now)
-    forecasts = at_risk_forecasts(week_start, now)
+    forecasts = at_risk_forecast_list(week_start=week_start, now=now)
     # The recompute opened (or kept) each at-risk week's alert; say what would close the gap.
     alerts = {
         alert.client_id: alert
@@ -468,7 +472,7 @@ def compliance_nudges_send(*, now: datetime | None = None) -> NudgeResult:
 def compliance_alert_resolve(
     *,
     alert: ComplianceAlert,
-    resolved_by: User,
+    actor: User,
     reason: str,
     plan: str,
     excused: bool = False,
@@ -490,7 +494,7 @@ def compliance_alert_resolve(
     alert.reason = reason
     alert.plan = plan.strip()
     alert.excused = excused
-    alert.resolved_by = resolved_by
+    alert.resolved_by = actor
     alert.resolved_at = timezone.now()
     alert.full_clean()
     alert.save()

@@ -27,7 +27,7 @@ from scheduling.models import (
     ReminderPreference,
     Session,
 )
-from scheduling.selectors.reminders import due_reminders, reminder_lead_times
+from scheduling.selectors.reminders import due_reminder_list, reminder_lead_times_get
 from scheduling.sms import sms_backend
 
 PLANNING_HORIZON = timedelta(minutes=MAX_LEAD_MINUTES + 24 * 60)
@@ -129,7 +129,7 @@ def reminders_plan(*, now: datetime | None = None) -> PlanResult:
     cancel the pending rows of cancelled sessions, ended enrollments and withdrawn opt-ins. A row
     cancelled earlier comes back if its reason goes away. Safe to run late or twice."""
     now = now or timezone.now()
-    lead_times = reminder_lead_times()
+    lead_times = reminder_lead_times_get()
     params: dict[str, datetime | int] = {
         "now": now,
         "window_start": now,
@@ -174,7 +174,7 @@ def reminder_send_next(*, now: datetime) -> Reminder | None:
     """Claim the oldest due row nobody else holds, send it, record the outcome; None when no row
     is due."""
     reminder = (
-        due_reminders(now)
+        due_reminder_list(now=now)
         .select_for_update(skip_locked=True, of=("self",))
         .select_related("client", "session__room")
         .first()
@@ -214,7 +214,7 @@ def _reason_not_to_send(reminder: Reminder, now: datetime) -> tuple[str, str] | 
             return Reminder.Status.CANCELLED, ""
         if session.starts_at <= now:
             return Reminder.Status.SKIPPED, "The appointment had started."
-        hours_before = timedelta(minutes=reminder_lead_times().hours_before_minutes)
+        hours_before = timedelta(minutes=reminder_lead_times_get().hours_before_minutes)
         if reminder.kind == ReminderKind.DAY_BEFORE and session.starts_at - hours_before <= now:
             return Reminder.Status.SKIPPED, "The later reminder was already due."
     elif reminder.nudge_week is not None and timezone.localdate(
@@ -280,7 +280,7 @@ def reminder_lead_times_update(
         errors["hours_before_minutes"] = "The later reminder must come after the first one."
     if errors:
         raise ValidationError(errors)
-    lead_times = reminder_lead_times()
+    lead_times = reminder_lead_times_get()
     lead_times.day_before_minutes = day_before_minutes
     lead_times.hours_before_minutes = hours_before_minutes
     lead_times.full_clean()

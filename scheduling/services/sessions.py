@@ -22,7 +22,7 @@ from iop.dates import check_dates
 from iop.models import User
 from scheduling.models import Attendance, Session, SessionLog, SessionType
 from scheduling.selectors.compliance import client_weeks_of_groups
-from scheduling.selectors.sessions import in_client_sessions, sessions_with_day
+from scheduling.selectors.sessions import session_conflict_list
 from scheduling.services.compliance import (
     compliance_recompute_on_commit,
     compliance_recompute_sessions_on_commit,
@@ -181,33 +181,6 @@ def group_sessions_check(group: Group) -> None:
         )
 
 
-def session_conflicts(
-    *,
-    starts_at: datetime,
-    ends_at: datetime,
-    clinician: User | None = None,
-    room: Room | None = None,
-    client: Client | None = None,
-    exclude: Session | None = None,
-) -> list[str]:
-    """What would be double-booked by a session in [starts_at, ends_at): one message per clash."""
-    overlapping = sessions_with_day().filter(
-        starts_at__lt=ends_at, ends_at__gt=starts_at, status=Session.Status.SCHEDULED
-    )
-    if exclude is not None:
-        overlapping = overlapping.exclude(pk=exclude.pk)
-    problems = []
-    if clinician is not None:
-        busy = overlapping.filter(Q(clinician=clinician) | Q(group__facilitators=clinician))
-        if busy.exists():
-            problems.append(f"{clinician} already has a session then.")
-    if room is not None and overlapping.filter(room=room).exists():
-        problems.append(f"{room} is already booked then.")
-    if client is not None and overlapping.filter(in_client_sessions(client)).exists():
-        problems.append(f"{client.display_name} already has a session then.")
-    return problems
-
-
 def _lock_people(clinician: User, client: Client, room: Room | None) -> None:
     """Serialize bookings that involve the same clinician, client or room."""
     User.objects.select_for_update().filter(pk=clinician.pk).get()
@@ -266,7 +239,7 @@ def session_schedule(
         start = local_datetime(local_start.date() + timedelta(weeks=week), local_start.time())
         _check_times(start, duration_minutes)
         end = start + timedelta(minutes=duration_minutes)
-        problems = session_conflicts(
+        problems = session_conflict_list(
             starts_at=start, ends_at=end, clinician=clinician, room=room, client=client
         )
         if problems:
@@ -333,7 +306,7 @@ def session_reschedule(*, session: Session, starts_at: datetime, reason: str) ->
     assert session.client is not None
     _lock_people(session.clinician, session.client, session.room)
     ends_at = starts_at + timedelta(minutes=session.length_minutes)
-    problems = session_conflicts(
+    problems = session_conflict_list(
         starts_at=starts_at,
         ends_at=ends_at,
         clinician=session.clinician,

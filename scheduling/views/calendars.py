@@ -1,40 +1,33 @@
-from datetime import date, timedelta
+"""Calendars: a client's schedule, a clinician's week, the clinic's day."""
 
-from django.http import HttpRequest, HttpResponse
+from datetime import timedelta
+
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from clients.selectors import current_plan, own_client_record
 from iop.access import admin_required, client_required, staff_required
 from iop.clock import week_start_of
-from iop.models import Role, User
+from iop.http import AuthedRequest
+from iop.models import User
 from iop.query import query_date
-from scheduling.selectors import sessions as selectors
-from scheduling.selectors.sessions import SCHEDULE_DAYS
-
-
-def _by_day(sessions: list, days: list[date]) -> list[tuple[date, list]]:
-    return [(day, [s for s in sessions if s.day == day]) for day in days]
+from scheduling.selectors.sessions import client_schedule_get, clinic_day_list, clinician_week_days
 
 
 @client_required
-def my_schedule(request: HttpRequest) -> HttpResponse:
+def my_schedule(request: AuthedRequest) -> HttpResponse:
     """The client's next two weeks (phone first) and this week's scheduled hours."""
     client = own_client_record(request.user)
     today = timezone.localdate()
-    monday = week_start_of(today)
-    last = today + timedelta(days=SCHEDULE_DAYS - 1)
-    sessions = list(selectors.client_schedule(client, first=min(monday, today), last=last))
-    this_week = [s for s in sessions if s.day <= monday + timedelta(days=6)]
-    upcoming = [s for s in sessions if s.day >= today]
-    days = [today + timedelta(days=n) for n in range(SCHEDULE_DAYS)]
+    schedule = client_schedule_get(client=client, today=today)
     return render(
         request,
         "scheduling/my_schedule.html",
         {
             "client": client,
-            "days": [(day, items) for day, items in _by_day(upcoming, days) if items],
-            "hours": selectors.week_hours(client, this_week),
+            "days": schedule.days,
+            "hours": schedule.hours,
             "today": today,
             "plan": current_plan(client),
         },
@@ -42,24 +35,21 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def clinician_week(request: HttpRequest) -> HttpResponse:
+def clinician_week(request: AuthedRequest) -> HttpResponse:
     """A clinician's week: their sessions with room and roster count. Admins pick a clinician."""
-    clinicians = User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by("last_name")
-    if request.user.is_clinician:
-        clinician = request.user
-    else:
+    clinicians = User.objects.clinicians()
+    clinician: User | None = request.user
+    if request.user.is_admin:
         chosen = request.GET.get("clinician", "")
         clinician = get_object_or_404(clinicians, pk=chosen) if chosen.isdigit() else None
     monday = week_start_of(query_date(request, "week", timezone.localdate()))
-    days = [monday + timedelta(days=n) for n in range(7)]
-    sessions = list(selectors.clinician_week(clinician, monday=monday)) if clinician else []
     return render(
         request,
         "scheduling/clinician_week.html",
         {
             "clinician": clinician,
             "clinicians": clinicians if request.user.is_admin else None,
-            "days": _by_day(sessions, days),
+            "days": clinician_week_days(clinician=clinician, monday=monday),
             "monday": monday,
             "previous": monday - timedelta(days=7),
             "next": monday + timedelta(days=7),
@@ -69,7 +59,7 @@ def clinician_week(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-def clinic_day(request: HttpRequest) -> HttpResponse:
+def clinic_day(request: AuthedRequest) -> HttpResponse:
     """Every session in the clinic on one day, by start time."""
     day = query_date(request, "day", timezone.localdate())
     return render(
@@ -77,7 +67,7 @@ def clinic_day(request: HttpRequest) -> HttpResponse:
         "scheduling/clinic_day.html",
         {
             "day": day,
-            "sessions": selectors.clinic_day(day),
+            "sessions": clinic_day_list(day=day),
             "previous": day - timedelta(days=1),
             "next": day + timedelta(days=1),
         },

@@ -4,9 +4,8 @@ import csv
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -14,8 +13,11 @@ from clients.models import REDISCLOSURE_NOTICE, Client
 from clients.selectors import client_for_user, own_client_record
 from iop.access import admin_required, client_required, staff_required
 from iop.clock import week_start_of
+from iop.forms import service_result
 from iop.hours import hours
+from iop.http import AuthedRequest
 from iop.services import chart_read_record, chart_reads_record
+from scheduling.access import access_alert
 from scheduling.forms.compliance import (
     AlertFilterForm,
     AlertResolveForm,
@@ -25,20 +27,21 @@ from scheduling.forms.compliance import (
 )
 from scheduling.selectors import compliance as compliance_selectors
 from scheduling.selectors import reminders as reminder_selectors
-from scheduling.selectors import sessions as session_selectors
-from scheduling.selectors.notes import recent_notes
+from scheduling.selectors.notes import recent_note_list
+from scheduling.selectors.sessions import SCHEDULE_DAYS, client_session_list
 from scheduling.services.compliance import compliance_alert_resolve
 from scheduling.services.reminders import reminder_lead_times_update, reminder_preference_update
+from scheduling.views import form_methods
 
 
-def _hours(request: HttpRequest, client: Client, page_template: str) -> HttpResponse:
-    overview = compliance_selectors.hours_overview(client)
+def _hours(request: AuthedRequest, client: Client, page_template: str) -> HttpResponse:
+    overview = compliance_selectors.hours_overview_get(client=client)
     template = "scheduling/_hours.html" if request.htmx else page_template
     return render(request, template, {"overview": overview, "client": client})
 
 
 @staff_required
-def client_hours(request: HttpRequest, pk: int) -> HttpResponse:
+def client_hours(request: AuthedRequest, pk: int) -> HttpResponse:
     """Any client's hours bar and 12-week chart; htmx gets the fragment alone."""
     client = client_for_user(request.user, pk)
     chart_read_record(request=request, client_id=client.pk, what="weekly hours")
@@ -46,14 +49,15 @@ def client_hours(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @client_required
-def my_hours(request: HttpRequest) -> HttpResponse:
+def my_hours(request: AuthedRequest) -> HttpResponse:
     return _hours(request, own_client_record(request.user), "scheduling/my_hours.html")
 
 
 @client_required
-def reminder_preferences(request: HttpRequest) -> HttpResponse:
+@form_methods
+def reminder_preferences(request: AuthedRequest) -> HttpResponse:
     client = own_client_record(request.user)
-    preference = reminder_selectors.reminder_preference_for(client)
+    preference = reminder_selectors.reminder_preference_get(client=client)
     initial = {
         "email_opt_in": preference.email_opt_in,
         "sms_opt_in": preference.sms_opt_in,
@@ -61,20 +65,20 @@ def reminder_preferences(request: HttpRequest) -> HttpResponse:
         "quiet_end": preference.quiet_end,
     }
     form = ReminderPreferenceForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            reminder_preference_update(client=client, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Your reminder settings are saved.")
-            return redirect("scheduling:reminder-preferences")
+    if service_result(
+        request,
+        form,
+        lambda: reminder_preference_update(client=client, **form.cleaned_data),
+    ):
+        messages.success(request, "Your reminder settings are saved.")
+        return redirect("scheduling:reminder-preferences")
     return render(request, "scheduling/reminder_preferences.html", {"form": form, "client": client})
 
 
 @admin_required
-def reminder_settings(request: HttpRequest) -> HttpResponse:
-    lead_times = reminder_selectors.reminder_lead_times()
+@form_methods
+def reminder_settings(request: AuthedRequest) -> HttpResponse:
+    lead_times = reminder_selectors.reminder_lead_times_get()
     form = LeadTimesForm(
         request.POST or None,
         initial={
@@ -82,33 +86,28 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
             "hours_before_minutes": lead_times.hours_before_minutes,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            reminder_lead_times_update(**form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Lead times saved; pending reminders moved.")
-            return redirect("scheduling:reminder-settings")
+    if service_result(request, form, lambda: reminder_lead_times_update(**form.cleaned_data)):
+        messages.success(request, "Lead times saved; pending reminders moved.")
+        return redirect("scheduling:reminder-settings")
     return render(
         request,
         "scheduling/reminder_settings.html",
         {
             "form": form,
             "counts": reminder_selectors.reminder_counts_by_status(),
-            "failed": reminder_selectors.failed_reminders()[:50],
+            "failed": reminder_selectors.failed_reminder_list()[:50],
         },
     )
 
 
 @admin_required
-def reminder_health(request: HttpRequest) -> HttpResponse:
+def reminder_health(request: AuthedRequest) -> HttpResponse:
     """A card for the admin dashboard (loaded with htmx): failed reminders."""
     counts = reminder_selectors.reminder_counts_by_status()
     return render(request, "scheduling/_reminder_health.html", {"failed": counts.get("failed", 0)})
 
 
-def _report_filters(request: HttpRequest) -> tuple[ComplianceFilterForm, dict]:
+def _report_filters(request: AuthedRequest) -> tuple[ComplianceFilterForm, dict]:
     form = ComplianceFilterForm(request.GET or None)
     form.is_valid()  # an invalid filter (a week in year 9999) falls back alone; the form says why
     cleaned = getattr(form, "cleaned_data", {})
@@ -122,9 +121,9 @@ def _report_filters(request: HttpRequest) -> tuple[ComplianceFilterForm, dict]:
 
 
 @admin_required
-def compliance_report(request: HttpRequest) -> HttpResponse:
+def compliance_report(request: AuthedRequest) -> HttpResponse:
     form, filters = _report_filters(request)
-    rows = list(compliance_selectors.compliance_report(**filters))
+    rows = list(compliance_selectors.weekly_compliance_list(**filters))
     chart_reads_record(
         request=request, client_ids=[row.client_id for row in rows], what="weekly hours report"
     )
@@ -145,11 +144,11 @@ def compliance_report(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-def compliance_export(request: HttpRequest) -> HttpResponse:
+def compliance_export(request: AuthedRequest) -> HttpResponse:
     """The weekly report as CSV: a disclosure, so it opens with the 42 CFR 2.32 notice and every
     client in it is logged as read."""
     _, filters = _report_filters(request)
-    rows = list(compliance_selectors.compliance_report(**filters))
+    rows = list(compliance_selectors.weekly_compliance_list(**filters))
     chart_reads_record(
         request=request, client_ids=[row.client_id for row in rows], what="weekly hours export"
     )
@@ -178,11 +177,11 @@ ALERTS_PAGE_SIZE = 25
 
 
 @staff_required
-def alerts(request: HttpRequest) -> HttpResponse:
+def alerts(request: AuthedRequest) -> HttpResponse:
     form = AlertFilterForm(request.GET or None)
     cleaned = form.cleaned_data if form.is_valid() else {}
     week = cleaned.get("week")
-    rows = compliance_selectors.alert_list(
+    rows = compliance_selectors.compliance_alert_list(
         user=request.user,
         status=cleaned.get("status") or "open",
         kind=cleaned.get("kind", ""),
@@ -200,23 +199,23 @@ def alerts(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    alert = compliance_selectors.alert_for_user(request.user, pk)
+@form_methods
+def alert_resolve(request: AuthedRequest, pk: int) -> HttpResponse:
+    alert = access_alert(user=request.user, pk=pk)
     chart_read_record(request=request, client_id=alert.client_id, what="compliance alert")
     form = AlertResolveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            compliance_alert_resolve(alert=alert, resolved_by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, f"Alert for {alert.client.display_name} resolved.")
-            return redirect("scheduling:alerts")
+    if service_result(
+        request,
+        form,
+        lambda: compliance_alert_resolve(alert=alert, actor=request.user, **form.cleaned_data),
+    ):
+        messages.success(request, f"Alert for {alert.client.display_name} resolved.")
+        return redirect("scheduling:alerts")
     return render(request, "scheduling/alert_resolve.html", {"alert": alert, "form": form})
 
 
 @staff_required
-def client_chart_activity(request: HttpRequest, pk: int) -> HttpResponse:
+def client_chart_activity(request: AuthedRequest, pk: int) -> HttpResponse:
     """The chart's scheduling part, loaded by htmx from the clients app's chart page (which may not
     import scheduling): the next two weeks, this week's hours with the 12-week chart, recent notes."""
     client = client_for_user(request.user, pk)
@@ -227,12 +226,10 @@ def client_chart_activity(request: HttpRequest, pk: int) -> HttpResponse:
         "scheduling/_chart_activity.html",
         {
             "client": client,
-            "upcoming": session_selectors.client_schedule(
-                client,
-                first=today,
-                last=today + timedelta(days=session_selectors.SCHEDULE_DAYS - 1),
+            "upcoming": client_session_list(
+                client=client, first=today, last=today + timedelta(days=SCHEDULE_DAYS - 1)
             ),
-            "overview": compliance_selectors.hours_overview(client),
-            "notes": recent_notes(client),
+            "overview": compliance_selectors.hours_overview_get(client=client),
+            "notes": recent_note_list(client=client),
         },
     )

@@ -1,48 +1,48 @@
+"""Booking pages: schedule an individual session, cancel one (after a confirm step), move one."""
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from iop.access import staff_required
-from iop.clock import local_datetime
-from iop.forms import Confirmation, Step, add_service_errors, irreversible_result
+from iop.forms import Confirmation, Step, irreversible_result, service_result
+from iop.http import AuthedRequest
+from scheduling.access import access_session
 from scheduling.forms.sessions import CancelForm, IndividualSessionForm, RescheduleForm
-from scheduling.selectors.sessions import session_for_user
+from scheduling.models import Session
 from scheduling.services import sessions as services
+from scheduling.views import form_methods
+
+# The services refuse a clash at `starts_at`; the forms ask for the date and the start time.
+START_RENAMES = {"starts_at": "start_time"}
 
 
 @staff_required
-def session_new(request: HttpRequest) -> HttpResponse:
+@form_methods
+def session_new(request: AuthedRequest) -> HttpResponse:
     """Schedule an individual session for a client, once or weekly."""
-    initial = {"date": timezone.localdate(), "client": request.GET.get("client")}
-    if request.user.is_clinician:
-        initial["clinician"] = request.user
+    initial = {
+        "date": timezone.localdate(),
+        "client": request.GET.get("client"),
+        "clinician": request.user if request.user.is_clinician else None,
+    }
     form = IndividualSessionForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            sessions = services.session_schedule(
-                session_type=data["session_type"],
-                client=data["client"],
-                clinician=data["clinician"],
-                starts_at=local_datetime(data["date"], data["start_time"]),
-                duration_minutes=data["duration_minutes"],
-                room=data["room"],
-                is_telehealth=data["is_telehealth"],
-                weekly_repeats=data["weekly_repeats"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error, {"starts_at": "start_time"})
-        else:
-            messages.success(request, f"{len(sessions)} session(s) scheduled.")
-            return redirect("scheduling:clinician-week")
+    if sessions := service_result(
+        request,
+        form,
+        lambda: services.session_schedule(**form.service_arguments()),
+        START_RENAMES,
+    ):
+        messages.success(request, f"{len(sessions)} session(s) scheduled.")
+        return redirect("scheduling:clinician-week")
     return render(request, "scheduling/session_form.html", {"form": form, "title": "New session"})
 
 
 @staff_required
-def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    session = session_for_user(request.user, pk)
+@form_methods
+def session_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
+    session = access_session(user=request.user, pk=pk)
     form = CancelForm(request.POST or None)
     step, _ = irreversible_result(
         request,
@@ -52,19 +52,9 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     if step is Step.DONE:
         messages.success(request, "Session cancelled.")
         return redirect("scheduling:clinician-week")
-    confirm = None
-    if step is Step.CONFIRM:
-        who = "Its clients" if session.group_id else session.client.display_name
-        confirm = Confirmation(
-            title="Cancel this session?",
-            consequences=[
-                f"It is cancelled because: {form.cleaned_data['reason'].strip()}",
-                "It stays on the calendar and in calendar feeds, marked cancelled, and no "
-                f"reminders go out for it. {who} see it as cancelled on their schedule.",
-                "A cancellation cannot be undone; schedule a new session instead.",
-            ],
-            button="Cancel the session",
-        )
+    confirm = (
+        _cancel_confirmation(session, form.cleaned_data["reason"]) if step is Step.CONFIRM else None
+    )
     return render(
         request,
         "scheduling/session_form.html",
@@ -72,26 +62,36 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _cancel_confirmation(session: Session, reason: str) -> Confirmation:
+    who = session.client.display_name if session.client else "Its clients"
+    return Confirmation(
+        title="Cancel this session?",
+        consequences=[
+            f"It is cancelled because: {reason.strip()}",
+            "It stays on the calendar and in calendar feeds, marked cancelled, and no "
+            f"reminders go out for it. {who} see it as cancelled on their schedule.",
+            "A cancellation cannot be undone; schedule a new session instead.",
+        ],
+        button="Cancel the session",
+    )
+
+
 @staff_required
-def session_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
-    session = session_for_user(request.user, pk)
+@form_methods
+def session_reschedule(request: AuthedRequest, pk: int) -> HttpResponse:
+    session = access_session(user=request.user, pk=pk)
     local_start = timezone.localtime(session.starts_at)
     form = RescheduleForm(
         request.POST or None, initial={"date": local_start.date(), "start_time": local_start.time()}
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.session_reschedule(
-                session=session,
-                starts_at=local_datetime(data["date"], data["start_time"]),
-                reason=data["reason"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error, {"starts_at": "start_time"})
-        else:
-            messages.success(request, "Session moved.")
-            return redirect("scheduling:clinician-week")
+    if service_result(
+        request,
+        form,
+        lambda: services.session_reschedule(session=session, **form.service_arguments()),
+        START_RENAMES,
+    ):
+        messages.success(request, "Session moved.")
+        return redirect("scheduling:clinician-week")
     return render(
         request,
         "scheduling/session_form.html",

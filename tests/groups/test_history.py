@@ -19,8 +19,8 @@ from groups.services import (
     enrollment_void,
 )
 from scheduling.models import SessionClient
-from scheduling.selectors.attendance import roster_clients, todays_sessions
-from scheduling.selectors.sessions import client_schedule, clinic_day
+from scheduling.selectors.attendance import roster_client_list, session_day_list
+from scheduling.selectors.sessions import client_session_list, clinic_day_list
 from tests.factories import EnrollmentFactory, GroupFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -141,10 +141,14 @@ def test_a_voided_enrollment_counts_nowhere(admin, clinician, alice, bob):
     assert list(roster(group, on=today)) == []
     assert groups_catalogue(on=today).get(pk=group.pk).enrolled == 0
     assert list(roster_candidates(group, query="Alice", on=today)) == [alice]
-    assert not client_schedule(alice, first=today, last=today).filter(pk=session.pk).exists()
-    assert list(roster_clients(session)) == []
-    assert todays_sessions(clinician, today).get(pk=session.pk).enrolled_count == 0
-    assert clinic_day(today).get(pk=session.pk).roster_count == 0
+    assert (
+        not client_session_list(client=alice, first=today, last=today)
+        .filter(pk=session.pk)
+        .exists()
+    )
+    assert list(roster_client_list(session=session)) == []
+    assert session_day_list(user=clinician, day=today).get(pk=session.pk).enrolled_count == 0
+    assert clinic_day_list(day=today).get(pk=session.pk).roster_count == 0
     assert not SessionClient.objects.filter(session=session).exists()
     assert planned_weeks([alice], week_of=today)[alice.pk].minutes == 0
     # Its place is free again, for Bob or for Alice herself.

@@ -30,7 +30,7 @@ def record(session, by, *rows, version=None, reason=""):
     """Save (client, status, minutes) rows the way the attendance sheet does."""
     return attendance_record(
         session=session,
-        recorded_by=by,
+        actor=by,
         entries=[AttendanceEntry(client.pk, status, minutes) for client, status, minutes in rows],
         expected_version=current_version(session) if version is None else version,
         amendment_reason=reason,

@@ -14,7 +14,7 @@ from groups.services import enrollment_create
 from iop.celery import app as celery_app
 from iop.clock import local_datetime
 from scheduling.models import AttendanceStatus, ComplianceAlert, WeeklyCompliance
-from scheduling.selectors.attendance import session_log
+from scheduling.selectors.attendance import session_log_get
 from scheduling.services.attendance import AttendanceEntry, attendance_record
 from scheduling.services.compliance import (
     compliance_alert_resolve,
@@ -72,9 +72,9 @@ def record(after_commit, session, clinician, client, minutes, reason=""):
     after_commit(
         attendance_record,
         session=session,
-        recorded_by=clinician,
+        actor=clinician,
         entries=[AttendanceEntry(client.pk, status, minutes)],
-        expected_version=session_log(session).attendance_version,
+        expected_version=session_log_get(session=session).attendance_version,
         amendment_reason=reason,
     )
 
@@ -171,7 +171,7 @@ def test_an_alert_a_person_resolved_reopens_only_for_something_more_serious(clin
     at_risk = ComplianceAlert.objects.get(client=alice, week_start=MONDAY)
     assert at_risk.kind == "at_risk"
     compliance_alert_resolve(
-        alert=at_risk, resolved_by=clinician, reason="transportation", plan="Bus pass"
+        alert=at_risk, actor=clinician, reason="transportation", plan="Bus pass"
     )
     compliance_recompute_open_weeks(now=WEDNESDAY_NOON + timedelta(hours=1))
     assert not open_alerts(alice)

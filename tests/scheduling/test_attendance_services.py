@@ -106,7 +106,7 @@ def test_a_client_not_on_the_roster_needs_to_be_added_as_a_drop_in(group_session
     assert "add them as a drop-in" in refused.value.message_dict[str(visitor.pk)][0]
     assert not Attendance.objects.filter(session=group_session).exists()
 
-    drop_in_add(session=group_session, client=visitor, added_by=clinician)
+    drop_in_add(session=group_session, client=visitor, actor=clinician)
     record(group_session, clinician, (alice, P, 180), (visitor, P, 180))
     assert Attendance.objects.filter(session=group_session).count() == 2
 
@@ -115,10 +115,10 @@ def test_an_enrolled_or_discharged_client_cannot_be_added_as_a_drop_in(
     group_session, clinician, alice
 ):
     with pytest.raises(ValidationError, match="already on the roster"):
-        drop_in_add(session=group_session, client=alice, added_by=clinician)
+        drop_in_add(session=group_session, client=alice, actor=clinician)
     referred = ClientFactory(status=Client.Status.REFERRED)
     with pytest.raises(ValidationError, match="admitted to the program"):
-        drop_in_add(session=group_session, client=referred, added_by=clinician)
+        drop_in_add(session=group_session, client=referred, actor=clinician)
     assert not DropIn.objects.exists()
 
 
@@ -159,7 +159,7 @@ def test_after_a_note_is_signed_attendance_changes_only_with_a_reason(
     group_session, clinician, alice, bob
 ):
     record(group_session, clinician, (alice, P, 180), (bob, P, 180))
-    note_sign(note=ProgressNoteFactory(session=group_session, client=alice), user=clinician)
+    note_sign(note=ProgressNoteFactory(session=group_session, client=alice), actor=clinician)
     with pytest.raises(ValidationError) as refused:
         record(group_session, clinician, (bob, LATE, 170))
     assert "give a reason" in refused.value.message_dict["amendment_reason"][0]
@@ -174,7 +174,7 @@ def test_after_a_note_is_signed_attendance_changes_only_with_a_reason(
 
 def test_saving_an_unchanged_sheet_after_signing_needs_no_reason(group_session, clinician, alice):
     record(group_session, clinician, (alice, P, 180))
-    note_sign(note=ProgressNoteFactory(session=group_session, client=alice), user=clinician)
+    note_sign(note=ProgressNoteFactory(session=group_session, client=alice), actor=clinician)
     record(group_session, clinician, (alice, P, 180))
     assert not AttendanceAmendment.objects.exists()
 
@@ -197,7 +197,7 @@ STATEMENTS_TO_SAVE = 17
 def test_the_group_summary_is_saved_for_the_session(group_session, clinician):
     log = session_summary_update(
         session=group_session,
-        user=clinician,
+        actor=clinician,
         topic=" Coping with cravings ",
         interventions="CBT urge surfing; role play",
     )
@@ -211,7 +211,7 @@ def test_an_individual_session_records_when_it_was_really_held(clinician, alice)
     started = session.starts_at + timedelta(minutes=5)
     log = individual_session_log(
         session=session,
-        recorded_by=clinician,
+        actor=clinician,
         session_type=SessionType.FAMILY,
         held_starts_at=started,
         held_ends_at=started + timedelta(minutes=50),
@@ -233,7 +233,7 @@ def test_an_individual_session_cannot_count_more_minutes_than_it_was_held(clinic
     with pytest.raises(ValidationError) as refused:
         individual_session_log(
             session=session,
-            recorded_by=clinician,
+            actor=clinician,
             session_type=SessionType.INDIVIDUAL,
             held_starts_at=session.starts_at,
             held_ends_at=session.starts_at + timedelta(minutes=30),

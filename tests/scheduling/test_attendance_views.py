@@ -124,7 +124,7 @@ def test_after_signing_the_sheet_asks_for_a_reason_to_amend(
     clinician_client, group_session, clinician, alice, bob
 ):
     record(group_session, clinician, (alice, "present", 180), (bob, "present", 180))
-    note_sign(note=ProgressNoteFactory(session=group_session, client=alice), user=clinician)
+    note_sign(note=ProgressNoteFactory(session=group_session, client=alice), actor=clinician)
     rows = [(alice, "present", "180"), (bob, "left_early", "120")]
     response = clinician_client.post(url(group_session), sheet_post(group_session, rows))
     assert "give a reason to amend" in response.content.decode()
@@ -192,6 +192,22 @@ def test_a_bad_drop_in_is_refused_with_a_message(clinician_client, group_session
         follow=True,
     )
     assert "already on the roster" in response.content.decode()
+    assert not DropIn.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["scheduling:session-summary", "scheduling:session-drop-in"])
+def test_the_session_page_actions_take_only_a_post(clinician_client, group_session, name):
+    response = clinician_client.get(reverse(name, args=[group_session.pk]))
+    assert response.status_code == 405
+    assert not SessionLog.objects.filter(session=group_session).exists()
+    assert not DropIn.objects.exists()
+
+
+def test_a_drop_in_without_a_client_says_what_to_do(clinician_client, group_session):
+    response = clinician_client.post(
+        reverse("scheduling:session-drop-in", args=[group_session.pk]), {}, follow=True
+    )
+    assert "Choose a client to add as a drop-in." in response.content.decode()
     assert not DropIn.objects.exists()
 
 

@@ -18,7 +18,7 @@ from scheduling.models import (
     Reminder,
     WeeklyCompliance,
 )
-from scheduling.selectors.compliance import client_weeks_of_sessions, hours_overview
+from scheduling.selectors.compliance import client_weeks_of_sessions, hours_overview_get
 from scheduling.services.compliance import (
     compliance_alert_resolve,
     compliance_nudges_send,
@@ -240,9 +240,7 @@ def test_excusing_a_short_week_makes_it_excused(alice, clinician, evening_group,
     enroll(alice, evening_group)
     compliance_recompute_week(week_start=MONDAY, now=NEXT_MONDAY_3AM)
     alert = ComplianceAlert.objects.get(client=alice, week_start=MONDAY, kind="short")
-    compliance_alert_resolve(
-        alert=alert, resolved_by=clinician, reason="illness", plan="", excused=True
-    )
+    compliance_alert_resolve(alert=alert, actor=clinician, reason="illness", plan="", excused=True)
     assert week_of(alice).status == "excused"
     compliance_recompute_week(week_start=MONDAY, now=NEXT_MONDAY_3AM)
     assert week_of(alice).status == "excused"
@@ -259,7 +257,7 @@ def test_resolving_without_a_reason_or_plan_is_refused_and_changes_nothing(
     alert = ComplianceAlert.objects.create(client=alice, week_start=MONDAY, kind="short")
     with pytest.raises(ValidationError) as error:
         compliance_alert_resolve(
-            alert=alert, resolved_by=clinician, reason=reason, plan=plan, excused=excused
+            alert=alert, actor=clinician, reason=reason, plan=plan, excused=excused
         )
     assert field in error.value.message_dict
     alert.refresh_from_db()
@@ -272,9 +270,7 @@ def test_a_level_of_care_review_cannot_be_excused(alice, admin):
         client=alice, week_start=MONDAY, kind="level_of_care_review", for_admins=True
     )
     with pytest.raises(ValidationError) as error:
-        compliance_alert_resolve(
-            alert=alert, resolved_by=admin, reason="other", plan="", excused=True
-        )
+        compliance_alert_resolve(alert=alert, actor=admin, reason="other", plan="", excused=True)
     assert "excused" in error.value.message_dict
 
 
@@ -315,7 +311,7 @@ def test_the_hours_overview_has_this_week_and_twelve_bars(alice, evening_group, 
     enroll(alice, evening_group)
     attend(week_sessions[0], alice)
     compliance_recompute_week(week_start=MONDAY, now=WEDNESDAY_NOON)
-    overview = hours_overview(alice, today=MONDAY + timedelta(days=2))
+    overview = hours_overview_get(client=alice, today=MONDAY + timedelta(days=2))
     assert overview.current.attended_minutes == 180
     assert (overview.percent, overview.scheduled_percent) == (33, 67)
     assert len(overview.bars) == 12

@@ -28,7 +28,7 @@ def test_the_demo_history_is_documented_so_today_is_not_swamped(db):
     from iop.models import User
     from scheduling.demo_documentation import DOCUMENTED_GROUPS, DRAFTS_LEFT
     from scheduling.models import ATTENDED_STATUSES, Attendance, ProgressNote
-    from scheduling.selectors.attendance import sessions_missing_attendance
+    from scheduling.selectors.attendance import session_missing_attendance_list
 
     call_command("seed_demo")
     signed = ProgressNote.objects.filter(
@@ -40,4 +40,4 @@ def test_the_demo_history_is_documented_so_today_is_not_swamped(db):
     # Only the drafts the documented week leaves on purpose.
     assert attended_unsigned.count() <= DRAFTS_LEFT * len(DOCUMENTED_GROUPS)
     clinician = User.objects.get(username="clinician1")
-    assert sessions_missing_attendance(clinician, timezone.now()).count() <= 1
+    assert session_missing_attendance_list(user=clinician, now=timezone.now()).count() <= 1

@@ -40,7 +40,7 @@ from scheduling.models import (
     SessionType,
     WeeklyCompliance,
 )
-from scheduling.selectors.attendance import roster_clients, session_log
+from scheduling.selectors.attendance import roster_client_list, session_log_get
 from scheduling.services.attendance import AttendanceEntry, attendance_record
 from scheduling.services.compliance import (
     compliance_alert_resolve,
@@ -250,7 +250,7 @@ class ClinicWeeks(RuleBasedStateMachine):
         if not sessions:
             return
         session = data.draw(st.sampled_from(sessions))
-        roster = list(roster_clients(session).order_by("pk"))
+        roster = list(roster_client_list(session=session).order_by("pk"))
         if not roster:
             return
         client = data.draw(st.sampled_from(roster))
@@ -262,13 +262,13 @@ class ClinicWeeks(RuleBasedStateMachine):
         self.apply(
             attendance_record,
             session=session,
-            recorded_by=self.clinician,
+            actor=self.clinician,
             entries=[
                 AttendanceEntry(
                     client.pk, status, min(minutes, session.length_minutes) if attended else 0
                 )
             ],
-            expected_version=session_log(session).attendance_version,
+            expected_version=session_log_get(session=session).attendance_version,
             amendment_reason="Corrected from the sign-in sheet",
         )
 
@@ -364,7 +364,7 @@ class ClinicWeeks(RuleBasedStateMachine):
             self.apply(
                 compliance_alert_resolve,
                 alert=data.draw(st.sampled_from(alerts)),
-                resolved_by=self.clinician,
+                actor=self.clinician,
                 reason="transportation",
                 plan="Bus pass arranged",
                 excused=excused,

@@ -44,7 +44,7 @@ def read_feed(client, token):
 
 def test_alices_feed_says_appointment_with_time_and_place_only(client, alice, alices_calendar):
     group, _ = alices_calendar
-    raw, calendar = read_feed(client, calendar_feed_create(user=alice.user))
+    raw, calendar = read_feed(client, calendar_feed_create(actor=alice.user))
     events = calendar.walk("VEVENT")
     assert len(events) == 1 + len(group.sessions.all())
     assert {str(e["SUMMARY"]) for e in events} == {"Appointment"}
@@ -56,7 +56,7 @@ def test_alices_feed_says_appointment_with_time_and_place_only(client, alice, al
 
 def test_a_cancelled_session_is_a_cancelled_event_with_a_stable_uid(client, alice, alices_calendar):
     _, therapy = alices_calendar
-    token = calendar_feed_create(user=alice.user)
+    token = calendar_feed_create(actor=alice.user)
     _, first = read_feed(client, token)
     _, second = read_feed(client, token)
     cancelled = [e for e in first.walk("VEVENT") if e["STATUS"] == "CANCELLED"]
@@ -67,32 +67,32 @@ def test_a_cancelled_session_is_a_cancelled_event_with_a_stable_uid(client, alic
 
 
 def test_the_clinicians_feed_lists_the_sessions_they_lead(client, clinician, alices_calendar):
-    _, calendar = read_feed(client, calendar_feed_create(user=clinician))
+    _, calendar = read_feed(client, calendar_feed_create(actor=clinician))
     assert [str(e["UID"]).split("@")[0] for e in calendar.walk("VEVENT")] == [
         f"session-{alices_calendar[1].pk}"
     ]
 
 
 def test_a_revoked_token_answers_404(client, alice):
-    token = calendar_feed_create(user=alice.user)
-    calendar_feed_revoke(user=alice.user)
+    token = calendar_feed_create(actor=alice.user)
+    calendar_feed_revoke(actor=alice.user)
     assert client.get(reverse("scheduling:feed", args=[token])).status_code == 404
 
 
 def test_a_new_link_replaces_the_old_one(client, alice):
-    old = calendar_feed_create(user=alice.user)
-    new = calendar_feed_create(user=alice.user)
+    old = calendar_feed_create(actor=alice.user)
+    new = calendar_feed_create(actor=alice.user)
     assert client.get(reverse("scheduling:feed", args=[old])).status_code == 404
     assert client.get(reverse("scheduling:feed", args=[new])).status_code == 200
 
 
 def test_a_made_up_token_answers_404(client, alice):
-    calendar_feed_create(user=alice.user)
+    calendar_feed_create(actor=alice.user)
     assert client.get(reverse("scheduling:feed", args=["not-a-token"])).status_code == 404
 
 
 def test_only_a_hash_of_the_token_is_stored(alice):
-    token = calendar_feed_create(user=alice.user)
+    token = calendar_feed_create(actor=alice.user)
     stored = CalendarFeed.objects.get(user=alice.user)
     assert token not in stored.token_hash
     assert len(token) >= 40

@@ -12,9 +12,9 @@ from django.utils import timezone
 from iop.models import User
 from scheduling.models import Attendance, NoteObjective, ProgressNote
 from scheduling.selectors.attendance import (
-    overdue_notes,
-    sessions_missing_attendance,
-    todays_sessions,
+    overdue_note_list,
+    session_day_list,
+    session_missing_attendance_list,
 )
 
 # A Thursday evening: the evening group has met on Monday, Wednesday and today.
@@ -48,8 +48,8 @@ def test_the_demo_clinic_has_a_documented_week_and_a_second_run_changes_nothing(
     assert ProgressNote.objects.filter(signed_at__isnull=True).exists()
     clinician = User.objects.get(username="clinician1")
     now = timezone.now()
-    assert sessions_missing_attendance(clinician, now).exists()
+    assert session_missing_attendance_list(user=clinician, now=now).exists()
     # Thursday: the evening group, which clinician1 co-facilitates with clinician2.
-    assert len(todays_sessions(clinician, timezone.localdate())) == 1
+    assert len(session_day_list(user=clinician, day=timezone.localdate())) == 1
     with time_machine.travel(THURSDAY_EVENING.replace(day=21), tick=False):
-        assert overdue_notes(clinician, timezone.now()).exists()
+        assert overdue_note_list(user=clinician, now=timezone.now()).exists()

@@ -33,7 +33,7 @@ def attended(group_session, clinician, alice, bob):
     record(group_session, clinician, (alice, "present", 180), (bob, "present", 180))
     # A group note is signed with its session's topic.
     session_summary_update(
-        session=group_session, user=clinician, topic="Relapse warning signs", interventions=""
+        session=group_session, actor=clinician, topic="Relapse warning signs", interventions=""
     )
     return group_session
 
@@ -66,7 +66,7 @@ def write(session, client, author, objective_ids, **changes):
     return note_save(
         session=session,
         client=client,
-        author=author,
+        actor=author,
         objective_ids=objective_ids,
         **{**DAP, **changes},
     )
@@ -116,7 +116,7 @@ def test_a_superseded_or_draft_plans_objective_is_refused(attended, clinician, a
 
 def test_a_signed_notes_objectives_cannot_change(attended, clinician, alice):
     first, second = active_plan_objectives(alice, count=2)
-    note = note_sign(note=write(attended, alice, clinician, [first.pk]), user=clinician)
+    note = note_sign(note=write(attended, alice, clinician, [first.pk]), actor=clinician)
     with pytest.raises(ValidationError, match="signed and locked"):
         write(attended, alice, clinician, [second.pk])
     assert linked(note) == {first.pk}
@@ -124,7 +124,7 @@ def test_a_signed_notes_objectives_cannot_change(attended, clinician, alice):
 
 def test_a_signed_note_keeps_its_objectives_when_the_plan_is_revised(attended, clinician, alice):
     (addressed,) = active_plan_objectives(alice)
-    note = note_sign(note=write(attended, alice, clinician, [addressed.pk]), user=clinician)
+    note = note_sign(note=write(attended, alice, clinician, [addressed.pk]), actor=clinician)
     active_plan_objectives(alice)
     assert linked(note) == {addressed.pk}
 
@@ -142,7 +142,7 @@ def test_a_signed_note_keeps_its_objectives_when_the_plan_is_revised(attended, c
 )
 def test_the_database_refuses_changing_a_signed_notes_objectives(attended, clinician, alice, sql):
     addressed, other = active_plan_objectives(alice, count=2)
-    note = note_sign(note=write(attended, alice, clinician, [addressed.pk]), user=clinician)
+    note = note_sign(note=write(attended, alice, clinician, [addressed.pk]), actor=clinician)
     with (
         pytest.raises(InternalError, match="note_objective_locked_with_note"),
         transaction.atomic(),
@@ -254,7 +254,7 @@ def test_the_note_page_runs_the_same_queries_for_one_or_many_objectives(
         page_queries(clinician_client, note_url(attended, bob)),
     )
     for note in ProgressNote.objects.all():
-        note_sign(note=note, user=clinician)
+        note_sign(note=note, actor=clinician)
     signed = (
         page_queries(clinician_client, note_url(attended, alice)),
         page_queries(clinician_client, note_url(attended, bob)),

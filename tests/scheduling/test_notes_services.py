@@ -23,7 +23,7 @@ def attended(group_session, clinician, alice, bob):
     record(group_session, clinician, (alice, P, 180), (bob, ABSENT, 0))
     # A group note is signed with its session's topic.
     session_summary_update(
-        session=group_session, user=clinician, topic="Relapse warning signs", interventions=""
+        session=group_session, actor=clinician, topic="Relapse warning signs", interventions=""
     )
     return group_session
 
@@ -32,7 +32,7 @@ def write(session, client, author, **fields):
     return note_save(
         session=session,
         client=client,
-        author=author,
+        actor=author,
         data=fields.get("data", "Shared a relapse-warning sign; engaged in role play."),
         assessment=fields.get("assessment", "Insight improving; no safety concerns."),
         plan=fields.get("plan", "Practice urge surfing daily; review Thursday."),
@@ -42,12 +42,12 @@ def write(session, client, author, **fields):
 
 def test_a_clinician_drafts_then_signs_a_note_which_stamps_who_and_when(attended, clinician, alice):
     session_summary_update(
-        session=attended, user=clinician, topic="Cravings", interventions="CBT, role play"
+        session=attended, actor=clinician, topic="Cravings", interventions="CBT, role play"
     )
     note = write(attended, alice, clinician)
     assert not note.is_signed
     note = write(attended, alice, clinician, plan="Call sponsor twice this week.")
-    signed = note_sign(note=note, user=clinician)
+    signed = note_sign(note=note, actor=clinician)
     assert signed.signed_by == clinician
     assert signed.signed_at is not None
     assert (signed.plan, signed.group_topic, signed.group_interventions) == (
@@ -57,11 +57,64 @@ def test_a_clinician_drafts_then_signs_a_note_which_stamps_who_and_when(attended
     )
 
 
+def test_saving_with_sign_saves_and_signs_in_one_go(attended, clinician, alice):
+    note = write(attended, alice, clinician, plan="Draft plan.")
+    signed = note_save(
+        session=attended,
+        client=alice,
+        actor=clinician,
+        data=note.data,
+        assessment=note.assessment,
+        plan="Call sponsor twice this week.",
+        objective_ids=[],
+        sign=True,
+    )
+    assert signed.is_signed
+    assert ProgressNote.objects.get(pk=note.pk).plan == "Call sponsor twice this week."
+
+
+def test_a_refused_signature_leaves_the_draft_as_it_was(attended, clinician, alice):
+    note = write(attended, alice, clinician, plan="Draft plan.")
+    with pytest.raises(ValidationError) as refused:
+        note_save(
+            session=attended,
+            client=alice,
+            actor=clinician,
+            data="A new observation.",
+            assessment=note.assessment,
+            plan="",
+            objective_ids=[],
+            sign=True,
+        )
+    assert "plan" in refused.value.message_dict
+    unchanged = ProgressNote.objects.get(pk=note.pk)
+    assert (unchanged.data, unchanged.plan, unchanged.is_signed) == (
+        note.data,
+        "Draft plan.",
+        False,
+    )
+
+
+def test_a_refused_first_signature_stores_no_note(attended, clinician, alice):
+    with pytest.raises(ValidationError):
+        note_save(
+            session=attended,
+            client=alice,
+            actor=clinician,
+            data="Observed calm affect.",
+            assessment="",
+            plan="",
+            objective_ids=[],
+            sign=True,
+        )
+    assert not ProgressNote.objects.exists()
+
+
 def test_a_group_note_cannot_be_signed_without_a_topic(attended, clinician, alice):
-    session_summary_update(session=attended, user=clinician, topic="  ", interventions="CBT")
+    session_summary_update(session=attended, actor=clinician, topic="  ", interventions="CBT")
     note = write(attended, alice, clinician)
     with pytest.raises(ValidationError) as refused:
-        note_sign(note=note, user=clinician)
+        note_sign(note=note, actor=clinician)
     assert refused.value.message_dict == {
         "group_topic": ["Write the group's topic on the session page before signing."]
     }
@@ -74,7 +127,7 @@ def test_an_individual_note_needs_no_topic(clinician, alice):
     )
     individual_session_log(
         session=session,
-        recorded_by=clinician,
+        actor=clinician,
         session_type=SessionType.INDIVIDUAL,
         held_starts_at=session.starts_at,
         held_ends_at=session.starts_at + timedelta(minutes=50),
@@ -82,7 +135,7 @@ def test_an_individual_note_needs_no_topic(clinician, alice):
         minutes_attended=50,
         expected_version=0,
     )
-    assert note_sign(note=write(session, alice, clinician), user=clinician).group_topic == ""
+    assert note_sign(note=write(session, alice, clinician), actor=clinician).group_topic == ""
 
 
 def test_a_note_is_only_for_a_client_who_attended(attended, clinician, bob):
@@ -102,7 +155,7 @@ def test_nobody_signs_someone_elses_note(attended, clinician, second_clinician, 
     group.facilitators.add(second_clinician)
     note = write(attended, alice, clinician)
     with pytest.raises(ValidationError, match="Only the note's author can sign it"):
-        note_sign(note=note, user=second_clinician)
+        note_sign(note=note, actor=second_clinician)
     with pytest.raises(ValidationError, match="only its author edits it"):
         write(attended, alice, second_clinician)
     note.refresh_from_db()
@@ -112,18 +165,18 @@ def test_nobody_signs_someone_elses_note(attended, clinician, second_clinician, 
 def test_an_incomplete_note_cannot_be_signed(attended, clinician, alice):
     note = write(attended, alice, clinician, assessment="  ")
     with pytest.raises(ValidationError) as refused:
-        note_sign(note=note, user=clinician)
+        note_sign(note=note, actor=clinician)
     assert refused.value.message_dict == {"assessment": ["Fill this in before signing."]}
     note.refresh_from_db()
     assert not note.is_signed
 
 
 def test_a_signed_note_cannot_be_edited_or_signed_again_through_the_app(attended, clinician, alice):
-    note = note_sign(note=write(attended, alice, clinician), user=clinician)
+    note = note_sign(note=write(attended, alice, clinician), actor=clinician)
     with pytest.raises(ValidationError, match="signed and locked"):
         write(attended, alice, clinician, data="Rewritten history")
     with pytest.raises(ValidationError, match="signed and locked"):
-        note_sign(note=note, user=clinician)
+        note_sign(note=note, actor=clinician)
     note.refresh_from_db()
     assert note.data != "Rewritten history"
 
@@ -139,7 +192,7 @@ def test_a_signed_note_cannot_be_edited_or_signed_again_through_the_app(attended
 def test_the_database_refuses_a_raw_update_or_delete_of_a_signed_note(
     attended, clinician, alice, sql
 ):
-    note = note_sign(note=write(attended, alice, clinician), user=clinician)
+    note = note_sign(note=write(attended, alice, clinician), actor=clinician)
     with (
         pytest.raises(InternalError, match="note_locked_once_signed"),
         transaction.atomic(),
@@ -150,7 +203,7 @@ def test_the_database_refuses_a_raw_update_or_delete_of_a_signed_note(
 
 
 def test_the_model_save_of_a_signed_note_is_refused_too(attended, clinician, alice):
-    note = note_sign(note=write(attended, alice, clinician), user=clinician)
+    note = note_sign(note=write(attended, alice, clinician), actor=clinician)
     note.data = "changed"
     with pytest.raises(InternalError), transaction.atomic():
         note.save()
@@ -164,8 +217,8 @@ def test_a_raw_update_of_a_draft_is_allowed(attended, clinician, alice):
 
 
 def test_a_signed_note_gets_a_signed_addendum_that_is_itself_locked(attended, clinician, alice):
-    note = note_sign(note=write(attended, alice, clinician), user=clinician)
-    addendum = note_addendum_add(note=note, author=clinician, text="Client called: date was 11/2.")
+    note = note_sign(note=write(attended, alice, clinician), actor=clinician)
+    addendum = note_addendum_add(note=note, actor=clinician, text="Client called: date was 11/2.")
     assert addendum.signed_at is not None
     assert list(note.addenda.all()) == [addendum]
     with (
@@ -179,10 +232,10 @@ def test_a_signed_note_gets_a_signed_addendum_that_is_itself_locked(attended, cl
 def test_a_draft_gets_no_addendum_and_an_empty_addendum_is_refused(attended, clinician, alice):
     note = write(attended, alice, clinician)
     with pytest.raises(ValidationError, match="still a draft"):
-        note_addendum_add(note=note, author=clinician, text="More")
-    note = note_sign(note=note, user=clinician)
+        note_addendum_add(note=note, actor=clinician, text="More")
+    note = note_sign(note=note, actor=clinician)
     with pytest.raises(ValidationError) as refused:
-        note_addendum_add(note=note, author=clinician, text="   ")
+        note_addendum_add(note=note, actor=clinician, text="   ")
     assert refused.value.message_dict == {"text": ["Write the addendum."]}
     assert not NoteAddendum.objects.exists()
 
@@ -209,7 +262,7 @@ def test_any_text_either_saves_as_typed_or_is_refused_without_changes(
         save = {
             "session": attended,
             "client": alice,
-            "author": clinician,
+            "actor": clinician,
             "data": data,
             "assessment": assessment,
             "plan": plan,
@@ -231,7 +284,7 @@ def test_any_text_either_saves_as_typed_or_is_refused_without_changes(
 
 def test_a_factory_note_is_a_signable_draft(attended, clinician, alice):
     note = ProgressNoteFactory(session=attended, client=alice)
-    assert note_sign(note=note, user=clinician).is_signed
+    assert note_sign(note=note, actor=clinician).is_signed
 
 
 @settings(
@@ -253,7 +306,7 @@ def test_only_the_author_signs_and_a_refused_signature_changes_nothing(
     }
     if note.is_signed or signer != "author":
         with pytest.raises(ValidationError):
-            note_sign(note=note, user=people[signer])
+            note_sign(note=note, actor=people[signer])
         assert ProgressNote.objects.get(pk=note.pk).signed_at == note.signed_at
     else:
-        assert note_sign(note=note, user=people[signer]).signed_by == clinician
+        assert note_sign(note=note, actor=people[signer]).signed_by == clinician

@@ -24,7 +24,7 @@ def attended(group_session, clinician, alice, bob):
     record(group_session, clinician, (alice, "present", 180), (bob, "absent", 0))
     # A group note is signed with its session's topic.
     session_summary_update(
-        session=group_session, user=clinician, topic="Relapse warning signs", interventions=""
+        session=group_session, actor=clinician, topic="Relapse warning signs", interventions=""
     )
     return group_session
 
@@ -40,7 +40,7 @@ def clinician_client(client, clinician):
 
 
 def test_a_clinician_saves_a_draft_then_signs_it(clinician_client, attended, alice, clinician):
-    session_summary_update(session=attended, user=clinician, topic="Triggers", interventions="CBT")
+    session_summary_update(session=attended, actor=clinician, topic="Triggers", interventions="CBT")
     clinician_client.post(note_url(attended, alice), {**DAP, "save": ""})
     note = ProgressNote.objects.get(session=attended, client=alice)
     assert not note.is_signed
@@ -84,7 +84,7 @@ def test_going_back_from_the_confirmation_keeps_the_text_and_signs_nothing(
 def test_a_group_note_cannot_be_signed_without_a_topic(
     clinician_client, attended, alice, clinician
 ):
-    session_summary_update(session=attended, user=clinician, topic="", interventions="")
+    session_summary_update(session=attended, actor=clinician, topic="", interventions="")
     for confirmed in ({}, {"confirm": "yes"}):
         response = clinician_client.post(
             note_url(attended, alice), {**DAP, "sign": "", **confirmed}
@@ -103,6 +103,26 @@ def test_signing_an_incomplete_note_says_what_is_missing(clinician_client, atten
     assert not ProgressNote.objects.filter(signed_at__isnull=False).exists()
 
 
+def test_a_confirmed_signature_that_is_refused_keeps_the_draft_as_it_was(
+    clinician_client, attended, alice
+):
+    clinician_client.post(note_url(attended, alice), {**DAP, "save": ""})
+    response = clinician_client.post(
+        note_url(attended, alice),
+        {**DAP, "data": "Changed on the way to signing.", "plan": "", "sign": "", "confirm": "yes"},
+    )
+    assert "Fill this in before signing." in response.content.decode()
+    draft = ProgressNote.objects.get()
+    assert (draft.data, draft.plan, draft.is_signed) == (DAP["data"], DAP["plan"], False)
+
+
+def test_adding_an_addendum_takes_only_a_post(clinician_client, attended, alice, clinician):
+    note = note_sign(note=ProgressNoteFactory(session=attended, client=alice), actor=clinician)
+    response = clinician_client.get(reverse("scheduling:note-addendum", args=[note.pk]))
+    assert response.status_code == 405
+    assert not NoteAddendum.objects.exists()
+
+
 def test_a_note_for_someone_who_was_absent_is_refused(clinician_client, attended, bob):
     response = clinician_client.post(note_url(attended, bob), {**DAP, "save": ""})
     assert "present, late or left early" in response.content.decode()
@@ -116,7 +136,7 @@ def test_a_null_character_gets_a_field_error(clinician_client, attended, alice):
 
 
 def test_a_signed_note_cannot_be_posted_over(clinician_client, attended, alice, clinician):
-    note = note_sign(note=ProgressNoteFactory(session=attended, client=alice), user=clinician)
+    note = note_sign(note=ProgressNoteFactory(session=attended, client=alice), actor=clinician)
     response = clinician_client.post(note_url(attended, alice), {**DAP, "save": ""})
     assert response.status_code == 403
     note.refresh_from_db()
@@ -126,7 +146,7 @@ def test_a_signed_note_cannot_be_posted_over(clinician_client, attended, alice, 
 def test_an_addendum_is_signed_and_shown_under_the_note(
     clinician_client, attended, alice, clinician
 ):
-    note = note_sign(note=ProgressNoteFactory(session=attended, client=alice), user=clinician)
+    note = note_sign(note=ProgressNoteFactory(session=attended, client=alice), actor=clinician)
     response = clinician_client.post(
         reverse("scheduling:note-addendum", args=[note.pk]),
         {"text": "Correction: the craving was on Tuesday."},
@@ -137,7 +157,7 @@ def test_an_addendum_is_signed_and_shown_under_the_note(
 
 
 def test_an_empty_addendum_is_refused_with_a_message(clinician_client, attended, alice, clinician):
-    note = note_sign(note=ProgressNoteFactory(session=attended, client=alice), user=clinician)
+    note = note_sign(note=ProgressNoteFactory(session=attended, client=alice), actor=clinician)
     response = clinician_client.post(
         reverse("scheduling:note-addendum", args=[note.pk]), {"text": "  "}, follow=True
     )
@@ -152,7 +172,7 @@ def test_a_client_not_in_the_session_has_no_note_page(clinician_client, attended
 def test_another_clinician_cannot_open_or_amend_the_note(
     client, second_clinician, attended, alice, clinician
 ):
-    note = note_sign(note=ProgressNoteFactory(session=attended, client=alice), user=clinician)
+    note = note_sign(note=ProgressNoteFactory(session=attended, client=alice), actor=clinician)
     client.force_login(second_clinician)
     assert client.get(note_url(attended, alice)).status_code == 404
     response = client.post(reverse("scheduling:note-addendum", args=[note.pk]), {"text": "x"})
@@ -177,7 +197,7 @@ def test_any_addendum_text_is_added_as_typed_or_refused_with_a_message(
     clinician_client, attended, alice, clinician, text
 ):
     note = ProgressNote.objects.filter(session=attended, client=alice).first() or note_sign(
-        note=ProgressNoteFactory(session=attended, client=alice), user=clinician
+        note=ProgressNoteFactory(session=attended, client=alice), actor=clinician
     )
     before = NoteAddendum.objects.count()
     response = clinician_client.post(

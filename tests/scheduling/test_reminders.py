@@ -21,7 +21,7 @@ from scheduling.models import (
     ReminderPreference,
     Session,
 )
-from scheduling.selectors.reminders import reminder_lead_times
+from scheduling.selectors.reminders import reminder_lead_times_get
 from scheduling.services.reminders import (
     MAX_ATTEMPTS,
     reminder_lead_times_update,
@@ -271,7 +271,7 @@ def test_changing_lead_times_moves_pending_reminders(group, session, admin):
     assert Reminder.objects.get(kind="hours_before", channel="email").due_at == (
         WEDNESDAY_6PM - timedelta(hours=1)
     )
-    assert reminder_lead_times().day_before_minutes == 26 * 60
+    assert reminder_lead_times_get().day_before_minutes == 26 * 60
 
 
 @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -281,17 +281,17 @@ def test_changing_lead_times_moves_pending_reminders(group, session, admin):
 )
 def test_lead_times_out_of_range_are_refused_and_nothing_changes(db, day_before, hours_before):
     valid = 0 < hours_before < day_before <= 7 * 24 * 60
-    before = reminder_lead_times()
+    before = reminder_lead_times_get()
     if valid:
         reminder_lead_times_update(day_before_minutes=day_before, hours_before_minutes=hours_before)
-        assert reminder_lead_times().day_before_minutes == day_before
+        assert reminder_lead_times_get().day_before_minutes == day_before
     else:
         with pytest.raises(ValidationError) as error:
             reminder_lead_times_update(
                 day_before_minutes=day_before, hours_before_minutes=hours_before
             )
         assert set(error.value.message_dict) <= {"day_before_minutes", "hours_before_minutes"}
-        after = reminder_lead_times()
+        after = reminder_lead_times_get()
         assert (after.day_before_minutes, after.hours_before_minutes) == (
             before.day_before_minutes,
             before.hours_before_minutes,

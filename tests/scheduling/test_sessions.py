@@ -152,7 +152,7 @@ def test_a_dropped_weekday_keeps_a_future_session_that_has_a_drop_in(clinician, 
         for s in Session.objects.filter(group=group, starts_at__gt=timezone.now())
         if timezone.localtime(s.starts_at).weekday() == 2
     )
-    drop_in_add(session=wednesday, client=alice, added_by=clinician)
+    drop_in_add(session=wednesday, client=alice, actor=clinician)
     group_update(group=group, facilitators=[clinician], weekdays=[0])
     assert Session.objects.filter(pk=wednesday.pk).exists()
 

@@ -10,9 +10,9 @@ from django.utils import timezone
 from iop.clock import day_bounds, local_datetime
 from scheduling.models import AttendanceStatus
 from scheduling.selectors.attendance import (
-    overdue_notes,
-    sessions_missing_attendance,
-    todays_sessions,
+    overdue_note_list,
+    session_day_list,
+    session_missing_attendance_list,
 )
 from scheduling.services.attendance import drop_in_add
 from scheduling.services.notes import note_sign
@@ -36,7 +36,7 @@ def test_a_clinician_lands_on_today_with_their_sessions(client, clinician, group
 
 def test_today_counts_roster_attendance_and_unsigned_notes(group_session, clinician, alice, bob):
     visitor = ClientFactory()
-    drop_in_add(session=group_session, client=visitor, added_by=clinician)
+    drop_in_add(session=group_session, client=visitor, actor=clinician)
     record(
         group_session,
         clinician,
@@ -44,8 +44,8 @@ def test_today_counts_roster_attendance_and_unsigned_notes(group_session, clinic
         (bob, AttendanceStatus.ABSENT, 0),
         (visitor, AttendanceStatus.LATE, 150),
     )
-    note_sign(note=ProgressNoteFactory(session=group_session, client=alice), user=clinician)
-    (row,) = todays_sessions(clinician, timezone.localdate(group_session.starts_at))
+    note_sign(note=ProgressNoteFactory(session=group_session, client=alice), actor=clinician)
+    (row,) = session_day_list(user=clinician, day=timezone.localdate(group_session.starts_at))
     assert (row.enrolled_count, row.drop_in_count) == (2, 1)
     assert (row.attendance_count, row.attended_count, row.unsigned_note_count) == (3, 2, 1)
 
@@ -58,9 +58,9 @@ def test_today_shows_only_the_clinicians_own_sessions_of_the_day(
         group=group_session.group, starts_at=group_session.starts_at - timedelta(days=1)
     )
     day = timezone.localdate(group_session.starts_at)
-    assert list(todays_sessions(clinician, day)) == [group_session]
-    assert others not in todays_sessions(clinician, day)
-    assert yesterday not in todays_sessions(clinician, day)
+    assert list(session_day_list(user=clinician, day=day)) == [group_session]
+    assert others not in session_day_list(user=clinician, day=day)
+    assert yesterday not in session_day_list(user=clinician, day=day)
 
 
 @pytest.mark.parametrize("rows", [1, 8])
@@ -88,9 +88,9 @@ def test_a_note_unsigned_24_hours_after_the_session_is_overdue(
     record(group_session, clinician, (alice, AttendanceStatus.PRESENT, 180))
     ProgressNoteFactory(session=group_session, client=alice)
     with time_machine.travel(group_session.ends_at + timedelta(hours=23)):
-        assert not overdue_notes(clinician, timezone.now()).exists()
+        assert not overdue_note_list(user=clinician, now=timezone.now()).exists()
     with time_machine.travel(group_session.ends_at + timedelta(hours=25)):
-        (overdue,) = overdue_notes(clinician, timezone.now())
+        (overdue,) = overdue_note_list(user=clinician, now=timezone.now())
         assert overdue.client == alice
 
 
@@ -101,16 +101,18 @@ def test_a_signed_note_or_an_absence_is_not_overdue(group_session, clinician, al
         (alice, AttendanceStatus.PRESENT, 180),
         (bob, AttendanceStatus.ABSENT, 0),
     )
-    note_sign(note=ProgressNoteFactory(session=group_session, client=alice), user=clinician)
-    assert not overdue_notes(clinician, group_session.ends_at + timedelta(days=3)).exists()
+    note_sign(note=ProgressNoteFactory(session=group_session, client=alice), actor=clinician)
+    assert not overdue_note_list(
+        user=clinician, now=group_session.ends_at + timedelta(days=3)
+    ).exists()
 
 
 def test_a_session_that_ended_without_attendance_is_overdue(group_session, clinician, alice):
-    assert not sessions_missing_attendance(clinician, timezone.now()).exists()
+    assert not session_missing_attendance_list(user=clinician, now=timezone.now()).exists()
     later = group_session.ends_at + timedelta(minutes=1)
-    assert list(sessions_missing_attendance(clinician, later)) == [group_session]
+    assert list(session_missing_attendance_list(user=clinician, now=later)) == [group_session]
     record(group_session, clinician, (alice, AttendanceStatus.PRESENT, 180))
-    assert not sessions_missing_attendance(clinician, later).exists()
+    assert not session_missing_attendance_list(user=clinician, now=later).exists()
 
 
 def test_admins_see_everyones_overdue_documentation(client, admin, clinician, second_clinician):
@@ -151,8 +153,8 @@ def test_today_spans_the_whole_local_day_when_the_clocks_go_back(clinician, sett
     )
     start, end = day_bounds(fall_back)
     assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=25)
-    assert list(todays_sessions(clinician, fall_back)) == [late_evening]
-    assert next_morning not in todays_sessions(clinician, fall_back)
+    assert list(session_day_list(user=clinician, day=fall_back)) == [late_evening]
+    assert next_morning not in session_day_list(user=clinician, day=fall_back)
 
 
 @pytest.mark.parametrize("overdue", [1, 20])

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from iop.clock import local_datetime
 from scheduling.models import ComplianceAlert, WeeklyCompliance
-from scheduling.selectors.compliance import alert_list
+from scheduling.selectors.compliance import compliance_alert_list
 from scheduling.services.compliance import compliance_alert_resolve
 from scheduling.tasks import week_close as week_close_task
 from tests.factories import (
@@ -58,8 +58,8 @@ def test_a_short_week_opens_an_alert_for_the_primary_clinician_and_closing_twice
     alert = ComplianceAlert.objects.get(client=regular, week_start=MONDAY)
     assert (alert.kind, alert.for_admins) == ("short", False)
     assert alert.summary == "Attended 6 of 9 hours on 2 of 3 days."
-    assert list(alert_list(user=clinician)) == [alert]
-    assert not alert_list(user=second_clinician).exists()
+    assert list(compliance_alert_list(user=clinician)) == [alert]
+    assert not compliance_alert_list(user=second_clinician).exists()
 
 
 def test_two_short_weeks_in_a_row_escalate_to_the_admins(regular, admin):
@@ -71,15 +71,13 @@ def test_two_short_weeks_in_a_row_escalate_to_the_admins(regular, admin):
     assert escalation.for_admins
     assert escalation.week_start == MONDAY
     assert escalation.summary.startswith("Second short week in a row.")
-    assert next(iter(alert_list(user=admin))) == escalation
+    assert next(iter(compliance_alert_list(user=admin))) == escalation
 
 
 def test_an_excused_short_week_does_not_count_toward_escalation(regular, clinician):
     close(CLOSE_TIME - timedelta(days=7))
     first = ComplianceAlert.objects.get(client=regular, kind="short")
-    compliance_alert_resolve(
-        alert=first, resolved_by=clinician, reason="illness", plan="", excused=True
-    )
+    compliance_alert_resolve(alert=first, actor=clinician, reason="illness", plan="", excused=True)
     close()
     assert not ComplianceAlert.objects.filter(kind="level_of_care_review").exists()
 

@@ -1,0 +1,60 @@
+"""One object for one person, or 404: how a scheduling view gets what a URL names.
+
+Each helper scopes the lookup to what the user may see (through the selectors), so an object
+outside the user's reach answers exactly like one that does not exist, and nobody learns which.
+Views call these rather than `get_object_or_404` on a bare queryset."""
+
+from django.http import Http404
+
+from clients.models import Client
+from iop.models import User
+from scheduling.feed_tokens import token_hash
+from scheduling.models import CalendarFeed, ComplianceAlert, ProgressNote, Session
+from scheduling.selectors.attendance import roster_client_list, session_list
+
+
+def access_session(*, user: User, pk: int) -> Session:
+    """A session the user may see: admins any, clinicians the ones they lead or co-facilitate."""
+    try:
+        return session_list(user=user).get(pk=pk)
+    except Session.DoesNotExist:
+        raise Http404("No such session.") from None
+
+
+def access_roster_client(*, session: Session, pk: int) -> Client:
+    """A client on the session's attendance sheet (reach the session with `access_session`)."""
+    try:
+        return roster_client_list(session=session).get(pk=pk)
+    except Client.DoesNotExist:
+        raise Http404("No such client in this session.") from None
+
+
+def access_note(*, user: User, pk: int) -> ProgressNote:
+    """A progress note of a session the user may see."""
+    notes = ProgressNote.objects.filter(session__in=session_list(user=user).values("pk"))
+    try:
+        return notes.get(pk=pk)
+    except ProgressNote.DoesNotExist:
+        raise Http404("No such note.") from None
+
+
+def access_alert(*, user: User, pk: int) -> ComplianceAlert:
+    """An alert the user may act on: admins any, clinicians their caseload's."""
+    alerts = ComplianceAlert.objects.select_related("client", "client__track")
+    if not user.is_admin:
+        alerts = alerts.filter(client__primary_clinician=user)
+    try:
+        return alerts.get(pk=pk)
+    except ComplianceAlert.DoesNotExist:
+        raise Http404("No such alert.") from None
+
+
+def access_calendar_feed(*, token: str) -> CalendarFeed:
+    """The live feed a token opens, with its owner; an unknown or revoked token, or a deactivated
+    owner, opens nothing."""
+    try:
+        return CalendarFeed.objects.select_related("user").get(
+            token_hash=token_hash(token), revoked_at__isnull=True, user__is_active=True
+        )
+    except CalendarFeed.DoesNotExist:
+        raise Http404("No such calendar.") from None
