@@ -35,6 +35,25 @@ class Room(models.Model):
         return self.name
 
 
+# What every page, feed and message says for a meeting held by video or without a room.
+TELEHEALTH = "Telehealth"
+
+
+def meets_by_video(*, room: Room | None, is_telehealth: bool) -> bool:
+    """The one rule for where a meeting is: a telehealth meeting is by video even when a room is
+    also booked, and a meeting without a room can only be by video (constraints require one of
+    the two)."""
+    return is_telehealth or room is None
+
+
+def place_text(*, room: Room | None, is_telehealth: bool) -> str:
+    """Where a group or session meets, said the same way everywhere: "Telehealth", or the room
+    with its location. `Group.place` and `scheduling`'s `Session.place` both say it."""
+    if meets_by_video(room=room, is_telehealth=is_telehealth) or room is None:  # None: for mypy
+        return TELEHEALTH
+    return ", ".join(part for part in (room.name, room.location) if part)
+
+
 class GroupType(models.TextChoices):
     PSYCHOEDUCATION = "psychoeducation", "Psychoeducation"
     SKILLS = "skills", "Skills development"
@@ -109,6 +128,10 @@ class Group(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def place(self) -> str:
+        return place_text(room=self.room, is_telehealth=self.is_telehealth)
 
 
 class EnrollmentQuerySet(models.QuerySet):

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from clients.models import Client, Objective
-from groups.models import Group, Room
+from groups.models import Group, Room, meets_by_video, place_text
 from iop.dates import NO_NUL, plausible_dates, validate_clinic_date
 from iop.history import keep_rows
 from iop.hours import hours
@@ -85,6 +85,15 @@ class Session(models.Model):
     @property
     def length_minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def place(self) -> str:
+        """Where it meets, by the groups app's one rule ("Telehealth", or the room)."""
+        return place_text(room=self.room, is_telehealth=self.is_telehealth)
+
+    @property
+    def by_video(self) -> bool:
+        return meets_by_video(room=self.room, is_telehealth=self.is_telehealth)
 
 
 class SessionClient(models.Model):

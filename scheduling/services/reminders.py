@@ -234,7 +234,8 @@ def _message_context(reminder: Reminder) -> dict[str, object]:
     context: dict[str, object] = {"signature": settings.MESSAGE_SIGNATURE}
     session = reminder.session
     if session is not None:
-        if session.is_telehealth or session.room is None:
+        # The rule of `Session.place`, in a message's words; a room's location is its directions.
+        if session.by_video or session.room is None:
             place = "by video"
         else:
             place = f"at {session.room.location or session.room.name}"

@@ -22,12 +22,6 @@ from scheduling.views import form_methods
 EVENT_TITLE = "Appointment"
 
 
-def _place(session: Session) -> str:
-    if session.is_telehealth or session.room is None:
-        return "Telehealth"
-    return ", ".join(part for part in (session.room.name, session.room.location) if part)
-
-
 def calendar_for(user: User, host: str) -> bytes:
     """The user's feed as iCal: one event per session, named only "Appointment"."""
     calendar = Calendar()
@@ -42,7 +36,7 @@ def calendar_for(user: User, host: str) -> bytes:
         event.add("dtstart", session.starts_at)
         event.add("dtend", session.ends_at)
         event.add("summary", EVENT_TITLE)
-        event.add("location", _place(session))
+        event.add("location", session.place)
         cancelled = session.status == Session.Status.CANCELLED
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         calendar.add_component(event)

@@ -203,6 +203,19 @@ def test_a_due_email_says_appointment_with_time_and_place_only_and_goes_once(
     assert (sent.status, sent.attempts, sent.sent_at) == ("sent", 1, due_time)
 
 
+def test_a_reminder_for_a_video_session_says_by_video_even_with_a_room_booked(group, session):
+    group.is_telehealth = True
+    group.save()
+    session.is_telehealth = True
+    session.save()
+    enrolled(group, sms_opt_in=False)
+    reminders_plan(now=NOW)
+    assert reminders_send_due(now=WEDNESDAY_6PM - timedelta(days=1)).sent == 1
+    (message,) = mail.outbox
+    assert "by video" in message.body
+    assert "120 Main Street" not in message.body
+
+
 def test_a_text_message_due_in_quiet_hours_waits_until_they_end(group, recording_sms):
     client = enrolled(group, email_opt_in=False, quiet_start=time(21, 0), quiet_end=time(8, 0))
     early_session = local_datetime(TUESDAY + timedelta(days=2), time(9, 0))
