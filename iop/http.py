@@ -6,9 +6,12 @@ annotate their request as `AuthedRequest` and mypy checks them with that promise
 """
 
 from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
 
 from .models import User
 
 
 class AuthedRequest(HttpRequest):
     user: User  # type: ignore[assignment]
+    # Set by django-htmx's middleware on every request.
+    htmx: HtmxDetails

@@ -212,7 +212,8 @@ class ObjectiveChoiceField(forms.ModelMultipleChoiceField):
 
 
 class NoteForm(forms.Form):
-    data = forms.CharField(
+    # The D of DAP. Not BaseForm.data: the form metaclass moves declared fields into base_fields.
+    data = forms.CharField(  # type: ignore[assignment]
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What was observed and said: objective and subjective.",

@@ -19,8 +19,15 @@ def _time(label: str) -> forms.TimeField:
     return forms.TimeField(label=label, widget=forms.TimeInput(attrs={"type": "time"}))
 
 
+class ClientChoiceField(forms.ModelChoiceField):
+    """Clients by name with their MRN, which tells apart two people of the same name."""
+
+    def label_from_instance(self, obj: Client) -> str:
+        return f"{obj.display_name} ({obj.mrn})"
+
+
 class IndividualSessionForm(forms.Form):
-    client = forms.ModelChoiceField(
+    client = ClientChoiceField(
         queryset=Client.objects.filter(status=Client.Status.ACTIVE).order_by(
             "legal_last_name", "legal_first_name"
         )
@@ -43,11 +50,8 @@ class IndividualSessionForm(forms.Form):
         initial=1,
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["client"].label_from_instance = lambda client: (
-            f"{client.display_name} ({client.mrn})"
-        )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", "Schedule"))
 
@@ -69,8 +73,8 @@ class IndividualSessionForm(forms.Form):
 class CancelForm(forms.Form):
     reason = forms.CharField(max_length=200)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("cancel", "Cancel session…", css_class="btn-danger"))
 
@@ -80,8 +84,8 @@ class RescheduleForm(forms.Form):
     start_time = _time("New start (local time)")
     reason = forms.CharField(max_length=200)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("reschedule", "Move session"))
 

@@ -1,6 +1,9 @@
 """Run any beat job by hand, in this process: `manage.py run_job week-close`. `--list` names them;
 `--week 2026-11-16` recomputes that week's compliance instead."""
 
+from argparse import ArgumentParser
+from typing import Any
+
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,12 +16,19 @@ from scheduling.services.compliance import compliance_recompute_week
 class Command(BaseCommand):
     help = "Run a job of the beat schedule (CELERY_BEAT_SCHEDULE) now, in this process."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("job", nargs="?", help="a name from CELERY_BEAT_SCHEDULE")
         parser.add_argument("--list", action="store_true", dest="list_jobs", help="list the jobs")
         parser.add_argument("--week", help="recompute compliance of the week starting this Monday")
 
-    def handle(self, *args, job=None, list_jobs=False, week=None, **options):
+    def handle(
+        self,
+        *args: Any,
+        job: str | None = None,
+        list_jobs: bool = False,
+        week: str | None = None,
+        **options: Any,
+    ) -> None:
         schedule = settings.CELERY_BEAT_SCHEDULE
         if list_jobs:
             for name, entry in sorted(schedule.items()):
