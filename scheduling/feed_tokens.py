@@ -6,4 +6,5 @@ import hashlib
 
 
 def token_hash(token: str) -> str:
+    """What is stored and looked up for a token: never the token itself."""
     return hashlib.sha256(token.encode()).hexdigest()

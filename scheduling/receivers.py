@@ -7,12 +7,9 @@ from clients.models import Client
 from groups.models import Group
 
 from .selectors.compliance import client_weeks_between
+from .selectors.sessions import group_session_clash_check
 from .services.compliance import compliance_recompute_on_commit
-from .services.sessions import (
-    group_sessions_check,
-    sessions_cancel_for_discharge,
-    sessions_materialize,
-)
+from .services.sessions import sessions_cancel_for_discharge, sessions_materialize
 
 
 def cancel_sessions_on_discharge(*, client: Client, discharge_date: date, **kwargs: object) -> None:
@@ -23,7 +20,7 @@ def cancel_sessions_on_discharge(*, client: Client, discharge_date: date, **kwar
 def materialize_on_pattern_change(*, group: Group, **kwargs: object) -> None:
     """A new or changed pattern: its sessions appear at once, and must not double-book anyone."""
     sessions_materialize(groups=Group.objects.filter(pk=group.pk))
-    group_sessions_check(group)
+    group_session_clash_check(group=group)
 
 
 def recompute_client_weeks(

@@ -22,6 +22,7 @@ from scheduling.models import (
     SessionType,
 )
 from scheduling.selectors.attendance import RosterRow
+from scheduling.selectors.notes import addressable_objective_list
 from scheduling.services.attendance import AttendanceEntry
 
 
@@ -256,9 +257,13 @@ class NoteForm(forms.Form):
 
     @classmethod
     def for_note(
-        cls, data: QueryDict | None, *, note: ProgressNote | None, objectives: QuerySet[Objective]
+        cls, data: QueryDict | None, *, note: ProgressNote | None, client: Client | None
     ) -> "NoteForm":
-        """The form as posted, or filled with the draft so far."""
+        """The form as posted, or filled with the draft so far; it offers the objectives of
+        `client`'s active plan (None: the page only reads the note, so none)."""
+        objectives = (
+            addressable_objective_list(client=client) if client else Objective.objects.none()
+        )
         initial = (
             {
                 "data": note.data,

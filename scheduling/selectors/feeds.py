@@ -31,4 +31,5 @@ def feed_session_list(*, user: User) -> list[Session]:
 
 
 def calendar_feed_is_live(*, user: User) -> bool:
+    """Whether the person has a feed link that works: the page offers to revoke it."""
     return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).exists()

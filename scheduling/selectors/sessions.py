@@ -4,6 +4,7 @@ feeds, and what a new or moved session would double-book."""
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -110,6 +111,33 @@ def session_conflict_list(
     if client is not None and overlapping.filter(session_has_client(client=client)).exists():
         problems.append(f"{client.display_name} already has a session then.")
     return problems
+
+
+def group_session_clash_check(*, group: Group) -> None:
+    """Refuse a group pattern whose coming sessions would double-book a facilitator or the room
+    with a session already on the calendar (clashes between group patterns are refused earlier,
+    by the groups service). Only reads: raised inside the group's save (by the receiver of
+    `group_pattern_changed`), so the whole change rolls back."""
+    facilitators = list(group.facilitators.all())
+    busy = Q(clinician__in=facilitators)
+    if group.room_id is not None:
+        busy |= Q(room_id=group.room_id)
+    clashing = (
+        Session.objects.filter(busy, status=Session.Status.SCHEDULED)
+        .exclude(group=group)
+        .filter(starts_at__lt=OuterRef("ends_at"), ends_at__gt=OuterRef("starts_at"))
+    )
+    first = (
+        Session.objects.filter(group=group, status=Session.Status.SCHEDULED)
+        .filter(starts_at__gte=timezone.now())
+        .filter(Exists(clashing))
+        .first()
+    )
+    if first is not None:
+        when = timezone.localtime(first.starts_at).strftime("%a %b %-d, %-I:%M %p")
+        raise ValidationError(
+            f"{when}: a facilitator or the room already has another session then."
+        )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from clients.models import Client
@@ -153,32 +153,6 @@ def sessions_materialize(
             client_weeks=client_weeks_of_groups(group_ids=changed_groups, week_start=this_week)
         )
     return len(missing)
-
-
-def group_sessions_check(group: Group) -> None:
-    """Refuse a group pattern whose coming sessions would double-book a facilitator or the room
-    with a session already on the calendar (clashes between group patterns are refused earlier,
-    by the groups service). Raised inside the group's save, so the whole change rolls back."""
-    facilitators = list(group.facilitators.all())
-    busy = Q(clinician__in=facilitators)
-    if group.room_id is not None:
-        busy |= Q(room_id=group.room_id)
-    clashing = (
-        Session.objects.filter(busy, status=Session.Status.SCHEDULED)
-        .exclude(group=group)
-        .filter(starts_at__lt=OuterRef("ends_at"), ends_at__gt=OuterRef("starts_at"))
-    )
-    first = (
-        Session.objects.filter(group=group, status=Session.Status.SCHEDULED)
-        .filter(starts_at__gte=timezone.now())
-        .filter(Exists(clashing))
-        .first()
-    )
-    if first is not None:
-        when = timezone.localtime(first.starts_at).strftime("%a %b %-d, %-I:%M %p")
-        raise ValidationError(
-            f"{when}: a facilitator or the room already has another session then."
-        )
 
 
 def _lock_people(clinician: User, client: Client, room: Room | None) -> None:

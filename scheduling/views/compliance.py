@@ -50,12 +50,14 @@ def client_hours(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @client_required
 def my_hours(request: AuthedRequest) -> HttpResponse:
+    """The client's own hours bar and chart, as their clinician sees it."""
     return _hours(request, own_client_record(request.user), "scheduling/my_hours.html")
 
 
 @client_required
 @form_methods
 def reminder_preferences(request: AuthedRequest) -> HttpResponse:
+    """The client opts in to reminders by email or text and sets quiet hours (off until they do)."""
     client = own_client_record(request.user)
     preference = reminder_selectors.reminder_preference_get(client=client)
     initial = {
@@ -78,6 +80,7 @@ def reminder_preferences(request: AuthedRequest) -> HttpResponse:
 @admin_required
 @form_methods
 def reminder_settings(request: AuthedRequest) -> HttpResponse:
+    """The admins' lead times, and the outbox's health: counts by status and the failed rows."""
     lead_times = reminder_selectors.reminder_lead_times_get()
     form = LeadTimesForm(
         request.POST or None,
@@ -122,6 +125,7 @@ def _report_filters(request: AuthedRequest) -> tuple[ComplianceFilterForm, dict]
 
 @admin_required
 def compliance_report(request: AuthedRequest) -> HttpResponse:
+    """The admins' weekly hours report for one week, filtered; every client shown is a chart read."""
     form, filters = _report_filters(request)
     rows = list(compliance_selectors.weekly_compliance_list(**filters))
     chart_reads_record(
@@ -178,6 +182,7 @@ ALERTS_PAGE_SIZE = 25
 
 @staff_required
 def alerts(request: AuthedRequest) -> HttpResponse:
+    """The alerts a person must act on (a clinician's caseload, or all for admins), filtered."""
     form = AlertFilterForm(request.GET or None)
     cleaned = form.cleaned_data if form.is_valid() else {}
     week = cleaned.get("week")
@@ -201,6 +206,7 @@ def alerts(request: AuthedRequest) -> HttpResponse:
 @staff_required
 @form_methods
 def alert_resolve(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Resolve one alert with a reason and a plan, or excuse the week."""
     alert = access_alert(user=request.user, pk=pk)
     chart_read_record(request=request, client_id=alert.client_id, what="compliance alert")
     form = AlertResolveForm(request.POST or None)

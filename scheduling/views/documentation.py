@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clients.models import Objective
 from iop.access import admin_required, role_required, staff_required
 from iop.forms import Confirmation, Step, irreversible_result, service_result
 from iop.http import AuthedRequest
@@ -36,7 +35,7 @@ from scheduling.selectors.attendance import (
     session_log_get,
 )
 from scheduling.selectors.compliance import hours_overview_list
-from scheduling.selectors.notes import addressable_objective_list, note_edit_refusal, note_get
+from scheduling.selectors.notes import note_edit_refusal, note_get
 from scheduling.services.attendance import (
     AttendanceConflict,
     attendance_record,
@@ -50,6 +49,8 @@ from scheduling.views import form_errors_text, form_methods
 
 @role_required(Role.CLINICIAN)
 def today(request: AuthedRequest) -> HttpResponse:
+    """A clinician's day: their sessions with what documentation is done, what is overdue, and
+    their caseload's hours this week."""
     day = timezone.localdate()
     context = {
         "day": day,
@@ -62,6 +63,7 @@ def today(request: AuthedRequest) -> HttpResponse:
 
 @admin_required
 def overdue(request: AuthedRequest) -> HttpResponse:
+    """The admins' list of overdue documentation across the clinic."""
     context = overdue_documentation_get(user=request.user, now=timezone.now())
     return render(request, "scheduling/overdue.html", context)
 
@@ -147,6 +149,7 @@ def session_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @role_required(Role.CLINICIAN)
 @require_POST
 def session_summary(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Save the group summary from the session page; the page shows how it went."""
     session = access_session(user=request.user, pk=pk)
     form = SessionSummaryForm(request.POST)
     if service_result(
@@ -163,6 +166,7 @@ def session_summary(request: AuthedRequest, pk: int) -> HttpResponse:
 @role_required(Role.CLINICIAN)
 @require_POST
 def session_drop_in(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Add a drop-in from the session page; the page shows how it went."""
     session = access_session(user=request.user, pk=pk)
     form = DropInForm(request.POST, exclude_ids=[])
     if drop_in := service_result(
@@ -189,23 +193,13 @@ def note(request: AuthedRequest, pk: int, client_pk: int) -> HttpResponse:
     may_edit = note_edit_refusal(session=session, note=existing, user=request.user) is None
     if request.method == "POST" and not may_edit:
         raise PermissionDenied
-    form = NoteForm.for_note(
-        request.POST if request.method == "POST" else None,
-        note=existing,
-        objectives=addressable_objective_list(client=client)
-        if may_edit
-        else Objective.objects.none(),
-    )
+    data = request.POST if request.method == "POST" else None
+    form = NoteForm.for_note(data, note=existing, client=client if may_edit else None)
     sign = "sign" in request.POST
 
     def save() -> ProgressNote:
-        return note_save(
-            session=session,
-            client=client,
-            actor=request.user,
-            sign=sign,
-            **form.service_arguments(),
-        )
+        arguments = form.service_arguments()
+        return note_save(session=session, client=client, actor=request.user, sign=sign, **arguments)
 
     if sign:
         step, _ = irreversible_result(request, form, save)
@@ -216,11 +210,6 @@ def note(request: AuthedRequest, pk: int, client_pk: int) -> HttpResponse:
         messages.success(request, done)
         return redirect("scheduling:note", pk=session.pk, client_pk=client.pk)
     chart_read_record(request=request, client_id=client.pk, what="progress note")
-    can_add = (
-        existing is not None
-        and existing.is_signed
-        and session_is_documentable_by(session=session, user=request.user)
-    )
     context = {
         "session": session,
         "log": session_log_get(session=session),
@@ -229,9 +218,16 @@ def note(request: AuthedRequest, pk: int, client_pk: int) -> HttpResponse:
         "form": form,
         "may_edit": may_edit,
         "confirm": _sign_confirmation(request.user, session) if step is Step.CONFIRM else None,
-        "addendum_form": AddendumForm() if can_add else None,
+        "addendum_form": _addendum_form(request.user, session, existing),
     }
     return render(request, "scheduling/note.html", context)
+
+
+def _addendum_form(user: User, session: Session, note: ProgressNote | None) -> AddendumForm | None:
+    """A signed note takes addenda from the clinicians who run its session."""
+    if note is None or not note.is_signed:
+        return None
+    return AddendumForm() if session_is_documentable_by(session=session, user=user) else None
 
 
 def _sign_confirmation(user: User, session: Session) -> Confirmation:
@@ -254,6 +250,7 @@ def _sign_confirmation(user: User, session: Session) -> Confirmation:
 @role_required(Role.CLINICIAN)
 @require_POST
 def note_addendum(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Add a signed addendum to a signed note; the note page shows how it went."""
     signed = access_note(user=request.user, pk=pk)
     form = AddendumForm(request.POST)
     if service_result(

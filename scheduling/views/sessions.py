@@ -42,6 +42,7 @@ def session_new(request: AuthedRequest) -> HttpResponse:
 @staff_required
 @form_methods
 def session_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Cancel a session with a reason, after a confirm step: a cancellation cannot be undone."""
     session = access_session(user=request.user, pk=pk)
     form = CancelForm(request.POST or None)
     step, _ = irreversible_result(
@@ -79,6 +80,7 @@ def _cancel_confirmation(session: Session, reason: str) -> Confirmation:
 @staff_required
 @form_methods
 def session_reschedule(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Move an individual session to another start, with a reason."""
     session = access_session(user=request.user, pk=pk)
     local_start = timezone.localtime(session.starts_at)
     form = RescheduleForm(
