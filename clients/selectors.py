@@ -18,9 +18,12 @@ from .models import (
 )
 
 
-def clients_visible_to(user: User) -> QuerySet[Client]:
-    """Staff see every client of the program; a client sees only their own record."""
-    clients = Client.objects.select_related("track", "primary_clinician")
+def client_list(*, user: User) -> QuerySet[Client]:
+    """The clients `user` may see, by name, with what a row shows: staff see every client of the
+    program; a client sees only their own record."""
+    clients = Client.objects.select_related("track", "primary_clinician").order_by(
+        "legal_last_name", "legal_first_name", "pk"
+    )
     if user.is_clinic_staff:
         return clients
     return clients.filter(user=user)
@@ -29,12 +32,13 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
 def client_for_user(user: User, pk: int) -> Client:
     """The client `pk` if `user` may see it; 404 otherwise, so nobody learns that it exists."""
     try:
-        return clients_visible_to(user).get(pk=pk)
+        return client_list(user=user).get(pk=pk)
     except Client.DoesNotExist:
         raise Http404("No such client.") from None
 
 
-def caseload(clinician: User) -> QuerySet[Client]:
+def client_caseload(*, clinician: User) -> QuerySet[Client]:
+    """The clinician's clients still in the program (any status but discharged)."""
     return (
         Client.objects.filter(primary_clinician=clinician)
         .exclude(status=Client.Status.DISCHARGED)
@@ -49,33 +53,29 @@ def own_client_record(user: User) -> Client:
         raise Http404("This login is not linked to a client record.") from None
 
 
-def client_search() -> QuerySet[Client]:
-    """Every client for the staff search page, with what each row shows."""
-    return Client.objects.select_related("track", "primary_clinician").order_by(
-        "legal_last_name", "legal_first_name", "pk"
-    )
-
-
-def plan_tree() -> QuerySet[TreatmentPlan]:
-    """Plans with their problems, goals, objectives and interventions in five queries."""
-    return TreatmentPlan.objects.select_related(
-        "client", "clinician_signed_by", "created_by"
-    ).prefetch_related(
-        Prefetch(
-            "problems",
-            queryset=Problem.objects.prefetch_related(
-                Prefetch(
-                    "goals",
-                    queryset=Goal.objects.prefetch_related(
-                        Prefetch(
-                            "objectives",
-                            queryset=Objective.objects.prefetch_related(
-                                "interventions__responsible"
-                            ),
-                        )
-                    ),
-                )
-            ),
+def plan_list(*, client: Client) -> QuerySet[TreatmentPlan]:
+    """The client's plans with their problems, goals, objectives and interventions in five
+    queries."""
+    return (
+        TreatmentPlan.objects.filter(client=client)
+        .select_related("client", "clinician_signed_by", "created_by")
+        .prefetch_related(
+            Prefetch(
+                "problems",
+                queryset=Problem.objects.prefetch_related(
+                    Prefetch(
+                        "goals",
+                        queryset=Goal.objects.prefetch_related(
+                            Prefetch(
+                                "objectives",
+                                queryset=Objective.objects.prefetch_related(
+                                    "interventions__responsible"
+                                ),
+                            )
+                        ),
+                    )
+                ),
+            )
         )
     )
 
@@ -83,7 +83,7 @@ def plan_tree() -> QuerySet[TreatmentPlan]:
 def chart_client(user: User, pk: int) -> Client:
     """The client for the chart page, with everything the page shows loaded up front."""
     clients = (
-        clients_visible_to(user)
+        client_list(user=user)
         .select_related("intake", "discharge")
         .prefetch_related(
             "emergency_contacts",
@@ -112,16 +112,17 @@ def chart_client(user: User, pk: int) -> Client:
 def plan_for_client(client: Client, pk: int) -> TreatmentPlan:
     """Plan `pk` of `client` with its whole tree; 404 if it belongs to someone else."""
     try:
-        return plan_tree().get(client=client, pk=pk)
+        return plan_list(client=client).get(pk=pk)
     except TreatmentPlan.DoesNotExist:
         raise Http404("No such plan.") from None
 
 
-def current_plan(client: Client) -> TreatmentPlan | None:
-    return plan_tree().filter(client=client, status=TreatmentPlan.Status.ACTIVE).first()
+def plan_active(*, client: Client) -> TreatmentPlan | None:
+    """The client's plan in force, with its tree; None before the first one is signed."""
+    return plan_list(client=client).filter(status=TreatmentPlan.Status.ACTIVE).first()
 
 
-def reviews_overdue(clinician: User, today: date | None = None) -> QuerySet[TreatmentPlan]:
+def plan_reviews_overdue(*, clinician: User, today: date | None = None) -> QuerySet[TreatmentPlan]:
     """Active plans of the clinician's caseload whose review is due before today."""
     return (
         TreatmentPlan.objects.filter(
@@ -142,5 +143,6 @@ def consent_for_client(client: Client, pk: int) -> Consent:
         raise Http404("No such consent.") from None
 
 
-def disclosure_ledger(client: Client) -> QuerySet[Disclosure]:
+def disclosure_list(*, client: Client) -> QuerySet[Disclosure]:
+    """The ledger of what was disclosed from the client's record, which the client sees."""
     return Disclosure.objects.filter(client=client).select_related("disclosed_by")

@@ -52,15 +52,15 @@ def caseload(request: HttpRequest) -> HttpResponse:
         request,
         "clients/caseload.html",
         {
-            "clients": selectors.caseload(request.user),
-            "overdue_reviews": selectors.reviews_overdue(request.user),
+            "clients": selectors.client_caseload(clinician=request.user),
+            "overdue_reviews": selectors.plan_reviews_overdue(clinician=request.user),
         },
     )
 
 
 @staff_required
 def client_list(request: HttpRequest) -> HttpResponse:
-    filterset = forms.ClientFilter(request.GET, queryset=selectors.client_search())
+    filterset = forms.ClientFilter(request.GET, queryset=selectors.client_list(user=request.user))
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -346,7 +346,7 @@ def disclose(request: HttpRequest, pk: int) -> HttpResponse:
                 "client": record,
                 "disclosure": disclosure,
                 "redisclosure_notice": REDISCLOSURE_NOTICE,
-                "plan": selectors.current_plan(client)
+                "plan": selectors.plan_active(client=client)
                 if disclosure.information == InformationCategory.TREATMENT_PLAN
                 else None,
             },
@@ -363,7 +363,7 @@ def disclose(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Start a draft: a copy of the active plan when there is one, else an empty plan."""
     client = selectors.client_for_user(request.user, pk)
-    active = selectors.current_plan(client)
+    active = selectors.plan_active(client=client)
     form = forms.PlanCreateForm(request.POST or None)
     draft = service_result(
         request,
@@ -540,7 +540,7 @@ def portal(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "clients/portal.html",
-        {"client": client, "plan": selectors.current_plan(client)},
+        {"client": client, "plan": selectors.plan_active(client=client)},
     )
 
 
@@ -571,5 +571,5 @@ def my_disclosures(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "clients/my_disclosures.html",
-        {"client": client, "disclosures": selectors.disclosure_ledger(client)},
+        {"client": client, "disclosures": selectors.disclosure_list(client=client)},
     )

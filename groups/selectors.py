@@ -17,7 +17,7 @@ from .models import Enrollment, Group
 CLIENT_SEARCH_LIMIT = 10
 
 
-def groups_catalogue(*, on: date) -> QuerySet[Group]:
+def group_list(*, on: date) -> QuerySet[Group]:
     """Every group with its room, track, facilitators and how many clients are enrolled `on`."""
     enrolled = (
         Enrollment.objects.covering(on)
@@ -34,15 +34,16 @@ def groups_catalogue(*, on: date) -> QuerySet[Group]:
     )
 
 
-def group_get(pk: int) -> Group:
+def group_get(*, pk: int) -> Group:
     try:
         return Group.objects.select_related("room", "track").get(pk=pk)
     except Group.DoesNotExist:
         raise Http404("No such group.") from None
 
 
-def roster(group: Group, *, on: date) -> QuerySet[Enrollment]:
-    """The group's live enrollments current on `on` or starting later, soonest first."""
+def enrollment_list(*, group: Group, on: date) -> QuerySet[Enrollment]:
+    """The group's roster: its live enrollments current on `on` or starting later, soonest
+    first."""
     return (
         group.enrollments.overlapping(on)
         .select_related("client__track")
@@ -50,7 +51,7 @@ def roster(group: Group, *, on: date) -> QuerySet[Enrollment]:
     )
 
 
-def roster_candidates(group: Group, *, query: str, on: date) -> QuerySet[Client]:
+def roster_candidate_list(*, group: Group, query: str, on: date) -> QuerySet[Client]:
     """Active clients of the group's track matching `query` (name or MRN), not on its roster."""
     words = query.split()
     if not words:
@@ -63,7 +64,7 @@ def roster_candidates(group: Group, *, query: str, on: date) -> QuerySet[Client]
             | Q(preferred_name__icontains=word)
             | Q(mrn__iexact=word)
         )
-    enrolled = roster(group, on=on).values("client_id")
+    enrolled = enrollment_list(group=group, on=on).values("client_id")
     return (
         Client.objects.filter(matches, status=Client.Status.ACTIVE, track=group.track)
         .exclude(pk__in=enrolled)
@@ -94,7 +95,7 @@ class PlannedWeek:
         )
 
 
-def planned_weeks(clients: list[Client], *, week_of: date) -> dict[int, PlannedWeek]:
+def planned_week_by_client(*, clients: list[Client], week_of: date) -> dict[int, PlannedWeek]:
     """For each client, the group sessions that count toward hours their rosters plan in the week
     of `week_of` (one query for any number of clients)."""
     monday = week_start_of(week_of)

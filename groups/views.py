@@ -25,7 +25,7 @@ from .models import Enrollment, Group
 
 @admin_required
 def group_list(request: HttpRequest) -> HttpResponse:
-    groups = selectors.groups_catalogue(on=timezone.localdate())
+    groups = selectors.group_list(on=timezone.localdate())
     return render(request, "groups/list.html", {"groups": groups})
 
 
@@ -55,7 +55,7 @@ def group_create(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    group = selectors.group_get(pk)
+    group = selectors.group_get(pk=pk)
     form = GroupForm.for_group(group, request.POST or None)
     saved = _save_group(request, form, partial(services.group_update, group=group))
     return saved or render(
@@ -83,8 +83,10 @@ def _roster_page(
 ) -> HttpResponse:
     today = timezone.localdate()
     query = query_text(request, "q")
-    enrollments = list(selectors.roster(group, on=today))
-    planned = selectors.planned_weeks([e.client for e in enrollments], week_of=_next_monday())
+    enrollments = list(selectors.enrollment_list(group=group, on=today))
+    planned = selectors.planned_week_by_client(
+        clients=[e.client for e in enrollments], week_of=_next_monday()
+    )
     current = sum(1 for e in enrollments if e.start_date <= today)
     return render(
         request,
@@ -94,7 +96,7 @@ def _roster_page(
             "rows": [(e, planned[e.client_id]) for e in enrollments],
             "current": current,
             "query": query,
-            "candidates": selectors.roster_candidates(group, query=query, on=today),
+            "candidates": selectors.roster_candidate_list(group=group, query=query, on=today),
             "today": today,
             "next_monday": _next_monday(),
             "pending": pending,
@@ -106,7 +108,7 @@ def _roster_page(
 def roster(request: HttpRequest, pk: int) -> HttpResponse:
     """The roster of one group: who is on it, their planned hours next week, and a search to add
     clients (POST adds the chosen client). `?void=<enrollment>` opens that row's void form."""
-    group = selectors.group_get(pk)
+    group = selectors.group_get(pk=pk)
     today = timezone.localdate()
     query = query_text(request, "q")
     enroll_form = EnrollForm(request.POST or None, initial={"start_date": today})
@@ -125,7 +127,9 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(
                 f"{reverse('groups:roster', args=[group.pk])}?{urlencode({'q': query})}"
             )
-        planned = selectors.planned_weeks([client], week_of=_next_monday())[client.pk]
+        planned = selectors.planned_week_by_client(clients=[client], week_of=_next_monday())[
+            client.pk
+        ]
         messages.add_message(
             request,
             messages.WARNING if planned.is_short else messages.SUCCESS,

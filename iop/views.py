@@ -26,8 +26,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "iop/dashboard.html",
         {
-            "users_by_role": selectors.users_by_role(),
-            "heartbeat": selectors.latest_worker_heartbeat(),
+            "users_by_role": selectors.user_counts_by_role(),
+            "heartbeat": selectors.worker_heartbeat_latest(),
             "worker_alive": selectors.worker_is_alive(),
         },
     )
@@ -37,9 +37,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def audit_log(request: HttpRequest) -> HttpResponse:
     kind = "reads" if request.GET.get("kind") == "reads" else "changes"
     if kind == "reads":
-        filterset = ChartReadFilter(request.GET, queryset=selectors.chart_reads())
+        filterset = ChartReadFilter(request.GET, queryset=selectors.chart_read_list())
     else:
-        filterset = RecordChangeFilter(request.GET, queryset=selectors.record_changes())
+        filterset = RecordChangeFilter(request.GET, queryset=selectors.record_change_list())
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -58,13 +58,13 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             request, f"{user} can now set a password from the link sent to {user.email}."
         )
         return redirect("iop:staff")
-    return render(request, "iop/staff.html", {"staff": selectors.staff(), "form": form})
+    return render(request, "iop/staff.html", {"staff": selectors.staff_list(), "form": form})
 
 
 @admin_required
 @require_POST
 def staff_set_active(request: HttpRequest, pk: int) -> HttpResponse:
-    user = get_object_or_404(selectors.staff(), pk=pk)
+    user = get_object_or_404(selectors.staff_list(), pk=pk)
     is_active = request.POST.get("is_active") == "1"
     try:
         services.user_set_active(user=user, is_active=is_active, by=request.user)

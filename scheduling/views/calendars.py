@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from clients.selectors import current_plan, own_client_record
+from clients.selectors import own_client_record, plan_active
 from iop.access import admin_required, client_required, staff_required
 from iop.clock import week_start_of
 from iop.models import Role, User
@@ -36,7 +36,7 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
             "days": [(day, items) for day, items in _by_day(upcoming, days) if items],
             "hours": selectors.week_hours(client, this_week),
             "today": today,
-            "plan": current_plan(client),
+            "plan": plan_active(client=client),
         },
     )
 

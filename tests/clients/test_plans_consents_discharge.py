@@ -19,7 +19,7 @@ from clients.models import (
     ObjectiveStatus,
     TreatmentPlan,
 )
-from clients.selectors import reviews_overdue
+from clients.selectors import plan_reviews_overdue
 from clients.services import (
     client_discharge,
     consent_create,
@@ -182,9 +182,12 @@ def test_overdue_reviews_are_listed_for_the_primary_clinician(
     overdue = TreatmentPlanFactory(client=alice)
     TreatmentPlanFactory(client=bob)
     with time_machine.travel(timezone.now() + timedelta(days=31)):
-        assert set(reviews_overdue(clinician)) == {overdue, bob.treatment_plans.get()}
-        assert not reviews_overdue(second_clinician).exists()
-    assert not reviews_overdue(clinician).exists()
+        assert set(plan_reviews_overdue(clinician=clinician)) == {
+            overdue,
+            bob.treatment_plans.get(),
+        }
+        assert not plan_reviews_overdue(clinician=second_clinician).exists()
+    assert not plan_reviews_overdue(clinician=clinician).exists()
 
 
 # --- Consents and disclosures ------------------------------------------------------------------
