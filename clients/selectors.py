@@ -1,7 +1,6 @@
 from datetime import date
 
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from iop.models import User
@@ -29,14 +28,6 @@ def client_list(*, user: User) -> QuerySet[Client]:
     return clients.filter(user=user)
 
 
-def client_for_user(user: User, pk: int) -> Client:
-    """The client `pk` if `user` may see it; 404 otherwise, so nobody learns that it exists."""
-    try:
-        return client_list(user=user).get(pk=pk)
-    except Client.DoesNotExist:
-        raise Http404("No such client.") from None
-
-
 def client_caseload(*, clinician: User) -> QuerySet[Client]:
     """The clinician's clients still in the program (any status but discharged)."""
     return (
@@ -44,13 +35,6 @@ def client_caseload(*, clinician: User) -> QuerySet[Client]:
         .exclude(status=Client.Status.DISCHARGED)
         .select_related("track")
     )
-
-
-def own_client_record(user: User) -> Client:
-    try:
-        return Client.objects.select_related("track", "primary_clinician").get(user=user)
-    except Client.DoesNotExist:
-        raise Http404("This login is not linked to a client record.") from None
 
 
 def plan_list(*, client: Client) -> QuerySet[TreatmentPlan]:
@@ -80,9 +64,10 @@ def plan_list(*, client: Client) -> QuerySet[TreatmentPlan]:
     )
 
 
-def chart_client(user: User, pk: int) -> Client:
-    """The client for the chart page, with everything the page shows loaded up front."""
-    clients = (
+def client_chart_list(*, user: User) -> QuerySet[Client]:
+    """The clients `user` may see, each with everything the chart page shows loaded up front
+    (`clients.access.access_client_chart` opens one)."""
+    return (
         client_list(user=user)
         .select_related("intake", "discharge")
         .prefetch_related(
@@ -103,18 +88,6 @@ def chart_client(user: User, pk: int) -> Client:
             ),
         )
     )
-    try:
-        return clients.get(pk=pk)
-    except Client.DoesNotExist:
-        raise Http404("No such client.") from None
-
-
-def plan_for_client(client: Client, pk: int) -> TreatmentPlan:
-    """Plan `pk` of `client` with its whole tree; 404 if it belongs to someone else."""
-    try:
-        return plan_list(client=client).get(pk=pk)
-    except TreatmentPlan.DoesNotExist:
-        raise Http404("No such plan.") from None
 
 
 def plan_active(*, client: Client) -> TreatmentPlan | None:
@@ -136,11 +109,9 @@ def plan_reviews_overdue(*, clinician: User, today: date | None = None) -> Query
     )
 
 
-def consent_for_client(client: Client, pk: int) -> Consent:
-    try:
-        return Consent.objects.get(client=client, pk=pk)
-    except Consent.DoesNotExist:
-        raise Http404("No such consent.") from None
+def consent_list(*, client: Client) -> QuerySet[Consent]:
+    """The consents to disclose the client has signed, valid or not."""
+    return Consent.objects.filter(client=client).select_related("client")
 
 
 def disclosure_list(*, client: Client) -> QuerySet[Disclosure]:

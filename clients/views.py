@@ -16,6 +16,14 @@ from iop.forms import Confirmation, Step, add_service_errors, irreversible_resul
 from iop.services import chart_read_record
 
 from . import forms, selectors, services
+from .access import (
+    access_client,
+    access_client_chart,
+    access_consent,
+    access_own_client,
+    access_own_plan,
+    access_plan,
+)
 from .models import (
     REDISCLOSURE_NOTICE,
     Client,
@@ -82,7 +90,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    client = selectors.client_for_user(request.user, pk)
+    client = access_client(user=request.user, pk=pk)
     chart_read_record(request=request, client_id=client.pk, what="client record")
     form = forms.ClientEditForm(request.POST or None, instance=client)
     contacts = forms.EmergencyContactFormSet(
@@ -111,7 +119,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def chart(request: HttpRequest, pk: int) -> HttpResponse:
-    client = selectors.chart_client(request.user, pk)
+    client = access_client_chart(user=request.user, pk=pk)
     chart_read_record(request=request, client_id=client.pk, what="chart")
     plans = list(client.treatment_plans.all())
     active_plan = next((p for p in plans if p.status == TreatmentPlan.Status.ACTIVE), None)
@@ -216,7 +224,7 @@ def _save_intake_step(step: str, intake: Intake, form: Any, user: Any) -> Client
 
 @staff_required
 def intake(request: HttpRequest, pk: int, step: str) -> HttpResponse:
-    client = selectors.client_for_user(request.user, pk)
+    client = access_client(user=request.user, pk=pk)
     if step not in STEP_SLUGS:
         raise Http404("No such intake step.")
     if client.status not in (Client.Status.REFERRED, Client.Status.INTAKE):
@@ -266,7 +274,7 @@ def intake(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 
 @staff_required
 def level_of_care_change(request: HttpRequest, pk: int) -> HttpResponse:
-    client = selectors.client_for_user(request.user, pk)
+    client = access_client(user=request.user, pk=pk)
     form = forms.LevelOfCareForm(request.POST or None)
     if service_result(
         request,
@@ -282,7 +290,7 @@ def level_of_care_change(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
-    client = selectors.client_for_user(request.user, pk)
+    client = access_client(user=request.user, pk=pk)
     form = forms.ConsentForm(request.POST or None)
     if service_result(
         request,
@@ -300,8 +308,8 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def consent_revoke(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
-    client = selectors.client_for_user(request.user, pk)
-    consent = selectors.consent_for_client(client, consent_pk)
+    consent = access_consent(user=request.user, client_pk=pk, pk=consent_pk)
+    client = consent.client
     form = forms.ConsentRevokeForm(
         request.POST or None, initial={"revoked_on": timezone.localdate()}
     )
@@ -323,7 +331,7 @@ def consent_revoke(request: HttpRequest, pk: int, consent_pk: int) -> HttpRespon
 def disclose(request: HttpRequest, pk: int) -> HttpResponse:
     """Print or export part of the record: only under a valid consent that covers it, with the
     42 CFR 2.32 notice, and logged in the ledger the client sees."""
-    client = selectors.client_for_user(request.user, pk)
+    client = access_client(user=request.user, pk=pk)
     form = forms.DisclosureForm(request.POST or None, client=client)
     disclosure = service_result(
         request,
@@ -338,7 +346,7 @@ def disclose(request: HttpRequest, pk: int) -> HttpResponse:
         chart_read_record(
             request=request, client_id=client.pk, what=f"disclosure: {disclosure.information}"
         )
-        record = selectors.chart_client(request.user, client.pk)
+        record = access_client_chart(user=request.user, pk=client.pk)
         return render(
             request,
             "clients/disclosure_print.html",
@@ -362,7 +370,7 @@ def disclose(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Start a draft: a copy of the active plan when there is one, else an empty plan."""
-    client = selectors.client_for_user(request.user, pk)
+    client = access_client(user=request.user, pk=pk)
     active = selectors.plan_active(client=client)
     form = forms.PlanCreateForm(request.POST or None)
     draft = service_result(
@@ -417,8 +425,8 @@ def _add_plan_part(kind: str, data: dict[str, Any]) -> None:
 
 @staff_required
 def plan(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
-    client = selectors.client_for_user(request.user, pk)
-    treatment_plan = selectors.plan_for_client(client, plan_pk)
+    treatment_plan = access_plan(user=request.user, client_pk=pk, pk=plan_pk)
+    client = treatment_plan.client
     chart_read_record(request=request, client_id=client.pk, what="treatment plan")
     kind = request.POST.get("kind") if request.method == "POST" else None
     part_forms = _plan_part_forms(treatment_plan, kind, request.POST or None)
@@ -442,8 +450,8 @@ def plan(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
 
 @staff_required
 def plan_activate(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
-    client = selectors.client_for_user(request.user, pk)
-    treatment_plan = selectors.plan_for_client(client, plan_pk)
+    treatment_plan = access_plan(user=request.user, client_pk=pk, pk=plan_pk)
+    client = treatment_plan.client
     if request.method == "POST":
         try:
             services.treatment_plan_activate(plan=treatment_plan, clinician=request.user)
@@ -457,8 +465,8 @@ def plan_activate(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
 
 @staff_required
 def plan_review(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
-    client = selectors.client_for_user(request.user, pk)
-    treatment_plan = selectors.plan_for_client(client, plan_pk)
+    treatment_plan = access_plan(user=request.user, client_pk=pk, pk=plan_pk)
+    client = treatment_plan.client
     objectives = [
         objective
         for problem in treatment_plan.problems.all()
@@ -498,7 +506,7 @@ def plan_review(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
 
 @staff_required
 def discharge(request: HttpRequest, pk: int) -> HttpResponse:
-    client = selectors.client_for_user(request.user, pk)
+    client = access_client(user=request.user, pk=pk)
     form = forms.DischargeForm(
         request.POST or None, initial={"discharge_date": timezone.localdate()}
     )
@@ -536,7 +544,7 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @client_required
 def portal(request: HttpRequest) -> HttpResponse:
-    client = selectors.own_client_record(request.user)
+    client = access_own_client(user=request.user)
     return render(
         request,
         "clients/portal.html",
@@ -546,10 +554,8 @@ def portal(request: HttpRequest) -> HttpResponse:
 
 @client_required
 def my_plan(request: HttpRequest, plan_pk: int) -> HttpResponse:
-    client = selectors.own_client_record(request.user)
-    treatment_plan = selectors.plan_for_client(client, plan_pk)
-    if treatment_plan.status == TreatmentPlan.Status.DRAFT:
-        raise Http404("Draft plans are not shown to the client.")
+    treatment_plan = access_own_plan(user=request.user, pk=plan_pk)
+    client = treatment_plan.client
     form = forms.ClientSignForm(request.POST or None)
     if service_result(
         request,
@@ -567,7 +573,7 @@ def my_plan(request: HttpRequest, plan_pk: int) -> HttpResponse:
 
 @client_required
 def my_disclosures(request: HttpRequest) -> HttpResponse:
-    client = selectors.own_client_record(request.user)
+    client = access_own_client(user=request.user)
     return render(
         request,
         "clients/my_disclosures.html",

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
 
 from clients.models import Client, ProgramTrack
 from iop.clock import week_start_of
@@ -32,13 +31,6 @@ def group_list(*, on: date) -> QuerySet[Group]:
         .prefetch_related("facilitators")
         .annotate(enrolled=Coalesce(Subquery(enrolled), 0))
     )
-
-
-def group_get(*, pk: int) -> Group:
-    try:
-        return Group.objects.select_related("room", "track").get(pk=pk)
-    except Group.DoesNotExist:
-        raise Http404("No such group.") from None
 
 
 def enrollment_list(*, group: Group, on: date) -> QuerySet[Enrollment]:

@@ -8,17 +8,18 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import Client
+from clients.access import access_client
 from iop.access import admin_required
 from iop.clock import week_start_of
 from iop.forms import Confirmation, Step, add_service_errors, irreversible_result
 from iop.query import query_text
 
 from . import selectors, services
+from .access import access_enrollment, access_group
 from .forms import EnrollForm, GroupForm, VoidForm, WithdrawForm
 from .models import Enrollment, Group
 
@@ -55,7 +56,7 @@ def group_create(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    group = selectors.group_get(pk=pk)
+    group = access_group(user=request.user, pk=pk)
     form = GroupForm.for_group(group, request.POST or None)
     saved = _save_group(request, form, partial(services.group_update, group=group))
     return saved or render(
@@ -108,12 +109,12 @@ def _roster_page(
 def roster(request: HttpRequest, pk: int) -> HttpResponse:
     """The roster of one group: who is on it, their planned hours next week, and a search to add
     clients (POST adds the chosen client). `?void=<enrollment>` opens that row's void form."""
-    group = selectors.group_get(pk=pk)
+    group = access_group(user=request.user, pk=pk)
     today = timezone.localdate()
     query = query_text(request, "q")
     enroll_form = EnrollForm(request.POST or None, initial={"start_date": today})
     if request.method == "POST" and enroll_form.is_valid():
-        client = get_object_or_404(Client, pk=enroll_form.cleaned_data["client"])
+        client = access_client(user=request.user, pk=enroll_form.cleaned_data["client"])
         try:
             services.enrollment_create(
                 group=group,
@@ -141,9 +142,7 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(["Choose a client and a valid start date.", *problems]))
     pending = None
     if request.GET.get("void", "").isdigit():
-        enrollment = get_object_or_404(
-            group.enrollments.live().select_related("client"), pk=request.GET["void"]
-        )
+        enrollment = access_enrollment(user=request.user, pk=request.GET["void"], group=group)
         pending = Pending(enrollment=enrollment, action="void", form=VoidForm())
     return _roster_page(request, group, pending)
 
@@ -160,9 +159,7 @@ def _row_action(
 ) -> HttpResponse:
     """Withdraw or void one live roster row: posted from the row, answered on the roster with the
     row's errors or its confirm step, done only once confirmed."""
-    enrollment = get_object_or_404(
-        Enrollment.objects.live().select_related("client", "group"), pk=pk
-    )
+    enrollment = access_enrollment(user=request.user, pk=pk)
     if request.method != "POST":
         return redirect("groups:roster", pk=enrollment.group_id)
     form = form_class(request.POST)

@@ -3,6 +3,7 @@ from datetime import timedelta
 from auditlog.models import LogEntry
 from django.db import connection
 from django.db.models import Count, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .models import ChartRead, Role, User, WorkerHeartbeat
@@ -51,3 +52,8 @@ def broker_answers() -> None:
 def staff_list() -> QuerySet[User]:
     """Admins and clinicians, active ones first."""
     return User.objects.exclude(role=Role.CLIENT).order_by("-is_active", "last_name", "first_name")
+
+
+def staff_get(*, pk: int) -> User:
+    """One admin or clinician, or 404: a client's login is not managed from the staff page."""
+    return get_object_or_404(staff_list(), pk=pk)

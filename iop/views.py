@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -64,7 +64,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @admin_required
 @require_POST
 def staff_set_active(request: HttpRequest, pk: int) -> HttpResponse:
-    user = get_object_or_404(selectors.staff_list(), pk=pk)
+    user = selectors.staff_get(pk=pk)
     is_active = request.POST.get("is_active") == "1"
     try:
         services.user_set_active(user=user, is_active=is_active, by=request.user)

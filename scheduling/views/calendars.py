@@ -4,7 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from clients.selectors import own_client_record, plan_active
+from clients.access import access_own_client
+from clients.selectors import plan_active
 from iop.access import admin_required, client_required, staff_required
 from iop.clock import week_start_of
 from iop.models import Role, User
@@ -20,7 +21,7 @@ def _by_day(sessions: list, days: list[date]) -> list[tuple[date, list]]:
 @client_required
 def my_schedule(request: HttpRequest) -> HttpResponse:
     """The client's next two weeks (phone first) and this week's scheduled hours."""
-    client = own_client_record(request.user)
+    client = access_own_client(user=request.user)
     today = timezone.localdate()
     monday = week_start_of(today)
     last = today + timedelta(days=SCHEDULE_DAYS - 1)

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from icalendar import Calendar, Event
 
-from clients.selectors import own_client_record
+from clients.access import access_own_client
 from iop.access import role_required
 from iop.models import Role, User
 from scheduling.models import CalendarFeed, Session
@@ -34,7 +34,7 @@ def feed_sessions(user: User) -> list[Session]:
     today = timezone.localdate()
     first, last = today - timedelta(days=FEED_PAST_DAYS), today + timedelta(days=FEED_FUTURE_DAYS)
     if user.role == Role.CLIENT:
-        client = own_client_record(user)
+        client = access_own_client(user=user)
         return list(selectors.client_schedule(client, first=first, last=last))
     return list(selectors.between(selectors.clinician_sessions(user), first, last))
 
