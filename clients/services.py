@@ -101,7 +101,7 @@ def client_admit(
     *,
     client: Client,
     admission_date: date,
-    admitted_by: User | None = None,
+    actor: User | None = None,
     level: str = LevelOfCare.IOP,
 ) -> Client:
     """Make the client active from `admission_date`, opening their level-of-care history there."""
@@ -118,7 +118,7 @@ def client_admit(
         client=client,
         level=level,
         start_date=admission_date,
-        changed_by=admitted_by,
+        actor=actor,
         reason="Admission",
     )
     client_weeks_changed.send(
@@ -205,14 +205,14 @@ INTAKE_FIELDS = {
 
 
 @transaction.atomic
-def intake_start(*, client: Client, started_by: User) -> Intake:
+def intake_start(*, client: Client, actor: User) -> Intake:
     """Open (or reopen) the intake draft of a referred client; the client is then 'in intake'."""
     existing = Intake.objects.filter(client=client).first()
     if existing is not None:
         return existing
     if client.status != Client.Status.REFERRED:
         raise ValidationError("Only a referred client can start intake.")
-    intake = Intake(client=client, started_by=started_by)
+    intake = Intake(client=client, started_by=actor)
     intake.full_clean()
     intake.save()
     client.status = Client.Status.INTAKE
@@ -282,7 +282,7 @@ def intake_medications_replace(*, intake: Intake, medications: list[dict[str, An
 
 @transaction.atomic
 def intake_complete(
-    *, intake: Intake, consent_to_treatment: bool, admission_date: date, completed_by: User
+    *, intake: Intake, consent_to_treatment: bool, admission_date: date, actor: User
 ) -> Client:
     """Complete intake: the client consents to treatment and is admitted at level of care 2.1."""
     _ensure_open(intake)
@@ -310,9 +310,7 @@ def intake_complete(
     intake.completed_at = timezone.now()
     intake.full_clean()
     intake.save()
-    return client_admit(
-        client=intake.client, admission_date=admission_date, admitted_by=completed_by
-    )
+    return client_admit(client=intake.client, admission_date=admission_date, actor=actor)
 
 
 # --- Level of care -----------------------------------------------------------------------------
@@ -320,7 +318,7 @@ def intake_complete(
 
 @transaction.atomic
 def level_of_care_change(
-    *, client: Client, level: str, start_date: date, changed_by: User | None, reason: str = ""
+    *, client: Client, level: str, start_date: date, actor: User | None, reason: str = ""
 ) -> LevelOfCareEpisode:
     """Move an active client to another level of care from `start_date` (today or earlier),
     closing the current range that day."""
@@ -330,7 +328,7 @@ def level_of_care_change(
     if start_date > _today():
         raise ValidationError({"start_date": "A level of care cannot start in the future."})
     episode = _level_of_care_open(
-        client=client, level=level, start_date=start_date, changed_by=changed_by, reason=reason
+        client=client, level=level, start_date=start_date, actor=actor, reason=reason
     )
     client_weeks_changed.send(
         sender=Client, client_ids=[client.pk], first_day=start_date, last_day=None
@@ -339,7 +337,7 @@ def level_of_care_change(
 
 
 def _level_of_care_open(
-    *, client: Client, level: str, start_date: date, changed_by: User | None, reason: str
+    *, client: Client, level: str, start_date: date, actor: User | None, reason: str
 ) -> LevelOfCareEpisode:
     """Open a range at `level` from `start_date`, closing the open one (admission, change)."""
     current = (
@@ -359,7 +357,7 @@ def _level_of_care_open(
         current.end_date = start_date
         current.save(update_fields=["end_date"])
     episode = LevelOfCareEpisode(
-        client=client, level=level, start_date=start_date, changed_by=changed_by, reason=reason
+        client=client, level=level, start_date=start_date, changed_by=actor, reason=reason
     )
     episode.full_clean()
     episode.save()
@@ -378,7 +376,7 @@ def consent_create(
     information: list[str],
     signed_on: date,
     expires_on: date,
-    recorded_by: User,
+    actor: User,
 ) -> Consent:
     errors = {}
     if signed_on > _today():
@@ -396,7 +394,7 @@ def consent_create(
         information=sorted(set(information)),
         signed_on=signed_on,
         expires_on=expires_on,
-        recorded_by=recorded_by,
+        recorded_by=actor,
     )
     consent.full_clean()
     consent.save()
@@ -419,7 +417,7 @@ def consent_revoke(*, consent: Consent, revoked_on: date, note: str = "") -> Con
 
 
 @transaction.atomic
-def disclosure_record(*, consent: Consent, information: str, disclosed_by: User) -> Disclosure:
+def disclosure_record(*, consent: Consent, information: str, actor: User) -> Disclosure:
     """Log a disclosure. Refused unless the consent is valid today and covers `information`."""
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if not consent.is_valid_on(_today()):
@@ -436,7 +434,7 @@ def disclosure_record(*, consent: Consent, information: str, disclosed_by: User)
         information=information,
         recipient=consent.recipient,
         purpose=consent.purpose,
-        disclosed_by=disclosed_by,
+        disclosed_by=actor,
     )
     disclosure.full_clean()
     disclosure.save()
@@ -453,7 +451,7 @@ def _editable(plan: TreatmentPlan) -> None:
 
 @transaction.atomic
 def treatment_plan_create(
-    *, client: Client, created_by: User, review_every_days: int = 30
+    *, client: Client, actor: User, review_every_days: int = 30
 ) -> TreatmentPlan:
     """Start a new draft version (empty). A client has at most one draft at a time."""
     Client.objects.select_for_update().get(pk=client.pk)  # serialize version numbers per client
@@ -463,7 +461,7 @@ def treatment_plan_create(
         raise ValidationError("This client already has a draft plan; finish that one.")
     last = client.treatment_plans.aggregate(Max("version"))["version__max"] or 0
     plan = TreatmentPlan(
-        client=client, version=last + 1, created_by=created_by, review_every_days=review_every_days
+        client=client, version=last + 1, created_by=actor, review_every_days=review_every_days
     )
     plan.full_clean()
     plan.save()
@@ -471,10 +469,10 @@ def treatment_plan_create(
 
 
 @transaction.atomic
-def treatment_plan_revise(*, plan: TreatmentPlan, created_by: User) -> TreatmentPlan:
+def treatment_plan_revise(*, plan: TreatmentPlan, actor: User) -> TreatmentPlan:
     """A new draft that copies `plan`'s problems, goals, objectives and interventions."""
     draft = treatment_plan_create(
-        client=plan.client, created_by=created_by, review_every_days=plan.review_every_days
+        client=plan.client, actor=actor, review_every_days=plan.review_every_days
     )
     for problem in plan.problems.prefetch_related("goals__objectives__interventions"):
         new_problem = Problem.objects.create(plan=draft, statement=problem.statement)
@@ -544,12 +542,12 @@ def intervention_add(
 
 
 @transaction.atomic
-def treatment_plan_activate(*, plan: TreatmentPlan, clinician: User) -> TreatmentPlan:
+def treatment_plan_activate(*, plan: TreatmentPlan, actor: User) -> TreatmentPlan:
     """The clinician signs the draft and it becomes the active plan, superseding the last one."""
     Client.objects.select_for_update().get(pk=plan.client_id)  # one activation at a time
     plan = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
     _editable(plan)
-    if not clinician.is_clinician:
+    if not actor.is_clinician:
         raise ValidationError("Only a clinician can sign and activate a treatment plan.")
     if plan.client.status != Client.Status.ACTIVE:
         raise ValidationError("Only an admitted (active) client's plan can be activated.")
@@ -569,7 +567,7 @@ def treatment_plan_activate(*, plan: TreatmentPlan, clinician: User) -> Treatmen
     plan.status = TreatmentPlan.Status.ACTIVE
     plan.activated_on = today
     plan.next_review_due = today + timedelta(days=plan.review_every_days)
-    plan.clinician_signed_by = clinician
+    plan.clinician_signed_by = actor
     plan.clinician_signed_at = timezone.now()
     plan.full_clean()
     plan.save()
@@ -578,11 +576,11 @@ def treatment_plan_activate(*, plan: TreatmentPlan, clinician: User) -> Treatmen
 
 @transaction.atomic
 def treatment_plan_client_sign(
-    *, plan: TreatmentPlan, user: User, typed_name: str
+    *, plan: TreatmentPlan, actor: User, typed_name: str
 ) -> TreatmentPlan:
     """The client e-signs their active plan by typing their name."""
     plan = TreatmentPlan.objects.select_for_update().select_related("client").get(pk=plan.pk)
-    if plan.client.user_id != user.pk:
+    if plan.client.user_id != actor.pk:
         raise ValidationError("Only the client can sign their own plan.")
     if plan.status != TreatmentPlan.Status.ACTIVE:
         raise ValidationError("Only the active plan can be signed.")
@@ -608,7 +606,7 @@ def treatment_plan_client_sign(
 def plan_review_record(
     *,
     plan: TreatmentPlan,
-    reviewed_by: User,
+    actor: User,
     reviewed_on: date,
     summary: str,
     progress: dict[int, tuple[str, str]],
@@ -626,9 +624,7 @@ def plan_review_record(
     objectives = {o.pk: o for o in Objective.objects.filter(goal__problem__plan=plan)}
     if set(progress) != set(objectives):
         raise ValidationError("Record progress for every objective of the plan.")
-    review = PlanReview(
-        plan=plan, reviewed_by=reviewed_by, reviewed_on=reviewed_on, summary=summary
-    )
+    review = PlanReview(plan=plan, reviewed_by=actor, reviewed_on=reviewed_on, summary=summary)
     review.full_clean()
     review.save()
     for objective_id, (status, note) in progress.items():
@@ -642,7 +638,7 @@ def plan_review_record(
     plan.next_review_due = reviewed_on + timedelta(days=plan.review_every_days)
     plan.save(update_fields=["next_review_due"])
     if revise:
-        treatment_plan_revise(plan=plan, created_by=reviewed_by)
+        treatment_plan_revise(plan=plan, actor=actor)
     return review
 
 
@@ -656,7 +652,7 @@ def client_discharge(
     discharge_date: date,
     reason: str,
     summary: str,
-    recorded_by: User,
+    actor: User,
     step_down_level: str = "",
     aftercare: list[str] | None = None,
 ) -> Discharge:
@@ -677,7 +673,7 @@ def client_discharge(
         step_down_level=step_down_level,
         aftercare=sorted(set(aftercare or [])),
         summary=summary.strip(),
-        recorded_by=recorded_by,
+        recorded_by=actor,
     )
     discharge.full_clean()
     discharge.save()
@@ -691,7 +687,7 @@ def client_discharge(
     client.full_clean()
     client.save(update_fields=["status", "discharge_date"])
     client_discharged.send(
-        sender=Client, client=client, discharge_date=discharge_date, discharged_by=recorded_by
+        sender=Client, client=client, discharge_date=discharge_date, discharged_by=actor
     )
     client_weeks_changed.send(
         sender=Client, client_ids=[client.pk], first_day=discharge_date, last_day=None

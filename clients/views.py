@@ -218,7 +218,7 @@ def _save_intake_step(step: str, intake: Intake, form: Any, user: Any) -> Client
     elif step in ROW_SAVERS:
         ROW_SAVERS[step](intake, forms.formset_rows(form))
     else:
-        return services.intake_complete(intake=intake, completed_by=user, **form.cleaned_data)
+        return services.intake_complete(intake=intake, actor=user, **form.cleaned_data)
     return None
 
 
@@ -236,7 +236,7 @@ def intake(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     form = _intake_form(step, draft, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            draft = services.intake_start(client=client, started_by=request.user)
+            draft = services.intake_start(client=client, actor=request.user)
             admitted = _save_intake_step(step, draft, form, request.user)
         except ValidationError as error:
             if step in ROW_STEPS:
@@ -280,7 +280,7 @@ def level_of_care_change(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         lambda: services.level_of_care_change(
-            client=client, changed_by=request.user, **form.cleaned_data
+            client=client, actor=request.user, **form.cleaned_data
         ),
     ):
         messages.success(request, "Level of care changed.")
@@ -295,9 +295,7 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
     if service_result(
         request,
         form,
-        lambda: services.consent_create(
-            client=client, recorded_by=request.user, **form.cleaned_data
-        ),
+        lambda: services.consent_create(client=client, actor=request.user, **form.cleaned_data),
     ):
         messages.success(request, "Consent recorded.")
         return redirect("clients:chart", client.pk)
@@ -339,7 +337,7 @@ def disclose(request: HttpRequest, pk: int) -> HttpResponse:
         lambda: services.disclosure_record(
             consent=form.cleaned_data["consent"],
             information=form.cleaned_data["information"],
-            disclosed_by=request.user,
+            actor=request.user,
         ),
     )
     if disclosure:
@@ -377,10 +375,10 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         lambda: (
-            services.treatment_plan_revise(plan=active, created_by=request.user)
+            services.treatment_plan_revise(plan=active, actor=request.user)
             if active is not None
             else services.treatment_plan_create(
-                client=client, created_by=request.user, **form.cleaned_data
+                client=client, actor=request.user, **form.cleaned_data
             )
         ),
     )
@@ -454,7 +452,7 @@ def plan_activate(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
     client = treatment_plan.client
     if request.method == "POST":
         try:
-            services.treatment_plan_activate(plan=treatment_plan, clinician=request.user)
+            services.treatment_plan_activate(plan=treatment_plan, actor=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -483,7 +481,7 @@ def plan_review(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
         form,
         lambda: services.plan_review_record(
             plan=treatment_plan,
-            reviewed_by=request.user,
+            actor=request.user,
             reviewed_on=form.cleaned_data["reviewed_on"],
             summary=form.cleaned_data["summary"],
             progress=form.progress(),
@@ -513,9 +511,7 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
     step, _ = irreversible_result(
         request,
         form,
-        lambda: services.client_discharge(
-            client=client, recorded_by=request.user, **form.cleaned_data
-        ),
+        lambda: services.client_discharge(client=client, actor=request.user, **form.cleaned_data),
     )
     if step is Step.DONE:
         messages.success(request, "Client discharged.")
@@ -561,7 +557,7 @@ def my_plan(request: HttpRequest, plan_pk: int) -> HttpResponse:
         request,
         form,
         lambda: services.treatment_plan_client_sign(
-            plan=treatment_plan, user=request.user, typed_name=form.cleaned_data["typed_name"]
+            plan=treatment_plan, actor=request.user, typed_name=form.cleaned_data["typed_name"]
         ),
     ):
         messages.success(request, "Thank you: you signed your treatment plan.")

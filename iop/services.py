@@ -96,8 +96,10 @@ def password_set_link_send(*, user: User) -> None:
 
 
 @transaction.atomic
-def user_set_active(*, user: User, is_active: bool, by: User) -> User:
-    if user == by and not is_active:
+def user_set_active(*, user: User, is_active: bool, actor: User) -> User:
+    """Let a staff member log in again, or no longer; the admin acting cannot lock themselves
+    out."""
+    if user == actor and not is_active:
         raise ValidationError("You cannot deactivate your own account.")
     user.is_active = is_active
     user.save(update_fields=["is_active"])

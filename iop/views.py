@@ -67,7 +67,7 @@ def staff_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     user = selectors.staff_get(pk=pk)
     is_active = request.POST.get("is_active") == "1"
     try:
-        services.user_set_active(user=user, is_active=is_active, by=request.user)
+        services.user_set_active(user=user, is_active=is_active, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -173,9 +173,7 @@ class TreatmentPlanFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *, client, status):
-        plan = clients_services.treatment_plan_create(
-            client=client, created_by=client.primary_clinician
-        )
+        plan = clients_services.treatment_plan_create(client=client, actor=client.primary_clinician)
         problem = clients_services.problem_add(plan=plan, statement="Daily alcohol use")
         goal = clients_services.goal_add(problem=problem, statement="Sustained abstinence")
         objective = clients_services.objective_add(
@@ -191,7 +189,7 @@ class TreatmentPlanFactory(factory.django.DjangoModelFactory):
         )
         if status == TreatmentPlan.Status.ACTIVE:
             plan = clients_services.treatment_plan_activate(
-                plan=plan, clinician=client.primary_clinician
+                plan=plan, actor=client.primary_clinician
             )
         return plan
 
@@ -208,7 +206,7 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     information = factory.LazyFunction(lambda: ["summary", "treatment_plan"])
     signed_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=7))
     expires_on = factory.LazyAttribute(lambda consent: consent.signed_on + timedelta(days=365))
-    recorded_by = factory.LazyAttribute(lambda consent: consent.client.primary_clinician)
+    actor = factory.LazyAttribute(lambda consent: consent.client.primary_clinician)
 
     @classmethod
     def _create(cls, model_class, **kwargs):

@@ -167,7 +167,7 @@ def test_discharge_voids_an_enrollment_that_had_not_started_and_ends_the_others(
         discharge_date=today,
         reason=Discharge.Reason.COMPLETED,
         summary="Completed the program.",
-        recorded_by=clinician,
+        actor=clinician,
     )
     started.refresh_from_db()
     future.refresh_from_db()

@@ -145,7 +145,7 @@ def test_clients_discharged_today_are_not_at_risk_and_their_alerts_close(
             discharge_date=MONDAY + timedelta(days=2),
             reason="completed",
             summary="Completed the program.",
-            recorded_by=clinician,
+            actor=clinician,
         )
     row = WeeklyCompliance.objects.get(client=alice, week_start=MONDAY)
     assert (row.status, row.required_minutes) == ("discharged", round(540 * 3 / 7))

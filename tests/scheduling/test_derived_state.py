@@ -333,7 +333,7 @@ class ClinicWeeks(RuleBasedStateMachine):
             discharge_date=self.today() - timedelta(days=days_ago),
             reason="completed",
             summary="Completed the program.",
-            recorded_by=self.clinician,
+            actor=self.clinician,
         )
 
     @rule(data=st.data())

@@ -58,7 +58,7 @@ def active_plan_objectives(client, count=1):
             frequency="weekly",
             responsible=client.primary_clinician,
         )
-    treatment_plan_activate(plan=plan, clinician=client.primary_clinician)
+    treatment_plan_activate(plan=plan, actor=client.primary_clinician)
     return objectives_of(plan)
 
 
