@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -61,6 +61,28 @@ def roster_candidate_list(*, group: Group, query: str, on: date) -> QuerySet[Cli
         Client.objects.filter(matches, status=Client.Status.ACTIVE, track=group.track)
         .exclude(pk__in=enrolled)
         .order_by("legal_last_name", "legal_first_name")[:CLIENT_SEARCH_LIMIT]
+    )
+
+
+def _minutes_of_day(at: time) -> int:
+    return at.hour * 60 + at.minute
+
+
+def group_clashes_with(*, group: Group, other: Group) -> bool:
+    """Whether the two groups' weekly patterns ever put one person in both at the same time."""
+    if not set(group.weekdays) & set(other.weekdays):
+        return False
+    if group.last_date is not None and group.last_date < other.first_date:
+        return False
+    if other.last_date is not None and other.last_date < group.first_date:
+        return False
+    group_start, other_start = (
+        _minutes_of_day(group.start_time),
+        _minutes_of_day(other.start_time),
+    )
+    return (
+        group_start < other_start + other.duration_minutes
+        and other_start < group_start + group.duration_minutes
     )
 
 
