@@ -18,19 +18,19 @@ from .models import (
     ProgramTrack,
     TreatmentPlan,
 )
-from .services import (
-    client_create,
-    client_discharge,
-    consent_create,
-    disclosure_record,
-    emergency_contacts_replace,
-    goal_add,
+from .services.clients import client_create, emergency_contacts_replace
+from .services.consents import consent_create, disclosure_record
+from .services.discharge import client_discharge
+from .services.intake import (
     intake_complete,
     intake_diagnoses_replace,
     intake_draft_save,
     intake_medications_replace,
     intake_start,
     intake_substances_replace,
+)
+from .services.plans import (
+    goal_add,
     intervention_add,
     objective_add,
     problem_add,

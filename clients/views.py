@@ -15,7 +15,7 @@ from iop.access import client_required, staff_required
 from iop.forms import Confirmation, Step, add_service_errors, irreversible_result, service_result
 from iop.services import chart_read_record
 
-from . import forms, selectors, services
+from . import forms, selectors
 from .access import (
     access_client,
     access_client_chart,
@@ -35,6 +35,12 @@ from .models import (
     Problem,
     TreatmentPlan,
 )
+from .services import clients as client_services
+from .services import consents as consent_services
+from .services import discharge as discharge_services
+from .services import intake as intake_services
+from .services import level_of_care as level_of_care_services
+from .services import plans as plan_services
 
 PAGE_SIZE = 25
 
@@ -82,7 +88,9 @@ def client_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 def client_create(request: HttpRequest) -> HttpResponse:
     form = forms.ClientForm(request.POST or None)
-    if client := service_result(request, form, lambda: services.client_create(**form.cleaned_data)):
+    if client := service_result(
+        request, form, lambda: client_services.client_create(**form.cleaned_data)
+    ):
         messages.success(request, f"Referral registered: MRN {client.mrn}.")
         return redirect("clients:chart", client.pk)
     return render(request, "clients/client_form.html", {"form": form, "title": "New referral"})
@@ -100,7 +108,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid() and contacts.is_valid():
         try:
-            services.client_update(
+            client_services.client_update(
                 client=client,
                 emergency_contacts=forms.formset_rows(contacts),
                 **form.cleaned_data,
@@ -185,13 +193,13 @@ ROW_STEPS: dict[str, tuple[type[django_forms.BaseFormSet], str, tuple[str, ...]]
     "medications": (forms.MedicationFormSet, "medications", ("name", "dose", "is_mat")),
 }
 ROW_SAVERS = {
-    "substances": lambda intake, rows: services.intake_substances_replace(
+    "substances": lambda intake, rows: intake_services.intake_substances_replace(
         intake=intake, substances=rows
     ),
-    "diagnoses": lambda intake, rows: services.intake_diagnoses_replace(
+    "diagnoses": lambda intake, rows: intake_services.intake_diagnoses_replace(
         intake=intake, diagnoses=rows
     ),
-    "medications": lambda intake, rows: services.intake_medications_replace(
+    "medications": lambda intake, rows: intake_services.intake_medications_replace(
         intake=intake, medications=rows
     ),
 }
@@ -212,13 +220,13 @@ def _intake_form(step: str, intake: Intake, data: Any) -> Any:
 def _save_intake_step(step: str, intake: Intake, form: Any, user: Any) -> Client | None:
     """Save a valid step; returns the admitted client when the last step completes intake."""
     if step in MODEL_STEP_FORMS:
-        services.intake_draft_save(
+        intake_services.intake_draft_save(
             intake=intake, **{name: form.cleaned_data[name] for name in form.Meta.fields}
         )
     elif step in ROW_SAVERS:
         ROW_SAVERS[step](intake, forms.formset_rows(form))
     else:
-        return services.intake_complete(intake=intake, actor=user, **form.cleaned_data)
+        return intake_services.intake_complete(intake=intake, actor=user, **form.cleaned_data)
     return None
 
 
@@ -236,7 +244,7 @@ def intake(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     form = _intake_form(step, draft, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            draft = services.intake_start(client=client, actor=request.user)
+            draft = intake_services.intake_start(client=client, actor=request.user)
             admitted = _save_intake_step(step, draft, form, request.user)
         except ValidationError as error:
             if step in ROW_STEPS:
@@ -279,7 +287,7 @@ def level_of_care_change(request: HttpRequest, pk: int) -> HttpResponse:
     if service_result(
         request,
         form,
-        lambda: services.level_of_care_change(
+        lambda: level_of_care_services.level_of_care_change(
             client=client, actor=request.user, **form.cleaned_data
         ),
     ):
@@ -295,7 +303,9 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
     if service_result(
         request,
         form,
-        lambda: services.consent_create(client=client, actor=request.user, **form.cleaned_data),
+        lambda: consent_services.consent_create(
+            client=client, actor=request.user, **form.cleaned_data
+        ),
     ):
         messages.success(request, "Consent recorded.")
         return redirect("clients:chart", client.pk)
@@ -314,7 +324,7 @@ def consent_revoke(request: HttpRequest, pk: int, consent_pk: int) -> HttpRespon
     if service_result(
         request,
         form,
-        lambda: services.consent_revoke(
+        lambda: consent_services.consent_revoke(
             consent=consent,
             revoked_on=form.cleaned_data["revoked_on"],
             note=form.cleaned_data["note"],
@@ -334,7 +344,7 @@ def disclose(request: HttpRequest, pk: int) -> HttpResponse:
     disclosure = service_result(
         request,
         form,
-        lambda: services.disclosure_record(
+        lambda: consent_services.disclosure_record(
             consent=form.cleaned_data["consent"],
             information=form.cleaned_data["information"],
             actor=request.user,
@@ -375,9 +385,9 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         lambda: (
-            services.treatment_plan_revise(plan=active, actor=request.user)
+            plan_services.treatment_plan_revise(plan=active, actor=request.user)
             if active is not None
-            else services.treatment_plan_create(
+            else plan_services.treatment_plan_create(
                 client=client, actor=request.user, **form.cleaned_data
             )
         ),
@@ -414,11 +424,11 @@ def _plan_part_forms(plan: TreatmentPlan, kind: str | None, data: Any) -> dict[s
 
 def _add_plan_part(kind: str, data: dict[str, Any]) -> None:
     if kind == "goal":
-        services.goal_add(**data)
+        plan_services.goal_add(**data)
     elif kind == "objective":
-        services.objective_add(**data)
+        plan_services.objective_add(**data)
     else:
-        services.intervention_add(**data)
+        plan_services.intervention_add(**data)
 
 
 @staff_required
@@ -432,7 +442,7 @@ def plan(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
         form = part_forms[kind]
         try:
             if kind == "problem":
-                services.problem_add(plan=treatment_plan, **form.cleaned_data)
+                plan_services.problem_add(plan=treatment_plan, **form.cleaned_data)
             else:
                 _add_plan_part(kind, form.cleaned_data)
         except ValidationError as error:
@@ -452,7 +462,7 @@ def plan_activate(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
     client = treatment_plan.client
     if request.method == "POST":
         try:
-            services.treatment_plan_activate(plan=treatment_plan, actor=request.user)
+            plan_services.treatment_plan_activate(plan=treatment_plan, actor=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -479,7 +489,7 @@ def plan_review(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
     if service_result(
         request,
         form,
-        lambda: services.plan_review_record(
+        lambda: plan_services.plan_review_record(
             plan=treatment_plan,
             actor=request.user,
             reviewed_on=form.cleaned_data["reviewed_on"],
@@ -511,7 +521,9 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
     step, _ = irreversible_result(
         request,
         form,
-        lambda: services.client_discharge(client=client, actor=request.user, **form.cleaned_data),
+        lambda: discharge_services.client_discharge(
+            client=client, actor=request.user, **form.cleaned_data
+        ),
     )
     if step is Step.DONE:
         messages.success(request, "Client discharged.")
@@ -556,7 +568,7 @@ def my_plan(request: HttpRequest, plan_pk: int) -> HttpResponse:
     if service_result(
         request,
         form,
-        lambda: services.treatment_plan_client_sign(
+        lambda: plan_services.treatment_plan_client_sign(
             plan=treatment_plan, actor=request.user, typed_name=form.cleaned_data["typed_name"]
         ),
     ):

@@ -8,14 +8,10 @@ from django.db import InternalError, connection, transaction
 from django.utils import timezone
 
 from clients.models import ASAM_DIMENSIONS, Discharge, Intake, Objective, ObjectiveStatus
-from clients.services import (
-    client_discharge,
-    disclosure_record,
-    intake_complete,
-    intake_draft_save,
-    intake_start,
-    plan_review_record,
-)
+from clients.services.consents import disclosure_record
+from clients.services.discharge import client_discharge
+from clients.services.intake import intake_complete, intake_draft_save, intake_start
+from clients.services.plans import plan_review_record
 from scheduling.models import Attendance, ProgressNote
 from scheduling.services.attendance import drop_in_add, session_summary_update
 from scheduling.services.notes import note_addendum_add, note_sign

@@ -10,14 +10,14 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from clients.models import Client, Diagnosis, LevelOfCare, LevelOfCareEpisode, SubstanceUse
-from clients.services import (
+from clients.services.intake import (
     intake_complete,
     intake_diagnoses_replace,
     intake_draft_save,
     intake_start,
     intake_substances_replace,
-    level_of_care_change,
 )
+from clients.services.level_of_care import level_of_care_change
 from tests.factories import ClientFactory, UserFactory
 
 ASAM = {

@@ -20,11 +20,9 @@ from clients.models import (
     TreatmentPlan,
 )
 from clients.selectors import plan_reviews_overdue
-from clients.services import (
-    client_discharge,
-    consent_create,
-    consent_revoke,
-    disclosure_record,
+from clients.services.consents import consent_create, consent_revoke, disclosure_record
+from clients.services.discharge import client_discharge
+from clients.services.plans import (
     plan_review_record,
     problem_add,
     treatment_plan_activate,

@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from clients.models import Client, Discharge, Disclosure, LevelOfCareEpisode, TreatmentPlan
-from clients.services import disclosure_record, level_of_care_change, treatment_plan_revise
+from clients.services.consents import disclosure_record
+from clients.services.level_of_care import level_of_care_change
+from clients.services.plans import treatment_plan_revise
 from iop.models import ChartRead, Role
 from tests.factories import ClientFactory, ConsentFactory, TreatmentPlanFactory, UserFactory
 

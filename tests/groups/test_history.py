@@ -9,7 +9,7 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from django.utils import timezone
 
 from clients.models import Discharge
-from clients.services import client_discharge
+from clients.services.discharge import client_discharge
 from groups.models import Enrollment
 from groups.selectors import (
     enrollment_list,

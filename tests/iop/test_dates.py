@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from clients.models import Client
-from clients.services import consent_create
+from clients.services.consents import consent_create
 from groups.models import Enrollment, Group
 from groups.services import enrollment_create, enrollment_end
 from iop.clock import local_datetime

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from clients.services import client_discharge
+from clients.services.discharge import client_discharge
 from groups.services import enrollment_create
 from iop.celery import app as celery_app
 from iop.clock import local_datetime

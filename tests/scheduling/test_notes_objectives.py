@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clients.models import Intervention, Objective
-from clients.services import intervention_add, objective_add, treatment_plan_activate
+from clients.services.plans import intervention_add, objective_add, treatment_plan_activate
 from scheduling.models import NoteObjective, ProgressNote
 from scheduling.services.attendance import session_summary_update
 from scheduling.services.notes import note_save, note_sign
