@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from iop.forms import clinic_date_field
-from iop.models import Role, User
+from iop.models import User
 
 from .models import (
     Client,
@@ -35,16 +35,12 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
-def clinicians() -> QuerySet[User]:
-    return User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by(
-        "last_name", "first_name"
-    )
-
-
 class ClientFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Name or MRN")
     status = django_filters.ChoiceFilter(choices=Client.Status.choices)
-    primary_clinician = django_filters.ModelChoiceFilter(queryset=clinicians(), label="Clinician")
+    primary_clinician = django_filters.ModelChoiceFilter(
+        queryset=User.objects.clinicians(), label="Clinician"
+    )
 
     class Meta:
         model = Client
@@ -62,7 +58,7 @@ class ClientFilter(django_filters.FilterSet):
 
 
 class ClientForm(forms.ModelForm):
-    primary_clinician = forms.ModelChoiceField(queryset=clinicians())
+    primary_clinician = forms.ModelChoiceField(queryset=User.objects.clinicians())
 
     class Meta:
         model = Client
@@ -305,7 +301,7 @@ class InterventionForm(PlanPartForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["responsible"].queryset = clinicians()  # type: ignore[attr-defined]
+        self.fields["responsible"].queryset = User.objects.clinicians()  # type: ignore[attr-defined]
 
 
 class PlanReviewForm(forms.Form):

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from clients.models import ProgramTrack
 from iop.forms import clinic_date_field
-from iop.models import Role, User
+from iop.models import User
 
 from .models import MAX_SESSION_MINUTES, Group, GroupType, Room
 
@@ -28,7 +28,7 @@ class GroupForm(forms.Form):
         label="Open group (clients join any week)", required=False, initial=True
     )
     facilitators = forms.ModelMultipleChoiceField(
-        queryset=User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by("last_name"),
+        queryset=User.objects.clinicians(),
         widget=forms.CheckboxSelectMultiple,
     )
     room = forms.ModelChoiceField(
