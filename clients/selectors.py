@@ -1,15 +1,21 @@
+"""Reads of the client record: who sees which clients, caseloads, plans, the chart."""
+
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 
+from iop import clock
 from iop.models import User
 
 from .models import (
     Client,
     Consent,
+    Discharge,
     Disclosure,
     Goal,
+    Intake,
     LevelOfCareEpisode,
     Objective,
     Problem,
@@ -35,6 +41,12 @@ def client_caseload(*, clinician: User) -> QuerySet[Client]:
         .exclude(status=Client.Status.DISCHARGED)
         .select_related("track")
     )
+
+
+def intake_draft(*, client: Client) -> Intake:
+    """The client's intake, or an unsaved empty one: opening a step reads; the first saved step
+    starts the intake (`intake_step_save`)."""
+    return Intake.objects.filter(client=client).first() or Intake(client=client)
 
 
 def plan_list(*, client: Client) -> QuerySet[TreatmentPlan]:
@@ -95,17 +107,73 @@ def plan_active(*, client: Client) -> TreatmentPlan | None:
     return plan_list(client=client).filter(status=TreatmentPlan.Status.ACTIVE).first()
 
 
-def plan_reviews_overdue(*, clinician: User, today: date | None = None) -> QuerySet[TreatmentPlan]:
-    """Active plans of the clinician's caseload whose review is due before today."""
-    return (
+def plan_reviews_overdue(
+    *, clinician: User | None = None, client: Client | None = None, today: date | None = None
+) -> QuerySet[TreatmentPlan]:
+    """Active plans of clients still in the program whose review is due before today: of the
+    clinician's caseload, or of one client (the chart's warning)."""
+    plans = (
         TreatmentPlan.objects.filter(
-            client__primary_clinician=clinician,
-            status=TreatmentPlan.Status.ACTIVE,
-            next_review_due__lt=today or timezone.localdate(),
+            status=TreatmentPlan.Status.ACTIVE, next_review_due__lt=today or clock.today()
         )
         .exclude(client__status=Client.Status.DISCHARGED)
         .select_related("client")
         .order_by("next_review_due")
+    )
+    if clinician is not None:
+        plans = plans.filter(client__primary_clinician=clinician)
+    if client is not None:
+        plans = plans.filter(client=client)
+    return plans
+
+
+def plan_objectives(*, plan: TreatmentPlan) -> list[Objective]:
+    """The objectives of a plan loaded by `plan_list`, in the plan's order, from its tree."""
+    return [
+        objective
+        for problem in plan.problems.all()
+        for goal in problem.goals.all()
+        for objective in goal.objectives.all()
+    ]
+
+
+def plan_part_parents(*, plan: TreatmentPlan) -> dict[str, QuerySet[Any]]:
+    """For each kind of part added under another, the parts of this plan it may go under."""
+    return {
+        "goal": Problem.objects.filter(plan=plan),
+        "objective": Goal.objects.filter(problem__plan=plan),
+        "intervention": Objective.objects.filter(goal__problem__plan=plan),
+    }
+
+
+@dataclass(frozen=True)
+class ClientChart:
+    """What the chart page shows, from a client opened with `access_client_chart`."""
+
+    client: Client
+    intake: Intake | None
+    discharge: Discharge | None
+    plans: list[TreatmentPlan]
+    active_plan: TreatmentPlan | None
+    draft_plan: TreatmentPlan | None
+    review_overdue: bool
+    consents: list[tuple[Consent, bool]]  # each with whether it is valid today
+    today: date
+
+
+def client_chart(*, client: Client) -> ClientChart:
+    plans = list(client.treatment_plans.all())
+    today = clock.today()
+    return ClientChart(
+        client=client,
+        intake=getattr(client, "intake", None),
+        discharge=getattr(client, "discharge", None),
+        plans=plans,
+        active_plan=next((p for p in plans if p.status == TreatmentPlan.Status.ACTIVE), None),
+        draft_plan=next((p for p in plans if p.status == TreatmentPlan.Status.DRAFT), None),
+        review_overdue=plan_reviews_overdue(client=client, today=today).exists(),
+        consents=[(consent, consent.is_valid_on(today)) for consent in client.consents.all()],
+        today=today,
     )
 
 

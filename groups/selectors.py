@@ -143,3 +143,26 @@ def planned_week_by_client(*, clients: list[Client], week_of: date) -> dict[int,
         )
         for client in clients
     }
+
+
+@dataclass(frozen=True)
+class Roster:
+    """A group's roster page: each live row with the client's planned group time next week, how
+    many are on the group today, and the clients a search found to add."""
+
+    rows: list[tuple[Enrollment, PlannedWeek]]
+    current: int
+    candidates: QuerySet[Client]
+    next_monday: date
+
+
+def enrollment_roster(*, group: Group, query: str, on: date) -> Roster:
+    enrollments = list(enrollment_list(group=group, on=on))
+    next_monday = week_start_of(on + timedelta(days=7))
+    planned = planned_week_by_client(clients=[e.client for e in enrollments], week_of=next_monday)
+    return Roster(
+        rows=[(e, planned[e.client_id]) for e in enrollments],
+        current=sum(1 for e in enrollments if e.start_date <= on),
+        candidates=roster_candidate_list(group=group, query=query, on=on),
+        next_monday=next_monday,
+    )

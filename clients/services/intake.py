@@ -2,6 +2,7 @@
 the client. A completed intake no longer changes.
 """
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -50,6 +51,16 @@ def intake_start(*, client: Client, actor: User) -> Intake:
     intake.save()
     client.status = Client.Status.INTAKE
     client.save(update_fields=["status"])
+    return intake
+
+
+@transaction.atomic
+def intake_step_save(*, client: Client, actor: User, save: Callable[[Intake], object]) -> Intake:
+    """Save one step of intake through `save`, the step's own service. The first saved step opens
+    the draft (the client is then in intake); opening a step only reads. One transaction, so a
+    refused step leaves nothing behind. Returns the intake, completed after the last step."""
+    intake = intake_start(client=client, actor=actor)
+    save(intake)
     return intake
 
 

@@ -82,6 +82,18 @@ def treatment_plan_revise(*, plan: TreatmentPlan, actor: User) -> TreatmentPlan:
 
 
 @transaction.atomic
+def treatment_plan_start(
+    *, client: Client, actor: User, review_every_days: int = 30
+) -> TreatmentPlan:
+    """Start the next draft: a copy of the active plan (and its review cadence) when there is one,
+    so a revision begins from what is in force; else an empty plan."""
+    active = client.treatment_plans.filter(status=TreatmentPlan.Status.ACTIVE).first()
+    if active is not None:
+        return treatment_plan_revise(plan=active, actor=actor)
+    return treatment_plan_create(client=client, actor=actor, review_every_days=review_every_days)
+
+
+@transaction.atomic
 def problem_add(*, plan: TreatmentPlan, statement: str) -> Problem:
     _editable(plan)
     problem = Problem(plan=plan, statement=statement.strip())
