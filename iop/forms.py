@@ -132,6 +132,7 @@ class LoginForm(AuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         username = self.fields["username"]
+        assert isinstance(username, forms.CharField)  # Django's UsernameField
         username.validators.append(MaxLengthValidator(username.max_length))
 
 
@@ -143,7 +144,7 @@ class StaffInviteForm(forms.ModelForm):
         fields = ["first_name", "last_name", "email", "username", "role"]
         field_classes = {"username": UsernameField}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("first_name", "last_name", "email"):
             self.fields[name].required = True
