@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import Client, ProgramTrack
 
@@ -20,5 +21,5 @@ class ClientAdmin(admin.ModelAdmin):
     search_fields = ("mrn", "legal_last_name", "legal_first_name", "preferred_name")
     readonly_fields = ("mrn",)
 
-    def has_add_permission(self, request):  # clients are registered through intake (services)
+    def has_add_permission(self, request: HttpRequest) -> bool:  # registered through the services
         return False

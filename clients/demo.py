@@ -18,19 +18,19 @@ from .models import (
     ProgramTrack,
     TreatmentPlan,
 )
-from .services import (
-    client_create,
-    client_discharge,
-    consent_create,
-    disclosure_record,
-    emergency_contacts_replace,
-    goal_add,
+from .services.clients import client_create, emergency_contacts_replace
+from .services.consents import consent_create, disclosure_record
+from .services.discharge import client_discharge
+from .services.intake import (
     intake_complete,
     intake_diagnoses_replace,
     intake_draft_save,
     intake_medications_replace,
     intake_start,
     intake_substances_replace,
+)
+from .services.plans import (
+    goal_add,
     intervention_add,
     objective_add,
     problem_add,
@@ -96,7 +96,7 @@ def seed_clients(fake: Faker, clinicians: list[User]) -> list[Client]:
                 if number % 3 != 0:
                     treatment_plan_client_sign(
                         plan=plan,
-                        user=login,
+                        actor=login,
                         typed_name=f"{client.legal_first_name} {client.legal_last_name}",
                     )
             _consent_and_disclosure(fake, client, clinician, admitted)
@@ -108,10 +108,10 @@ def seed_clients(fake: Faker, clinicians: list[User]) -> list[Client]:
                     step_down_level=LevelOfCare.OUTPATIENT,
                     aftercare=[Discharge.Aftercare.ALUMNI, Discharge.Aftercare.MUTUAL_HELP],
                     summary="Met treatment goals; steps down to weekly outpatient counseling.",
-                    recorded_by=clinician,
+                    actor=clinician,
                 )
         elif number == DEMO_CLIENTS - 2:
-            intake = intake_start(client=client, started_by=clinician)
+            intake = intake_start(client=client, actor=clinician)
             intake_draft_save(
                 intake=intake,
                 referral_source=fake.random_element(REFERRAL_SOURCES),
@@ -150,7 +150,7 @@ DISCHARGED = {4, 9}  # two clients finished the program today
 
 
 def _complete_intake(fake: Faker, client: Client, clinician: User, admitted: date) -> None:
-    intake = intake_start(client=client, started_by=clinician)
+    intake = intake_start(client=client, actor=clinician)
     substance, route, frequency, code, description = fake.random_element(SUBSTANCES)
     intake_draft_save(
         intake=intake,
@@ -188,12 +188,12 @@ def _complete_intake(fake: Faker, client: Client, clinician: User, admitted: dat
         )
     intake_medications_replace(intake=intake, medications=medications)
     intake_complete(
-        intake=intake, consent_to_treatment=True, admission_date=admitted, completed_by=clinician
+        intake=intake, consent_to_treatment=True, admission_date=admitted, actor=clinician
     )
 
 
 def _plan(fake: Faker, client: Client, clinician: User, admitted: date) -> TreatmentPlan:
-    plan = treatment_plan_create(client=client, created_by=clinician)
+    plan = treatment_plan_create(client=client, actor=clinician)
     problem = problem_add(plan=plan, statement="Substance use threatens work and family")
     goal = goal_add(problem=problem, statement="Sustain abstinence and build a recovery routine")
     for description, weeks, modality, frequency in (
@@ -209,7 +209,7 @@ def _plan(fake: Faker, client: Client, clinician: User, admitted: date) -> Treat
         intervention_add(
             objective=objective, modality=modality, frequency=frequency, responsible=clinician
         )
-    return treatment_plan_activate(plan=plan, clinician=clinician)
+    return treatment_plan_activate(plan=plan, actor=clinician)
 
 
 def _consent_and_disclosure(fake: Faker, client: Client, clinician: User, admitted: date) -> None:
@@ -220,9 +220,7 @@ def _consent_and_disclosure(fake: Faker, client: Client, clinician: User, admitt
         information=[InformationCategory.SUMMARY, InformationCategory.TREATMENT_PLAN],
         signed_on=admitted,
         expires_on=admitted + timedelta(days=365),
-        recorded_by=clinician,
+        actor=clinician,
     )
     if fake.boolean():
-        disclosure_record(
-            consent=consent, information=InformationCategory.SUMMARY, disclosed_by=clinician
-        )
+        disclosure_record(consent=consent, information=InformationCategory.SUMMARY, actor=clinician)

@@ -10,9 +10,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from iop.forms import clinic_date_field
-from iop.models import Role, User
+from iop.models import User
 
 from .models import (
+    AsamRisk,
     Client,
     Consent,
     Diagnosis,
@@ -35,16 +36,12 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
-def clinicians() -> QuerySet[User]:
-    return User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by(
-        "last_name", "first_name"
-    )
-
-
 class ClientFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Name or MRN")
     status = django_filters.ChoiceFilter(choices=Client.Status.choices)
-    primary_clinician = django_filters.ModelChoiceFilter(queryset=clinicians(), label="Clinician")
+    primary_clinician = django_filters.ModelChoiceFilter(
+        queryset=User.objects.clinicians(), label="Clinician"
+    )
 
     class Meta:
         model = Client
@@ -62,7 +59,7 @@ class ClientFilter(django_filters.FilterSet):
 
 
 class ClientForm(forms.ModelForm):
-    primary_clinician = forms.ModelChoiceField(queryset=clinicians())
+    primary_clinician = forms.ModelChoiceField(queryset=User.objects.clinicians())
 
     class Meta:
         model = Client
@@ -125,7 +122,8 @@ class AsamStepForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = True
-            field.choices = [choice for choice in field.choices if choice[0] != ""]
+            assert isinstance(field, forms.ChoiceField)  # a rating, AsamRisk
+            field.choices = AsamRisk.choices  # without the model form's blank choice
 
 
 class PayerStepForm(forms.ModelForm):
@@ -143,7 +141,8 @@ class PayerStepForm(forms.ModelForm):
         widgets = {"authorization_start": DATE, "authorization_end": DATE}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("authorized_units") and not data.get("authorized_unit_kind"):
             self.add_error("authorized_unit_kind", "Say whether the units are days or hours.")
         start, end = data.get("authorization_start"), data.get("authorization_end")
@@ -246,7 +245,7 @@ class DisclosureForm(forms.Form):
 
     def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["consent"].queryset = client.consents.all()  # type: ignore[attr-defined]
+        self.fields["consent"].queryset = client.consents.all()  # type: ignore[attr-defined]  # a ModelChoiceField; the stubs type form fields as Field
 
 
 class PlanCreateForm(forms.ModelForm):
@@ -271,7 +270,7 @@ class PlanPartForm(forms.ModelForm):
     def __init__(self, *args: Any, parents: QuerySet[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         parent = self.fields[self.parent_field]
-        parent.queryset = parents  # type: ignore[attr-defined]
+        parent.queryset = parents  # type: ignore[attr-defined]  # a ModelChoiceField; the stubs type form fields as Field
         # The part just added is usually the one the next part goes under.
         parent.initial = parents.order_by("pk").last()
 
@@ -305,7 +304,7 @@ class InterventionForm(PlanPartForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["responsible"].queryset = clinicians()  # type: ignore[attr-defined]
+        self.fields["responsible"].queryset = User.objects.clinicians()  # type: ignore[attr-defined]  # a ModelChoiceField; the stubs type form fields as Field
 
 
 class PlanReviewForm(forms.Form):

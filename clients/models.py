@@ -142,6 +142,11 @@ class Client(models.Model):
         """The name staff say aloud: preferred first name if given, then the legal last name."""
         return f"{self.preferred_name or self.legal_first_name} {self.legal_last_name}"
 
+    @property
+    def intake_is_open(self) -> bool:
+        """Intake steps may still be saved: the client is referred or in intake, not yet admitted."""
+        return self.status in (self.Status.REFERRED, self.Status.INTAKE)
+
 
 class EmergencyContact(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="emergency_contacts")

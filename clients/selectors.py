@@ -1,16 +1,21 @@
+"""Reads of the client record: who sees which clients, caseloads, plans, the chart."""
+
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
-from django.utils import timezone
 
+from iop import clock
 from iop.models import User
 
 from .models import (
     Client,
     Consent,
+    Discharge,
     Disclosure,
     Goal,
+    Intake,
     LevelOfCareEpisode,
     Objective,
     Problem,
@@ -18,23 +23,19 @@ from .models import (
 )
 
 
-def clients_visible_to(user: User) -> QuerySet[Client]:
-    """Staff see every client of the program; a client sees only their own record."""
-    clients = Client.objects.select_related("track", "primary_clinician")
+def client_list(*, user: User) -> QuerySet[Client]:
+    """The clients `user` may see, by name, with what a row shows: staff see every client of the
+    program; a client sees only their own record."""
+    clients = Client.objects.select_related("track", "primary_clinician").order_by(
+        "legal_last_name", "legal_first_name", "pk"
+    )
     if user.is_clinic_staff:
         return clients
     return clients.filter(user=user)
 
 
-def client_for_user(user: User, pk: int) -> Client:
-    """The client `pk` if `user` may see it; 404 otherwise, so nobody learns that it exists."""
-    try:
-        return clients_visible_to(user).get(pk=pk)
-    except Client.DoesNotExist:
-        raise Http404("No such client.") from None
-
-
-def caseload(clinician: User) -> QuerySet[Client]:
+def client_caseload(*, clinician: User) -> QuerySet[Client]:
+    """The clinician's clients still in the program (any status but discharged)."""
     return (
         Client.objects.filter(primary_clinician=clinician)
         .exclude(status=Client.Status.DISCHARGED)
@@ -42,48 +43,44 @@ def caseload(clinician: User) -> QuerySet[Client]:
     )
 
 
-def own_client_record(user: User) -> Client:
-    try:
-        return Client.objects.select_related("track", "primary_clinician").get(user=user)
-    except Client.DoesNotExist:
-        raise Http404("This login is not linked to a client record.") from None
+def intake_draft(*, client: Client) -> Intake:
+    """The client's intake, or an unsaved empty one: opening a step reads; the first saved step
+    starts the intake (`intake_step_save`)."""
+    return Intake.objects.filter(client=client).first() or Intake(client=client)
 
 
-def client_search() -> QuerySet[Client]:
-    """Every client for the staff search page, with what each row shows."""
-    return Client.objects.select_related("track", "primary_clinician").order_by(
-        "legal_last_name", "legal_first_name", "pk"
-    )
-
-
-def plan_tree() -> QuerySet[TreatmentPlan]:
-    """Plans with their problems, goals, objectives and interventions in five queries."""
-    return TreatmentPlan.objects.select_related(
-        "client", "clinician_signed_by", "created_by"
-    ).prefetch_related(
-        Prefetch(
-            "problems",
-            queryset=Problem.objects.prefetch_related(
-                Prefetch(
-                    "goals",
-                    queryset=Goal.objects.prefetch_related(
-                        Prefetch(
-                            "objectives",
-                            queryset=Objective.objects.prefetch_related(
-                                "interventions__responsible"
-                            ),
-                        )
-                    ),
-                )
-            ),
+def plan_list(*, client: Client) -> QuerySet[TreatmentPlan]:
+    """The client's plans with their problems, goals, objectives and interventions in five
+    queries."""
+    return (
+        TreatmentPlan.objects.filter(client=client)
+        .select_related("client", "clinician_signed_by", "created_by")
+        .prefetch_related(
+            Prefetch(
+                "problems",
+                queryset=Problem.objects.prefetch_related(
+                    Prefetch(
+                        "goals",
+                        queryset=Goal.objects.prefetch_related(
+                            Prefetch(
+                                "objectives",
+                                queryset=Objective.objects.prefetch_related(
+                                    "interventions__responsible"
+                                ),
+                            )
+                        ),
+                    )
+                ),
+            )
         )
     )
 
 
-def chart_client(user: User, pk: int) -> Client:
-    """The client for the chart page, with everything the page shows loaded up front."""
-    clients = (
-        clients_visible_to(user)
+def client_chart_list(*, user: User) -> QuerySet[Client]:
+    """The clients `user` may see, each with everything the chart page shows loaded up front
+    (`clients.access.access_client_chart` opens one)."""
+    return (
+        client_list(user=user)
         .select_related("intake", "discharge")
         .prefetch_related(
             "emergency_contacts",
@@ -103,44 +100,88 @@ def chart_client(user: User, pk: int) -> Client:
             ),
         )
     )
-    try:
-        return clients.get(pk=pk)
-    except Client.DoesNotExist:
-        raise Http404("No such client.") from None
 
 
-def plan_for_client(client: Client, pk: int) -> TreatmentPlan:
-    """Plan `pk` of `client` with its whole tree; 404 if it belongs to someone else."""
-    try:
-        return plan_tree().get(client=client, pk=pk)
-    except TreatmentPlan.DoesNotExist:
-        raise Http404("No such plan.") from None
+def plan_active(*, client: Client) -> TreatmentPlan | None:
+    """The client's plan in force, with its tree; None before the first one is signed."""
+    return plan_list(client=client).filter(status=TreatmentPlan.Status.ACTIVE).first()
 
 
-def current_plan(client: Client) -> TreatmentPlan | None:
-    return plan_tree().filter(client=client, status=TreatmentPlan.Status.ACTIVE).first()
-
-
-def reviews_overdue(clinician: User, today: date | None = None) -> QuerySet[TreatmentPlan]:
-    """Active plans of the clinician's caseload whose review is due before today."""
-    return (
+def plan_reviews_overdue(
+    *, clinician: User | None = None, client: Client | None = None, today: date | None = None
+) -> QuerySet[TreatmentPlan]:
+    """Active plans of clients still in the program whose review is due before today: of the
+    clinician's caseload, or of one client (the chart's warning)."""
+    plans = (
         TreatmentPlan.objects.filter(
-            client__primary_clinician=clinician,
-            status=TreatmentPlan.Status.ACTIVE,
-            next_review_due__lt=today or timezone.localdate(),
+            status=TreatmentPlan.Status.ACTIVE, next_review_due__lt=today or clock.today()
         )
         .exclude(client__status=Client.Status.DISCHARGED)
         .select_related("client")
         .order_by("next_review_due")
     )
+    if clinician is not None:
+        plans = plans.filter(client__primary_clinician=clinician)
+    if client is not None:
+        plans = plans.filter(client=client)
+    return plans
 
 
-def consent_for_client(client: Client, pk: int) -> Consent:
-    try:
-        return Consent.objects.get(client=client, pk=pk)
-    except Consent.DoesNotExist:
-        raise Http404("No such consent.") from None
+def plan_objectives(*, plan: TreatmentPlan) -> list[Objective]:
+    """The objectives of a plan loaded by `plan_list`, in the plan's order, from its tree."""
+    return [
+        objective
+        for problem in plan.problems.all()
+        for goal in problem.goals.all()
+        for objective in goal.objectives.all()
+    ]
 
 
-def disclosure_ledger(client: Client) -> QuerySet[Disclosure]:
+def plan_part_parents(*, plan: TreatmentPlan) -> dict[str, QuerySet[Any]]:
+    """For each kind of part added under another, the parts of this plan it may go under."""
+    return {
+        "goal": Problem.objects.filter(plan=plan),
+        "objective": Goal.objects.filter(problem__plan=plan),
+        "intervention": Objective.objects.filter(goal__problem__plan=plan),
+    }
+
+
+@dataclass(frozen=True)
+class ClientChart:
+    """What the chart page shows, from a client opened with `access_client_chart`."""
+
+    client: Client
+    intake: Intake | None
+    discharge: Discharge | None
+    plans: list[TreatmentPlan]
+    active_plan: TreatmentPlan | None
+    draft_plan: TreatmentPlan | None
+    review_overdue: bool
+    consents: list[tuple[Consent, bool]]  # each with whether it is valid today
+    today: date
+
+
+def client_chart(*, client: Client) -> ClientChart:
+    plans = list(client.treatment_plans.all())
+    today = clock.today()
+    return ClientChart(
+        client=client,
+        intake=getattr(client, "intake", None),
+        discharge=getattr(client, "discharge", None),
+        plans=plans,
+        active_plan=next((p for p in plans if p.status == TreatmentPlan.Status.ACTIVE), None),
+        draft_plan=next((p for p in plans if p.status == TreatmentPlan.Status.DRAFT), None),
+        review_overdue=plan_reviews_overdue(client=client, today=today).exists(),
+        consents=[(consent, consent.is_valid_on(today)) for consent in client.consents.all()],
+        today=today,
+    )
+
+
+def consent_list(*, client: Client) -> QuerySet[Consent]:
+    """The consents to disclose the client has signed, valid or not."""
+    return Consent.objects.filter(client=client).select_related("client")
+
+
+def disclosure_list(*, client: Client) -> QuerySet[Disclosure]:
+    """The ledger of what was disclosed from the client's record, which the client sees."""
     return Disclosure.objects.filter(client=client).select_related("disclosed_by")

@@ -1,40 +1,54 @@
-"""Thin views of the client record: check the role and the object, validate, call a service."""
+"""Thin views of the client record: open the object for the user, validate, call one service."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms as django_forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from iop import clock
 from iop.access import client_required, staff_required
-from iop.forms import Confirmation, Step, add_service_errors, irreversible_result, service_result
+from iop.forms import Confirmation, Step, action_result, irreversible_result, service_result
+from iop.http import AuthedRequest
+from iop.models import User
 from iop.services import chart_read_record
 
-from . import forms, selectors, services
+from . import forms, selectors
+from .access import (
+    access_client,
+    access_client_chart,
+    access_consent,
+    access_own_client,
+    access_own_plan,
+    access_plan,
+)
 from .models import (
     REDISCLOSURE_NOTICE,
     Client,
     Discharge,
-    Goal,
     InformationCategory,
     Intake,
-    Objective,
-    Problem,
     TreatmentPlan,
 )
+from .services import clients as client_services
+from .services import consents as consent_services
+from .services import discharge as discharge_services
+from .services import intake as intake_services
+from .services import level_of_care as level_of_care_services
+from .services import plans as plan_services
 
 PAGE_SIZE = 25
 
 
 def _client_form_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     client: Client,
-    form: Any,
+    form: django_forms.BaseForm,
     title: str,
     submit: str,
     confirm: Confirmation | None = None,
@@ -47,20 +61,20 @@ def _client_form_page(
 
 
 @staff_required
-def caseload(request: HttpRequest) -> HttpResponse:
+def caseload(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "clients/caseload.html",
         {
-            "clients": selectors.caseload(request.user),
-            "overdue_reviews": selectors.reviews_overdue(request.user),
+            "clients": selectors.client_caseload(clinician=request.user),
+            "overdue_reviews": selectors.plan_reviews_overdue(clinician=request.user),
         },
     )
 
 
 @staff_required
-def client_list(request: HttpRequest) -> HttpResponse:
-    filterset = forms.ClientFilter(request.GET, queryset=selectors.client_search())
+def client_list(request: AuthedRequest) -> HttpResponse:
+    filterset = forms.ClientFilter(request.GET, queryset=selectors.client_list(user=request.user))
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -72,17 +86,19 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def client_create(request: HttpRequest) -> HttpResponse:
+def client_create(request: AuthedRequest) -> HttpResponse:
     form = forms.ClientForm(request.POST or None)
-    if client := service_result(request, form, lambda: services.client_create(**form.cleaned_data)):
+    if client := service_result(
+        request, form, lambda: client_services.client_create(**form.cleaned_data)
+    ):
         messages.success(request, f"Referral registered: MRN {client.mrn}.")
         return redirect("clients:chart", client.pk)
     return render(request, "clients/client_form.html", {"form": form, "title": "New referral"})
 
 
 @staff_required
-def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    client = selectors.client_for_user(request.user, pk)
+def client_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    client = access_client(user=request.user, pk=pk)
     chart_read_record(request=request, client_id=client.pk, what="client record")
     form = forms.ClientEditForm(request.POST or None, instance=client)
     contacts = forms.EmergencyContactFormSet(
@@ -90,18 +106,16 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
         prefix="contacts",
         initial=list(client.emergency_contacts.values("name", "relationship", "phone")),
     )
-    if request.method == "POST" and form.is_valid() and contacts.is_valid():
-        try:
-            services.client_update(
-                client=client,
-                emergency_contacts=forms.formset_rows(contacts),
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Client record saved.")
-            return redirect("clients:chart", client.pk)
+    if service_result(
+        request,
+        form,
+        lambda: client_services.client_update(
+            client=client, emergency_contacts=forms.formset_rows(contacts), **form.cleaned_data
+        ),
+        along=[contacts],
+    ):
+        messages.success(request, "Client record saved.")
+        return redirect("clients:chart", client.pk)
     return render(
         request,
         "clients/client_form.html",
@@ -110,37 +124,11 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def chart(request: HttpRequest, pk: int) -> HttpResponse:
-    client = selectors.chart_client(request.user, pk)
+def chart(request: AuthedRequest, pk: int) -> HttpResponse:
+    client = access_client_chart(user=request.user, pk=pk)
     chart_read_record(request=request, client_id=client.pk, what="chart")
-    plans = list(client.treatment_plans.all())
-    active_plan = next((p for p in plans if p.status == TreatmentPlan.Status.ACTIVE), None)
-    draft_plan = next((p for p in plans if p.status == TreatmentPlan.Status.DRAFT), None)
-    today = timezone.localdate()
-    intake: Intake | None = getattr(client, "intake", None)
-    return render(
-        request,
-        "clients/chart.html",
-        {
-            "client": client,
-            "intake": intake,
-            "discharge": getattr(client, "discharge", None),
-            "active_plan": active_plan,
-            "draft_plan": draft_plan,
-            "plans": plans,
-            "review_overdue": bool(
-                client.status == Client.Status.ACTIVE
-                and active_plan
-                and active_plan.next_review_due
-                and active_plan.next_review_due < today
-            ),
-            "consents": [
-                (consent, consent.is_valid_on(today)) for consent in client.consents.all()
-            ],
-            "today": today,
-            "level_form": forms.LevelOfCareForm(),
-        },
-    )
+    context = vars(selectors.client_chart(client=client))
+    return render(request, "clients/chart.html", {**context, "level_form": forms.LevelOfCareForm()})
 
 
 # --- Intake ------------------------------------------------------------------------------------
@@ -148,131 +136,148 @@ def chart(request: HttpRequest, pk: int) -> HttpResponse:
 
 @dataclass(frozen=True)
 class IntakeStep:
+    """One step of intake: its title, the form it shows (built from the draft and the posted
+    data), the service that saves it, and the template of the form's fields."""
+
     slug: str
     title: str
+    form: Callable[[Intake, QueryDict | None], Any]
+    service: Callable[[Intake, Any, User], object]
+    template: str
+
+
+def _answers_step(slug: str, title: str, form: type[django_forms.ModelForm]) -> IntakeStep:
+    """A step of answers kept on the intake draft itself."""
+    return IntakeStep(
+        slug,
+        title,
+        form=lambda intake, data: form(data, instance=intake),
+        service=lambda intake, form, actor: intake_services.intake_draft_save(
+            intake=intake, **form.cleaned_data
+        ),
+        template="clients/_intake_answers.html",
+    )
+
+
+def _rows_step(
+    slug: str,
+    title: str,
+    formset: type[django_forms.BaseFormSet],
+    fields: tuple[str, ...],
+    service: Callable[..., None],
+) -> IntakeStep:
+    """A step of rows (substances, diagnoses, medications) that replace the client's rows of that
+    kind; the client's related rows and the service's argument share the step's name."""
+    return IntakeStep(
+        slug,
+        title,
+        form=lambda intake, data: formset(
+            data, prefix=slug, initial=list(getattr(intake.client, slug).values(*fields))
+        ),
+        service=lambda intake, form, actor: service(
+            intake=intake, **{slug: forms.formset_rows(form)}
+        ),
+        template="clients/_intake_rows.html",
+    )
 
 
 INTAKE_STEPS = [
-    IntakeStep("referral", "Referral and presenting problem"),
-    IntakeStep("substances", "Substances used"),
-    IntakeStep("diagnoses", "Co-occurring diagnoses"),
-    IntakeStep("asam", "ASAM dimensions"),
-    IntakeStep("medications", "Current medications"),
-    IntakeStep("payer", "Payer and authorization"),
-    IntakeStep("consent", "Consent and admission"),
-]
-STEP_SLUGS = [step.slug for step in INTAKE_STEPS]
-MODEL_STEP_FORMS: dict[str, type[django_forms.ModelForm]] = {
-    "referral": forms.ReferralStepForm,
-    "asam": forms.AsamStepForm,
-    "payer": forms.PayerStepForm,
-}
-ROW_STEPS: dict[str, tuple[type[django_forms.BaseFormSet], str, tuple[str, ...]]] = {
-    "substances": (
-        forms.SubstanceFormSet,
+    _answers_step("referral", "Referral and presenting problem", forms.ReferralStepForm),
+    _rows_step(
         "substances",
+        "Substances used",
+        forms.SubstanceFormSet,
         ("substance", "route", "frequency", "last_use"),
+        intake_services.intake_substances_replace,
     ),
-    "diagnoses": (forms.DiagnosisFormSet, "diagnoses", ("icd10_code", "description")),
-    "medications": (forms.MedicationFormSet, "medications", ("name", "dose", "is_mat")),
-}
-ROW_SAVERS = {
-    "substances": lambda intake, rows: services.intake_substances_replace(
-        intake=intake, substances=rows
+    _rows_step(
+        "diagnoses",
+        "Co-occurring diagnoses",
+        forms.DiagnosisFormSet,
+        ("icd10_code", "description"),
+        intake_services.intake_diagnoses_replace,
     ),
-    "diagnoses": lambda intake, rows: services.intake_diagnoses_replace(
-        intake=intake, diagnoses=rows
+    _answers_step("asam", "ASAM dimensions", forms.AsamStepForm),
+    _rows_step(
+        "medications",
+        "Current medications",
+        forms.MedicationFormSet,
+        ("name", "dose", "is_mat"),
+        intake_services.intake_medications_replace,
     ),
-    "medications": lambda intake, rows: services.intake_medications_replace(
-        intake=intake, medications=rows
+    _answers_step("payer", "Payer and authorization", forms.PayerStepForm),
+    IntakeStep(
+        "consent",
+        "Consent and admission",
+        form=lambda intake, data: forms.ConsentToTreatmentForm(
+            data, initial={"admission_date": clock.today(), "consent_to_treatment": False}
+        ),
+        service=lambda intake, form, actor: intake_services.intake_complete(
+            intake=intake, actor=actor, **form.cleaned_data
+        ),
+        template="clients/_intake_answers.html",
     ),
-}
+]
+INTAKE = {step.slug: step for step in INTAKE_STEPS}
 
 
-def _intake_form(step: str, intake: Intake, data: Any) -> Any:
-    if step in MODEL_STEP_FORMS:
-        return MODEL_STEP_FORMS[step](data, instance=intake)
-    if step in ROW_STEPS:
-        formset_class, related, fields = ROW_STEPS[step]
-        initial = list(getattr(intake.client, related).values(*fields))
-        return formset_class(data, prefix=step, initial=initial)
-    return forms.ConsentToTreatmentForm(
-        data, initial={"admission_date": timezone.localdate(), "consent_to_treatment": False}
-    )
-
-
-def _save_intake_step(step: str, intake: Intake, form: Any, user: Any) -> Client | None:
-    """Save a valid step; returns the admitted client when the last step completes intake."""
-    if step in MODEL_STEP_FORMS:
-        services.intake_draft_save(
-            intake=intake, **{name: form.cleaned_data[name] for name in form.Meta.fields}
-        )
-    elif step in ROW_SAVERS:
-        ROW_SAVERS[step](intake, forms.formset_rows(form))
-    else:
-        return services.intake_complete(intake=intake, completed_by=user, **form.cleaned_data)
-    return None
+def _after_intake_step(request: AuthedRequest, intake: Intake, step: IntakeStep) -> HttpResponse:
+    """The page after a saved step: the chart once the client is admitted, else the next step
+    ("Save and continue") or the same one ("Save draft")."""
+    if intake.completed_at is not None:
+        messages.success(request, "Intake complete: the client is admitted at level 2.1.")
+        return redirect("clients:chart", intake.client_id)
+    if "next" in request.POST:
+        following = INTAKE_STEPS[INTAKE_STEPS.index(step) + 1]
+        return redirect("clients:intake", intake.client_id, following.slug)
+    messages.success(request, "Draft saved.")
+    return redirect("clients:intake", intake.client_id, step.slug)
 
 
 @staff_required
-def intake(request: HttpRequest, pk: int, step: str) -> HttpResponse:
-    client = selectors.client_for_user(request.user, pk)
-    if step not in STEP_SLUGS:
+def intake(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
+    client = access_client(user=request.user, pk=pk)
+    if step not in INTAKE:
         raise Http404("No such intake step.")
-    if client.status not in (Client.Status.REFERRED, Client.Status.INTAKE):
+    if not client.intake_is_open:
         messages.info(request, "Intake is complete for this client.")
         return redirect("clients:chart", client.pk)
     chart_read_record(request=request, client_id=client.pk, what=f"intake: {step}")
-    # Opening a step reads; the first saved step starts the intake (and the client is "in intake").
-    draft = Intake.objects.filter(client=client).first() or Intake(client=client)
-    form = _intake_form(step, draft, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            draft = services.intake_start(client=client, started_by=request.user)
-            admitted = _save_intake_step(step, draft, form, request.user)
-        except ValidationError as error:
-            if step in ROW_STEPS:
-                messages.error(request, " ".join(error.messages))
-            else:
-                add_service_errors(form, error)
-        else:
-            if admitted is not None:
-                messages.success(request, "Intake complete: the client is admitted at level 2.1.")
-                return redirect("clients:chart", client.pk)
-            following = STEP_SLUGS[STEP_SLUGS.index(step) + 1]
-            target = following if "next" in request.POST else step
-            if target == step:
-                messages.success(request, "Draft saved.")
-            return redirect("clients:intake", client.pk, target)
-    index = STEP_SLUGS.index(step)
-    return render(
+    current, index = INTAKE[step], INTAKE_STEPS.index(INTAKE[step])
+    form = current.form(selectors.intake_draft(client=client), request.POST or None)
+    saved = service_result(
         request,
-        "clients/intake.html",
-        {
-            "client": client,
-            "steps": INTAKE_STEPS,
-            "step": INTAKE_STEPS[index],
-            "number": index + 1,
-            "previous": STEP_SLUGS[index - 1] if index else None,
-            "is_last": index == len(STEP_SLUGS) - 1,
-            "form": form,
-            "is_formset": step in ROW_STEPS,
-        },
+        form,
+        lambda: intake_services.intake_step_save(
+            client=client, actor=request.user, save=lambda d: current.service(d, form, request.user)
+        ),
     )
+    if saved:
+        return _after_intake_step(request, saved, current)
+    context = {
+        "client": client,
+        "steps": INTAKE_STEPS,
+        "step": current,
+        "number": index + 1,
+        "previous": INTAKE_STEPS[index - 1].slug if index else None,
+        "is_last": index == len(INTAKE_STEPS) - 1,
+        "form": form,
+    }
+    return render(request, "clients/intake.html", context)
 
 
 # --- Level of care, consents, disclosures -----------------------------------------------------
 
 
 @staff_required
-def level_of_care_change(request: HttpRequest, pk: int) -> HttpResponse:
-    client = selectors.client_for_user(request.user, pk)
+def level_of_care_change(request: AuthedRequest, pk: int) -> HttpResponse:
+    client = access_client(user=request.user, pk=pk)
     form = forms.LevelOfCareForm(request.POST or None)
     if service_result(
         request,
         form,
-        lambda: services.level_of_care_change(
-            client=client, changed_by=request.user, **form.cleaned_data
+        lambda: level_of_care_services.level_of_care_change(
+            client=client, actor=request.user, **form.cleaned_data
         ),
     ):
         messages.success(request, "Level of care changed.")
@@ -281,14 +286,14 @@ def level_of_care_change(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
-    client = selectors.client_for_user(request.user, pk)
+def consent_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    client = access_client(user=request.user, pk=pk)
     form = forms.ConsentForm(request.POST or None)
     if service_result(
         request,
         form,
-        lambda: services.consent_create(
-            client=client, recorded_by=request.user, **form.cleaned_data
+        lambda: consent_services.consent_create(
+            client=client, actor=request.user, **form.cleaned_data
         ),
     ):
         messages.success(request, "Consent recorded.")
@@ -299,60 +304,51 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def consent_revoke(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
-    client = selectors.client_for_user(request.user, pk)
-    consent = selectors.consent_for_client(client, consent_pk)
-    form = forms.ConsentRevokeForm(
-        request.POST or None, initial={"revoked_on": timezone.localdate()}
-    )
+def consent_revoke(request: AuthedRequest, pk: int, consent_pk: int) -> HttpResponse:
+    consent = access_consent(user=request.user, client_pk=pk, pk=consent_pk)
+    form = forms.ConsentRevokeForm(request.POST or None, initial={"revoked_on": clock.today()})
     if service_result(
         request,
         form,
-        lambda: services.consent_revoke(
+        lambda: consent_services.consent_revoke(
             consent=consent,
             revoked_on=form.cleaned_data["revoked_on"],
             note=form.cleaned_data["note"],
         ),
     ):
         messages.success(request, "Consent revoked.")
-        return redirect("clients:chart", client.pk)
-    return _client_form_page(request, client, form, f"Revoke: {consent}", "Revoke")
+        return redirect("clients:chart", consent.client_id)
+    return _client_form_page(request, consent.client, form, f"Revoke: {consent}", "Revoke")
 
 
 @staff_required
-def disclose(request: HttpRequest, pk: int) -> HttpResponse:
+def disclose(request: AuthedRequest, pk: int) -> HttpResponse:
     """Print or export part of the record: only under a valid consent that covers it, with the
     42 CFR 2.32 notice, and logged in the ledger the client sees."""
-    client = selectors.client_for_user(request.user, pk)
+    client = access_client_chart(user=request.user, pk=pk)
     form = forms.DisclosureForm(request.POST or None, client=client)
     disclosure = service_result(
         request,
         form,
-        lambda: services.disclosure_record(
-            consent=form.cleaned_data["consent"],
-            information=form.cleaned_data["information"],
-            disclosed_by=request.user,
-        ),
+        lambda: consent_services.disclosure_record(actor=request.user, **form.cleaned_data),
     )
-    if disclosure:
-        chart_read_record(
-            request=request, client_id=client.pk, what=f"disclosure: {disclosure.information}"
+    if not disclosure:
+        return _client_form_page(
+            request, client, form, "Print or export under a consent", "Disclose and print"
         )
-        record = selectors.chart_client(request.user, client.pk)
-        return render(
-            request,
-            "clients/disclosure_print.html",
-            {
-                "client": record,
-                "disclosure": disclosure,
-                "redisclosure_notice": REDISCLOSURE_NOTICE,
-                "plan": selectors.current_plan(client)
-                if disclosure.information == InformationCategory.TREATMENT_PLAN
-                else None,
-            },
-        )
-    return _client_form_page(
-        request, client, form, "Print or export under a consent", "Disclose and print"
+    chart_read_record(
+        request=request, client_id=client.pk, what=f"disclosure: {disclosure.information}"
+    )
+    shows_plan = disclosure.information == InformationCategory.TREATMENT_PLAN
+    return render(
+        request,
+        "clients/disclosure_print.html",
+        {
+            "client": client,
+            "disclosure": disclosure,
+            "redisclosure_notice": REDISCLOSURE_NOTICE,
+            "plan": selectors.plan_active(client=client) if shows_plan else None,
+        },
     )
 
 
@@ -360,122 +356,110 @@ def disclose(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_create(request: AuthedRequest, pk: int) -> HttpResponse:
     """Start a draft: a copy of the active plan when there is one, else an empty plan."""
-    client = selectors.client_for_user(request.user, pk)
-    active = selectors.current_plan(client)
+    client = access_client(user=request.user, pk=pk)
     form = forms.PlanCreateForm(request.POST or None)
-    draft = service_result(
+    if draft := service_result(
         request,
         form,
-        lambda: (
-            services.treatment_plan_revise(plan=active, created_by=request.user)
-            if active is not None
-            else services.treatment_plan_create(
-                client=client, created_by=request.user, **form.cleaned_data
-            )
+        lambda: plan_services.treatment_plan_start(
+            client=client, actor=request.user, **form.cleaned_data
         ),
-    )
-    if draft:
+    ):
         return redirect("clients:plan", client.pk, draft.pk)
-    title = "New version of the plan" if active else "New treatment plan"
+    has_active = selectors.plan_active(client=client) is not None
+    title = "New version of the plan" if has_active else "New treatment plan"
     return _client_form_page(request, client, form, title, "Start draft")
 
 
-PLAN_PART_FORMS = {
-    "problem": forms.ProblemForm,
-    "goal": forms.GoalForm,
-    "objective": forms.ObjectiveForm,
-    "intervention": forms.InterventionForm,
+@dataclass(frozen=True)
+class PlanPart:
+    """A part the plan page adds: its form, and the service that adds it to the plan."""
+
+    form: Callable[..., django_forms.ModelForm]
+    service: Callable[[TreatmentPlan, dict[str, Any]], object]
+
+
+PLAN_PARTS = {
+    "problem": PlanPart(
+        forms.ProblemForm, lambda plan, data: plan_services.problem_add(plan=plan, **data)
+    ),
+    # The other parts name their parent (a part of this plan) in their form.
+    "goal": PlanPart(forms.GoalForm, lambda plan, data: plan_services.goal_add(**data)),
+    "objective": PlanPart(
+        forms.ObjectiveForm, lambda plan, data: plan_services.objective_add(**data)
+    ),
+    "intervention": PlanPart(
+        forms.InterventionForm, lambda plan, data: plan_services.intervention_add(**data)
+    ),
 }
 
 
-def _plan_part_forms(plan: TreatmentPlan, kind: str | None, data: Any) -> dict[str, Any]:
-    parents = {
-        "goal": Problem.objects.filter(plan=plan),
-        "objective": Goal.objects.filter(problem__plan=plan),
-        "intervention": Objective.objects.filter(goal__problem__plan=plan),
+def _plan_part_forms(
+    plan: TreatmentPlan, kind: str, data: QueryDict | None
+) -> dict[str, django_forms.ModelForm]:
+    """One form per kind of part; only the posted kind is bound."""
+    parents = selectors.plan_part_parents(plan=plan)
+    return {
+        name: part.form(
+            data if name == kind else None,
+            prefix=name,
+            **({"parents": parents[name]} if name in parents else {}),
+        )
+        for name, part in PLAN_PARTS.items()
     }
-    built = {}
-    for name, form_class in PLAN_PART_FORMS.items():
-        bound = data if name == kind else None
-        if name == "problem":
-            built[name] = form_class(bound, prefix=name)
-        else:
-            built[name] = form_class(bound, prefix=name, parents=parents[name])
-    return built
-
-
-def _add_plan_part(kind: str, data: dict[str, Any]) -> None:
-    if kind == "goal":
-        services.goal_add(**data)
-    elif kind == "objective":
-        services.objective_add(**data)
-    else:
-        services.intervention_add(**data)
 
 
 @staff_required
-def plan(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
-    client = selectors.client_for_user(request.user, pk)
-    treatment_plan = selectors.plan_for_client(client, plan_pk)
-    chart_read_record(request=request, client_id=client.pk, what="treatment plan")
-    kind = request.POST.get("kind") if request.method == "POST" else None
+def plan(request: AuthedRequest, pk: int, plan_pk: int) -> HttpResponse:
+    treatment_plan = access_plan(user=request.user, client_pk=pk, pk=plan_pk)
+    chart_read_record(request=request, client_id=treatment_plan.client_id, what="treatment plan")
+    kind = request.POST.get("kind", "")
     part_forms = _plan_part_forms(treatment_plan, kind, request.POST or None)
-    if kind in part_forms and part_forms[kind].is_valid():
-        form = part_forms[kind]
-        try:
-            if kind == "problem":
-                services.problem_add(plan=treatment_plan, **form.cleaned_data)
-            else:
-                _add_plan_part(kind, form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return redirect("clients:plan", client.pk, treatment_plan.pk)
+    if kind in PLAN_PARTS and (
+        service_result(
+            request,
+            part_forms[kind],
+            lambda: PLAN_PARTS[kind].service(treatment_plan, part_forms[kind].cleaned_data),
+        )
+        is not None
+    ):
+        return redirect("clients:plan", treatment_plan.client_id, treatment_plan.pk)
     return render(
         request,
         "clients/plan.html",
-        {"client": client, "plan": treatment_plan, "part_forms": part_forms},
+        {"client": treatment_plan.client, "plan": treatment_plan, "part_forms": part_forms},
     )
 
 
 @staff_required
-def plan_activate(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
-    client = selectors.client_for_user(request.user, pk)
-    treatment_plan = selectors.plan_for_client(client, plan_pk)
-    if request.method == "POST":
-        try:
-            services.treatment_plan_activate(plan=treatment_plan, clinician=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, "Plan signed and active.")
-    # A GET (a stale link) just shows the plan: signing takes the button on the plan page.
-    return redirect("clients:plan", client.pk, treatment_plan.pk)
+@require_POST
+def plan_activate(request: AuthedRequest, pk: int, plan_pk: int) -> HttpResponse:
+    """The clinician signs the draft from the button on the plan page."""
+    treatment_plan = access_plan(user=request.user, client_pk=pk, pk=plan_pk)
+    if action_result(
+        request,
+        lambda: plan_services.treatment_plan_activate(plan=treatment_plan, actor=request.user),
+    ):
+        messages.success(request, "Plan signed and active.")
+    return redirect("clients:plan", treatment_plan.client_id, treatment_plan.pk)
 
 
 @staff_required
-def plan_review(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
-    client = selectors.client_for_user(request.user, pk)
-    treatment_plan = selectors.plan_for_client(client, plan_pk)
-    objectives = [
-        objective
-        for problem in treatment_plan.problems.all()
-        for goal in problem.goals.all()
-        for objective in goal.objectives.all()
-    ]
+def plan_review(request: AuthedRequest, pk: int, plan_pk: int) -> HttpResponse:
+    treatment_plan = access_plan(user=request.user, client_pk=pk, pk=plan_pk)
     form = forms.PlanReviewForm(
         request.POST or None,
-        objectives=objectives,
-        initial={"reviewed_on": timezone.localdate()},
+        objectives=selectors.plan_objectives(plan=treatment_plan),
+        initial={"reviewed_on": clock.today()},
     )
     if service_result(
         request,
         form,
-        lambda: services.plan_review_record(
+        lambda: plan_services.plan_review_record(
             plan=treatment_plan,
-            reviewed_by=request.user,
+            actor=request.user,
             reviewed_on=form.cleaned_data["reviewed_on"],
             summary=form.cleaned_data["summary"],
             progress=form.progress(),
@@ -483,51 +467,45 @@ def plan_review(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
         ),
     ):
         messages.success(request, "Review recorded.")
-        return redirect("clients:chart", client.pk)
-    return _client_form_page(
-        request,
-        client,
-        form,
-        f"Review of treatment plan v{treatment_plan.version}",
-        "Record review",
-    )
+        return redirect("clients:chart", treatment_plan.client_id)
+    title = f"Review of treatment plan v{treatment_plan.version}"
+    return _client_form_page(request, treatment_plan.client, form, title, "Record review")
 
 
 # --- Discharge ---------------------------------------------------------------------------------
 
 
-@staff_required
-def discharge(request: HttpRequest, pk: int) -> HttpResponse:
-    client = selectors.client_for_user(request.user, pk)
-    form = forms.DischargeForm(
-        request.POST or None, initial={"discharge_date": timezone.localdate()}
+def _discharge_confirmation(client: Client, data: dict[str, Any]) -> Confirmation:
+    day, name = data["discharge_date"], client.display_name
+    reason = Discharge.Reason(data["reason"]).label.lower()
+    return Confirmation(
+        title=f"Discharge {name} on {day:%B %-d, %Y}?",
+        consequences=[
+            f"{name}'s record becomes discharged ({reason}) and the level of care closes.",
+            f"{name} leaves every group after {day:%b %-d}; an enrollment that had not "
+            "started by then is voided.",
+            f"{name}'s individual sessions after {day:%b %-d} are cancelled.",
+            "A discharge cannot be undone.",
+        ],
+        button=f"Discharge {name}",
     )
+
+
+@staff_required
+def discharge(request: AuthedRequest, pk: int) -> HttpResponse:
+    client = access_client(user=request.user, pk=pk)
+    form = forms.DischargeForm(request.POST or None, initial={"discharge_date": clock.today()})
     step, _ = irreversible_result(
         request,
         form,
-        lambda: services.client_discharge(
-            client=client, recorded_by=request.user, **form.cleaned_data
+        lambda: discharge_services.client_discharge(
+            client=client, actor=request.user, **form.cleaned_data
         ),
     )
     if step is Step.DONE:
         messages.success(request, "Client discharged.")
         return redirect("clients:chart", client.pk)
-    confirm = None
-    if step is Step.CONFIRM:
-        day = form.cleaned_data["discharge_date"]
-        name = client.display_name
-        reason = Discharge.Reason(form.cleaned_data["reason"]).label.lower()
-        confirm = Confirmation(
-            title=f"Discharge {name} on {day:%B %-d, %Y}?",
-            consequences=[
-                f"{name}'s record becomes discharged ({reason}) and the level of care closes.",
-                f"{name} leaves every group after {day:%b %-d}; an enrollment that had not "
-                "started by then is voided.",
-                f"{name}'s individual sessions after {day:%b %-d} are cancelled.",
-                "A discharge cannot be undone.",
-            ],
-            button=f"Discharge {name}",
-        )
+    confirm = _discharge_confirmation(client, form.cleaned_data) if step is Step.CONFIRM else None
     return _client_form_page(request, client, form, "Discharge", "Discharge…", confirm)
 
 
@@ -535,41 +513,40 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @client_required
-def portal(request: HttpRequest) -> HttpResponse:
-    client = selectors.own_client_record(request.user)
+def portal(request: AuthedRequest) -> HttpResponse:
+    client = access_own_client(user=request.user)
     return render(
         request,
         "clients/portal.html",
-        {"client": client, "plan": selectors.current_plan(client)},
+        {"client": client, "plan": selectors.plan_active(client=client)},
     )
 
 
 @client_required
-def my_plan(request: HttpRequest, plan_pk: int) -> HttpResponse:
-    client = selectors.own_client_record(request.user)
-    treatment_plan = selectors.plan_for_client(client, plan_pk)
-    if treatment_plan.status == TreatmentPlan.Status.DRAFT:
-        raise Http404("Draft plans are not shown to the client.")
+def my_plan(request: AuthedRequest, plan_pk: int) -> HttpResponse:
+    treatment_plan = access_own_plan(user=request.user, pk=plan_pk)
     form = forms.ClientSignForm(request.POST or None)
     if service_result(
         request,
         form,
-        lambda: services.treatment_plan_client_sign(
-            plan=treatment_plan, user=request.user, typed_name=form.cleaned_data["typed_name"]
+        lambda: plan_services.treatment_plan_client_sign(
+            plan=treatment_plan, actor=request.user, typed_name=form.cleaned_data["typed_name"]
         ),
     ):
         messages.success(request, "Thank you: you signed your treatment plan.")
         return redirect("clients:my-plan", treatment_plan.pk)
     return render(
-        request, "clients/my_plan.html", {"client": client, "plan": treatment_plan, "form": form}
+        request,
+        "clients/my_plan.html",
+        {"client": treatment_plan.client, "plan": treatment_plan, "form": form},
     )
 
 
 @client_required
-def my_disclosures(request: HttpRequest) -> HttpResponse:
-    client = selectors.own_client_record(request.user)
+def my_disclosures(request: AuthedRequest) -> HttpResponse:
+    client = access_own_client(user=request.user)
     return render(
         request,
         "clients/my_disclosures.html",
-        {"client": client, "disclosures": selectors.disclosure_ledger(client)},
+        {"client": client, "disclosures": selectors.disclosure_list(client=client)},
     )

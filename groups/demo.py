@@ -69,12 +69,16 @@ def seed_groups(clinicians: list[User], clients: list[Client]) -> list[Group]:
             if number % 3 == 0:
                 plan.append("Saturday Wellness and Nutrition")
         for name in plan:
-            enrollment_create(group=groups[name], client=client, start_date=client.admission_date)
+            enrollment_create(
+                group=groups[name],
+                client=client,
+                start_date=client.admission_date,  # type: ignore[arg-type]  # active: admitted
+            )
     for client in active:
         if client.track.code == "adolescent":
             enrollment_create(
                 group=groups["Teen After-School Group"],
                 client=client,
-                start_date=client.admission_date,
+                start_date=client.admission_date,  # type: ignore[arg-type]  # active: admitted
             )
     return list(groups.values())

@@ -1,11 +1,14 @@
+from typing import Any
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
-from django.utils import timezone
+from django.http import QueryDict
 
 from clients.models import ProgramTrack
+from iop import clock
 from iop.forms import clinic_date_field
-from iop.models import Role, User
+from iop.models import User
 
 from .models import MAX_SESSION_MINUTES, Group, GroupType, Room
 
@@ -28,7 +31,7 @@ class GroupForm(forms.Form):
         label="Open group (clients join any week)", required=False, initial=True
     )
     facilitators = forms.ModelMultipleChoiceField(
-        queryset=User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by("last_name"),
+        queryset=User.objects.clinicians(),
         widget=forms.CheckboxSelectMultiple,
     )
     room = forms.ModelChoiceField(
@@ -55,13 +58,13 @@ class GroupForm(forms.Form):
         label="Active (meets and takes enrollments)", required=False, initial=True
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["first_date"].initial = timezone.localdate()
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["first_date"].initial = clock.today()
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", "Save group"))
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         first, last = data.get("first_date"), data.get("last_date")
         if first and last and last < first:
@@ -71,10 +74,10 @@ class GroupForm(forms.Form):
         return data
 
     @classmethod
-    def for_group(cls, group: Group, data: object = None) -> "GroupForm":
+    def for_group(cls, group: Group, data: QueryDict | None = None) -> "GroupForm":
         initial = {field: getattr(group, field) for field in cls.base_fields}
         initial["facilitators"] = list(group.facilitators.all())
-        return cls(data, initial=initial)  # type: ignore[arg-type]
+        return cls(data, initial=initial)
 
 
 class EnrollForm(forms.Form):

@@ -2,11 +2,10 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
 
 from clients.models import Client, ProgramTrack
 from iop.clock import week_start_of
@@ -17,7 +16,7 @@ from .models import Enrollment, Group
 CLIENT_SEARCH_LIMIT = 10
 
 
-def groups_catalogue(*, on: date) -> QuerySet[Group]:
+def group_list(*, on: date) -> QuerySet[Group]:
     """Every group with its room, track, facilitators and how many clients are enrolled `on`."""
     enrolled = (
         Enrollment.objects.covering(on)
@@ -34,15 +33,9 @@ def groups_catalogue(*, on: date) -> QuerySet[Group]:
     )
 
 
-def group_get(pk: int) -> Group:
-    try:
-        return Group.objects.select_related("room", "track").get(pk=pk)
-    except Group.DoesNotExist:
-        raise Http404("No such group.") from None
-
-
-def roster(group: Group, *, on: date) -> QuerySet[Enrollment]:
-    """The group's live enrollments current on `on` or starting later, soonest first."""
+def enrollment_list(*, group: Group, on: date) -> QuerySet[Enrollment]:
+    """The group's roster: its live enrollments current on `on` or starting later, soonest
+    first."""
     return (
         group.enrollments.overlapping(on)
         .select_related("client__track")
@@ -50,7 +43,7 @@ def roster(group: Group, *, on: date) -> QuerySet[Enrollment]:
     )
 
 
-def roster_candidates(group: Group, *, query: str, on: date) -> QuerySet[Client]:
+def roster_candidate_list(*, group: Group, query: str, on: date) -> QuerySet[Client]:
     """Active clients of the group's track matching `query` (name or MRN), not on its roster."""
     words = query.split()
     if not words:
@@ -63,11 +56,33 @@ def roster_candidates(group: Group, *, query: str, on: date) -> QuerySet[Client]
             | Q(preferred_name__icontains=word)
             | Q(mrn__iexact=word)
         )
-    enrolled = roster(group, on=on).values("client_id")
+    enrolled = enrollment_list(group=group, on=on).values("client_id")
     return (
         Client.objects.filter(matches, status=Client.Status.ACTIVE, track=group.track)
         .exclude(pk__in=enrolled)
         .order_by("legal_last_name", "legal_first_name")[:CLIENT_SEARCH_LIMIT]
+    )
+
+
+def _minutes_of_day(at: time) -> int:
+    return at.hour * 60 + at.minute
+
+
+def group_clashes_with(*, group: Group, other: Group) -> bool:
+    """Whether the two groups' weekly patterns ever put one person in both at the same time."""
+    if not set(group.weekdays) & set(other.weekdays):
+        return False
+    if group.last_date is not None and group.last_date < other.first_date:
+        return False
+    if other.last_date is not None and other.last_date < group.first_date:
+        return False
+    group_start, other_start = (
+        _minutes_of_day(group.start_time),
+        _minutes_of_day(other.start_time),
+    )
+    return (
+        group_start < other_start + other.duration_minutes
+        and other_start < group_start + group.duration_minutes
     )
 
 
@@ -94,7 +109,7 @@ class PlannedWeek:
         )
 
 
-def planned_weeks(clients: list[Client], *, week_of: date) -> dict[int, PlannedWeek]:
+def planned_week_by_client(*, clients: list[Client], week_of: date) -> dict[int, PlannedWeek]:
     """For each client, the group sessions that count toward hours their rosters plan in the week
     of `week_of` (one query for any number of clients)."""
     monday = week_start_of(week_of)
@@ -128,3 +143,26 @@ def planned_weeks(clients: list[Client], *, week_of: date) -> dict[int, PlannedW
         )
         for client in clients
     }
+
+
+@dataclass(frozen=True)
+class Roster:
+    """A group's roster page: each live row with the client's planned group time next week, how
+    many are on the group today, and the clients a search found to add."""
+
+    rows: list[tuple[Enrollment, PlannedWeek]]
+    current: int
+    candidates: QuerySet[Client]
+    next_monday: date
+
+
+def enrollment_roster(*, group: Group, query: str, on: date) -> Roster:
+    enrollments = list(enrollment_list(group=group, on=on))
+    next_monday = week_start_of(on + timedelta(days=7))
+    planned = planned_week_by_client(clients=[e.client for e in enrollments], week_of=next_monday)
+    return Roster(
+        rows=[(e, planned[e.client_id]) for e in enrollments],
+        current=sum(1 for e in enrollments if e.start_date <= on),
+        candidates=roster_candidate_list(group=group, query=query, on=on),
+        next_monday=next_monday,
+    )

@@ -17,6 +17,7 @@ from iop.dates import check_dates
 from iop.models import User
 
 from .models import MAX_SESSION_MINUTES, Enrollment, Group, Room
+from .selectors import group_clashes_with
 from .signals import group_pattern_changed
 
 PATTERN_FIELDS = ("weekdays", "start_time", "duration_minutes", "first_date", "last_date")
@@ -66,7 +67,7 @@ def _check_no_clash(group: Group, facilitators: Sequence[User]) -> None:
         .prefetch_related("facilitators")
     )
     for other in others:
-        if not groups_clash(group, other):
+        if not group_clashes_with(group=group, other=other):
             continue
         if group.room is not None and other.room_id == group.room.pk:
             raise ValidationError({"room": f"{group.room} is used by {other} at that time."})
@@ -136,28 +137,6 @@ def group_update(*, group: Group, facilitators: Sequence[User], **fields: Any) -
     return _group_save(group, facilitators)
 
 
-def _minutes_of_day(at: time) -> int:
-    return at.hour * 60 + at.minute
-
-
-def groups_clash(first: Group, second: Group) -> bool:
-    """Whether the two weekly patterns ever put one person in both groups at the same time."""
-    if not set(first.weekdays) & set(second.weekdays):
-        return False
-    if first.last_date is not None and first.last_date < second.first_date:
-        return False
-    if second.last_date is not None and second.last_date < first.first_date:
-        return False
-    first_start, second_start = (
-        _minutes_of_day(first.start_time),
-        _minutes_of_day(second.start_time),
-    )
-    return (
-        first_start < second_start + second.duration_minutes
-        and second_start < first_start + first.duration_minutes
-    )
-
-
 @transaction.atomic
 def enrollment_create(
     *, group: Group, client: Client, start_date: date, end_date: date | None = None
@@ -189,7 +168,7 @@ def enrollment_create(
         raise ValidationError(f"{group} is full ({group.capacity} places).")
     others = client.enrollments.exclude(group=group).overlapping(start_date, end_date)
     for other in others.select_related("group"):
-        if groups_clash(group, other.group):
+        if group_clashes_with(group=group, other=other.group):
             raise ValidationError(
                 f"{group} meets at the same time as {other.group}, where "
                 f"{client.display_name} is enrolled."

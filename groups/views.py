@@ -1,45 +1,38 @@
+"""Thin views of the group catalogue and rosters: open the object, validate, call one service."""
+
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
-from functools import partial
+from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from clients.models import Client
+from clients.access import access_client
+from iop import clock
 from iop.access import admin_required
-from iop.clock import week_start_of
-from iop.forms import Confirmation, Step, add_service_errors, irreversible_result
+from iop.forms import Confirmation, Step, action_result, irreversible_result, service_result
+from iop.http import AuthedRequest
 from iop.query import query_text
 
 from . import selectors, services
+from .access import access_enrollment, access_group
 from .forms import EnrollForm, GroupForm, VoidForm, WithdrawForm
 from .models import Enrollment, Group
 
 
 @admin_required
-def group_list(request: HttpRequest) -> HttpResponse:
-    groups = selectors.groups_catalogue(on=timezone.localdate())
+def group_list(request: AuthedRequest) -> HttpResponse:
+    groups = selectors.group_list(on=clock.today())
     return render(request, "groups/list.html", {"groups": groups})
 
 
-def _save_group(
-    request: HttpRequest, form: GroupForm, save: Callable[..., Group]
-) -> HttpResponse | None:
-    """Call the service with the form's data; its refusals become field errors on the form."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        group = save(**form.cleaned_data)
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return None
+def _group_saved(request: AuthedRequest, group: Group) -> HttpResponse:
     messages.success(
         request, f"{group} saved; its sessions for the next four weeks are on the calendar."
     )
@@ -47,25 +40,24 @@ def _save_group(
 
 
 @admin_required
-def group_create(request: HttpRequest) -> HttpResponse:
+def group_create(request: AuthedRequest) -> HttpResponse:
     form = GroupForm(request.POST or None)
-    saved = _save_group(request, form, services.group_create)
-    return saved or render(request, "groups/form.html", {"form": form, "title": "New group"})
+    if group := service_result(request, form, lambda: services.group_create(**form.cleaned_data)):
+        return _group_saved(request, group)
+    return render(request, "groups/form.html", {"form": form, "title": "New group"})
 
 
 @admin_required
-def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    group = selectors.group_get(pk)
+def group_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    group = access_group(user=request.user, pk=pk)
     form = GroupForm.for_group(group, request.POST or None)
-    saved = _save_group(request, form, partial(services.group_update, group=group))
-    return saved or render(
+    if saved := service_result(
+        request, form, lambda: services.group_update(group=group, **form.cleaned_data)
+    ):
+        return _group_saved(request, saved)
+    return render(
         request, "groups/form.html", {"form": form, "title": f"Edit {group}", "group": group}
     )
-
-
-def _next_monday() -> date:
-    today = timezone.localdate()
-    return week_start_of(today) + timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -79,88 +71,77 @@ class Pending:
 
 
 def _roster_page(
-    request: HttpRequest, group: Group, pending: Pending | None = None
+    request: AuthedRequest, group: Group, pending: Pending | None = None
 ) -> HttpResponse:
-    today = timezone.localdate()
-    query = query_text(request, "q")
-    enrollments = list(selectors.roster(group, on=today))
-    planned = selectors.planned_weeks([e.client for e in enrollments], week_of=_next_monday())
-    current = sum(1 for e in enrollments if e.start_date <= today)
+    today, query = clock.today(), query_text(request, "q")
+    roster = selectors.enrollment_roster(group=group, query=query, on=today)
     return render(
         request,
         "groups/roster.html",
-        {
-            "group": group,
-            "rows": [(e, planned[e.client_id]) for e in enrollments],
-            "current": current,
-            "query": query,
-            "candidates": selectors.roster_candidates(group, query=query, on=today),
-            "today": today,
-            "next_monday": _next_monday(),
-            "pending": pending,
-        },
+        {**vars(roster), "group": group, "query": query, "today": today, "pending": pending},
     )
 
 
+def _enroll(request: AuthedRequest, group: Group) -> HttpResponse:
+    """Add the client chosen from the search; say how their next week looks against their track's
+    minimum. A refusal keeps the search, so the admin can fix the date or pick someone else."""
+    form = EnrollForm(request.POST)
+    if not form.is_valid():
+        problems = [str(error) for errors in form.errors.values() for error in errors]
+        messages.error(request, " ".join(["Choose a client and a valid start date.", *problems]))
+        return _roster_page(request, group)
+    client = access_client(user=request.user, pk=form.cleaned_data["client"])
+    if not action_result(
+        request,
+        lambda: services.enrollment_create(
+            group=group,
+            client=client,
+            start_date=form.cleaned_data["start_date"],
+            end_date=form.cleaned_data["end_date"],
+        ),
+    ):
+        search = urlencode({"q": query_text(request, "q")})
+        return redirect(f"{reverse('groups:roster', args=[group.pk])}?{search}")
+    week = clock.today() + timedelta(days=7)
+    planned = selectors.planned_week_by_client(clients=[client], week_of=week)[client.pk]
+    messages.add_message(
+        request,
+        messages.WARNING if planned.is_short else messages.SUCCESS,
+        f"{client.display_name} enrolled. Week of {planned.week_start:%b %-d}: {planned}.",
+    )
+    return redirect("groups:roster", pk=group.pk)
+
+
 @admin_required
-def roster(request: HttpRequest, pk: int) -> HttpResponse:
+def roster(request: AuthedRequest, pk: int) -> HttpResponse:
     """The roster of one group: who is on it, their planned hours next week, and a search to add
     clients (POST adds the chosen client). `?void=<enrollment>` opens that row's void form."""
-    group = selectors.group_get(pk)
-    today = timezone.localdate()
-    query = query_text(request, "q")
-    enroll_form = EnrollForm(request.POST or None, initial={"start_date": today})
-    if request.method == "POST" and enroll_form.is_valid():
-        client = get_object_or_404(Client, pk=enroll_form.cleaned_data["client"])
-        try:
-            services.enrollment_create(
-                group=group,
-                client=client,
-                start_date=enroll_form.cleaned_data["start_date"],
-                end_date=enroll_form.cleaned_data["end_date"],
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            # Keep the search so the admin can fix the date or pick someone else.
-            return redirect(
-                f"{reverse('groups:roster', args=[group.pk])}?{urlencode({'q': query})}"
-            )
-        planned = selectors.planned_weeks([client], week_of=_next_monday())[client.pk]
-        messages.add_message(
-            request,
-            messages.WARNING if planned.is_short else messages.SUCCESS,
-            f"{client.display_name} enrolled. Week of {planned.week_start:%b %-d}: {planned}.",
-        )
-        return redirect("groups:roster", pk=group.pk)
-    elif request.method == "POST":
-        problems = [error for errors in enroll_form.errors.values() for error in errors]
-        messages.error(request, " ".join(["Choose a client and a valid start date.", *problems]))
+    group = access_group(user=request.user, pk=pk)
+    if request.method == "POST":
+        return _enroll(request, group)
     pending = None
     if request.GET.get("void", "").isdigit():
-        enrollment = get_object_or_404(
-            group.enrollments.live().select_related("client"), pk=request.GET["void"]
-        )
+        enrollment = access_enrollment(user=request.user, pk=request.GET["void"], group=group)
         pending = Pending(enrollment=enrollment, action="void", form=VoidForm())
     return _roster_page(request, group, pending)
 
 
+RowData = dict[str, Any]
+
+
 def _row_action(
-    request: HttpRequest,
+    request: AuthedRequest,
     pk: int,
     *,
     action: str,
     form_class: type[forms.Form],
-    act: Callable[[Enrollment, dict], object],
-    done: Callable[[Enrollment, dict], str],
-    confirmation: Callable[[Enrollment, dict], Confirmation],
+    act: Callable[[Enrollment, RowData], object],
+    done: Callable[[Enrollment, RowData], str],
+    confirmation: Callable[[Enrollment, RowData], Confirmation],
 ) -> HttpResponse:
     """Withdraw or void one live roster row: posted from the row, answered on the roster with the
     row's errors or its confirm step, done only once confirmed."""
-    enrollment = get_object_or_404(
-        Enrollment.objects.live().select_related("client", "group"), pk=pk
-    )
-    if request.method != "POST":
-        return redirect("groups:roster", pk=enrollment.group_id)
+    enrollment = access_enrollment(user=request.user, pk=pk)
     form = form_class(request.POST)
     step, _ = irreversible_result(request, form, lambda: act(enrollment, form.cleaned_data))
     if step is Step.DONE:
@@ -170,7 +151,7 @@ def _row_action(
     return _roster_page(request, enrollment.group, Pending(enrollment, action, form, confirm))
 
 
-def _withdraw_confirmation(enrollment: Enrollment, data: dict) -> Confirmation:
+def _withdraw_confirmation(enrollment: Enrollment, data: RowData) -> Confirmation:
     name, group = enrollment.client.display_name, enrollment.group
     return Confirmation(
         title=f"Withdraw {name} from {group}?",
@@ -185,7 +166,8 @@ def _withdraw_confirmation(enrollment: Enrollment, data: dict) -> Confirmation:
 
 
 @admin_required
-def enrollment_end(request: HttpRequest, pk: int) -> HttpResponse:
+@require_POST
+def enrollment_end(request: AuthedRequest, pk: int) -> HttpResponse:
     """Withdraw a client from a group: their last day."""
     return _row_action(
         request,
@@ -203,7 +185,7 @@ def enrollment_end(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _void_confirmation(enrollment: Enrollment, data: dict) -> Confirmation:
+def _void_confirmation(enrollment: Enrollment, data: RowData) -> Confirmation:
     name = enrollment.client.display_name
     return Confirmation(
         title=f"Void {name}'s enrollment in {enrollment.group}?",
@@ -219,7 +201,8 @@ def _void_confirmation(enrollment: Enrollment, data: dict) -> Confirmation:
 
 
 @admin_required
-def enrollment_void(request: HttpRequest, pk: int) -> HttpResponse:
+@require_POST
+def enrollment_void(request: AuthedRequest, pk: int) -> HttpResponse:
     """Void an enrollment made by mistake, with a reason: the row stays (who, when, why) and
     counts nowhere."""
     return _row_action(

@@ -1,7 +1,7 @@
-"""Access helpers. Every view needs a login (LoginRequiredMiddleware); these add the role check.
+"""Role decorators. Every view needs a login (LoginRequiredMiddleware); these add the role check.
 
-A wrong role gets 403; an object the user may not see gets 404 (helpers in each app's selectors,
-such as `clients.selectors.client_for_user`), so nobody learns that it exists.
+A wrong role gets 403. An object the user may not see gets 404 from the app's access helpers
+(`clients.access.access_client`, `groups.access.access_group`), so nobody learns that it exists.
 """
 
 from collections.abc import Callable

@@ -1,12 +1,13 @@
 """Forms of the iop app, and helpers shared by every app's forms."""
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TypeVar
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
@@ -19,11 +20,18 @@ from .models import Role, User
 Result = TypeVar("Result")
 
 
+Form = forms.BaseForm | forms.BaseFormSet
+
+
 def add_service_errors(
-    form: forms.BaseForm, error: ValidationError, renames: dict[str, str] | None = None
+    form: Form, error: ValidationError, renames: dict[str, str] | None = None
 ) -> None:
     """Show a service's refusal on the form: errors about a field the form has go on that field
-    (renamed where the form calls it differently), the rest at the top of the form."""
+    (renamed where the form calls it differently), the rest at the top of the form. A formset of
+    rows has no fields of its own: the refusal goes above its rows."""
+    if isinstance(form, forms.BaseFormSet):
+        form.non_form_errors().extend(error.messages)
+        return
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
@@ -34,19 +42,35 @@ def add_service_errors(
 
 def service_result(
     request: HttpRequest,
-    form: forms.BaseForm,
+    form: Form,
     service: Callable[[], Result],
     renames: dict[str, str] | None = None,
+    *,
+    along: Sequence[Form] = (),
 ) -> Result | None:
-    """What a view does with a form: when it was posted and is valid, run the service and return
-    its result; when the service refuses, put the refusal on the form. None means: show the form
-    (again). Services return what they wrote, never None."""
-    if request.method != "POST" or not form.is_valid():
+    """What a view does with a form: when it was posted and is valid (with the forms posted `along`
+    with it, such as a formset of rows), run the service and return its result; when the service
+    refuses, put the refusal on the form. None means: show the form (again). Services return what
+    they wrote, never None."""
+    if request.method != "POST" or not all(
+        [form.is_valid(), *(other.is_valid() for other in along)]
+    ):
         return None
     try:
         return service()
     except ValidationError as error:
         add_service_errors(form, error, renames)
+        return None
+
+
+def action_result(request: HttpRequest, service: Callable[[], Result]) -> Result | None:
+    """What a view does with an action posted from a button rather than a form of its own
+    (activate a plan, deactivate an account, enroll a client found by a search): run the service;
+    its refusal becomes an error message on the page the view shows next. None when refused."""
+    try:
+        return service()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
         return None
 
 
@@ -108,6 +132,7 @@ class LoginForm(AuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         username = self.fields["username"]
+        assert isinstance(username, forms.CharField)  # Django's UsernameField
         username.validators.append(MaxLengthValidator(username.max_length))
 
 
@@ -119,7 +144,7 @@ class StaffInviteForm(forms.ModelForm):
         fields = ["first_name", "last_name", "email", "username", "role"]
         field_classes = {"username": UsernameField}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("first_name", "last_name", "email"):
             self.fields[name].required = True

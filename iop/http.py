@@ -1,4 +1,4 @@
-"""The request type views receive.
+"""What views read from a request: its type, and the caller's address.
 
 LoginRequiredMiddleware turns every anonymous request away before a view runs (only the login,
 health and calendar-feed views opt out), so a view's `request.user` is always our `User`. Views
@@ -12,6 +12,12 @@ from .models import User
 
 
 class AuthedRequest(HttpRequest):
-    user: User  # type: ignore[assignment]
+    user: User  # type: ignore[assignment]  # narrower than HttpRequest's: the promise above
     # Set by django-htmx's middleware on every request.
     htmx: HtmxDetails
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The caller's address; behind the production proxy, the first X-Forwarded-For hop."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR") or None

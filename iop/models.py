@@ -1,4 +1,4 @@
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -15,7 +15,14 @@ class ClinicUserManager(UserManager["User"]):
         """Clinicians who can be given work today: a deactivated account is not offered anywhere."""
         return self.filter(role=Role.CLINICIAN, is_active=True).order_by("last_name", "first_name")
 
-    def create_superuser(self, username, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def]
+    def create_superuser(
+        self,
+        username: str,
+        email: str | None = None,
+        password: str | None = None,
+        **extra_fields: Any,
+    ) -> "User":
+        """`createsuperuser` makes an admin of the clinic, not a login without a role."""
         extra_fields.setdefault("role", Role.ADMIN)
         return super().create_superuser(username, email, password, **extra_fields)
 

@@ -3,6 +3,7 @@ from datetime import timedelta
 from auditlog.models import LogEntry
 from django.db import connection
 from django.db.models import Count, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .models import ChartRead, Role, User, WorkerHeartbeat
@@ -11,25 +12,28 @@ from .models import ChartRead, Role, User, WorkerHeartbeat
 HEARTBEAT_STALE_AFTER = timedelta(minutes=3)
 
 
-def record_changes() -> QuerySet[LogEntry]:
+def record_change_list() -> QuerySet[LogEntry]:
+    """Every audited change of a record (django-auditlog), newest first."""
     return LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
 
 
-def chart_reads() -> QuerySet[ChartRead]:
+def chart_read_list() -> QuerySet[ChartRead]:
+    """Every recorded read of a chart, newest first."""
     return ChartRead.objects.select_related("user").order_by("-at")
 
 
-def users_by_role() -> dict[str, int]:
+def user_counts_by_role() -> dict[str, int]:
+    """How many active logins each role has."""
     rows = User.objects.filter(is_active=True).values("role").annotate(n=Count("id"))
     return {row["role"]: row["n"] for row in rows}
 
 
-def latest_worker_heartbeat() -> WorkerHeartbeat | None:
+def worker_heartbeat_latest() -> WorkerHeartbeat | None:
     return WorkerHeartbeat.objects.order_by("-seen_at").first()
 
 
 def worker_is_alive() -> bool:
-    heartbeat = latest_worker_heartbeat()
+    heartbeat = worker_heartbeat_latest()
     return heartbeat is not None and timezone.now() - heartbeat.seen_at < HEARTBEAT_STALE_AFTER
 
 
@@ -45,5 +49,11 @@ def broker_answers() -> None:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
-def staff() -> QuerySet[User]:
+def staff_list() -> QuerySet[User]:
+    """Admins and clinicians, active ones first."""
     return User.objects.exclude(role=Role.CLIENT).order_by("-is_active", "last_name", "first_name")
+
+
+def staff_get(*, pk: int) -> User:
+    """One admin or clinician, or 404: a client's login is not managed from the staff page."""
+    return get_object_or_404(staff_list(), pk=pk)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from .http import client_ip
 from .models import ChartRead, Role, User, WorkerHeartbeat
 
 
@@ -39,12 +40,6 @@ def user_create(
     user.full_clean()
     user.save()
     return user
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address; behind the production proxy, the first X-Forwarded-For hop."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR") or None
 
 
 @transaction.atomic
@@ -96,8 +91,10 @@ def password_set_link_send(*, user: User) -> None:
 
 
 @transaction.atomic
-def user_set_active(*, user: User, is_active: bool, by: User) -> User:
-    if user == by and not is_active:
+def user_set_active(*, user: User, is_active: bool, actor: User) -> User:
+    """Let a staff member log in again, or no longer; the admin acting cannot lock themselves
+    out."""
+    if user == actor and not is_active:
         raise ValidationError("You cannot deactivate your own account.")
     user.is_active = is_active
     user.save(update_fields=["is_active"])

@@ -1,45 +1,47 @@
+"""Thin views of the iop app: home, the admin dashboard, the audit log, staff, health."""
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .access import admin_required
 from .filters import ChartReadFilter, RecordChangeFilter
-from .forms import StaffInviteForm, service_result
+from .forms import StaffInviteForm, action_result, service_result
+from .http import AuthedRequest
 
 PAGE_SIZE = 50
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     return redirect(settings.ROLE_HOME_URLS[request.user.role])
 
 
 @admin_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "iop/dashboard.html",
         {
-            "users_by_role": selectors.users_by_role(),
-            "heartbeat": selectors.latest_worker_heartbeat(),
+            "users_by_role": selectors.user_counts_by_role(),
+            "heartbeat": selectors.worker_heartbeat_latest(),
             "worker_alive": selectors.worker_is_alive(),
         },
     )
 
 
 @admin_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthedRequest) -> HttpResponse:
     kind = "reads" if request.GET.get("kind") == "reads" else "changes"
     if kind == "reads":
-        filterset = ChartReadFilter(request.GET, queryset=selectors.chart_reads())
+        filterset = ChartReadFilter(request.GET, queryset=selectors.chart_read_list())
     else:
-        filterset = RecordChangeFilter(request.GET, queryset=selectors.record_changes())
+        filterset = RecordChangeFilter(request.GET, queryset=selectors.record_change_list())
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -51,26 +53,25 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: AuthedRequest) -> HttpResponse:
     form = StaffInviteForm(request.POST or None)
     if user := service_result(request, form, lambda: services.staff_invite(**form.cleaned_data)):
         messages.success(
             request, f"{user} can now set a password from the link sent to {user.email}."
         )
         return redirect("iop:staff")
-    return render(request, "iop/staff.html", {"staff": selectors.staff(), "form": form})
+    return render(request, "iop/staff.html", {"staff": selectors.staff_list(), "form": form})
 
 
 @admin_required
 @require_POST
-def staff_set_active(request: HttpRequest, pk: int) -> HttpResponse:
-    user = get_object_or_404(selectors.staff(), pk=pk)
+def staff_set_active(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = selectors.staff_get(pk=pk)
     is_active = request.POST.get("is_active") == "1"
-    try:
-        services.user_set_active(user=user, is_active=is_active, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
+    if action_result(
+        request,
+        lambda: services.user_set_active(user=user, is_active=is_active, actor=request.user),
+    ):
         messages.success(request, f"{user} is {'active' if is_active else 'deactivated'}.")
     return redirect("iop:staff")
 

@@ -6,9 +6,17 @@ import factory
 from django.utils import timezone
 from faker import Faker
 
-from clients import services as clients_services
 from clients.models import Client, Consent, Intervention, ProgramTrack, TreatmentPlan
-from clients.services import client_admit, client_create
+from clients.services.clients import client_admit, client_create
+from clients.services.consents import consent_create
+from clients.services.plans import (
+    goal_add,
+    intervention_add,
+    objective_add,
+    problem_add,
+    treatment_plan_activate,
+    treatment_plan_create,
+)
 from groups.models import Enrollment, Group, GroupType, Room
 from iop.clock import local_datetime
 from iop.models import Role, User
@@ -173,26 +181,22 @@ class TreatmentPlanFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *, client, status):
-        plan = clients_services.treatment_plan_create(
-            client=client, created_by=client.primary_clinician
-        )
-        problem = clients_services.problem_add(plan=plan, statement="Daily alcohol use")
-        goal = clients_services.goal_add(problem=problem, statement="Sustained abstinence")
-        objective = clients_services.objective_add(
+        plan = treatment_plan_create(client=client, actor=client.primary_clinician)
+        problem = problem_add(plan=plan, statement="Daily alcohol use")
+        goal = goal_add(problem=problem, statement="Sustained abstinence")
+        objective = objective_add(
             goal=goal,
             description="Attend 9 hours of group a week for 4 weeks",
             target_date=timezone.localdate() + timedelta(days=28),
         )
-        clients_services.intervention_add(
+        intervention_add(
             objective=objective,
             modality=Intervention.Modality.GROUP,
             frequency="3 times a week",
             responsible=client.primary_clinician,
         )
         if status == TreatmentPlan.Status.ACTIVE:
-            plan = clients_services.treatment_plan_activate(
-                plan=plan, clinician=client.primary_clinician
-            )
+            plan = treatment_plan_activate(plan=plan, actor=client.primary_clinician)
         return plan
 
 
@@ -208,11 +212,11 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     information = factory.LazyFunction(lambda: ["summary", "treatment_plan"])
     signed_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=7))
     expires_on = factory.LazyAttribute(lambda consent: consent.signed_on + timedelta(days=365))
-    recorded_by = factory.LazyAttribute(lambda consent: consent.client.primary_clinician)
+    actor = factory.LazyAttribute(lambda consent: consent.client.primary_clinician)
 
     @classmethod
     def _create(cls, model_class, **kwargs):
-        return clients_services.consent_create(**kwargs)
+        return consent_create(**kwargs)
 
 
 class ProgressNoteFactory(factory.django.DjangoModelFactory):

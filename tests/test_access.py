@@ -5,6 +5,8 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from scheduling.models import ComplianceAlert, SessionType
@@ -123,14 +125,22 @@ URL_KWARGS = {
     "scheduling:alert-resolve": lambda world: {"pk": world.alice_alert.pk},
 }
 
-# URL names that only take POST (a GET answers 405); the walk posts to them.
+# URL names that only take POST: they change state, so a GET answers 405 (a link, a prefetch or a
+# crawler changes nothing). The walk posts to them.
 POST_ONLY = {
     "logout",
     "iop:staff-set-active",
+    "clients:plan-activate",
+    "groups:enrollment-end",
+    "groups:enrollment-void",
     "scheduling:session-summary",
     "scheduling:session-drop-in",
     "scheduling:note-addendum",
 }
+
+# The rows a GET may write: the record of the read itself (every chart read is audited) and the
+# login session.
+READ_RECORDS = ('"iop_chartread"', '"django_session"')
 
 # Django's admin site checks is_staff itself; its index stands for all of its pages.
 SKIPPED_NAMESPACES = {"admin"}
@@ -202,6 +212,30 @@ def test_every_url_for_every_persona(client, world, persona):
             assert response.url.startswith("/admin/login/"), where
         else:
             assert response.status_code in (403, 404), f"{where}: {response.status_code}"
+
+
+def writes(queries):
+    return [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        and not any(table in query["sql"] for table in READ_RECORDS)
+    ]
+
+
+@pytest.mark.parametrize("persona", [CLIENT, CLINICIAN, ADMIN])
+def test_a_get_changes_nothing_and_every_url_that_changes_state_refuses_it(client, world, persona):
+    """Opened with GET by each persona, no URL writes anything but the record of the read; one
+    that changes state (POST_ONLY) answers 405 to the persona allowed to use it."""
+    client.force_login(persona_user(world, persona))
+    for name in sorted(set(all_url_names())):
+        url = reverse(name, kwargs=URL_KWARGS[name](world) if name in URL_KWARGS else {})
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        where = f"{persona} GET {url} ({name})"
+        assert not writes(queries), f"{where} wrote: {writes(queries)}"
+        if name in POST_ONLY and persona in ACCESS[name]:
+            assert response.status_code == 405, f"{where}: {response.status_code}"
 
 
 def test_bob_cannot_open_alices_chart_even_by_its_address(client, alice, bob):

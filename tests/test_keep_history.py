@@ -8,14 +8,10 @@ from django.db import InternalError, connection, transaction
 from django.utils import timezone
 
 from clients.models import ASAM_DIMENSIONS, Discharge, Intake, Objective, ObjectiveStatus
-from clients.services import (
-    client_discharge,
-    disclosure_record,
-    intake_complete,
-    intake_draft_save,
-    intake_start,
-    plan_review_record,
-)
+from clients.services.consents import disclosure_record
+from clients.services.discharge import client_discharge
+from clients.services.intake import intake_complete, intake_draft_save, intake_start
+from clients.services.plans import plan_review_record
 from scheduling.models import Attendance, ProgressNote
 from scheduling.services.attendance import drop_in_add, session_summary_update
 from scheduling.services.notes import note_addendum_add, note_sign
@@ -75,16 +71,16 @@ def full_record(clinician, alice, bob):
     objective = Objective.objects.get(goal__problem__plan=plan)
     plan_review_record(
         plan=plan,
-        reviewed_by=clinician,
+        actor=clinician,
         reviewed_on=timezone.localdate(),
         summary="Attending well",
         progress={objective.pk: (ObjectiveStatus.IN_PROGRESS, "")},
     )
     consent = ConsentFactory(client=alice)
-    disclosure_record(consent=consent, information="summary", disclosed_by=clinician)
+    disclosure_record(consent=consent, information="summary", actor=clinician)
 
     carol = ClientFactory(status="referred", primary_clinician=clinician)
-    intake = intake_start(client=carol, started_by=clinician)
+    intake = intake_start(client=carol, actor=clinician)
     intake_draft_save(
         intake=intake,
         referral_source="Drug court",
@@ -95,14 +91,14 @@ def full_record(clinician, alice, bob):
         intake=intake,
         consent_to_treatment=True,
         admission_date=timezone.localdate() - timedelta(days=1),
-        completed_by=clinician,
+        actor=clinician,
     )
     client_discharge(
         client=bob,
         discharge_date=timezone.localdate(),
         reason=Discharge.Reason.COMPLETED,
         summary="Completed the program.",
-        recorded_by=clinician,
+        actor=clinician,
     )
 
 
@@ -142,6 +138,6 @@ def test_a_draft_note_is_kept_too(full_record):
 def test_an_intake_still_in_draft_may_be_removed_with_its_client(clinician):
     """Only a completed intake is part of the record; a referral entered by mistake may go."""
     dana = ClientFactory(status="referred", primary_clinician=clinician)
-    intake_start(client=dana, started_by=clinician)
+    intake_start(client=dana, actor=clinician)
     dana.delete()
     assert not Intake.objects.exists()

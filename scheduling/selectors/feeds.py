@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from clients.selectors import own_client_record
+from clients.access import access_own_client
 from iop.models import Role, User
 from scheduling.models import CalendarFeed, Session
 from scheduling.selectors.sessions import (
@@ -24,7 +24,7 @@ def feed_session_list(*, user: User) -> list[Session]:
     today = timezone.localdate()
     first, last = today - timedelta(days=FEED_PAST_DAYS), today + timedelta(days=FEED_FUTURE_DAYS)
     if user.role == Role.CLIENT:
-        client = own_client_record(user)
+        client = access_own_client(user=user)
         return list(client_session_list(client=client, first=first, last=last))
     sessions = clinician_session_list(clinician=user)
     return list(session_between(sessions=sessions, first=first, last=last))

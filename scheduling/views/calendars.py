@@ -6,7 +6,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from clients.selectors import current_plan, own_client_record
+from clients.access import access_own_client
+from clients.selectors import plan_active
 from iop.access import admin_required, client_required, staff_required
 from iop.clock import week_start_of
 from iop.http import AuthedRequest
@@ -18,7 +19,7 @@ from scheduling.selectors.sessions import client_schedule_get, clinic_day_list, 
 @client_required
 def my_schedule(request: AuthedRequest) -> HttpResponse:
     """The client's next two weeks (phone first) and this week's scheduled hours."""
-    client = own_client_record(request.user)
+    client = access_own_client(user=request.user)
     today = timezone.localdate()
     schedule = client_schedule_get(client=client, today=today)
     return render(
@@ -29,7 +30,7 @@ def my_schedule(request: AuthedRequest) -> HttpResponse:
             "days": schedule.days,
             "hours": schedule.hours,
             "today": today,
-            "plan": current_plan(client),
+            "plan": plan_active(client=client),
         },
     )
 

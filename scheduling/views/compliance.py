@@ -9,8 +9,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from clients.access import access_client, access_own_client
 from clients.models import REDISCLOSURE_NOTICE, Client
-from clients.selectors import client_for_user, own_client_record
 from iop.access import admin_required, client_required, staff_required
 from iop.clock import week_start_of
 from iop.forms import service_result
@@ -43,7 +43,7 @@ def _hours(request: AuthedRequest, client: Client, page_template: str) -> HttpRe
 @staff_required
 def client_hours(request: AuthedRequest, pk: int) -> HttpResponse:
     """Any client's hours bar and 12-week chart; htmx gets the fragment alone."""
-    client = client_for_user(request.user, pk)
+    client = access_client(user=request.user, pk=pk)
     chart_read_record(request=request, client_id=client.pk, what="weekly hours")
     return _hours(request, client, "scheduling/client_hours.html")
 
@@ -51,14 +51,14 @@ def client_hours(request: AuthedRequest, pk: int) -> HttpResponse:
 @client_required
 def my_hours(request: AuthedRequest) -> HttpResponse:
     """The client's own hours bar and chart, as their clinician sees it."""
-    return _hours(request, own_client_record(request.user), "scheduling/my_hours.html")
+    return _hours(request, access_own_client(user=request.user), "scheduling/my_hours.html")
 
 
 @client_required
 @form_methods
 def reminder_preferences(request: AuthedRequest) -> HttpResponse:
     """The client opts in to reminders by email or text and sets quiet hours (off until they do)."""
-    client = own_client_record(request.user)
+    client = access_own_client(user=request.user)
     preference = reminder_selectors.reminder_preference_get(client=client)
     initial = {
         "email_opt_in": preference.email_opt_in,
@@ -224,7 +224,7 @@ def alert_resolve(request: AuthedRequest, pk: int) -> HttpResponse:
 def client_chart_activity(request: AuthedRequest, pk: int) -> HttpResponse:
     """The chart's scheduling part, loaded by htmx from the clients app's chart page (which may not
     import scheduling): the next two weeks, this week's hours with the 12-week chart, recent notes."""
-    client = client_for_user(request.user, pk)
+    client = access_client(user=request.user, pk=pk)
     chart_read_record(request=request, client_id=client.pk, what="sessions, hours and notes")
     today = timezone.localdate()
     return render(

@@ -10,14 +10,14 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from clients.models import Client, Diagnosis, LevelOfCare, LevelOfCareEpisode, SubstanceUse
-from clients.services import (
+from clients.services.intake import (
     intake_complete,
     intake_diagnoses_replace,
     intake_draft_save,
     intake_start,
     intake_substances_replace,
-    level_of_care_change,
 )
+from clients.services.level_of_care import level_of_care_change
 from tests.factories import ClientFactory, UserFactory
 
 ASAM = {
@@ -31,7 +31,7 @@ ASAM = {
 
 
 def filled_intake(client, clinician):
-    intake = intake_start(client=client, started_by=clinician)
+    intake = intake_start(client=client, actor=clinician)
     intake_draft_save(
         intake=intake,
         referral_source="Drug court",
@@ -47,7 +47,7 @@ def referred(clinician):
 
 
 def test_starting_intake_puts_a_referred_client_in_intake(referred, clinician):
-    intake_start(client=referred, started_by=clinician)
+    intake_start(client=referred, actor=clinician)
     referred.refresh_from_db()
     assert referred.status == Client.Status.INTAKE
 
@@ -64,7 +64,7 @@ def test_completing_intake_admits_the_client_at_level_2_1_from_that_date(referre
     intake = filled_intake(referred, clinician)
     admitted_on = timezone.localdate() - timedelta(days=1)
     intake_complete(
-        intake=intake, consent_to_treatment=True, admission_date=admitted_on, completed_by=clinician
+        intake=intake, consent_to_treatment=True, admission_date=admitted_on, actor=clinician
     )
     referred.refresh_from_db()
     assert referred.status == Client.Status.ACTIVE
@@ -80,7 +80,7 @@ def test_intake_without_consent_to_treatment_admits_nobody(referred, clinician):
             intake=intake,
             consent_to_treatment=False,
             admission_date=timezone.localdate(),
-            completed_by=clinician,
+            actor=clinician,
         )
     referred.refresh_from_db()
     assert referred.status == Client.Status.INTAKE
@@ -88,13 +88,13 @@ def test_intake_without_consent_to_treatment_admits_nobody(referred, clinician):
 
 
 def test_intake_with_steps_missing_names_them(referred, clinician):
-    intake = intake_start(client=referred, started_by=clinician)
+    intake = intake_start(client=referred, actor=clinician)
     with pytest.raises(ValidationError, match="referral source"):
         intake_complete(
             intake=intake,
             consent_to_treatment=True,
             admission_date=timezone.localdate(),
-            completed_by=clinician,
+            actor=clinician,
         )
 
 
@@ -104,14 +104,14 @@ def test_a_completed_intake_no_longer_changes(referred, clinician):
         intake=intake,
         consent_to_treatment=True,
         admission_date=timezone.localdate(),
-        completed_by=clinician,
+        actor=clinician,
     )
     with pytest.raises(ValidationError, match="complete"):
         intake_draft_save(intake=intake, payer="Medicaid")
 
 
 def test_substances_and_diagnoses_are_replaced_as_a_whole(referred, clinician):
-    intake = intake_start(client=referred, started_by=clinician)
+    intake = intake_start(client=referred, actor=clinician)
     last_week = timezone.localdate() - timedelta(days=7)
     intake_substances_replace(
         intake=intake,
@@ -135,7 +135,7 @@ def test_substances_and_diagnoses_are_replaced_as_a_whole(referred, clinician):
 
 
 def test_a_bad_diagnosis_code_changes_nothing(referred, clinician):
-    intake = intake_start(client=referred, started_by=clinician)
+    intake = intake_start(client=referred, actor=clinician)
     intake_diagnoses_replace(
         intake=intake, diagnoses=[{"icd10_code": "F10.20", "description": "AUD"}]
     )
@@ -151,7 +151,7 @@ def test_a_bad_diagnosis_code_changes_nothing(referred, clinician):
 
 
 def test_an_authorization_ending_before_it_starts_is_refused(referred, clinician):
-    intake = intake_start(client=referred, started_by=clinician)
+    intake = intake_start(client=referred, actor=clinician)
     with pytest.raises(ValidationError, match="end after it starts"):
         intake_draft_save(
             intake=intake,
@@ -169,7 +169,7 @@ def test_a_change_of_level_closes_the_previous_range_that_day(clinician):
         client=client,
         level=LevelOfCare.PARTIAL,
         start_date=date(2026, 11, 10),
-        changed_by=clinician,
+        actor=clinician,
     )
     ranges = list(client.levels_of_care.values_list("level", "start_date", "end_date"))
     assert ranges == [
@@ -186,7 +186,7 @@ def test_a_change_dated_before_the_current_level_began_changes_nothing(clinician
             client=client,
             level=LevelOfCare.OUTPATIENT,
             start_date=date(2026, 10, 1),
-            changed_by=clinician,
+            actor=clinician,
         )
     assert client.levels_of_care.get().end_date is None
 
@@ -224,7 +224,7 @@ class LevelOfCareInputTests(TestCase):
         client = ClientFactory(primary_clinician=clinician)
         before = list(client.levels_of_care.values_list("level", "start_date", "end_date"))
         try:
-            level_of_care_change(client=client, level=level, start_date=start, changed_by=clinician)
+            level_of_care_change(client=client, level=level, start_date=start, actor=clinician)
         except ValidationError as error:
             refused = error.messages
         else:
@@ -245,6 +245,6 @@ def test_a_referred_clients_level_of_care_cannot_change(clinician):
             client=client,
             level=LevelOfCare.OUTPATIENT,
             start_date=timezone.localdate(),
-            changed_by=clinician,
+            actor=clinician,
         )
     assert not client.levels_of_care.exists()

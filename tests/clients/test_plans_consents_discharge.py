@@ -19,12 +19,10 @@ from clients.models import (
     ObjectiveStatus,
     TreatmentPlan,
 )
-from clients.selectors import reviews_overdue
-from clients.services import (
-    client_discharge,
-    consent_create,
-    consent_revoke,
-    disclosure_record,
+from clients.selectors import plan_reviews_overdue
+from clients.services.consents import consent_create, consent_revoke, disclosure_record
+from clients.services.discharge import client_discharge
+from clients.services.plans import (
     plan_review_record,
     problem_add,
     treatment_plan_activate,
@@ -47,10 +45,10 @@ def test_activating_a_plan_signs_it_and_sets_the_first_review(alice, clinician):
 
 def test_activating_a_new_version_supersedes_the_last(alice, clinician):
     first = TreatmentPlanFactory(client=alice)
-    second = treatment_plan_revise(plan=first, created_by=clinician)
+    second = treatment_plan_revise(plan=first, actor=clinician)
     assert second.version == 2
     assert second.problems.get().goals.get().objectives.get().interventions.count() == 1
-    treatment_plan_activate(plan=second, clinician=clinician)
+    treatment_plan_activate(plan=second, actor=clinician)
     first.refresh_from_db()
     assert first.status == TreatmentPlan.Status.SUPERSEDED
     assert alice.treatment_plans.filter(status="active").get() == second
@@ -71,10 +69,10 @@ def test_the_database_allows_one_active_plan_per_client(alice):
 
 
 def test_an_incomplete_plan_cannot_be_activated(alice, clinician):
-    plan = treatment_plan_create(client=alice, created_by=clinician)
+    plan = treatment_plan_create(client=alice, actor=clinician)
     problem_add(plan=plan, statement="Opioid use")
     with pytest.raises(ValidationError, match="every problem a goal"):
-        treatment_plan_activate(plan=plan, clinician=clinician)
+        treatment_plan_activate(plan=plan, actor=clinician)
     plan.refresh_from_db()
     assert plan.status == TreatmentPlan.Status.DRAFT
 
@@ -87,7 +85,7 @@ def test_an_active_plan_no_longer_changes(alice):
 
 def test_alice_signs_her_plan_with_her_name(alice):
     plan = TreatmentPlanFactory(client=alice)
-    treatment_plan_client_sign(plan=plan, user=alice.user, typed_name="  alice   anders ")
+    treatment_plan_client_sign(plan=plan, actor=alice.user, typed_name="  alice   anders ")
     plan.refresh_from_db()
     assert plan.client_signed_name == "alice anders"
     assert plan.client_signed_at is not None
@@ -96,7 +94,7 @@ def test_alice_signs_her_plan_with_her_name(alice):
 def test_bob_cannot_sign_alices_plan(alice, bob):
     plan = TreatmentPlanFactory(client=alice)
     with pytest.raises(ValidationError, match="their own plan"):
-        treatment_plan_client_sign(plan=plan, user=bob.user, typed_name="Bob Brown")
+        treatment_plan_client_sign(plan=plan, actor=bob.user, typed_name="Bob Brown")
     plan.refresh_from_db()
     assert plan.client_signed_at is None
 
@@ -104,7 +102,7 @@ def test_bob_cannot_sign_alices_plan(alice, bob):
 def test_a_draft_cannot_be_signed_by_the_client(alice):
     plan = TreatmentPlanFactory(client=alice, status="draft")
     with pytest.raises(ValidationError, match="Only the active plan"):
-        treatment_plan_client_sign(plan=plan, user=alice.user, typed_name="Alice Anders")
+        treatment_plan_client_sign(plan=plan, actor=alice.user, typed_name="Alice Anders")
 
 
 class ClientSignatureInputTests(TestCase):
@@ -114,7 +112,7 @@ class ClientSignatureInputTests(TestCase):
         client = ClientFactory(legal_first_name="Alice", legal_last_name="Anders")
         plan = TreatmentPlanFactory(client=client)
         try:
-            treatment_plan_client_sign(plan=plan, user=client.user, typed_name=typed)
+            treatment_plan_client_sign(plan=plan, actor=client.user, typed_name=typed)
         except ValidationError as error:
             refused = error.message_dict
         else:
@@ -134,7 +132,7 @@ def test_a_review_records_progress_and_moves_the_next_review(alice, clinician):
     today = timezone.localdate()
     plan_review_record(
         plan=plan,
-        reviewed_by=clinician,
+        actor=clinician,
         reviewed_on=today,
         summary="Attending well",
         progress={objective.pk: (ObjectiveStatus.IN_PROGRESS, "7 of 9 hours")},
@@ -151,7 +149,7 @@ def test_a_review_may_start_a_new_version(alice, clinician):
     objective = Objective.objects.get(goal__problem__plan=plan)
     plan_review_record(
         plan=plan,
-        reviewed_by=clinician,
+        actor=clinician,
         reviewed_on=timezone.localdate(),
         summary="Add family work",
         progress={objective.pk: (ObjectiveStatus.ACHIEVED, "")},
@@ -166,7 +164,7 @@ def test_a_review_missing_an_objective_changes_nothing(alice, clinician):
     with pytest.raises(ValidationError, match="every objective"):
         plan_review_record(
             plan=plan,
-            reviewed_by=clinician,
+            actor=clinician,
             reviewed_on=timezone.localdate(),
             summary="x",
             progress={},
@@ -182,9 +180,12 @@ def test_overdue_reviews_are_listed_for_the_primary_clinician(
     overdue = TreatmentPlanFactory(client=alice)
     TreatmentPlanFactory(client=bob)
     with time_machine.travel(timezone.now() + timedelta(days=31)):
-        assert set(reviews_overdue(clinician)) == {overdue, bob.treatment_plans.get()}
-        assert not reviews_overdue(second_clinician).exists()
-    assert not reviews_overdue(clinician).exists()
+        assert set(plan_reviews_overdue(clinician=clinician)) == {
+            overdue,
+            bob.treatment_plans.get(),
+        }
+        assert not plan_reviews_overdue(clinician=second_clinician).exists()
+    assert not plan_reviews_overdue(clinician=clinician).exists()
 
 
 # --- Consents and disclosures ------------------------------------------------------------------
@@ -192,9 +193,7 @@ def test_overdue_reviews_are_listed_for_the_primary_clinician(
 
 def test_a_disclosure_under_a_valid_consent_is_logged(alice, clinician):
     consent = ConsentFactory(client=alice)
-    disclosure = disclosure_record(
-        consent=consent, information="treatment_plan", disclosed_by=clinician
-    )
+    disclosure = disclosure_record(consent=consent, information="treatment_plan", actor=clinician)
     assert disclosure.recipient == consent.recipient
     assert list(alice.disclosures.all()) == [disclosure]
 
@@ -205,7 +204,7 @@ def test_an_expired_consent_discloses_nothing(alice, clinician):
         time_machine.travel(timezone.now() + timedelta(days=400)),
         pytest.raises(ValidationError, match="expired, revoked"),
     ):
-        disclosure_record(consent=consent, information="summary", disclosed_by=clinician)
+        disclosure_record(consent=consent, information="summary", actor=clinician)
     assert not Disclosure.objects.exists()
 
 
@@ -213,14 +212,14 @@ def test_a_revoked_consent_discloses_nothing(alice, clinician):
     consent = ConsentFactory(client=alice)
     consent_revoke(consent=consent, revoked_on=timezone.localdate(), note="Client asked")
     with pytest.raises(ValidationError, match="expired, revoked"):
-        disclosure_record(consent=consent, information="summary", disclosed_by=clinician)
+        disclosure_record(consent=consent, information="summary", actor=clinician)
     assert not Disclosure.objects.exists()
 
 
 def test_a_consent_discloses_only_what_it_covers(alice, clinician):
     consent = ConsentFactory(client=alice, information=["summary"])
     with pytest.raises(ValidationError, match="does not cover"):
-        disclosure_record(consent=consent, information="diagnoses", disclosed_by=clinician)
+        disclosure_record(consent=consent, information="diagnoses", actor=clinician)
     assert not Disclosure.objects.exists()
 
 
@@ -244,7 +243,7 @@ class ConsentInputTests(TestCase):
                 information=information,
                 signed_on=signed,
                 expires_on=signed + timedelta(days=days),
-                recorded_by=client.primary_clinician,
+                actor=client.primary_clinician,
             )
         except ValidationError as error:
             refused = error.messages
@@ -269,7 +268,7 @@ def discharge(client, **overrides):
             "discharge_date": timezone.localdate(),
             "reason": Discharge.Reason.COMPLETED,
             "summary": "Completed 12 weeks; stepping down.",
-            "recorded_by": client.primary_clinician,
+            "actor": client.primary_clinician,
             "step_down_level": "1",
             "aftercare": ["alumni", "mutual_help"],
             **overrides,

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from clients.models import Client, ProgramTrack
-from clients.services import client_admit, client_create
+from clients.services.clients import client_admit, client_create
 from iop.dates import birth_date_bounds
 from iop.models import Role
 from tests.factories import ClientFactory, UserFactory

@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from clients.models import Client, Discharge, Disclosure, LevelOfCareEpisode, TreatmentPlan
-from clients.services import disclosure_record, level_of_care_change, treatment_plan_revise
+from clients.services.consents import disclosure_record
+from clients.services.level_of_care import level_of_care_change
+from clients.services.plans import treatment_plan_revise
 from iop.models import ChartRead, Role
 from tests.factories import ClientFactory, ConsentFactory, TreatmentPlanFactory, UserFactory
 
@@ -33,9 +35,9 @@ def test_the_chart_keeps_a_constant_number_of_queries_as_the_record_grows(
             client=alice,
             level=level,
             start_date=alice.admission_date + timedelta(days=days),
-            changed_by=clinician,
+            actor=clinician,
         )
-    treatment_plan_revise(plan=first, created_by=clinician)
+    treatment_plan_revise(plan=first, actor=clinician)
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = staff_client.get(reverse("clients:chart", args=[alice.pk]))
     assert b"Recipient 4" in response.content
@@ -141,13 +143,11 @@ def test_disclosing_under_an_expired_consent_is_refused_with_a_field_error(staff
 
 
 def test_alice_sees_her_disclosure_ledger_and_not_bobs(client, alice, bob, clinician):
-    disclosure_record(
-        consent=ConsentFactory(client=alice), information="summary", disclosed_by=clinician
-    )
+    disclosure_record(consent=ConsentFactory(client=alice), information="summary", actor=clinician)
     disclosure_record(
         consent=ConsentFactory(client=bob, recipient="Bob's employer"),
         information="summary",
-        disclosed_by=clinician,
+        actor=clinician,
     )
     client.force_login(alice.user)
     content = client.get(reverse("clients:my-disclosures")).content.decode()

@@ -9,9 +9,14 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from django.utils import timezone
 
 from clients.models import Discharge
-from clients.services import client_discharge
+from clients.services.discharge import client_discharge
 from groups.models import Enrollment
-from groups.selectors import groups_catalogue, planned_weeks, roster, roster_candidates
+from groups.selectors import (
+    enrollment_list,
+    group_list,
+    planned_week_by_client,
+    roster_candidate_list,
+)
 from groups.services import (
     DISCHARGED_BEFORE_START,
     enrollment_create,
@@ -138,9 +143,9 @@ def test_a_voided_enrollment_counts_nowhere(admin, clinician, alice, bob):
     enrollment = enrollment_create(group=group, client=alice, start_date=today)
     enrollment_void(enrollment=enrollment, actor=admin, reason="Meant the evening group")
 
-    assert list(roster(group, on=today)) == []
-    assert groups_catalogue(on=today).get(pk=group.pk).enrolled == 0
-    assert list(roster_candidates(group, query="Alice", on=today)) == [alice]
+    assert list(enrollment_list(group=group, on=today)) == []
+    assert group_list(on=today).get(pk=group.pk).enrolled == 0
+    assert list(roster_candidate_list(group=group, query="Alice", on=today)) == [alice]
     assert (
         not client_session_list(client=alice, first=today, last=today)
         .filter(pk=session.pk)
@@ -150,10 +155,10 @@ def test_a_voided_enrollment_counts_nowhere(admin, clinician, alice, bob):
     assert session_day_list(user=clinician, day=today).get(pk=session.pk).enrolled_count == 0
     assert clinic_day_list(day=today).get(pk=session.pk).roster_count == 0
     assert not SessionClient.objects.filter(session=session).exists()
-    assert planned_weeks([alice], week_of=today)[alice.pk].minutes == 0
+    assert planned_week_by_client(clients=[alice], week_of=today)[alice.pk].minutes == 0
     # Its place is free again, for Bob or for Alice herself.
     enrollment_create(group=group, client=bob, start_date=today)
-    assert [e.client for e in roster(group, on=today)] == [bob]
+    assert [e.client for e in enrollment_list(group=group, on=today)] == [bob]
     assert Enrollment.objects.filter(client=alice).get().is_voided
 
 
@@ -166,7 +171,7 @@ def test_discharge_voids_an_enrollment_that_had_not_started_and_ends_the_others(
         discharge_date=today,
         reason=Discharge.Reason.COMPLETED,
         summary="Completed the program.",
-        recorded_by=clinician,
+        actor=clinician,
     )
     started.refresh_from_db()
     future.refresh_from_db()

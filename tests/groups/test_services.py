@@ -11,7 +11,7 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from clients.models import Client, ProgramTrack
 from groups.models import Enrollment, Group, GroupType
-from groups.selectors import planned_weeks
+from groups.selectors import planned_week_by_client
 from groups.services import enrollment_create, enrollment_end, group_create
 from iop.clock import week_start_of
 from iop.models import Role
@@ -106,7 +106,7 @@ def test_alice_is_enrolled_and_planned_hours_count_her_groups(alice):
         client=alice,
         start_date=today,
     )
-    planned = planned_weeks([alice], week_of=today + timedelta(days=7))[alice.pk]
+    planned = planned_week_by_client(clients=[alice], week_of=today + timedelta(days=7))[alice.pk]
     assert planned.minutes == 180 * 2 + 90
     assert str(planned) == "7.5 of 9 hours planned, 3 of 3 days"
     assert planned.is_short
@@ -117,7 +117,7 @@ def test_planned_hours_leave_out_days_before_the_enrollment_starts(alice):
     enrollment_create(
         group=GroupFactory(weekdays=[0, 2, 3]), client=alice, start_date=monday + timedelta(days=2)
     )
-    planned = planned_weeks([alice], week_of=monday)[alice.pk]
+    planned = planned_week_by_client(clients=[alice], week_of=monday)[alice.pk]
     assert (planned.minutes, planned.days) == (360, 2)
     assert str(planned) == "6 of 9 hours planned, 2 of 3 days"
 

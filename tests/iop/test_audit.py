@@ -1,7 +1,7 @@
 from auditlog.models import LogEntry
 from django.urls import reverse
 
-from clients.services import client_admit
+from clients.services.clients import client_admit
 from iop.models import ChartRead
 
 

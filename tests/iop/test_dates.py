@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from clients.models import Client
-from clients.services import consent_create
+from clients.services.consents import consent_create
 from groups.models import Enrollment, Group
 from groups.services import enrollment_create, enrollment_end
 from iop.clock import local_datetime
@@ -85,7 +85,7 @@ def test_a_consent_signed_in_1900_is_refused_by_the_service(alice, clinician):
             information=["summary"],
             signed_on=NINETEEN_HUNDRED,
             expires_on=date(1901, 1, 1),
-            recorded_by=clinician,
+            actor=clinician,
         )
     assert refused.value.message_dict["signed_on"] == [range_message()]
     assert not alice.consents.exists()

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from clients.services import client_discharge
+from clients.services.discharge import client_discharge
 from groups.services import enrollment_create
 from iop.celery import app as celery_app
 from iop.clock import local_datetime
@@ -145,7 +145,7 @@ def test_clients_discharged_today_are_not_at_risk_and_their_alerts_close(
             discharge_date=MONDAY + timedelta(days=2),
             reason="completed",
             summary="Completed the program.",
-            recorded_by=clinician,
+            actor=clinician,
         )
     row = WeeklyCompliance.objects.get(client=alice, week_start=MONDAY)
     assert (row.status, row.required_minutes) == ("discharged", round(540 * 3 / 7))

@@ -27,7 +27,8 @@ from hypothesis.stateful import (
 )
 
 from clients.models import Client, ProgramTrack
-from clients.services import client_admit, client_create, client_discharge, client_update
+from clients.services.clients import client_admit, client_create, client_update
+from clients.services.discharge import client_discharge
 from groups.models import Enrollment
 from groups.services import enrollment_create, enrollment_end
 from iop.celery import app as celery_app
@@ -333,7 +334,7 @@ class ClinicWeeks(RuleBasedStateMachine):
             discharge_date=self.today() - timedelta(days=days_ago),
             reason="completed",
             summary="Completed the program.",
-            recorded_by=self.clinician,
+            actor=self.clinician,
         )
 
     @rule(data=st.data())

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clients.models import Intervention, Objective
-from clients.services import intervention_add, objective_add, treatment_plan_activate
+from clients.services.plans import intervention_add, objective_add, treatment_plan_activate
 from scheduling.models import NoteObjective, ProgressNote
 from scheduling.services.attendance import session_summary_update
 from scheduling.services.notes import note_save, note_sign
@@ -58,7 +58,7 @@ def active_plan_objectives(client, count=1):
             frequency="weekly",
             responsible=client.primary_clinician,
         )
-    treatment_plan_activate(plan=plan, clinician=client.primary_clinician)
+    treatment_plan_activate(plan=plan, actor=client.primary_clinician)
     return objectives_of(plan)
 
 

@@ -275,7 +275,7 @@ def test_a_discharged_client_cannot_be_scheduled(clinician):
 
 
 def discharge(client, on):
-    """What `clients.services.client_discharge` does for the other apps: send the signal."""
+    """What `clients.services.discharge.client_discharge` does for the other apps: send the signal."""
     client_discharged.send(
         sender=Client, client=client, discharge_date=on, discharged_by=client.primary_clinician
     )

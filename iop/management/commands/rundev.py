@@ -11,9 +11,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
+from types import FrameType
+from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -60,10 +62,10 @@ def web_command(host: str, port: int) -> list[str]:
 class Command(BaseCommand):
     help = "Run the whole system for development (web, worker, beat)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-seed", action="store_true", help="Skip the demo clinic.")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         host, port = web_address(os.environ)
         url = web_url(host, port)
         # Links in e-mails (password set-up, reminders) point at the address being served, unless
@@ -77,7 +79,7 @@ class Command(BaseCommand):
         children = {name: subprocess.Popen(command, env=env) for name, command in commands.items()}
         stopping = False
 
-        def stop(_signum, _frame):
+        def stop(_signum: int, _frame: FrameType | None) -> None:
             nonlocal stopping
             stopping = True
 
