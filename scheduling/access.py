@@ -49,6 +49,15 @@ def access_alert(*, user: User, pk: int) -> ComplianceAlert:
         raise Http404("No such alert.") from None
 
 
+def access_clinician(*, pk: int) -> User:
+    """A clinician who can be given work (an admin picks whose week to see); a deactivated
+    account is not offered, so it is not found either."""
+    try:
+        return User.objects.clinicians().get(pk=pk)
+    except User.DoesNotExist:
+        raise Http404("No such clinician.") from None
+
+
 def access_calendar_feed(*, token: str) -> CalendarFeed:
     """The live feed a token opens, with its owner; an unknown or revoked token, or a deactivated
     owner, opens nothing."""

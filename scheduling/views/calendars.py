@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 
 from clients.access import access_own_client
@@ -13,6 +13,7 @@ from iop.clock import week_start_of
 from iop.http import AuthedRequest
 from iop.models import User
 from iop.query import query_date
+from scheduling.access import access_clinician
 from scheduling.selectors.sessions import client_schedule_get, clinic_day_list, clinician_week_days
 
 
@@ -38,18 +39,17 @@ def my_schedule(request: AuthedRequest) -> HttpResponse:
 @staff_required
 def clinician_week(request: AuthedRequest) -> HttpResponse:
     """A clinician's week: their sessions with room and roster count. Admins pick a clinician."""
-    clinicians = User.objects.clinicians()
     clinician: User | None = request.user
     if request.user.is_admin:
         chosen = request.GET.get("clinician", "")
-        clinician = get_object_or_404(clinicians, pk=chosen) if chosen.isdigit() else None
+        clinician = access_clinician(pk=int(chosen)) if chosen.isdigit() else None
     monday = week_start_of(query_date(request, "week", timezone.localdate()))
     return render(
         request,
         "scheduling/clinician_week.html",
         {
             "clinician": clinician,
-            "clinicians": clinicians if request.user.is_admin else None,
+            "clinicians": User.objects.clinicians() if request.user.is_admin else None,
             "days": clinician_week_days(clinician=clinician, monday=monday),
             "monday": monday,
             "previous": monday - timedelta(days=7),

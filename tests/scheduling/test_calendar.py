@@ -224,3 +224,15 @@ def test_a_co_facilitator_sees_the_group_once_in_their_week(client, clinician, s
             starts_at__lt=local_datetime(monday + timedelta(days=7), time(0)),
         )
         assert sorted(listed) == sorted(expected.values_list("pk", flat=True))
+
+
+def test_an_admin_picks_a_clinicians_week_and_a_deactivated_one_is_not_found(
+    client, admin, clinician, second_clinician
+):
+    client.force_login(admin)
+    url = reverse("scheduling:clinician-week")
+    assert client.get(url, {"clinician": clinician.pk}).context["clinician"] == clinician
+    second_clinician.is_active = False
+    second_clinician.save()
+    assert client.get(url, {"clinician": second_clinician.pk}).status_code == 404
+    assert client.get(url, {"clinician": admin.pk}).status_code == 404
