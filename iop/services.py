@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from .http import client_ip
 from .models import ChartRead, Role, User, WorkerHeartbeat
 
 
@@ -39,12 +40,6 @@ def user_create(
     user.full_clean()
     user.save()
     return user
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address; behind the production proxy, the first X-Forwarded-For hop."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR") or None
 
 
 @transaction.atomic

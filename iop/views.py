@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
@@ -76,7 +75,6 @@ def staff_set_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_not_required
-@never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 when the database and the broker answer, 503 naming the part that failed."""
     checks = {}

@@ -8,7 +8,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from icalendar import Calendar, Event
 
@@ -41,7 +40,7 @@ def feed_sessions(user: User) -> list[Session]:
 
 def calendar_for(user: User, host: str) -> bytes:
     calendar = Calendar()
-    calendar.add("prodid", "-//IOP Clinic//Schedule//EN")
+    calendar.add("prodid", "-//Appointments//Calendar//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "Appointments")
     for session in feed_sessions(user):
@@ -60,7 +59,6 @@ def calendar_for(user: User, host: str) -> bytes:
 
 
 @login_not_required
-@never_cache
 @require_GET
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The feed of the token's owner; an unknown or revoked token is a 404."""
