@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 EMBEDDED := $(BIN)/python -m iop.embedded
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test install lock assets browser lint format typecheck bench manage clean
+.PHONY: run test install lock assets browser lint format typecheck bench backup restore manage clean
 
 run: install
 	$(EMBEDDED) $(BIN)/python manage.py rundev
@@ -69,6 +69,15 @@ format: install
 # Any manage.py command on the embedded servers: make manage ARGS="createsuperuser"
 manage: install
 	$(EMBEDDED) $(BIN)/python manage.py $(ARGS)
+
+# Back up the database (embedded or DATABASE_URL) to var/backups/, or OUTPUT=path.dump; restore one
+# over it (the app stopped) with FILE=path.dump. The README says how a clinic keeps six years.
+backup: install
+	$(EMBEDDED) $(BIN)/python manage.py backup $(if $(OUTPUT),--output $(OUTPUT))
+
+restore: install
+	@test -n "$(FILE)" || (echo "make restore FILE=var/backups/NAME.dump" && exit 2)
+	$(EMBEDDED) $(BIN)/python manage.py restore $(FILE)
 
 bench: install
 	$(EMBEDDED) $(BIN)/python manage.py bench

@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
@@ -77,7 +76,6 @@ def staff_set_active(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_not_required
-@never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 when the database and the broker answer, 503 naming the part that failed."""
     checks = {}

@@ -90,8 +90,16 @@ def browser():
 def browser_page(browser, live_server, **context_options):
     context = browser.new_context(base_url=live_server.url, **context_options)
     context.set_default_timeout(10_000)
-    yield context.new_page()
+    page = context.new_page()
+    # Anything the Content-Security-Policy blocks is a broken page: the journey must not hit one.
+    refused = []
+    page.on(
+        "console",
+        lambda message: refused.append(message.text) if "Security Policy" in message.text else None,
+    )
+    yield page
     context.close()
+    assert not refused, f"the Content-Security-Policy refused: {refused}"
 
 
 @pytest.fixture

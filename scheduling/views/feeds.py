@@ -6,7 +6,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from icalendar import Calendar, Event
 
@@ -25,7 +24,7 @@ EVENT_TITLE = "Appointment"
 def calendar_for(user: User, host: str) -> bytes:
     """The user's feed as iCal: one event per session, named only "Appointment"."""
     calendar = Calendar()
-    calendar.add("prodid", "-//IOP Clinic//Schedule//EN")
+    calendar.add("prodid", "-//Appointments//Calendar//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "Appointments")
     for session in feed_session_list(user=user):
@@ -44,7 +43,6 @@ def calendar_for(user: User, host: str) -> bytes:
 
 
 @login_not_required
-@never_cache
 @require_GET
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The feed of the token's owner; an unknown or revoked token is a 404."""

@@ -1,4 +1,5 @@
 from auditlog.models import LogEntry
+from django.test import override_settings
 from django.urls import reverse
 
 from clients.services.clients import client_admit
@@ -14,12 +15,38 @@ def test_opening_a_chart_records_who_what_when_and_where(client, clinician, alic
     assert read.ip_address == "10.1.2.3"
 
 
-def test_a_chart_read_through_the_proxy_records_the_callers_address(client, clinician, alice):
+def test_a_direct_request_cannot_forge_its_address(client, clinician, alice):
     client.force_login(clinician)
     client.get(
-        reverse("clients:chart", args=[alice.pk]), HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1"
+        reverse("clients:chart", args=[alice.pk]),
+        REMOTE_ADDR="198.51.100.7",
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
     )
-    assert ChartRead.objects.get().ip_address == "203.0.113.9"
+    assert ChartRead.objects.get().ip_address == "198.51.100.7"
+
+
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_behind_our_proxy_the_address_it_saw_is_recorded_not_what_the_caller_wrote(
+    client, clinician, alice
+):
+    client.force_login(clinician)
+    client.get(
+        reverse("clients:chart", args=[alice.pk]),
+        REMOTE_ADDR="10.0.0.1",  # the proxy
+        HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7",  # forged by the caller, then the proxy's
+    )
+    assert ChartRead.objects.get().ip_address == "198.51.100.7"
+
+
+@override_settings(TRUSTED_PROXY_COUNT=2)
+def test_a_request_that_skipped_a_proxy_falls_back_to_the_connection(client, clinician, alice):
+    client.force_login(clinician)
+    client.get(
+        reverse("clients:chart", args=[alice.pk]),
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="not an address",
+    )
+    assert ChartRead.objects.get().ip_address == "10.0.0.1"
 
 
 def test_a_refused_chart_read_records_nothing(client, alice, bob):

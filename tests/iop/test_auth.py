@@ -52,6 +52,22 @@ def test_five_failed_logins_lock_the_account(client, clinician):
     assert "_auth_user_id" not in client.session
 
 
+def test_a_locked_account_stays_locked_from_another_address(client, clinician):
+    for attempt in range(5):
+        client.post(
+            reverse("login"),
+            {"username": clinician.username, "password": "wrong password"},
+            REMOTE_ADDR=f"198.51.100.{attempt}",
+        )
+    response = client.post(
+        reverse("login"),
+        {"username": clinician.username, "password": PASSWORD},
+        REMOTE_ADDR="203.0.113.50",
+    )
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
 def test_four_failed_logins_do_not_lock(client, clinician):
     for _ in range(4):
         log_in(client, clinician.username, "wrong password")
