@@ -3,12 +3,16 @@
 `alice` and `bob` (each a Client with a portal login at `.user`)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.db import connection
+from django.utils import timezone
 from hypothesis import settings as hypothesis_settings
 
+from iop.clock import day_bounds
 from iop.models import Role
 from tests.factories import ClientFactory, UserFactory
 from tests.helpers import CHROMIUM, CHROMIUM_ARGS, start_celery_worker
@@ -67,6 +71,19 @@ def celery_worker_process(transactional_db):
         worker.terminate()
         worker.wait(timeout=30)
         connection.close()
+
+
+@pytest.fixture
+def hours_into_the_clinic_day():
+    """For tests that make a session "an hour ago" and expect it today: shortly after midnight in
+    the clinic's zone that is yesterday, so move the clock forward (never back: a browser's session
+    cookie would already have expired) to 03:00 clinic time, and let it run from there."""
+    three_am = day_bounds(timezone.localdate())[0] + timedelta(hours=3)
+    if timezone.now() >= three_am:
+        yield
+        return
+    with time_machine.travel(three_am, tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""`make backup` / `make restore`: the demo clinic round-trips into another database unchanged."""
+"""`make backup` / `make restore`, end to end as a clinic runs them: the demo clinic is seeded into a
+database of its own, backed up, and restored into another, which must then hold the same rows."""
 
 import json
 import os
@@ -7,16 +8,66 @@ import sys
 
 import psycopg2
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
 from iop.backups import manifest_path
 from tests.helpers import ROOT, database_url_for_tests
 
-# Transactional (pg_dump and pg_restore are other connections), keeping the migrations' rows.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
 CLINICAL_PREFIXES = ("clients_", "groups_", "scheduling_", "iop_chartread", "auditlog_")
+
+
+def database_url(name: str) -> str:
+    test_database = connection.settings_dict["NAME"]
+    return database_url_for_tests().replace(f"/{test_database}", f"/{name}", 1)
+
+
+def server_command(statement: str) -> None:
+    server = psycopg2.connect(database_url("postgres"))
+    server.autocommit = True  # CREATE/DROP DATABASE cannot run in a transaction
+    try:
+        server.cursor().execute(statement)
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="module")
+def databases():
+    """Creates databases on the test server and drops them at the end of the module."""
+    created = []
+
+    def create(suffix: str) -> str:
+        name = f"{connection.settings_dict['NAME']}_{suffix}"
+        server_command(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server_command(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return database_url(name)
+
+    yield create
+    for name in created:
+        server_command(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def manage(*arguments: str, database: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database},
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_backup(databases, tmp_path_factory):
+    """The demo clinic in its own database, and a backup of it."""
+    source = databases("backup_source")
+    for command in (["migrate", "--no-input"], ["seed_demo"]):
+        done = manage(*command, database=source)
+        assert done.returncode == 0, done.stderr
+    dump = tmp_path_factory.mktemp("backups") / "clinic.dump"
+    done = manage("backup", "--output", str(dump), database=source)
+    assert done.returncode == 0, done.stderr
+    return source, dump
 
 
 def clinical_fingerprint(url: str) -> dict[str, tuple[int, str]]:
@@ -25,55 +76,52 @@ def clinical_fingerprint(url: str) -> dict[str, tuple[int, str]]:
         cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         tables = sorted(name for (name,) in cursor.fetchall() if name.startswith(CLINICAL_PREFIXES))
         fingerprint = {}
-        for table in tables:
+        for table in tables:  # names from pg_tables, not from input
             cursor.execute(
-                f"SELECT count(*), md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM \"{table}\" x"
+                "SELECT count(*), md5(coalesce(string_agg(row, '|' ORDER BY row), ''))"
+                f' FROM (SELECT x::text AS row FROM "{table}" x) rows'
             )
             fingerprint[table] = cursor.fetchone()
     return fingerprint
 
 
-@pytest.fixture
-def scratch_database():
-    name = f"{connection.settings_dict['NAME']}_restore"
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    yield database_url_for_tests().replace(f"/{connection.settings_dict['NAME']}", f"/{name}", 1)
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def test_the_demo_clinic_round_trips_through_a_backup(demo_backup, databases):
+    source, dump = demo_backup
+    target = databases("restored")
+    restored = manage("restore", "--no-input", str(dump), database=target)
+    assert restored.returncode == 0, restored.stderr
+    assert "every table matches its manifest" in restored.stdout
+    original = clinical_fingerprint(source)
+    assert original["clients_client"][0] == 20
+    assert original["scheduling_attendance"][0] > 100
+    assert clinical_fingerprint(target) == original
 
 
-def restore(dump, into):
-    return subprocess.run(
-        [sys.executable, "manage.py", "restore", "--no-input", str(dump)],
+def test_a_restore_that_does_not_match_its_manifest_fails(demo_backup, databases):
+    _, dump = demo_backup
+    tables = json.loads(manifest_path(dump).read_text())
+    tables["clients_client"]["rows"] += 1
+    tampered = dump.with_name("tampered.dump")
+    tampered.write_bytes(dump.read_bytes())
+    manifest_path(tampered).write_text(json.dumps(tables))
+    restored = manage("restore", "--no-input", str(tampered), database=databases("tampered"))
+    assert restored.returncode != 0
+    assert "clients_client" in restored.stderr
+
+
+def test_a_restore_asks_before_replacing_anything(demo_backup, databases):
+    _, dump = demo_backup
+    target = databases("declined")
+    declined = subprocess.run(
+        [sys.executable, "manage.py", "restore", str(dump)],
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": into},
+        env={**os.environ, "DATABASE_URL": target},
+        input="no\n",
         capture_output=True,
         text=True,
     )
-
-
-def test_the_demo_clinic_round_trips_through_a_backup(scratch_database, tmp_path):
-    call_command("seed_demo")
-    dump = tmp_path / "clinic.dump"
-    call_command("backup", output=dump)
-    restored = restore(dump, into=scratch_database)
-    assert restored.returncode == 0, restored.stderr
-    assert "every table matches its manifest" in restored.stdout
-    original = clinical_fingerprint(database_url_for_tests())
-    assert original["clients_client"][0] == 20
-    assert original["scheduling_attendance"][0] > 100
-    assert clinical_fingerprint(scratch_database) == original
-
-
-def test_a_restore_that_does_not_match_its_manifest_fails(scratch_database, tmp_path):
-    call_command("seed_demo")
-    dump = tmp_path / "clinic.dump"
-    call_command("backup", output=dump)
-    tables = json.loads(manifest_path(dump).read_text())
-    tables["clients_client"]["rows"] += 1
-    manifest_path(dump).write_text(json.dumps(tables))
-    restored = restore(dump, into=scratch_database)
-    assert restored.returncode != 0
-    assert "clients_client" in restored.stderr
+    assert declined.returncode != 0
+    assert "Nothing restored" in declined.stderr
+    with psycopg2.connect(target) as db, db.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+        assert cursor.fetchone() == (0,)

@@ -113,7 +113,9 @@ class StaffFormInputTests(TestCase):
         response = self.client.post(reverse("iop:staff"), fields)
         if response.status_code == 302:
             assert User.objects.count() == before + 1
-            assert User.objects.get(username=fields["username"].strip()).role in (
+            # Django stores user names NFKC-normalized ("²" is kept as "2").
+            username = User.normalize_username(fields["username"].strip())
+            assert User.objects.get(username=username).role in (
                 "clinician",
                 "admin",
             )

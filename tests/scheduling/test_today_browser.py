@@ -5,7 +5,6 @@ go to var/screenshots/."""
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -129,19 +128,7 @@ def test_a_clinician_takes_attendance_and_signs_notes(page, clinician, evening_g
     expect(page.get_by_text("Taken").first).to_be_visible()
 
 
-@pytest.fixture
-def an_hour_into_the_day():
-    """Shortly after midnight no session of today has ended yet: move the clock forward (never
-    back, or the browser's session cookie would already have expired) to 03:00 clinic time."""
-    three_am = day_bounds(timezone.localdate())[0] + timedelta(hours=3)
-    if timezone.now() >= three_am:
-        yield
-        return
-    with time_machine.travel(three_am, tick=True):
-        yield
-
-
-def test_a_clinician_logs_an_individual_session(page, clinician, alice, an_hour_into_the_day):
+def test_a_clinician_logs_an_individual_session(page, clinician, alice, hours_into_the_clinic_day):
     starts_at = max(timezone.now() - timedelta(hours=2), day_bounds(timezone.localdate())[0])
     SessionFactory(
         session_type=SessionType.INDIVIDUAL,
