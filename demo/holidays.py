@@ -6,14 +6,14 @@ CLOSED_AHEAD_WEEKS ahead, the group occurrences the beat's daily materializer wo
 cancelled occurrence is kept by the materializer, never inserted again). Holidays further ahead
 than that are scheduled as usual."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
 from groups.models import Group
-from iop.clock import local_datetime, local_midnight
-from scheduling.models import Session, SessionType
-from scheduling.services.sessions import session_cancel
+from iop.clock import local_midnight
+from scheduling.models import Session
+from scheduling.services.sessions import group_occurrences, session_cancel
 
 HOLIDAY_REASON = "Clinic closed (holiday)"
 CLOSED_AHEAD_WEEKS = 12
@@ -92,29 +92,19 @@ def holiday_occurrences_close_ahead(*, after: date, now: datetime | None = None)
     last = today + timedelta(weeks=CLOSED_AHEAD_WEEKS)
     added = 0
     for day in holidays_between(after + timedelta(days=1), last):
-        meeting = Group.objects.filter(
-            is_active=True, weekdays__contains=[day.weekday()], first_date__lte=day
-        ).prefetch_related("facilitators")
-        for group in meeting:
-            if group.last_date is not None and group.last_date < day:
-                continue
-            facilitators = sorted(group.facilitators.all(), key=lambda user: user.pk)
-            starts_at = local_datetime(day, group.start_time)
-            if not facilitators or group.sessions.filter(starts_at=starts_at).exists():
-                continue
-            # The row the materializer would insert that day; it corrects anything that differs.
-            session = Session.objects.create(
-                session_type=SessionType.GROUP,
-                group=group,
-                clinician=facilitators[0],
-                room=group.room,
-                is_telehealth=group.is_telehealth,
-                starts_at=starts_at,
-                ends_at=starts_at + timedelta(minutes=group.duration_minutes),
-                counts_toward_hours=group.counts_toward_hours,
-            )
-            session_cancel(session=session, reason=HOLIDAY_REASON)
-            added += 1
+        meeting = Group.objects.filter(weekdays__contains=[day.weekday()])
+        for group in meeting.prefetch_related("facilitators"):
+            # The row the materializer will want that day, put there ahead of it.
+            for session in group_occurrences(group, today=day)[:1]:
+                if (
+                    timezone.localdate(session.starts_at) != day
+                    or group.sessions.filter(starts_at=session.starts_at).exists()
+                ):
+                    continue
+                session.full_clean()
+                session.save()
+                session_cancel(session=session, reason=HOLIDAY_REASON)
+                added += 1
     return added
 
 
@@ -123,7 +113,3 @@ def clinic_day_on_or_before(day: date) -> date:
     while day.weekday() >= 5 or clinic_closed(day):
         day -= timedelta(days=1)
     return day
-
-
-def closing_time(day: date) -> datetime:
-    return local_datetime(day, time(21))
