@@ -3,8 +3,9 @@ while the clients who were discharged later were still in the program, and the a
 before last are resolved as the clinicians did at the time: a week short because the clinic closed
 for a holiday is excused, the others get a reason and a plan that fit the client's story. A holiday
 week's at-risk alerts this week are excused ahead. What stays open is few and explicable: last
-week's short weeks (missed sessions), a struggling client's escalation, a new admission whose
-schedule is still being arranged. Idempotent: a second run adds nothing."""
+week's short weeks (missed sessions), a struggling client's escalation, this week's at-risk weeks
+(a missed session, or a new admission whose schedule is still being arranged). Idempotent: a
+second run adds nothing."""
 
 from datetime import date, time, timedelta
 
@@ -59,12 +60,15 @@ def _week_attendance(alert: ComplianceAlert) -> QuerySet[Attendance]:
 
 
 def _closure_explains(alert: ComplianceAlert) -> bool:
-    """The week held a holiday the clinic closed for, the client missed nothing else, and the
-    sessions cancelled for it would have made up the hours."""
+    """The week held a holiday the clinic closed for and the client missed no session: a closed
+    week was short for the closure (or for the admission it moved to Tuesday); an at-risk week
+    would be on track with the sessions cancelled for it."""
     if not holidays_between(alert.week_start, alert.week_start + timedelta(days=6)):
         return False
     if _week_attendance(alert).filter(status=AttendanceStatus.ABSENT).exists():
         return False
+    if alert.kind != ComplianceAlert.Kind.AT_RISK:
+        return True
     start, end = week_bounds(alert.week_start)
     cancelled = SessionClient.objects.filter(
         client_id=alert.client_id,
@@ -72,9 +76,6 @@ def _closure_explains(alert: ComplianceAlert) -> bool:
         starts_at__lt=end,
         session__cancel_reason=HOLIDAY_REASON,
     ).aggregate(minutes=Sum(F("session__ends_at") - F("session__starts_at")))["minutes"]
-    if alert.kind != ComplianceAlert.Kind.AT_RISK:
-        # A closed week without an absence: the closure, or the admission it moved to Tuesday.
-        return True
     closed_minutes = cancelled.total_seconds() // 60 if cancelled else 0
     return alert.attended_minutes + alert.scheduled_minutes + closed_minutes >= (
         alert.required_minutes

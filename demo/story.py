@@ -3,9 +3,10 @@ other demo modules follow (intake, rosters, attendance, discharge), so the recor
 the alerts tell the same story.
 
 Twenty clients: clients 1-17 were admitted on a Monday over the last twelve weeks (the hours
-chart's weeks), client 18 is in intake, 19 and 20 are referred. Client 4 completed the program last week,
-client 9 tapered off and left before completing; client 6 struggles to come; client 17 was admitted
-this week and is enrolled short of the minimum while their schedule is arranged."""
+chart's weeks), client 18 is in intake, 19 and 20 are referred. Client 4 completed the program
+last week, client 9 tapered off and left before completing, client 6 struggles to come, and
+client 17, admitted this week, is enrolled short of the minimum while their schedule is arranged.
+Everyone else attends steadily."""
 
 import random
 from dataclasses import dataclass
