@@ -40,7 +40,7 @@ def _days(first: date, last: date) -> Iterable[date]:
         yield first + timedelta(days=offset)
 
 
-def _group_occurrences(group: Group, *, today: date) -> list[Session]:
+def group_occurrences(group: Group, *, today: date) -> list[Session]:
     """The sessions the group's pattern wants from `today` for MATERIALIZE_DAYS days (unsaved)."""
     if not group.is_active:
         return []
@@ -91,7 +91,7 @@ def sessions_materialize(
     wanted = [
         s
         for group in patterns.prefetch_related("facilitators")
-        for s in _group_occurrences(group, today=today)
+        for s in group_occurrences(group, today=today)
         if s.starts_at >= now
     ]
     wanted_by_day = {(s.group_id, timezone.localdate(s.starts_at)): s for s in wanted}

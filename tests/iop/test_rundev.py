@@ -5,8 +5,9 @@ import sys
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import modify_settings
 
-from iop.management.commands.rundev import web_address, web_command, web_url
+from iop.management.commands.rundev import seed_demo, web_address, web_command, web_url
 
 
 def test_make_run_serves_on_127_0_0_1_port_8000_by_default():
@@ -36,3 +37,11 @@ def test_a_bad_port_stops_make_run_with_a_clear_message_before_it_touches_the_da
     monkeypatch.setenv("PORT", port)
     with pytest.raises(CommandError, match="PORT must be a port number from 1 to 65535"):
         call_command("rundev")
+
+
+def test_make_run_without_the_demo_app_says_how_to_turn_the_demo_on():
+    with (
+        modify_settings(INSTALLED_APPS={"remove": ["demo"]}),
+        pytest.raises(CommandError, match="DEMO=1"),
+    ):
+        seed_demo()

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from types import FrameType
 from typing import Any
 
+from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -59,6 +60,16 @@ def web_command(host: str, port: int) -> list[str]:
     return [sys.executable, "manage.py", "runserver", _address(host, port)]
 
 
+def seed_demo() -> None:
+    """Seed the demo clinic, which lives in the `demo` app: installed only when DEMO is on."""
+    if not apps.is_installed("demo"):
+        raise CommandError(
+            "The demo clinic needs DEMO=1 in .env (DEBUG=1 turns it on) and the development "
+            "requirements (`make install`); or run `manage.py rundev --no-seed`."
+        )
+    call_command("seed_demo")
+
+
 class Command(BaseCommand):
     help = "Run the whole system for development (web, worker, beat)."
 
@@ -73,7 +84,7 @@ class Command(BaseCommand):
         env = {"SITE_URL": url, **os.environ}
         call_command("migrate", interactive=False, verbosity=1)
         if not options["no_seed"]:
-            call_command("seed_demo")
+            seed_demo()
         commands = {"web": web_command(host, port), **PROCESSES}
         self.stdout.write(self.style.SUCCESS(f"Serving on {url} (Ctrl-C stops)"))
         children = {name: subprocess.Popen(command, env=env) for name, command in commands.items()}

@@ -1,9 +1,9 @@
-"""Demo staff for `manage.py seed_demo`. Faker names, never real people."""
+"""Demo staff: an admin and three clinicians with Faker names, never real people."""
 
 from faker import Faker
 
-from .models import Role, User
-from .services import user_create
+from iop.models import Role, User
+from iop.services import user_create
 
 DEMO_PASSWORD = "demo-iop-2026"
 

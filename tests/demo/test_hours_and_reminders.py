@@ -1,5 +1,6 @@
 from django.core.management import call_command
 
+from demo.history import DRAFT_GROUPS, DRAFTS_LEFT
 from scheduling.models import ComplianceAlert, Reminder, WeeklyCompliance
 
 
@@ -26,7 +27,6 @@ def test_the_demo_history_is_documented_so_today_is_not_swamped(db):
     from django.utils import timezone
 
     from iop.models import User
-    from scheduling.demo_documentation import DOCUMENTED_GROUPS, DRAFTS_LEFT
     from scheduling.models import ATTENDED_STATUSES, Attendance, ProgressNote
     from scheduling.selectors.attendance import session_missing_attendance_list
 
@@ -38,6 +38,6 @@ def test_the_demo_history_is_documented_so_today_is_not_swamped(db):
         Exists(signed)
     )
     # Only the drafts the documented week leaves on purpose.
-    assert attended_unsigned.count() <= DRAFTS_LEFT * len(DOCUMENTED_GROUPS)
+    assert attended_unsigned.count() <= DRAFTS_LEFT * len(DRAFT_GROUPS)
     clinician = User.objects.get(username="clinician1")
     assert session_missing_attendance_list(user=clinician, now=timezone.now()).count() <= 1

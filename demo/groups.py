@@ -1,14 +1,17 @@
-"""Demo rooms, groups and rosters for `manage.py seed_demo` (idempotent: existing groups are kept)."""
+"""Demo rooms, groups and rosters (idempotent: existing groups are kept). Every admitted client is
+on a roster from their admission day; the demo discharges two of them later, which ends their
+enrollments."""
 
 from datetime import time, timedelta
 
 from django.utils import timezone
 
 from clients.models import Client, ProgramTrack
+from groups.models import Group, GroupType, Room
+from groups.services import enrollment_create, group_create
+from iop.clock import week_start_of
 from iop.models import User
-
-from .models import Group, GroupType, Room
-from .services import enrollment_create, group_create
+from scheduling.selectors.compliance import CHART_WEEKS
 
 ROOMS = [
     ("Group Room A", "2nd floor, 120 Main Street", 14),
@@ -31,9 +34,10 @@ GROUPS = [
 
 
 def seed_groups(clinicians: list[User], clients: list[Client]) -> list[Group]:
-    """Five groups on a weekly pattern and their rosters; adults alternate between the evening and
-    the morning program, every third also on Saturdays, and one is enrolled short of the minimum
-    so the roster page shows the planned-hours warning."""
+    """Five groups on a weekly pattern since the first week of the hours chart, and their rosters;
+    adults alternate between the evening and the morning program, every third also on Saturdays,
+    and the newest admission is enrolled short of the minimum while their schedule is arranged, so
+    the roster page shows the planned-hours warning."""
     rooms = {
         name: Room.objects.get_or_create(
             name=name, defaults={"location": location, "capacity": capacity}
@@ -42,7 +46,7 @@ def seed_groups(clinicians: list[User], clients: list[Client]) -> list[Group]:
     }
     if Group.objects.filter(name=GROUPS[0][0]).exists():
         return list(Group.objects.all())
-    first_date = timezone.localdate() - timedelta(weeks=12)
+    first_date = week_start_of(timezone.localdate()) - timedelta(weeks=CHART_WEEKS)
     groups = {}
     for name, kind, track, days, start, minutes, room, leads, bring in GROUPS:
         groups[name] = group_create(
@@ -69,16 +73,14 @@ def seed_groups(clinicians: list[User], clients: list[Client]) -> list[Group]:
             if number % 3 == 0:
                 plan.append("Saturday Wellness and Nutrition")
         for name in plan:
-            enrollment_create(
-                group=groups[name],
-                client=client,
-                start_date=client.admission_date,  # type: ignore[arg-type]  # active: admitted
-            )
+            _enroll(groups[name], client)
     for client in active:
         if client.track.code == "adolescent":
-            enrollment_create(
-                group=groups["Teen After-School Group"],
-                client=client,
-                start_date=client.admission_date,  # type: ignore[arg-type]  # active: admitted
-            )
+            _enroll(groups["Teen After-School Group"], client)
     return list(groups.values())
+
+
+def _enroll(group: Group, client: Client) -> None:
+    """On the roster from the day of admission."""
+    assert client.admission_date is not None, "an active client has been admitted"
+    enrollment_create(group=group, client=client, start_date=client.admission_date)

@@ -1,5 +1,6 @@
-"""Demo individual sessions for `manage.py seed_demo` (idempotent: clients who already have
-individual sessions are skipped)."""
+"""Demo individual sessions ahead: three weekly sessions for every active client with their primary
+clinician (idempotent: clients who already have individual sessions are skipped). One that falls
+on a holiday is cancelled with the others (demo.holidays)."""
 
 from datetime import time, timedelta
 
@@ -10,17 +11,17 @@ from groups.models import Room
 from iop.clock import local_datetime, week_start_of
 from iop.models import User
 from scheduling.models import SessionType
+from scheduling.services.sessions import MATERIALIZE_DAYS, session_schedule
 
-from .services.sessions import session_schedule, sessions_materialize
+from .holidays import holiday_sessions_cancel
 
 # Tuesday and Friday afternoons are free of every demo group, so these never double-book.
 SLOTS = [(day, hour) for day in (1, 4) for hour in (13, 14, 15, 16)]
 
 
 def seed_sessions(clinicians: list[User], clients: list[Client]) -> None:
-    """Group sessions for the next four weeks, and three weekly individual sessions for every active
-    client with their primary clinician, in the clinician's office."""
-    sessions_materialize()
+    """Three weekly individual sessions from next week for every active client with their primary
+    clinician, in the clinician's office."""
     next_monday = week_start_of(timezone.localdate()) + timedelta(days=7)
     for number, clinician in enumerate(clinicians, start=1):
         office, _ = Room.objects.get_or_create(
@@ -44,3 +45,5 @@ def seed_sessions(clinicians: list[User], clients: list[Client]) -> None:
                 room=office,
                 weekly_repeats=3,
             )
+    today = timezone.localdate()
+    holiday_sessions_cancel(first=today, last=today + timedelta(days=MATERIALIZE_DAYS - 1))

@@ -1,12 +1,11 @@
 from datetime import date
 
-from django.core.management import call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from clients.forms import ConsentForm, PayerStepForm
-from clients.models import Client, Consent, Disclosure, Intake, TreatmentPlan
+from clients.models import Consent, Intake
 
 DATES = st.one_of(st.just(""), st.dates(min_value=date(1900, 1, 1)).map(str), st.text(max_size=12))
 
@@ -69,17 +68,3 @@ class ConsentFormInputTests(TestCase):
         else:
             assert form.errors
         assert not Consent.objects.exists()
-
-
-def test_the_demo_clinic_shows_the_whole_client_record(db):
-    call_command("seed_demo")
-    active = Client.objects.filter(status=Client.Status.ACTIVE)
-    assert all(client.levels_of_care.filter(end_date__isnull=True).exists() for client in active)
-    assert Intake.objects.filter(completed_at__isnull=True).count() == 1
-    assert TreatmentPlan.objects.filter(status="active", client_signed_at__isnull=False).exists()
-    assert TreatmentPlan.objects.filter(status="active", client_signed_at__isnull=True).exists()
-    assert Consent.objects.exists()
-    assert Disclosure.objects.exists()
-    assert (
-        Client.objects.filter(status=Client.Status.DISCHARGED, discharge__isnull=False).count() == 2
-    )

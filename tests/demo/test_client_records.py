@@ -1,0 +1,19 @@
+"""The demo clinic's client records: every part of the record has something to show."""
+
+from django.core.management import call_command
+
+from clients.models import Client, Consent, Disclosure, Intake, TreatmentPlan
+
+
+def test_the_demo_clinic_shows_the_whole_client_record(db):
+    call_command("seed_demo")
+    active = Client.objects.filter(status=Client.Status.ACTIVE)
+    assert all(client.levels_of_care.filter(end_date__isnull=True).exists() for client in active)
+    assert Intake.objects.filter(completed_at__isnull=True).count() == 1
+    assert TreatmentPlan.objects.filter(status="active", client_signed_at__isnull=False).exists()
+    assert TreatmentPlan.objects.filter(status="active", client_signed_at__isnull=True).exists()
+    assert Consent.objects.exists()
+    assert Disclosure.objects.exists()
+    assert (
+        Client.objects.filter(status=Client.Status.DISCHARGED, discharge__isnull=False).count() == 2
+    )
