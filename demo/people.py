@@ -5,7 +5,7 @@ from faker import Faker
 from iop.models import Role, User
 from iop.services import user_create
 
-DEMO_PASSWORD = "demo-iop-2026"
+DEMO_PASSWORD = "demo-iop-2026"  # nosec B105: the demo logins, printed by make run
 
 
 def seed_staff(fake: Faker) -> tuple[User, list[User]]:
