@@ -12,7 +12,7 @@ def group(clinician):
 
 
 @pytest.fixture
-def group_session(group, alice, bob, hours_into_the_clinic_day):
+def group_session(group, alice, bob):
     for client in (alice, bob):
         EnrollmentFactory(group=group, client=client)
     return session_in_progress(group=group)

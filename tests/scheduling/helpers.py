@@ -4,17 +4,18 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from iop.clock import day_bounds
 from scheduling.models import SessionLog
 from scheduling.services.attendance import AttendanceEntry, attendance_record
 from tests.factories import SessionFactory
 
 
 def session_in_progress(**kwargs):
-    """A 3-hour session that started an hour ago."""
+    """A 3-hour session of today that started an hour ago, or at midnight when that was less than
+    an hour ago (the tests expect it on today's pages whatever the hour they run)."""
     now = timezone.now()
-    return SessionFactory(
-        starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=2), **kwargs
-    )
+    starts_at = max(now - timedelta(hours=1), day_bounds(timezone.localdate())[0])
+    return SessionFactory(starts_at=starts_at, ends_at=starts_at + timedelta(hours=3), **kwargs)
 
 
 def current_version(session) -> int:

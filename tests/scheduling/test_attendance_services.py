@@ -122,9 +122,7 @@ def test_an_enrolled_or_discharged_client_cannot_be_added_as_a_drop_in(
     assert not DropIn.objects.exists()
 
 
-def test_a_client_whose_enrollment_ended_before_the_session_is_not_on_its_roster(
-    group, clinician, hours_into_the_clinic_day
-):
+def test_a_client_whose_enrollment_ended_before_the_session_is_not_on_its_roster(group, clinician):
     leaver = ClientFactory()
     EnrollmentFactory(group=group, client=leaver, end_date=timezone.localdate() - timedelta(days=1))
     session = session_in_progress(group=group)
