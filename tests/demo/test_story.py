@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -48,11 +49,23 @@ def _local_day(moment: datetime) -> date:
     return timezone.localtime(moment).date()
 
 
-@pytest.fixture
-def demo(db):
-    with time_machine.travel(THURSDAY_EVENING, tick=False):
+@pytest.fixture(scope="module")
+def seeded_on_a_thursday_evening(django_db_setup, django_db_blocker):
+    """One seed for the module (seeding takes seconds): kept in a transaction that is rolled back
+    after the last test, since clinical rows cannot be deleted."""
+    with (
+        django_db_blocker.unblock(),
+        time_machine.travel(THURSDAY_EVENING, tick=False),
+        transaction.atomic(),
+    ):
         call_command("seed_demo")
         yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(seeded_on_a_thursday_evening, db):
+    """Each test in a savepoint of its own on top of the seed."""
 
 
 def test_substances_diagnoses_and_presenting_problem_agree_and_intake_is_done_on_admission(demo):
