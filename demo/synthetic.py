@@ -171,14 +171,23 @@ _SESSIONS_SQL = """
         counts_toward_hours, created_at)
     SELECT 'group', g.id, NULL, f.user_id, g.room_id, false, starts.at,
            starts.at + make_interval(mins => g.duration_minutes),
-           CASE WHEN hashtext(day::text) %% 100 = 0 THEN 'cancelled' ELSE 'scheduled' END,
-           CASE WHEN hashtext(day::text) %% 100 = 0 THEN 'Clinic closure' ELSE '' END, '',
+           CASE WHEN closed OR empty THEN 'cancelled' ELSE 'scheduled' END,
+           CASE WHEN closed THEN 'Clinic closure' WHEN empty THEN 'Nobody enrolled' ELSE '' END,
+           '',
            true, starts.at - interval '28 days'
     FROM groups_group g
     JOIN LATERAL (SELECT min(user_id) AS user_id FROM groups_group_facilitators
                   WHERE group_id = g.id) f ON true
     CROSS JOIN generate_series(%(first_day)s::date, %(horizon_end)s::date, '1 day') AS day
     CROSS JOIN LATERAL (SELECT (day::date + g.start_time) AT TIME ZONE %(tz)s AS at) starts
+    -- A day the clinic was closed; a past day nobody was on the group's roster (an early week).
+    CROSS JOIN LATERAL (
+        SELECT hashtext(day::text) %% 100 = 0 AS closed,
+               day::date < %(today)s AND NOT EXISTS (
+                   SELECT 1 FROM synthetic_client c
+                   WHERE c.group_id = g.id AND day::date BETWEEN c.admission_date AND c.last_day
+               ) AS empty
+    ) state
     WHERE (extract(isodow FROM day)::int - 1) = ANY(g.weekdays);
 
     INSERT INTO scheduling_session (session_type, group_id, client_id, clinician_id, room_id,
@@ -201,7 +210,7 @@ _SESSIONS_SQL = """
 
 # One row per client on a past session (the roster of a group session, or an individual
 # session's client); a few sessions of the last two days have no attendance yet.
-_ATTENDANCE_SQL = """
+_ATTENDANCE_PLAN_SQL = """
     CREATE TEMP TABLE synthetic_attendance ON COMMIT DROP AS
     WITH on_session AS MATERIALIZED (
         SELECT s.id AS session_id, s.clinician_id, s.starts_at, s.ends_at, c.client_id,
@@ -227,7 +236,10 @@ _ATTENDANCE_SQL = """
                 ELSE 'left_early' END AS status
     FROM on_session
     WHERE ends_at < %(now)s - interval '2 days' OR abs(hashtext(session_id::text)) %% 100 >= 15;
+"""
 
+# After the notes, so the attendance rows' note_signed flag (kept by a trigger) is set as they go in.
+_ATTENDANCE_SQL = """
     INSERT INTO scheduling_attendance (session_id, client_id, status, minutes_attended,
                                        session_minutes, recorded_by_id, recorded_at)
     SELECT session_id, client_id, status,
@@ -335,8 +347,9 @@ def generate_clinic(*, scale: float, seed: int = 14, say: Callable[[str], None] 
         _staff_and_groups(size, common, step)
         _clients(size, common, step)
         step("sessions", _SESSIONS_SQL, {**common, "individual_minutes": INDIVIDUAL_MINUTES})
-        step("attendance and session logs", _ATTENDANCE_SQL, common)
+        step("attendance plan", _ATTENDANCE_PLAN_SQL, common)
         step("progress notes", _NOTES_SQL, common)
+        step("attendance and session logs", _ATTENDANCE_SQL, common)
         step("chart reads", _CHART_READS_SQL, common)
         step("sent reminders", _SENT_REMINDERS_SQL, common)
         with connection.cursor() as cursor:

@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -12,6 +11,7 @@ from . import selectors, services
 from .access import admin_required
 from .filters import ChartReadFilter, RecordChangeFilter
 from .forms import StaffInviteForm, service_result
+from .pagination import CappedPaginator
 
 PAGE_SIZE = 50
 
@@ -40,7 +40,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         filterset = ChartReadFilter(request.GET, queryset=selectors.chart_reads())
     else:
         filterset = RecordChangeFilter(request.GET, queryset=selectors.record_changes())
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -55,9 +55,19 @@ class Session(models.Model):
     )
     counts_toward_hours = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Kept by the database (a trigger on attendance): whether any attendance was recorded. Lets a
+    # partial index hold only the sessions still waiting for it, however long the history.
+    attendance_taken = models.BooleanField(db_default=False, editable=False)
 
     class Meta:
         ordering = ["starts_at"]
+        indexes = [
+            models.Index(
+                fields=["ends_at"],
+                condition=Q(attendance_taken=False, status="scheduled"),
+                name="session_attendance_open",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"
@@ -135,8 +145,18 @@ class Attendance(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now=True)
+    # Kept by the database (triggers here and on notes): whether the client's note for the session
+    # is signed. Lets a partial index hold only the open documentation work.
+    note_signed = models.BooleanField(db_default=False, editable=False)
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["session"],
+                condition=Q(note_signed=False, status__in=[s.value for s in ATTENDED_STATUSES]),
+                name="attendance_note_open",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "client"], name="attendance_one_per_client_session"
@@ -151,7 +171,35 @@ class Attendance(models.Model):
                 name="attendance_minutes_match_status",
             ),
         ]
-        triggers = [keep_rows("attendance_never_deleted")]
+        triggers = [
+            keep_rows("attendance_never_deleted"),
+            pgtrigger.Trigger(
+                name="attendance_note_signed_on_insert",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.Before,
+                func="""
+                NEW.note_signed := EXISTS (
+                    SELECT 1 FROM scheduling_progressnote note
+                    WHERE note.session_id = NEW.session_id AND note.client_id = NEW.client_id
+                      AND note.signed_at IS NOT NULL
+                );
+                RETURN NEW;
+                """,
+            ),
+            pgtrigger.Trigger(
+                name="attendance_marks_session_taken",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.After,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(new="new_rows"),
+                func="""
+                UPDATE scheduling_session s SET attendance_taken = true
+                FROM (SELECT DISTINCT session_id FROM new_rows) added
+                WHERE s.id = added.session_id AND NOT s.attendance_taken;
+                RETURN NULL;
+                """,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.client} {self.get_status_display()} at {self.session}"
@@ -239,6 +287,15 @@ class AttendanceAmendment(models.Model):
         return f"Attendance amendment of {self.session}"
 
 
+NOTE_SIGNED_MARKS_ATTENDANCE = """
+                UPDATE scheduling_attendance a SET note_signed = true
+                FROM new_rows note
+                WHERE a.session_id = note.session_id AND a.client_id = note.client_id
+                  AND note.signed_at IS NOT NULL AND NOT a.note_signed;
+                RETURN NULL;
+                """
+
+
 class ProgressNote(models.Model):
     """One client's DAP note for one attended session. A group session's note also carries the
     group summary (topic, interventions), copied from the session's log when the note is signed so
@@ -302,6 +359,19 @@ class ProgressNote(models.Model):
             ),
             # A draft is part of the record too: it is finished and signed, never removed.
             keep_rows("note_never_deleted"),
+            # Attendance.note_signed follows the notes (Postgres allows one event per trigger
+            # with a transition table, hence two).
+            *(
+                pgtrigger.Trigger(
+                    name=f"note_signed_marks_attendance_{event}",
+                    operation=operation,
+                    when=pgtrigger.After,
+                    level=pgtrigger.Statement,
+                    referencing=pgtrigger.Referencing(new="new_rows"),
+                    func=NOTE_SIGNED_MARKS_ATTENDANCE,
+                )
+                for event, operation in (("insert", pgtrigger.Insert), ("update", pgtrigger.Update))
+            ),
         ]
 
     def __str__(self) -> str:
@@ -578,6 +648,8 @@ class WeeklyCompliance(models.Model):
 
     class Meta:
         ordering = ["-week_start", "client"]
+        # The weekly report and the jobs read one week of every client.
+        indexes = [models.Index(fields=["week_start", "status"], name="compliance_week_status")]
         constraints = [
             models.UniqueConstraint(
                 fields=["client", "week_start"], name="compliance_one_per_client_week"

@@ -88,14 +88,30 @@ class SessionSummaryForm(forms.Form):
     helper.form_tag = False
 
 
+# The drop-in menu offers at most this many clients; a search finds the others.
+DROP_IN_OFFERED = 50
+
+
 class DropInForm(forms.Form):
     client = forms.ModelChoiceField(queryset=Client.objects.none(), label="Add a drop-in")
 
-    def __init__(self, *args: object, exclude_ids: list[int], **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        exclude_ids: list[int],
+        offered: QuerySet[Client] | None = None,
+        **kwargs: object,
+    ) -> None:
+        """Any active client is accepted; the menu lists `offered` (at most DROP_IN_OFFERED),
+        not the whole clinic."""
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = Client.objects.filter(status=Client.Status.ACTIVE).exclude(
+        field = self.fields["client"]
+        field.queryset = Client.objects.filter(status=Client.Status.ACTIVE).exclude(
             pk__in=exclude_ids
         )
+        if offered is not None:
+            shown = offered.exclude(pk__in=exclude_ids)[:DROP_IN_OFFERED]
+            field.choices = [("", field.empty_label), *((c.pk, str(c)) for c in shown)]
 
 
 class ObjectiveChoiceField(forms.ModelMultipleChoiceField):

@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QueryS
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from clients.forms import ClientFilter
 from clients.models import Client
 from groups.models import Group
 from iop.clock import day_bounds
@@ -65,6 +66,17 @@ def roster_clients(session: Session) -> QuerySet[Client]:
     return Client.objects.filter(
         Exists(on_session) | Exists(dropped_in) | Exists(recorded)
     ).annotate(is_drop_in=Exists(dropped_in) & ~Exists(on_session))
+
+
+def drop_in_candidates(session: Session, search: str = "") -> QuerySet[Client]:
+    """Whom the drop-in menu offers: the active clients matching `search` (name or MRN), or else
+    the active caseload of the session's clinician."""
+    clients = ClientFilter(
+        {"q": search, "status": Client.Status.ACTIVE}, queryset=Client.objects.all()
+    ).qs
+    if not search.strip():
+        clients = clients.filter(primary_clinician_id=session.clinician_id)
+    return clients.order_by("legal_last_name", "legal_first_name", "pk")
 
 
 @dataclass(frozen=True)
@@ -135,6 +147,8 @@ def overdue_notes(user: User, now: datetime) -> QuerySet[Attendance]:
     return (
         Attendance.objects.filter(
             session__in=sessions_visible_to(user).values("pk"),
+            # The open work's partial index: the flag narrows, the signed-note test decides.
+            note_signed=False,
             status__in=ATTENDED_STATUSES,
             session__status=Session.Status.SCHEDULED,
             session__ends_at__lte=now - NOTE_DUE_AFTER,
@@ -149,7 +163,8 @@ def sessions_missing_attendance(user: User, now: datetime) -> QuerySet[Session]:
     """Sessions that have ended with no attendance recorded."""
     return (
         sessions_visible_to(user)
-        .filter(status=Session.Status.SCHEDULED, ends_at__lte=now)
+        # The open work's partial index: the flag narrows, the attendance test decides.
+        .filter(attendance_taken=False, status=Session.Status.SCHEDULED, ends_at__lte=now)
         .exclude(Exists(Attendance.objects.filter(session_id=OuterRef("pk"))))
         .order_by("starts_at")
     )

@@ -77,6 +77,9 @@ _RECOMPUTE_SQL = f"""
                ((week_start + 7)::timestamp AT TIME ZONE %(tz)s) AS window_end
         FROM requested
     ),
+    -- The whole span as constants, so the roster view reads only its sessions (a bound taken
+    -- from each target row alone left it computing every roster of every session ever held).
+    span AS (SELECT min(window_start) AS first_start, max(window_end) AS last_end FROM targets),
     enrolled AS (
         SELECT t.*, c.track_id,
                GREATEST(t.week_start, c.admission_date) AS from_day,
@@ -105,6 +108,8 @@ _RECOMPUTE_SQL = f"""
         JOIN scheduling_sessionclient sc
           ON sc.client_id = e.client_id
          AND sc.starts_at >= e.window_start AND sc.starts_at < e.window_end
+         AND sc.starts_at >= (SELECT first_start FROM span)
+         AND sc.starts_at < (SELECT last_end FROM span)
         JOIN scheduling_session s
           ON s.id = sc.session_id AND s.status = 'scheduled' AND s.counts_toward_hours
         WHERE NOT EXISTS (

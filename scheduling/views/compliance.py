@@ -121,13 +121,23 @@ def _report_filters(request: HttpRequest) -> tuple[ComplianceFilterForm, dict]:
     return form, filters
 
 
+# The report shows this many client-weeks a page (only those are logged as read); the CSV export
+# holds them all.
+REPORT_PAGE_SIZE = 50
+
+
 @admin_required
 def compliance_report(request: HttpRequest) -> HttpResponse:
     form, filters = _report_filters(request)
-    rows = list(compliance_selectors.compliance_report(**filters))
+    page = Paginator(compliance_selectors.compliance_report(**filters), REPORT_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page)
     chart_reads_record(
         request=request, client_ids=[row.client_id for row in rows], what="weekly hours report"
     )
+    query = request.GET.copy()
+    query.pop("page", None)
     week_start = filters["week_start"]
     return render(
         request,
@@ -139,7 +149,8 @@ def compliance_report(request: HttpRequest) -> HttpResponse:
             "week_end": week_start + timedelta(days=6),
             "previous_week": week_start - timedelta(weeks=1),
             "next_week": week_start + timedelta(weeks=1),
-            "query": request.GET.urlencode(),
+            "page": page,
+            "query": query.urlencode(),
         },
     )
 

@@ -27,6 +27,7 @@ from scheduling.forms.documentation import (
 from scheduling.models import ProgressNote, Session, SessionLog
 from scheduling.selectors.attendance import (
     RosterRow,
+    drop_in_candidates,
     may_document,
     overdue_notes,
     roster_clients,
@@ -185,7 +186,11 @@ def _group_sheet(
         "summary_form": SessionSummaryForm(
             initial={"topic": log.topic, "interventions": log.interventions}
         ),
-        "drop_in_form": DropInForm(exclude_ids=[row.client.pk for row in roster]),
+        "drop_in_form": DropInForm(
+            exclude_ids=[row.client.pk for row in roster],
+            offered=drop_in_candidates(session, request.GET.get("drop_in_search", "")),
+        ),
+        "drop_in_search": request.GET.get("drop_in_search", ""),
     }
 
 
