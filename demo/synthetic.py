@@ -11,8 +11,9 @@ refuses UPDATE or DELETE of kept history. The derived state is then computed by 
 that keep it in production: the weekly rows and alerts by `compliance_recompute`, the pending
 reminders by `reminders_plan`. Shapes: most clients complete 8-12 weeks, about a fifth leave
 early; each client attends 70-95% of sessions; notes are signed within a day, with a tail of
-unsigned and missing notes and sessions without attendance in the last two days; old alerts were
-resolved, a few were left open.
+unsigned and missing notes that thins with age and sessions without attendance in the last two
+days; group sessions nobody was enrolled in were cancelled; old alerts were resolved, a few were
+left open.
 """
 
 import random
@@ -257,8 +258,9 @@ _ATTENDANCE_SQL = """
     ORDER BY a.session_id;
 """
 
-# A note for every attended client: signed within a day, except a tail: drafts and missing notes,
-# more of them in the last three days.
+# A note for every attended client, signed within a day, except a tail that thins with age: in
+# the last three days 40% unsigned (10% not started), in the month before 3% (1%), earlier 0.1%
+# (0.05%): old work gets done, so the open work follows the clinic's size, not its years.
 _NOTES_SQL = """
     INSERT INTO scheduling_progressnote (session_id, client_id, author_id, data, assessment, plan,
         group_topic, group_interventions, created_at, updated_at, signed_by_id, signed_at)
@@ -270,12 +272,17 @@ _NOTES_SQL = """
            CASE WHEN signed THEN signed_at END
     FROM synthetic_attendance a
     CROSS JOIN LATERAL (
-        SELECT CASE WHEN a.ends_at < %(now)s - interval '3 days' THEN a.r_note < 0.985
-                    ELSE a.r_note < 0.6 END AS signed,
+        SELECT CASE WHEN a.ends_at > %(now)s - interval '3 days' THEN 0.6
+                    WHEN a.ends_at > %(now)s - interval '33 days' THEN 0.97
+                    ELSE 0.999 END AS signed_share,
+               CASE WHEN a.ends_at > %(now)s - interval '3 days' THEN 0.9
+                    WHEN a.ends_at > %(now)s - interval '33 days' THEN 0.99
+                    ELSE 0.9995 END AS started_share) age
+    CROSS JOIN LATERAL (
+        SELECT a.r_note < age.signed_share AS signed,
                LEAST(a.ends_at + make_interval(hours => 1 + (a.r_note * 20)::int), %(now)s)
                    AS signed_at) s
-    WHERE a.status IN ('present', 'late', 'left_early')
-      AND a.r_note < CASE WHEN a.ends_at < %(now)s - interval '3 days' THEN 0.995 ELSE 0.9 END;
+    WHERE a.status IN ('present', 'late', 'left_early') AND a.r_note < age.started_share;
 """
 
 _CHART_READS_SQL = """

@@ -583,6 +583,7 @@ class Reminder(models.Model):
             models.Index(
                 fields=["due_at"], condition=Q(status="pending"), name="reminder_pending_due"
             ),
+            models.Index(fields=["due_at"], condition=Q(status="failed"), name="reminder_failed"),
         ]
         constraints = [
             models.UniqueConstraint(

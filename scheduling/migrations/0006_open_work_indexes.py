@@ -50,6 +50,10 @@ class Migration(migrations.Migration):
             index=models.Index(condition=models.Q(('attendance_taken', False), ('status', 'scheduled')), fields=['ends_at'], name='session_attendance_open'),
         ),
         migrations.AddIndex(
+            model_name='reminder',
+            index=models.Index(condition=models.Q(('status', 'failed')), fields=['due_at'], name='reminder_failed'),
+        ),
+        migrations.AddIndex(
             model_name='weeklycompliance',
             index=models.Index(fields=['week_start', 'status'], name='compliance_week_status'),
         ),

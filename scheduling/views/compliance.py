@@ -104,8 +104,11 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
 @admin_required
 def reminder_health(request: HttpRequest) -> HttpResponse:
     """A card for the admin dashboard (loaded with htmx): failed reminders."""
-    counts = reminder_selectors.reminder_counts_by_status()
-    return render(request, "scheduling/_reminder_health.html", {"failed": counts.get("failed", 0)})
+    return render(
+        request,
+        "scheduling/_reminder_health.html",
+        {"failed": reminder_selectors.failed_reminder_count()},
+    )
 
 
 def _report_filters(request: HttpRequest) -> tuple[ComplianceFilterForm, dict]:
