@@ -239,7 +239,6 @@ _ATTENDANCE_PLAN_SQL = """
     WHERE ends_at < %(now)s - interval '2 days' OR abs(hashtext(session_id::text)) %% 100 >= 15;
 """
 
-# After the notes, so the attendance rows' note_signed flag (kept by a trigger) is set as they go in.
 _ATTENDANCE_SQL = """
     INSERT INTO scheduling_attendance (session_id, client_id, status, minutes_attended,
                                        session_minutes, recorded_by_id, recorded_at)
@@ -355,8 +354,8 @@ def generate_clinic(*, scale: float, seed: int = 14, say: Callable[[str], None] 
         _clients(size, common, step)
         step("sessions", _SESSIONS_SQL, {**common, "individual_minutes": INDIVIDUAL_MINUTES})
         step("attendance plan", _ATTENDANCE_PLAN_SQL, common)
-        step("progress notes", _NOTES_SQL, common)
         step("attendance and session logs", _ATTENDANCE_SQL, common)
+        step("progress notes", _NOTES_SQL, common)
         step("chart reads", _CHART_READS_SQL, common)
         step("sent reminders", _SENT_REMINDERS_SQL, common)
         with connection.cursor() as cursor:

@@ -145,8 +145,9 @@ class Attendance(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now=True)
-    # Kept by the database (triggers here and on notes): whether the client's note for the session
-    # is signed. Lets a partial index hold only the open documentation work.
+    # Kept by the database (a trigger on notes; a signed note is final): whether the client's note
+    # for the session is signed. Lets a partial index hold only the open documentation work;
+    # readers still test for the signed note, so the flag only ever narrows.
     note_signed = models.BooleanField(db_default=False, editable=False)
 
     class Meta:
@@ -173,19 +174,6 @@ class Attendance(models.Model):
         ]
         triggers = [
             keep_rows("attendance_never_deleted"),
-            pgtrigger.Trigger(
-                name="attendance_note_signed_on_insert",
-                operation=pgtrigger.Insert,
-                when=pgtrigger.Before,
-                func="""
-                NEW.note_signed := EXISTS (
-                    SELECT 1 FROM scheduling_progressnote note
-                    WHERE note.session_id = NEW.session_id AND note.client_id = NEW.client_id
-                      AND note.signed_at IS NOT NULL
-                );
-                RETURN NEW;
-                """,
-            ),
             pgtrigger.Trigger(
                 name="attendance_marks_session_taken",
                 operation=pgtrigger.Insert,

@@ -59,10 +59,6 @@ class Migration(migrations.Migration):
         ),
         pgtrigger.migrations.AddTrigger(
             model_name='attendance',
-            trigger=pgtrigger.compiler.Trigger(name='attendance_note_signed_on_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='\n                NEW.note_signed := EXISTS (\n                    SELECT 1 FROM scheduling_progressnote note\n                    WHERE note.session_id = NEW.session_id AND note.client_id = NEW.client_id\n                      AND note.signed_at IS NOT NULL\n                );\n                RETURN NEW;\n                ', hash='df7d9d06b50a0b33a44170128bf1117331dae2b0', operation='INSERT', pgid='pgtrigger_attendance_note_signed_on_insert_aeac3', table='scheduling_attendance', when='BEFORE')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='attendance',
             trigger=pgtrigger.compiler.Trigger(name='attendance_marks_session_taken', sql=pgtrigger.compiler.UpsertTriggerSql(func='\n                UPDATE scheduling_session s SET attendance_taken = true\n                FROM (SELECT DISTINCT session_id FROM new_rows) added\n                WHERE s.id = added.session_id AND NOT s.attendance_taken;\n                RETURN NULL;\n                ', hash='e5ce312d03b3c9cf210ee76070c7a4dac03998a4', level='STATEMENT', operation='INSERT', pgid='pgtrigger_attendance_marks_session_taken_e4e8d', referencing='REFERENCING NEW TABLE AS new_rows ', table='scheduling_attendance', when='AFTER')),
         ),
         pgtrigger.migrations.AddTrigger(

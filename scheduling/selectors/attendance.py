@@ -8,7 +8,6 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QueryS
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from clients.forms import ClientFilter
 from clients.models import Client
 from groups.models import Group
 from iop.clock import day_bounds
@@ -68,15 +67,12 @@ def roster_clients(session: Session) -> QuerySet[Client]:
     ).annotate(is_drop_in=Exists(dropped_in) & ~Exists(on_session))
 
 
-def drop_in_candidates(session: Session, search: str = "") -> QuerySet[Client]:
-    """Whom the drop-in menu offers: the active clients matching `search` (name or MRN), or else
-    the active caseload of the session's clinician."""
-    clients = ClientFilter(
-        {"q": search, "status": Client.Status.ACTIVE}, queryset=Client.objects.all()
-    ).qs
-    if not search.strip():
-        clients = clients.filter(primary_clinician_id=session.clinician_id)
-    return clients.order_by("legal_last_name", "legal_first_name", "pk")
+def drop_in_candidates(session: Session) -> QuerySet[Client]:
+    """What the drop-in menu offers before a search: the active caseload of the session's
+    clinician (never the whole clinic)."""
+    return Client.objects.filter(
+        status=Client.Status.ACTIVE, primary_clinician_id=session.clinician_id
+    ).order_by("legal_last_name", "legal_first_name", "pk")
 
 
 @dataclass(frozen=True)

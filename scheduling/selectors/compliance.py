@@ -78,7 +78,7 @@ def client_weeks_of_groups(*, group_ids: Iterable[int], week_start: date) -> set
 
 
 # A bar's colour by the week's status (green otherwise).
-_BAR_FILLS = {
+_BAR_FILLS: dict[str, str] = {
     ComplianceStatus.SHORT: "#dc3545",
     ComplianceStatus.EXCUSED: "#6c757d",
     ComplianceStatus.DISCHARGED: "#6c757d",

@@ -6,14 +6,18 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from clients.forms import ClientFilter
 from clients.models import Client, Objective
+from clients.selectors import client_search
 from iop.access import admin_required, role_required, staff_required
 from iop.forms import Confirmation, Step, irreversible_result
 from iop.models import Role, User
+from iop.query import query_text
 from iop.services import chart_read_record, chart_reads_record
 from scheduling.forms.documentation import (
     AddendumForm,
@@ -187,11 +191,19 @@ def _group_sheet(
             initial={"topic": log.topic, "interventions": log.interventions}
         ),
         "drop_in_form": DropInForm(
-            exclude_ids=[row.client.pk for row in roster],
-            offered=drop_in_candidates(session, request.GET.get("drop_in_search", "")),
+            exclude_ids=[row.client.pk for row in roster], offered=_drop_in_offer(request, session)
         ),
-        "drop_in_search": request.GET.get("drop_in_search", ""),
+        "drop_in_search": query_text(request, "drop_in_search"),
     }
+
+
+def _drop_in_offer(request: HttpRequest, session: Session) -> QuerySet[Client]:
+    """The active clients matching the drop-in search (name or MRN), or the clinician's caseload."""
+    search = query_text(request, "drop_in_search")
+    if not search:
+        return drop_in_candidates(session)
+    matches = ClientFilter({"q": search, "status": Client.Status.ACTIVE}, queryset=client_search())
+    return matches.qs
 
 
 def _individual_log(
