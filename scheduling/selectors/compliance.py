@@ -96,7 +96,7 @@ class ChartBar:
     y: int
     height: int
 
-    # Worked out here rather than in the template: Today draws a chart for every client.
+    # For `{% chart_bars %}` (scheduling/templatetags/hours_chart.py).
     @property
     def fill(self) -> str:
         return _BAR_FILLS.get(self.status, "#198754")
