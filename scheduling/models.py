@@ -569,8 +569,12 @@ class Reminder(models.Model):
     class Meta:
         ordering = ["due_at"]
         indexes = [
+            # In the senders' claim order (due_at, then id): reminders of one session share a due
+            # time, and an index on due_at alone left each claim sorting them all.
             models.Index(
-                fields=["due_at"], condition=Q(status="pending"), name="reminder_pending_due"
+                fields=["due_at", "id"],
+                condition=Q(status="pending"),
+                name="reminder_pending_due_id",
             ),
             models.Index(fields=["due_at"], condition=Q(status="failed"), name="reminder_failed"),
         ]

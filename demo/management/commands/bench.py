@@ -184,8 +184,8 @@ class Command(BaseCommand):
             throughput = last["reminder_throughput"]
             write(
                 f"\nReminders through one worker: {throughput['per_second']:.0f} a second "
-                f"({throughput['reminders']:,} in {throughput['seconds']:.1f} s, "
-                f"{throughput['sent']:,} sent)"
+                f"({throughput['handled']:,} due, {throughput['reminders']:,} of them the bench's, "
+                f"in {throughput['seconds']:.1f} s; {throughput['sent']:,} of the bench's sent)"
             )
         if "load_test" in last:
             load = last["load_test"]
