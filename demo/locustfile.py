@@ -48,8 +48,8 @@ class Clinician(_Visitor):
         self.visit("/clients/caseload/", "caseload")
 
     @task(1)
-    def overdue(self) -> None:
-        self.visit("/schedule/overdue/", "overdue")
+    def alerts(self) -> None:
+        self.visit("/schedule/alerts/", "alerts")
 
 
 class Client(_Visitor):
