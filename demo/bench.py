@@ -256,10 +256,15 @@ def _manage(*args: str) -> list[str]:
     return [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *args]
 
 
-def _quiet_env() -> dict[str, str]:
-    """The environment of a worker or web server: the development backends, whose output the
-    bench discards."""
-    return dict(os.environ)
+def _start(*module_args: str) -> subprocess.Popen:
+    """`python -m ...` in the project's directory, with this environment, its output discarded
+    (the development backends print every message)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", *module_args],
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -298,27 +303,10 @@ def measure_reminder_throughput(count: int = THROUGHPUT_REMINDERS) -> dict[str, 
     ReminderPreference.objects.filter(quiet_start__isnull=False).update(
         quiet_start=None, quiet_end=None
     )
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "iop",
-            "worker",
-            "--pool",
-            "solo",
-            "-l",
-            "warning",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-        ],
-        env=_quiet_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=settings.BASE_DIR,
-    )
+    worker = _start(
+        "celery", "-A", "iop", "worker", "--pool", "solo", "-l", "warning",
+        "--without-heartbeat", "--without-mingle", "--without-gossip",
+    )  # fmt: skip
     try:
         while not current_app.control.ping(timeout=1):
             if worker.poll() is not None:
@@ -410,24 +398,10 @@ def measure_load(seconds: int = LOAD_SECONDS) -> dict[str, float]:
         "clients": LOAD_CLIENTS,
     }
     (work / "plan.json").write_text(json.dumps(plan))
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "iop.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(os.cpu_count() or 2),
-            "--log-level",
-            "warning",
-        ],
-        env=_quiet_env(),
-        cwd=settings.BASE_DIR,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = _start(
+        "gunicorn", "iop.wsgi", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(os.cpu_count() or 2), "--log-level", "warning",
+    )  # fmt: skip
     try:
         for _ in range(100):
             try:
