@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -13,6 +12,7 @@ from .access import admin_required
 from .filters import ChartReadFilter, RecordChangeFilter
 from .forms import StaffInviteForm, action_result, service_result
 from .http import AuthedRequest
+from .pagination import CappedPaginator
 
 PAGE_SIZE = 50
 
@@ -41,7 +41,7 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
         filterset = ChartReadFilter(request.GET, queryset=selectors.chart_read_list())
     else:
         filterset = RecordChangeFilter(request.GET, queryset=selectors.record_change_list())
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

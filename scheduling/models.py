@@ -55,9 +55,20 @@ class Session(models.Model):
     )
     counts_toward_hours = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Kept by the database (a trigger on attendance): whether any attendance was recorded. Lets a
+    # partial index hold only the sessions still waiting for it, however long the history.
+    attendance_taken = models.BooleanField(db_default=False, editable=False)
 
     class Meta:
         ordering = ["starts_at"]
+        indexes = [
+            # By start, the order the overdue lists read it in: the walk stops at the first 50.
+            models.Index(
+                fields=["starts_at"],
+                condition=Q(attendance_taken=False, status="scheduled"),
+                name="session_attendance_open_start",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"
@@ -144,8 +155,19 @@ class Attendance(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now=True)
+    # Kept by the database (a trigger on notes; a signed note is final): whether the client's note
+    # for the session is signed. Lets a partial index hold only the open documentation work;
+    # readers still test for the signed note, so the flag only ever narrows.
+    note_signed = models.BooleanField(db_default=False, editable=False)
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["session"],
+                condition=Q(note_signed=False, status__in=[s.value for s in ATTENDED_STATUSES]),
+                name="attendance_note_open",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "client"], name="attendance_one_per_client_session"
@@ -160,7 +182,22 @@ class Attendance(models.Model):
                 name="attendance_minutes_match_status",
             ),
         ]
-        triggers = [keep_rows("attendance_never_deleted")]
+        triggers = [
+            keep_rows("attendance_never_deleted"),
+            pgtrigger.Trigger(
+                name="attendance_marks_session_taken",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.After,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(new="new_rows"),
+                func="""
+                UPDATE scheduling_session s SET attendance_taken = true
+                FROM (SELECT DISTINCT session_id FROM new_rows) added
+                WHERE s.id = added.session_id AND NOT s.attendance_taken;
+                RETURN NULL;
+                """,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.client} {self.get_status_display()} at {self.session}"
@@ -248,6 +285,15 @@ class AttendanceAmendment(models.Model):
         return f"Attendance amendment of {self.session}"
 
 
+NOTE_SIGNED_MARKS_ATTENDANCE = """
+                UPDATE scheduling_attendance a SET note_signed = true
+                FROM new_rows note
+                WHERE a.session_id = note.session_id AND a.client_id = note.client_id
+                  AND note.signed_at IS NOT NULL AND NOT a.note_signed;
+                RETURN NULL;
+                """
+
+
 class ProgressNote(models.Model):
     """One client's DAP note for one attended session. A group session's note also carries the
     group summary (topic, interventions), copied from the session's log when the note is signed so
@@ -311,6 +357,19 @@ class ProgressNote(models.Model):
             ),
             # A draft is part of the record too: it is finished and signed, never removed.
             keep_rows("note_never_deleted"),
+            # Attendance.note_signed follows the notes (Postgres allows one event per trigger
+            # with a transition table, hence two).
+            *(
+                pgtrigger.Trigger(
+                    name=f"note_signed_marks_attendance_{event}",
+                    operation=operation,
+                    when=pgtrigger.After,
+                    level=pgtrigger.Statement,
+                    referencing=pgtrigger.Referencing(new="new_rows"),
+                    func=NOTE_SIGNED_MARKS_ATTENDANCE,
+                )
+                for event, operation in (("insert", pgtrigger.Insert), ("update", pgtrigger.Update))
+            ),
         ]
 
     def __str__(self) -> str:
@@ -519,9 +578,14 @@ class Reminder(models.Model):
     class Meta:
         ordering = ["due_at"]
         indexes = [
+            # In the senders' claim order (due_at, then id): reminders of one session share a due
+            # time, and an index on due_at alone left each claim sorting them all.
             models.Index(
-                fields=["due_at"], condition=Q(status="pending"), name="reminder_pending_due"
+                fields=["due_at", "id"],
+                condition=Q(status="pending"),
+                name="reminder_pending_due_id",
             ),
+            models.Index(fields=["due_at"], condition=Q(status="failed"), name="reminder_failed"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -587,6 +651,8 @@ class WeeklyCompliance(models.Model):
 
     class Meta:
         ordering = ["-week_start", "client"]
+        # The weekly report and the jobs read one week of every client.
+        indexes = [models.Index(fields=["week_start", "status"], name="compliance_week_status")]
         constraints = [
             models.UniqueConstraint(
                 fields=["client", "week_start"], name="compliance_one_per_client_week"

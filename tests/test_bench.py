@@ -1,16 +1,128 @@
+"""The synthetic clinic and `make bench` keep working (a smoke run at scale 0.01), and every daily
+page makes as many queries with 20 clients on it as with 2. Speed itself is measured by
+`make bench`, never here."""
+
+import json
+from datetime import time, timedelta
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
+from django.db.models import Count
+from django.utils import timezone
 
-from scheduling.management.commands.bench import PAGES
+from clients.models import Client
+from demo import bench
+from iop.clock import local_datetime, week_start_of
+from iop.models import ChartRead, Role
+from scheduling.models import (
+    ATTENDED_STATUSES,
+    Attendance,
+    ComplianceAlert,
+    ProgressNote,
+    Reminder,
+    Session,
+    WeeklyCompliance,
+)
+from scheduling.services.compliance import compliance_recompute_week
+from scheduling.services.notes import note_sign
+from tests.factories import (
+    AttendanceFactory,
+    ClientFactory,
+    EnrollmentFactory,
+    GroupFactory,
+    ProgressNoteFactory,
+    SessionFactory,
+    UserFactory,
+)
 
 
-def test_bench_times_every_daily_page(db):
+def test_generator_makes_a_clinic_of_the_right_shape(db):
     out = StringIO()
-    call_command("bench", requests=2, stdout=out)
-    rows = out.getvalue().splitlines()[1:]
-    assert [row.split()[0] for row in rows] == [url_name for _, url_name in PAGES]
-    for row in rows:
-        median, p95, queries = map(float, row.split()[1:])
-        assert 0 < median <= p95
-        assert queries > 0
+    call_command("generate_clinic", scale=0.01, stdout=out)
+    assert "Generated a clinic at scale 0.01" in out.getvalue()
+    assert Client.objects.filter(status=Client.Status.ACTIVE).count() == 20
+    assert Client.objects.filter(status=Client.Status.DISCHARGED).count() == 90
+    attendance = Attendance.objects.count()
+    attended = Attendance.objects.filter(status__in=ATTENDED_STATUSES).count()
+    assert 0.65 < attended / attendance < 0.97
+    notes = ProgressNote.objects.count()
+    unsigned = ProgressNote.objects.filter(signed_at__isnull=True).count()
+    assert 0 < unsigned < notes * 0.1
+    # The flags the database keeps agree with the facts they summarize.
+    signed_pairs = set(
+        ProgressNote.objects.filter(signed_at__isnull=False).values_list("session_id", "client_id")
+    )
+    flagged_pairs = set(
+        Attendance.objects.filter(note_signed=True).values_list("session_id", "client_id")
+    )
+    assert flagged_pairs == signed_pairs
+    taken = set(Attendance.objects.values_list("session_id", flat=True))
+    assert set(Session.objects.filter(attendance_taken=True).values_list("pk", flat=True)) == taken
+    assert ChartRead.objects.count() > 0
+    assert Reminder.objects.filter(status=Reminder.Status.SENT).count() > 0
+    # Derived state: every past week computed, the old alerts resolved, a few left open.
+    assert WeeklyCompliance.objects.filter(is_final=True).exists()
+    assert ComplianceAlert.objects.filter(resolved_at__isnull=False).exists()
+    stays = Client.objects.filter(status=Client.Status.DISCHARGED).values_list(
+        "admission_date", "discharge_date"
+    )
+    weeks = [(discharged - admitted).days // 7 + 1 for admitted, discharged in stays]
+    assert sum(8 <= w <= 12 for w in weeks) > len(weeks) / 2
+
+
+def test_generator_refuses_a_clinic_with_clients(alice):
+    with pytest.raises(Exception, match="already has clients"):
+        call_command("generate_clinic", scale=0.01, stdout=StringIO())
+
+
+def test_bench_smoke_times_every_page_and_job(db, tmp_path):
+    out = StringIO()
+    call_command("bench", smoke=True, out=str(tmp_path), stdout=out)
+    result = json.loads((tmp_path / "smoke.json").read_text())
+    assert result["scale"] == 0.01
+    page_names = [line.split("  ")[0] for line in out.getvalue().splitlines()]
+    for name, row in result["pages"].items():
+        assert name in page_names
+        assert 0 < row["p50_ms"] <= row["p95_ms"]
+        assert row["queries"] > 0
+        assert row["kb"] > 0
+    assert result["pages"]["floor"]["x_floor"] == 1
+    assert all(ms > 0 for ms in result["jobs"].values())
+    assert "reminder_throughput" not in result
+
+
+def _add_clients(count, *, clinician, group, held):
+    """`count` clients on the group's roster (so on today's session too), each attended `held`;
+    every other one's note signed, the others overdue."""
+    for number in range(count):
+        client = ClientFactory(primary_clinician=clinician)
+        EnrollmentFactory(group=group, client=client)
+        AttendanceFactory(session=held, client=client, recorded_by=clinician)
+        if number % 2 == 0:
+            note_sign(note=ProgressNoteFactory(session=held, client=client), user=clinician)
+
+
+def _query_counts(subjects):
+    return {name: row["queries"] for name, row in bench.measure_pages(subjects, 1).items()}
+
+
+def test_daily_pages_make_as_many_queries_for_20_clients_as_for_2(db):
+    UserFactory(username="admin", role=Role.ADMIN)
+    clinician = UserFactory(role=Role.CLINICIAN)
+    group = GroupFactory(facilitators=[clinician], capacity=30)
+    today = timezone.localdate()
+    held = SessionFactory(group=group, starts_at=local_datetime(today - timedelta(days=2), time(9)))
+    SessionFactory(group=group, starts_at=local_datetime(today, time(23)))
+    _add_clients(2, clinician=clinician, group=group, held=held)
+    compliance_recompute_week(week_start=week_start_of(today))
+    subjects = {"clinician": clinician, "session_id": held.pk, "client": Client.objects.first()}
+    with_two = _query_counts(subjects)
+
+    _add_clients(18, clinician=clinician, group=group, held=held)
+    compliance_recompute_week(week_start=week_start_of(today))
+    assert Attendance.objects.filter(session=held).aggregate(n=Count("*"))["n"] == 20
+    with_twenty = _query_counts(subjects)
+
+    assert with_twenty == with_two
+    assert all(count <= 16 for count in with_twenty.values()), with_twenty

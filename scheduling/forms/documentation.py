@@ -181,6 +181,10 @@ class SessionSummaryForm(forms.Form):
     helper.form_tag = False
 
 
+# The drop-in menu offers at most this many clients; a search finds the others.
+DROP_IN_OFFERED = 50
+
+
 class DropInForm(forms.Form):
     client = forms.ModelChoiceField(
         queryset=Client.objects.none(),
@@ -191,13 +195,24 @@ class DropInForm(forms.Form):
         },
     )
 
-    def __init__(self, data: QueryDict | None = None, *, exclude_ids: list[int]) -> None:
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        *,
+        exclude_ids: list[int],
+        offered: QuerySet[Client] | None = None,
+    ) -> None:
+        """Any active client is accepted; the menu lists `offered` (at most DROP_IN_OFFERED),
+        not the whole clinic."""
         super().__init__(data)
         client = self.fields["client"]
         assert isinstance(client, forms.ModelChoiceField)
         client.queryset = Client.objects.filter(status=Client.Status.ACTIVE).exclude(
             pk__in=exclude_ids
         )
+        if offered is not None:
+            shown = offered.exclude(pk__in=exclude_ids)[:DROP_IN_OFFERED]
+            client.choices = [("", client.empty_label), *((c.pk, str(c)) for c in shown)]
 
 
 class ObjectiveChoiceField(forms.ModelMultipleChoiceField):

@@ -57,6 +57,14 @@ def roster_client_list(*, session: Session) -> QuerySet[Client]:
     ).annotate(is_drop_in=Exists(dropped_in) & ~Exists(on_session))
 
 
+def drop_in_candidate_list(*, session: Session) -> QuerySet[Client]:
+    """What the drop-in menu offers before a search: the active caseload of the session's
+    clinician (never the whole clinic)."""
+    return Client.objects.filter(
+        status=Client.Status.ACTIVE, primary_clinician_id=session.clinician_id
+    ).order_by("legal_last_name", "legal_first_name", "pk")
+
+
 @dataclass(frozen=True)
 class RosterRow:
     client: Client
@@ -132,6 +140,8 @@ def overdue_note_list(*, user: User, now: datetime) -> QuerySet[Attendance]:
     return (
         Attendance.objects.filter(
             session__in=session_list(user=user).values("pk"),
+            # The open work's partial index: the flag narrows, the signed-note test decides.
+            note_signed=False,
             status__in=ATTENDED_STATUSES,
             session__status=Session.Status.SCHEDULED,
             session__ends_at__lte=now - NOTE_DUE_AFTER,
@@ -146,7 +156,8 @@ def session_missing_attendance_list(*, user: User, now: datetime) -> QuerySet[Se
     """Sessions that have ended with no attendance recorded."""
     return (
         session_list(user=user)
-        .filter(status=Session.Status.SCHEDULED, ends_at__lte=now)
+        # The open work's partial index: the flag narrows, the attendance test decides.
+        .filter(attendance_taken=False, status=Session.Status.SCHEDULED, ends_at__lte=now)
         .exclude(Exists(Attendance.objects.filter(session_id=OuterRef("pk"))))
         .order_by("starts_at")
     )

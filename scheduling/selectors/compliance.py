@@ -14,6 +14,7 @@ from django.utils import timezone
 from clients.models import Client
 from groups.models import Enrollment
 from iop.clock import week_bounds, week_start_of
+from iop.hours import hours
 from iop.models import User
 from scheduling.models import (
     Attendance,
@@ -75,6 +76,16 @@ def client_weeks_of_groups(*, group_ids: Iterable[int], week_start: date) -> set
     return {(client_id, week_start) for client_id in client_ids}
 
 
+# A bar's colour by the week's status (green otherwise).
+_BAR_FILLS: dict[str, str] = {
+    ComplianceStatus.SHORT: "#dc3545",
+    ComplianceStatus.EXCUSED: "#6c757d",
+    ComplianceStatus.DISCHARGED: "#6c757d",
+    ComplianceStatus.OVER_MAX: "#fd7e14",
+    ComplianceStatus.AT_RISK: "#ffc107",
+}
+
+
 @dataclass(frozen=True)
 class ChartBar:
     week_start: date
@@ -83,6 +94,16 @@ class ChartBar:
     x: int
     y: int
     height: int
+
+    # For `{% chart_bars %}` (scheduling/templatetags/hours_chart.py).
+    @property
+    def fill(self) -> str:
+        return _BAR_FILLS.get(self.status, "#198754")
+
+    @property
+    def label(self) -> str:
+        status = f" ({self.status.replace('_', '')})" if self.status else ""
+        return f"Week of {self.week_start:%b} {self.week_start.day}: {hours(self.minutes)} hours{status}"
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,11 @@ def due_reminder_list(*, now: datetime) -> QuerySet[Reminder]:
     )
 
 
+def failed_reminder_count() -> int:
+    """The dashboard's card: through a partial index, not a count of every reminder ever sent."""
+    return Reminder.objects.filter(status=Reminder.Status.FAILED).count()
+
+
 def reminder_counts_by_status() -> dict[str, int]:
     """How many outbox rows are in each status, for the admins' reminder health."""
     rows = Reminder.objects.values("status").annotate(count=Count("pk"))

@@ -81,6 +81,9 @@ _RECOMPUTE_SQL = f"""
                ((week_start + 7)::timestamp AT TIME ZONE %(tz)s) AS window_end
         FROM requested
     ),
+    -- The whole span as constants, so the roster view reads only its sessions (a bound taken
+    -- from each target row alone left it computing every roster of every session ever held).
+    span AS (SELECT min(window_start) AS first_start, max(window_end) AS last_end FROM targets),
     enrolled AS (
         SELECT t.*, c.track_id,
                GREATEST(t.week_start, c.admission_date) AS from_day,
@@ -101,6 +104,8 @@ _RECOMPUTE_SQL = f"""
         JOIN scheduling_session s
           ON s.id = a.session_id AND s.counts_toward_hours
          AND s.starts_at >= e.window_start AND s.starts_at < e.window_end
+         AND s.starts_at >= (SELECT first_start FROM span)
+         AND s.starts_at < (SELECT last_end FROM span)
         UNION ALL
         SELECT e.client_id, e.week_start, e.from_day, e.to_day,
                (s.starts_at AT TIME ZONE %(tz)s)::date,
@@ -109,6 +114,8 @@ _RECOMPUTE_SQL = f"""
         JOIN scheduling_sessionclient sc
           ON sc.client_id = e.client_id
          AND sc.starts_at >= e.window_start AND sc.starts_at < e.window_end
+         AND sc.starts_at >= (SELECT first_start FROM span)
+         AND sc.starts_at < (SELECT last_end FROM span)
         JOIN scheduling_session s
           ON s.id = sc.session_id AND s.status = 'scheduled' AND s.counts_toward_hours
         WHERE NOT EXISTS (
@@ -151,6 +158,8 @@ _RECOMPUTE_SQL = f"""
         DELETE FROM scheduling_weeklycompliance w
         USING targets t
         WHERE w.client_id = t.client_id AND w.week_start = t.week_start
+          AND w.week_start BETWEEN (SELECT min(week_start) FROM targets)
+                               AND (SELECT max(week_start) FROM targets)
           AND NOT EXISTS (
               SELECT 1 FROM enrolled e
               WHERE e.client_id = t.client_id AND e.week_start = t.week_start
@@ -222,6 +231,10 @@ _ALERTS_SQL = f"""
                OR a.week_start - 7 = ANY(%(all_weeks)s::date[])
                OR a.client_id IN (SELECT client_id FROM requested))
     ),
+    -- As constants, so the weekly rows are read by week, not all of them (see span above).
+    alert_weeks AS (
+        SELECT min(week_start) - 7 AS first_week, max(week_start) AS last_week FROM alert_targets
+    ),
     desired AS (
         SELECT t.client_id, t.week_start,
                {", ".join(f"w.{figure}" for figure in _FIGURES)},
@@ -241,8 +254,12 @@ _ALERTS_SQL = f"""
         JOIN clients_client c ON c.id = t.client_id
         LEFT JOIN scheduling_weeklycompliance w
           ON w.client_id = t.client_id AND w.week_start = t.week_start
+         AND w.week_start BETWEEN (SELECT first_week FROM alert_weeks)
+                              AND (SELECT last_week FROM alert_weeks)
         LEFT JOIN scheduling_weeklycompliance previous
           ON previous.client_id = t.client_id AND previous.week_start = t.week_start - 7
+         AND previous.week_start BETWEEN (SELECT first_week FROM alert_weeks)
+                                     AND (SELECT last_week FROM alert_weeks)
     ),
     resolved AS (
         UPDATE scheduling_compliancealert a

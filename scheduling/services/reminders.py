@@ -37,8 +37,12 @@ LATE_CREATION_GRACE = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
 ERROR_LENGTH = 300
 
-# The (session, client, kind, channel) rows that should exist for scheduled sessions in the window.
+# The (session, client, kind, channel) rows that should exist for scheduled sessions in the window,
+# computed once per run into a temporary table with its statistics: as a CTE in each statement the
+# planner guessed a handful of rows and compared every pending reminder with it row by row.
 _WANTED_SQL = """
+    DROP TABLE IF EXISTS reminder_wanted;
+    CREATE TEMP TABLE reminder_wanted ON COMMIT DROP AS
     WITH pairs AS (
         SELECT session_id, client_id FROM scheduling_sessionclient
         WHERE starts_at >= %(window_start)s AND starts_at < %(window_end)s
@@ -60,58 +64,49 @@ _WANTED_SQL = """
           AND ((ch.channel = 'email' AND pref.email_opt_in AND c.email <> '')
                OR (ch.channel = 'sms' AND pref.sms_opt_in AND c.phone <> ''))
     )
+    SELECT * FROM wanted;
+    CREATE UNIQUE INDEX ON reminder_wanted (session_id, client_id, kind, channel);
+    ANALYZE reminder_wanted;
 """
 
 # DO NOTHING, not DO UPDATE: an upsert would lock every existing row, and the senders' SKIP LOCKED
 # would pass over them until planning commits.
-_INSERT_NEW_SQL = (
-    _WANTED_SQL
-    + """
+_INSERT_NEW_SQL = """
     INSERT INTO scheduling_reminder
         (session_id, client_id, kind, channel, due_at, status, attempts, last_error, created_at)
     SELECT session_id, client_id, kind, channel, due_at, 'pending', 0, '', %(now)s
-    FROM wanted
+    FROM reminder_wanted
     WHERE due_at > %(creation_cutoff)s
     ON CONFLICT (session_id, client_id, kind, channel) WHERE session_id IS NOT NULL DO NOTHING
 """
-)
 
-_REVIVE_SQL = (
-    _WANTED_SQL
-    + """
+_REVIVE_SQL = """
     UPDATE scheduling_reminder r
     SET status = 'pending', due_at = w.due_at, attempts = 0, last_error = ''
-    FROM wanted w
+    FROM reminder_wanted w
     WHERE r.session_id = w.session_id AND r.client_id = w.client_id
       AND r.kind = w.kind AND r.channel = w.channel
       AND r.status = 'cancelled' AND w.due_at > %(creation_cutoff)s
 """
-)
 
-_MOVE_SQL = (
-    _WANTED_SQL
-    + """
+_MOVE_SQL = """
     UPDATE scheduling_reminder r SET due_at = w.due_at
-    FROM wanted w
+    FROM reminder_wanted w
     WHERE r.session_id = w.session_id AND r.client_id = w.client_id
       AND r.kind = w.kind AND r.channel = w.channel
       AND r.status = 'pending' AND r.attempts = 0 AND r.due_at <> w.due_at
 """
-)
 
-_CANCEL_SQL = (
-    _WANTED_SQL
-    + """
+_CANCEL_SQL = """
     UPDATE scheduling_reminder r SET status = 'cancelled'
     FROM scheduling_session s
     WHERE r.session_id = s.id AND r.status = 'pending' AND s.starts_at > %(now)s
       AND NOT EXISTS (
-        SELECT 1 FROM wanted w
+        SELECT 1 FROM reminder_wanted w
         WHERE w.session_id = r.session_id AND w.client_id = r.client_id
           AND w.kind = r.kind AND w.channel = r.channel
       )
 """
-)
 
 
 @dataclass(frozen=True)
@@ -140,6 +135,7 @@ def reminders_plan(*, now: datetime | None = None) -> PlanResult:
     }
     counts = []
     with connection.cursor() as cursor:
+        cursor.execute(_WANTED_SQL, params)
         for sql in (_INSERT_NEW_SQL, _REVIVE_SQL, _MOVE_SQL, _CANCEL_SQL):
             cursor.execute(sql, params)
             counts.append(cursor.rowcount)

@@ -106,8 +106,11 @@ def reminder_settings(request: AuthedRequest) -> HttpResponse:
 @admin_required
 def reminder_health(request: AuthedRequest) -> HttpResponse:
     """A card for the admin dashboard (loaded with htmx): failed reminders."""
-    counts = reminder_selectors.reminder_counts_by_status()
-    return render(request, "scheduling/_reminder_health.html", {"failed": counts.get("failed", 0)})
+    return render(
+        request,
+        "scheduling/_reminder_health.html",
+        {"failed": reminder_selectors.failed_reminder_count()},
+    )
 
 
 def _report_filters(request: AuthedRequest) -> tuple[ComplianceFilterForm, dict]:
@@ -123,14 +126,24 @@ def _report_filters(request: AuthedRequest) -> tuple[ComplianceFilterForm, dict]
     return form, filters
 
 
+# The report shows this many client-weeks a page (only those are logged as read); the CSV export
+# holds them all.
+REPORT_PAGE_SIZE = 50
+
+
 @admin_required
 def compliance_report(request: AuthedRequest) -> HttpResponse:
     """The admins' weekly hours report for one week, filtered; every client shown is a chart read."""
     form, filters = _report_filters(request)
-    rows = list(compliance_selectors.weekly_compliance_list(**filters))
+    page = Paginator(
+        compliance_selectors.weekly_compliance_list(**filters), REPORT_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    rows = list(page)
     chart_reads_record(
         request=request, client_ids=[row.client_id for row in rows], what="weekly hours report"
     )
+    query = request.GET.copy()
+    query.pop("page", None)
     week_start = filters["week_start"]
     return render(
         request,
@@ -142,7 +155,8 @@ def compliance_report(request: AuthedRequest) -> HttpResponse:
             "week_end": week_start + timedelta(days=6),
             "previous_week": week_start - timedelta(weeks=1),
             "next_week": week_start + timedelta(weeks=1),
-            "query": request.GET.urlencode(),
+            "page": page,
+            "query": query.urlencode(),
         },
     )
 

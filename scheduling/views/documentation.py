@@ -5,15 +5,20 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from clients.forms import ClientFilter
+from clients.models import Client
+from clients.selectors import client_list
 from iop.access import admin_required, role_required, staff_required
 from iop.forms import Confirmation, Step, irreversible_result, service_result
 from iop.http import AuthedRequest
 from iop.models import Role, User
+from iop.query import query_text
 from iop.services import chart_read_record, chart_reads_record
 from scheduling.access import access_note, access_roster_client, access_session
 from scheduling.forms.documentation import (
@@ -28,6 +33,7 @@ from scheduling.models import ProgressNote, Session, SessionLog
 from scheduling.selectors.attendance import (
     RosterRow,
     attendance_length,
+    drop_in_candidate_list,
     overdue_documentation_get,
     roster_row_list,
     session_day_list,
@@ -141,9 +147,23 @@ def session_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "summary_form": SessionSummaryForm(
             initial={"topic": log.topic, "interventions": log.interventions}
         ),
-        "drop_in_form": DropInForm(exclude_ids=[row.client.pk for row in roster]),
+        "drop_in_form": DropInForm(
+            exclude_ids=[row.client.pk for row in roster], offered=_drop_in_offer(request, session)
+        ),
+        "drop_in_search": query_text(request, "drop_in_search"),
     }
     return render(request, "scheduling/session.html", context, status=409 if conflict else 200)
+
+
+def _drop_in_offer(request: AuthedRequest, session: Session) -> QuerySet[Client]:
+    """The active clients matching the drop-in search (name or MRN), or the clinician's caseload."""
+    search = query_text(request, "drop_in_search")
+    if not search:
+        return drop_in_candidate_list(session=session)
+    matches = ClientFilter(
+        {"q": search, "status": Client.Status.ACTIVE}, queryset=client_list(user=request.user)
+    )
+    return matches.qs
 
 
 @role_required(Role.CLINICIAN)

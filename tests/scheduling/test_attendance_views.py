@@ -185,6 +185,24 @@ def test_a_drop_in_joins_the_sheet(clinician_client, group_session):
     assert "Drop-in" in page
 
 
+def test_the_drop_in_menu_offers_the_caseload_and_finds_anyone_else(
+    clinician_client, clinician, group_session
+):
+    """The menu never lists the whole clinic: the clinician's own active clients, or a search's
+    matches; any active client can still be added."""
+    own = ClientFactory(primary_clinician=clinician, legal_last_name="Ownclient")
+    other = ClientFactory(legal_last_name="Elsewhere")
+    page = clinician_client.get(url(group_session)).content.decode()
+    assert own.display_name in page
+    assert other.display_name not in page
+    found = clinician_client.get(url(group_session), {"drop_in_search": "Elsewhere"})
+    assert other.display_name in found.content.decode()
+    clinician_client.post(
+        reverse("scheduling:session-drop-in", args=[group_session.pk]), {"client": other.pk}
+    )
+    assert DropIn.objects.filter(session=group_session, client=other).exists()
+
+
 def test_a_bad_drop_in_is_refused_with_a_message(clinician_client, group_session, alice):
     response = clinician_client.post(
         reverse("scheduling:session-drop-in", args=[group_session.pk]),

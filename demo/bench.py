@@ -1,0 +1,449 @@
+"""What `make bench` measures on one database holding the synthetic clinic (`demo.synthetic`).
+
+Pages go through Django's test client (the whole middleware and template stack, no network) after
+a warm-up, each as a ratio to the floor page (`demo.bench_urls`) measured in the same run. Jobs are
+timed as their Celery tasks call them, each in a transaction rolled back afterwards, so the clinic
+stays as generated and a later run measures the same thing. Reminder throughput goes through one
+real Celery worker; the load test is locust against gunicorn on loopback.
+"""
+
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection, transaction
+from django.db.models import Count
+from django.test import Client as Browser
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.models import Client
+from iop.clock import week_bounds, week_start_of
+from iop.models import Role, User
+from scheduling.models import Reminder, ReminderPreference, Session, SessionClient
+from scheduling.selectors.compliance import client_weeks_of_sessions
+from scheduling.selectors.reminders import due_reminder_list
+from scheduling.services import compliance, reminders
+from scheduling.services.feeds import calendar_feed_create
+from scheduling.services.sessions import sessions_materialize
+
+WARM_UP = 3
+GROUP_ROSTER = 15
+THROUGHPUT_REMINDERS = 10_000
+# What one reminders_send_due task handles at most (its `limit`).
+SEND_BATCH = 1000
+LOAD_CLINICIANS, LOAD_CLIENTS, LOAD_SECONDS = 50, 200, 60
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    username: str
+    url: str
+
+
+def subjects() -> dict[str, object]:
+    """Who and what the pages are about: the busiest clinician, the group session of theirs in the
+    last week with a roster nearest 15, one of its clients (with a portal login)."""
+    now = timezone.now()
+    clinician = (
+        User.objects.filter(role=Role.CLINICIAN, caseload__status=Client.Status.ACTIVE)
+        .annotate(active=Count("caseload"))
+        .order_by("-active", "pk")
+        .first()
+    )
+    assert clinician is not None, "the clinic has no clinician with active clients"
+    recent = Session.objects.filter(
+        clinician=clinician,
+        group__isnull=False,
+        status=Session.Status.SCHEDULED,
+        starts_at__gte=now - timedelta(days=7),
+        starts_at__lt=now,
+    )
+    rosters = (
+        SessionClient.objects.filter(session__in=recent)
+        .values("session_id")
+        .annotate(size=Count("*"))
+        .order_by("session_id")
+    )
+    session_id = min(rosters, key=lambda row: (abs(row["size"] - GROUP_ROSTER), row["session_id"]))[
+        "session_id"
+    ]
+    client = (
+        Client.objects.filter(
+            session_links__session_id=session_id, user__isnull=False, status=Client.Status.ACTIVE
+        )
+        .order_by("pk")
+        .first()
+    )
+    assert client is not None
+    assert client.user is not None
+    return {"clinician": clinician, "session_id": session_id, "client": client}
+
+
+def _pages(subjects: dict[str, object]) -> list[Page]:
+    clinician: User = subjects["clinician"]  # type: ignore[assignment]
+    client: Client = subjects["client"]  # type: ignore[assignment]
+    assert client.user is not None
+    session_id = subjects["session_id"]
+    token = calendar_feed_create(actor=client.user)
+    staff, admin, portal = clinician.username, "admin", client.user.username
+    return [
+        Page("floor", staff, reverse("bench-floor")),
+        Page("clinician today", staff, reverse("scheduling:today")),
+        Page("group session page", staff, reverse("scheduling:session-detail", args=[session_id])),
+        Page("chart", staff, reverse("clients:chart", args=[client.pk])),
+        Page(
+            "chart activity panel", staff, reverse("scheduling:client-activity", args=[client.pk])
+        ),
+        Page("client hours (staff)", staff, reverse("scheduling:client-hours", args=[client.pk])),
+        Page("caseload", staff, reverse("clients:caseload")),
+        Page("clinician week", staff, reverse("scheduling:clinician-week")),
+        Page("alerts (clinician)", staff, reverse("scheduling:alerts")),
+        Page("client list", admin, reverse("clients:list")),
+        Page("client search", admin, reverse("clients:list") + f"?q={client.legal_last_name}"),
+        Page("client schedule", portal, reverse("scheduling:my-schedule")),
+        Page("client hours", portal, reverse("scheduling:my-hours")),
+        Page("iCal feed", portal, reverse("scheduling:feed", args=[token])),
+        Page("admin dashboard", admin, reverse("iop:dashboard")),
+        Page("reminder health panel", admin, reverse("scheduling:reminder-health")),
+        Page("clinic day", admin, reverse("scheduling:clinic-day")),
+        Page("groups", admin, reverse("groups:list")),
+        Page("weekly-hours report", admin, reverse("scheduling:compliance-report")),
+        Page("alerts (admin)", admin, reverse("scheduling:alerts")),
+        Page("overdue documentation", admin, reverse("scheduling:overdue")),
+        Page("audit log, chart reads", admin, reverse("iop:audit-log") + "?kind=reads"),
+        Page("audit log, changes", admin, reverse("iop:audit-log")),
+    ]
+
+
+def measure_pages(subjects: dict[str, object], requests: int) -> dict[str, dict[str, float]]:
+    """p50, p95 (ms), queries and HTML size (KB) of every page; ratios to the floor's p50."""
+    results: dict[str, dict[str, float]] = {}
+    with override_settings(ROOT_URLCONF="demo.bench_urls"):
+        pages = _pages(subjects)
+        browsers: dict[str, Browser] = {}
+        for page in pages:
+            browser = browsers.get(page.username)
+            if browser is None:
+                browser = browsers[page.username] = Browser(SERVER_NAME="localhost")
+                browser.force_login(User.objects.get(username=page.username))
+            for _ in range(WARM_UP):
+                browser.get(page.url)
+            timings = []
+            for _ in range(requests):
+                with CaptureQueriesContext(connection) as queries:
+                    started = time.perf_counter()
+                    response = browser.get(page.url)
+                    timings.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{page.name} ({page.url}) answered {response.status_code}")
+            results[page.name] = {
+                "p50_ms": statistics.median(timings),
+                "p95_ms": _percentile(timings, 0.95),
+                "queries": len(queries),
+                "kb": len(response.content) / 1024,
+            }
+    floor = results["floor"]["p50_ms"]
+    for row in results.values():
+        row["x_floor"] = row["p50_ms"] / floor
+    return results
+
+
+def _time_rolled_back(work: Callable[[], object], runs: int) -> float:
+    """Median ms of `work`, each run in a transaction rolled back afterwards."""
+    timings = []
+    for _ in range(runs):
+        try:
+            with transaction.atomic():
+                started = time.perf_counter()
+                work()
+                timings.append((time.perf_counter() - started) * 1000)
+                raise _Rollback
+        except _Rollback:
+            pass
+    return statistics.median(timings)
+
+
+# The recompute's lower bound: one hand-written GROUP BY over the same attendance rows.
+_GROUP_BY_BOUND_SQL = """
+    SELECT a.client_id, SUM(a.minutes_attended),
+           COUNT(DISTINCT (s.starts_at AT TIME ZONE %(tz)s)::date)
+    FROM scheduling_attendance a
+    JOIN scheduling_session s ON s.id = a.session_id
+    WHERE s.starts_at >= %(start)s AND s.starts_at < %(end)s AND s.counts_toward_hours
+    GROUP BY a.client_id
+"""
+
+
+def measure_jobs(runs: int, session_id: int) -> dict[str, float]:
+    """Median ms of every periodic job as its task calls it (nothing new to do), of the recompute
+    one attendance save asks for, and of the GROUP BY bound of the week's recompute."""
+    week_start = week_start_of(timezone.localdate())
+    start, end = week_bounds(week_start)
+    jobs = {
+        "materialize sessions": sessions_materialize,
+        "reminder planning": reminders.reminders_plan,
+        "reminder sending": reminders.reminders_send_due,
+        "recompute open weeks (hourly)": compliance.compliance_recompute_open_weeks,
+        "week close": compliance.week_close,
+        "nudges": compliance.compliance_nudges_send,
+        "recompute this week, all clients": lambda: compliance.compliance_recompute_week(
+            week_start=week_start
+        ),
+        "recompute after one attendance save": lambda: compliance.compliance_recompute(
+            client_weeks=client_weeks_of_sessions(session_ids=[session_id])
+        ),
+    }
+    results = {name: _time_rolled_back(job, runs) for name, job in jobs.items()}
+
+    def group_by() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _GROUP_BY_BOUND_SQL, {"tz": settings.TIME_ZONE, "start": start, "end": end}
+            )
+            cursor.fetchall()
+
+    results["GROUP BY bound of the week"] = _time_rolled_back(group_by, runs)
+    return results
+
+
+# Due reminders for sessions beyond the planner's window (so planning never touches them), for
+# active clients with both an email address and a phone number.
+_DUE_REMINDERS_SQL = """
+    INSERT INTO scheduling_reminder (session_id, client_id, kind, channel, due_at, status,
+                                     attempts, last_error, created_at)
+    SELECT sc.session_id, sc.client_id, k.kind, ch.channel, %(due_at)s, 'pending', 0, '', %(due_at)s
+    FROM scheduling_sessionclient sc
+    JOIN clients_client c ON c.id = sc.client_id AND c.status = 'active'
+                          AND c.email <> '' AND c.phone <> ''
+    JOIN scheduling_session s ON s.id = sc.session_id AND s.status = 'scheduled'
+    CROSS JOIN (VALUES ('day_before'), ('hours_before')) AS k(kind)
+    CROSS JOIN (VALUES ('email'), ('sms')) AS ch(channel)
+    WHERE sc.starts_at > %(beyond)s
+      AND NOT EXISTS (SELECT 1 FROM scheduling_reminder r
+                      WHERE r.session_id = sc.session_id AND r.client_id = sc.client_id
+                        AND r.kind = k.kind AND r.channel = ch.channel)
+    ORDER BY sc.starts_at DESC, sc.session_id, sc.client_id, k.kind, ch.channel
+    LIMIT %(count)s
+    RETURNING id
+"""
+
+
+def _manage(*args: str) -> list[str]:
+    return [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *args]
+
+
+def _start(*module_args: str) -> subprocess.Popen:
+    """`python -m ...` in the project's directory, with this environment, its output discarded
+    (the development backends print every message)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", *module_args],
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def measure_reminder_throughput(count: int = THROUGHPUT_REMINDERS) -> dict[str, float]:
+    """`count` due reminders through one real Celery worker (solo pool): reminders a second, from
+    the first task enqueued to the last row handled. The rows are removed afterwards."""
+    from celery import current_app
+
+    from scheduling.tasks import reminders_send_due
+
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _DUE_REMINDERS_SQL,
+            {
+                "due_at": now - timedelta(minutes=1),
+                "beyond": now + timedelta(days=9),
+                "count": count,
+            },
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    # No quiet hours in the way: the bench measures sending, not waiting.
+    quiet = list(
+        ReminderPreference.objects.filter(quiet_start__isnull=False).values_list(
+            "pk", "quiet_start", "quiet_end"
+        )
+    )
+    ReminderPreference.objects.filter(quiet_start__isnull=False).update(
+        quiet_start=None, quiet_end=None
+    )
+    worker = _start(
+        "celery", "-A", "iop", "worker", "--pool", "solo", "-l", "warning",
+        "--without-heartbeat", "--without-mingle", "--without-gossip",
+    )  # fmt: skip
+    try:
+        while not current_app.control.ping(timeout=1):
+            if worker.poll() is not None:
+                raise RuntimeError("the Celery worker did not start")
+        pending = Reminder.objects.filter(pk__in=ids, status=Reminder.Status.PENDING)
+        # Reminders of the clinic that fell due since it was generated go out first, in order.
+        due = due_reminder_list(now=timezone.now()).count()
+        started = time.perf_counter()
+        for _ in range(due // SEND_BATCH + 1):
+            reminders_send_due.delay()
+        while pending.exists():
+            time.sleep(0.1)
+        elapsed = time.perf_counter() - started
+        sent = Reminder.objects.filter(pk__in=ids, status=Reminder.Status.SENT).count()
+    finally:
+        _stop(worker)
+        Reminder.objects.filter(pk__in=ids).delete()
+        for pk, quiet_start, quiet_end in quiet:
+            ReminderPreference.objects.filter(pk=pk).update(
+                quiet_start=quiet_start, quiet_end=quiet_end
+            )
+    return {
+        "reminders": len(ids),
+        "handled": due,
+        "sent": sent,
+        "seconds": elapsed,
+        "per_second": due / elapsed,
+    }
+
+
+def _login_cookies(usernames: list[str]) -> list[str]:
+    """A session key per user, as a login would make (the load test measures pages, not
+    password hashing)."""
+    # The first backend that can load a user (axes' comes first and cannot).
+    backend = next(
+        path for path in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(path), "get_user")
+    )
+    keys = []
+    users = User.objects.in_bulk(usernames, field_name="username")
+    for user in (users[username] for username in usernames):
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = backend
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        keys.append(session.session_key)
+    return keys
+
+
+def measure_load(seconds: int = LOAD_SECONDS) -> dict[str, float]:
+    """locust (headless, on loopback) against gunicorn: LOAD_CLINICIANS clinicians and
+    LOAD_CLIENTS clients for `seconds`. Requests a second, p95 (ms), errors."""
+    import csv
+    import socket
+
+    clinicians = list(
+        User.objects.filter(role=Role.CLINICIAN, is_active=True).values_list("username", flat=True)
+    )
+    clients = list(
+        Client.objects.filter(status=Client.Status.ACTIVE, user__isnull=False)
+        .order_by("pk")
+        .values_list("user__username", flat=True)[:LOAD_CLIENTS]
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    work = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    now = timezone.now()
+    staff = []
+    for username, cookie in zip(clinicians, _login_cookies(clinicians), strict=True):
+        session = (
+            Session.objects.filter(
+                clinician__username=username, group__isnull=False, starts_at__lt=now
+            )
+            .order_by("-starts_at")
+            .first()
+        )
+        client = (
+            Client.objects.filter(primary_clinician__username=username, status=Client.Status.ACTIVE)
+            .order_by("pk")
+            .first()
+        )
+        if session is not None and client is not None:
+            staff.append({"cookie": cookie, "session_id": session.pk, "client_id": client.pk})
+    plan = {
+        "staff": staff,
+        "client_sessions": _login_cookies(clients),
+        "clinicians": LOAD_CLINICIANS,
+        "clients": LOAD_CLIENTS,
+    }
+    (work / "plan.json").write_text(json.dumps(plan))
+    server = _start(
+        "gunicorn", "iop.wsgi", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(os.cpu_count() or 2), "--log-level", "warning",
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "locust",
+                "-f",
+                str(Path(__file__).with_name("locustfile.py")),
+                "--headless",
+                "--host",
+                f"http://127.0.0.1:{port}",
+                "--users",
+                str(LOAD_CLINICIANS + LOAD_CLIENTS),
+                "--spawn-rate",
+                "50",
+                "--run-time",
+                f"{seconds}s",
+                "--csv",
+                str(work / "load"),
+                "--only-summary",
+            ],
+            env={**os.environ, "BENCH_LOAD_PLAN": str(work / "plan.json")},
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=seconds + 120,
+        )
+    finally:
+        _stop(server)
+    with (work / "load_stats.csv").open() as stats:
+        total = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
+    return {
+        "requests": float(total["Request Count"]),
+        "errors": float(total["Failure Count"]),
+        "rps": float(total["Requests/s"]),
+        "p50_ms": float(total["50%"]),
+        "p95_ms": float(total["95%"]),
+        "seconds": seconds,
+    }

@@ -1,0 +1,505 @@
+"""A synthetic clinic with years of history, for `manage.py generate_clinic` and `make bench`.
+
+At scale 1: about 11,000 clients over four years (2,000 active now), 40 clinicians, 120 groups
+meeting every weekday, one individual session a week per client, and what the program leaves
+behind: attendance, group logs, progress notes, chart reads and sent reminders. Smaller scales
+shrink every count, not the four years.
+
+Set-based: each table is filled by one INSERT ... SELECT inside PostgreSQL (random() after
+setseed, so a scale always gives the same clinic), in final states only, because the database
+refuses UPDATE or DELETE of kept history. The derived state is then computed by the services
+that keep it in production: the weekly rows and alerts by `compliance_recompute`, the pending
+reminders by `reminders_plan`. Shapes: most clients complete 8-12 weeks, about a fifth leave
+early; each client attends 70-95% of sessions; notes are signed within a day, with a tail of
+unsigned and missing notes that thins with age and sessions without attendance in the last two
+days; group sessions nobody was enrolled in were cancelled; old alerts were resolved, a few were
+left open.
+"""
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.utils import timezone
+from faker import Faker
+from iop.demo import DEMO_PASSWORD
+
+from clients.models import Client, ProgramTrack
+from groups.models import GroupType
+from iop.clock import week_start_of
+from iop.models import Role
+from scheduling.services.compliance import compliance_recompute
+from scheduling.services.reminders import reminders_plan
+from scheduling.services.sessions import MATERIALIZE_DAYS
+
+HISTORY_YEARS = 4
+# Local start times of the three daily slots; a clinician's groups are in different slots.
+SLOTS = ("09:00", "13:00", "17:30")
+GROUP_MINUTES = 180
+INDIVIDUAL_MINUTES = 50
+RECOMPUTE_WEEKS_PER_STATEMENT = 8
+
+
+@dataclass(frozen=True)
+class Size:
+    clinicians: int
+    groups: int
+    active_clients: int
+    discharged_clients: int
+
+    @classmethod
+    def at(cls, scale: float) -> "Size":
+        return cls(
+            clinicians=max(2, round(40 * scale)),
+            groups=max(2, round(120 * scale)),
+            active_clients=max(10, round(2000 * scale)),
+            discharged_clients=max(20, round(9000 * scale)),
+        )
+
+
+def _execute(sql: str, params: dict[str, object]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _ids(sql: str, params: dict[str, object]) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+_USERS_SQL = """
+    INSERT INTO iop_user (password, is_superuser, username, first_name, last_name, email,
+                          is_staff, is_active, date_joined, role)
+    SELECT %(password)s, false, %(prefix)s || n,
+           (%(first_names)s::text[])[1 + floor(random() * %(names)s)::int],
+           (%(last_names)s::text[])[1 + floor(random() * %(names)s)::int],
+           %(prefix)s || n || '@example.org', false, true, %(joined)s, %(role)s
+    FROM generate_series(1, %(count)s) n
+    ORDER BY n
+    RETURNING id
+"""
+
+_PLAN_SQL = """
+    CREATE TEMP TABLE synthetic_client ON COMMIT DROP AS
+    WITH drawn AS MATERIALIZED (
+        SELECT i, i %% %(groups)s AS slot_group, random() AS r_stay, random() AS r_weeks,
+               random() AS r_admit, random() AS r_rate, random() AS r_reads, random() AS r_contact
+        FROM generate_series(1, %(clients)s) i
+    )
+    SELECT i,
+           (%(group_ids)s::bigint[])[1 + slot_group] AS group_id,
+           (%(clinician_ids)s::bigint[])[1 + slot_group %% %(clinicians)s] AS clinician_id,
+           slot_group %% 10 = 0 AS adolescent,
+           i <= %(discharged)s AS discharged,
+           CASE WHEN i <= %(discharged)s
+                THEN %(first_day)s::date + floor(r_admit * %(discharged_span)s)::int
+                ELSE %(today)s::date - floor(r_admit * 84)::int END AS admission_date,
+           CASE WHEN r_stay < 0.78 THEN 8 + floor(r_weeks * 5)::int
+                ELSE 1 + floor(r_weeks * 7)::int END AS stay_weeks,
+           0.70 + 0.25 * r_rate AS attendance_rate,
+           40 + floor(r_reads * 100)::int AS chart_reads,
+           r_contact
+    FROM drawn
+"""
+
+_CLIENTS_SQL = """
+    INSERT INTO clients_client (mrn, legal_first_name, legal_last_name, preferred_name, pronouns,
+        date_of_birth, email, phone, track_id, status, admission_date, discharge_date,
+        expected_length_weeks, primary_clinician_id, user_id, created_at)
+    SELECT 'M' || lpad(nextval('clients_mrn_seq')::text, 6, '0'),
+           (%(first_names)s::text[])[1 + floor(random() * %(names)s)::int],
+           (%(last_names)s::text[])[1 + floor(random() * %(names)s)::int],
+           '', '',
+           s.admission_date - CASE WHEN s.adolescent THEN 4800 + floor(random() * 1400)::int
+                                   ELSE 6900 + floor(random() * 16000)::int END,
+           CASE WHEN s.r_contact < 0.85 THEN 'client' || s.i || '@example.org' ELSE '' END,
+           CASE WHEN s.r_contact < 0.70 THEN '555-' || lpad((s.i %% 10000)::text, 4, '0')
+                ELSE '' END,
+           CASE WHEN s.adolescent THEN %(adolescent)s ELSE %(adult)s END,
+           CASE WHEN s.discharged THEN 'discharged' ELSE 'active' END,
+           s.admission_date,
+           CASE WHEN s.discharged THEN s.admission_date + 7 * s.stay_weeks - 1 END,
+           CASE WHEN s.stay_weeks >= 8 THEN s.stay_weeks ELSE 12 END,
+           s.clinician_id, u.id, s.admission_date::timestamp AT TIME ZONE %(tz)s
+    FROM synthetic_client s
+    JOIN iop_user u ON u.username = 'client' || s.i
+    ORDER BY s.i
+"""
+
+_LINK_CLIENTS_SQL = """
+    ALTER TABLE synthetic_client ADD COLUMN client_id bigint, ADD COLUMN discharge_date date,
+        ADD COLUMN last_day date;
+    UPDATE synthetic_client s SET client_id = c.id, discharge_date = c.discharge_date,
+        last_day = COALESCE(c.discharge_date, %(horizon_end)s)
+    FROM clients_client c JOIN iop_user u ON u.id = c.user_id
+    WHERE u.username = 'client' || s.i;
+    CREATE INDEX ON synthetic_client (group_id, admission_date);
+    CREATE INDEX ON synthetic_client (client_id);
+    ANALYZE synthetic_client;
+"""
+
+_ENROLMENT_SQL = """
+    INSERT INTO groups_enrollment (group_id, client_id, start_date, end_date, created_at,
+                                   void_reason)
+    SELECT group_id, client_id, admission_date, discharge_date,
+           admission_date::timestamp AT TIME ZONE %(tz)s, ''
+    FROM synthetic_client;
+    INSERT INTO clients_levelofcareepisode (client_id, level, start_date, end_date, reason)
+    SELECT client_id, '2.1', admission_date, discharge_date, 'Admitted to IOP'
+    FROM synthetic_client;
+    INSERT INTO clients_discharge (client_id, discharge_date, reason, step_down_level, aftercare,
+                                   summary, recorded_by_id, recorded_at)
+    SELECT client_id, discharge_date,
+           CASE WHEN stay_weeks >= 8 THEN 'completed' ELSE 'against_advice' END, '1',
+           '{outpatient,alumni}', 'Completed the program; continues in outpatient counseling.',
+           clinician_id, (discharge_date + 1)::timestamp AT TIME ZONE %(tz)s
+    FROM synthetic_client WHERE discharged;
+    INSERT INTO scheduling_reminderpreference (client_id, email_opt_in, sms_opt_in, updated_at)
+    SELECT client_id, r_contact < 0.85 AND random() < 0.5, r_contact < 0.70 AND random() < 0.3,
+           admission_date::timestamp AT TIME ZONE %(tz)s
+    FROM synthetic_client;
+"""
+
+_SESSIONS_SQL = """
+    INSERT INTO scheduling_session (session_type, group_id, client_id, clinician_id, room_id,
+        is_telehealth, starts_at, ends_at, status, cancel_reason, reschedule_reason,
+        counts_toward_hours, created_at)
+    SELECT 'group', g.id, NULL, f.user_id, g.room_id, false, starts.at,
+           starts.at + make_interval(mins => g.duration_minutes),
+           CASE WHEN closed OR empty THEN 'cancelled' ELSE 'scheduled' END,
+           CASE WHEN closed THEN 'Clinic closure' WHEN empty THEN 'Nobody enrolled' ELSE '' END,
+           '',
+           true, starts.at - interval '28 days'
+    FROM groups_group g
+    JOIN LATERAL (SELECT min(user_id) AS user_id FROM groups_group_facilitators
+                  WHERE group_id = g.id) f ON true
+    CROSS JOIN generate_series(%(first_day)s::date, %(horizon_end)s::date, '1 day') AS day
+    CROSS JOIN LATERAL (SELECT (day::date + g.start_time) AT TIME ZONE %(tz)s AS at) starts
+    -- A day the clinic was closed; a past day nobody was on the group's roster (an early week).
+    CROSS JOIN LATERAL (
+        SELECT hashtext(day::text) %% 100 = 0 AS closed,
+               day::date < %(today)s AND NOT EXISTS (
+                   SELECT 1 FROM synthetic_client c
+                   WHERE c.group_id = g.id AND day::date BETWEEN c.admission_date AND c.last_day
+               ) AS empty
+    ) state
+    WHERE (extract(isodow FROM day)::int - 1) = ANY(g.weekdays);
+
+    INSERT INTO scheduling_session (session_type, group_id, client_id, clinician_id, room_id,
+        is_telehealth, starts_at, ends_at, status, cancel_reason, reschedule_reason,
+        counts_toward_hours, created_at)
+    SELECT 'individual', NULL, s.client_id, s.clinician_id, office.id, office.id IS NULL,
+           starts.at, starts.at + make_interval(mins => %(individual_minutes)s), 'scheduled', '', '',
+           true, starts.at - interval '14 days'
+    FROM synthetic_client s
+    LEFT JOIN groups_room office ON office.name = 'Office ' || s.clinician_id AND s.i %% 5 <> 0
+    CROSS JOIN LATERAL generate_series(
+        date_trunc('week', s.admission_date)::date + 1 + (s.i %% 2) * 2,
+        s.last_day, '7 days') AS day
+    CROSS JOIN LATERAL (
+        SELECT (day::date + make_time(11 + (s.i %% 2) * 5, (s.i %% 3) * 20, 0))
+               AT TIME ZONE %(tz)s AS at) starts
+    WHERE day::date >= s.admission_date AND day::date <= %(horizon_end)s;
+    ANALYZE scheduling_session;
+"""
+
+# One row per client on a past session (the roster of a group session, or an individual
+# session's client); a few sessions of the last two days have no attendance yet.
+_ATTENDANCE_PLAN_SQL = """
+    CREATE TEMP TABLE synthetic_attendance ON COMMIT DROP AS
+    WITH on_session AS MATERIALIZED (
+        SELECT s.id AS session_id, s.clinician_id, s.starts_at, s.ends_at, c.client_id,
+               c.attendance_rate, random() AS r_came, random() AS r_how, random() AS r_note,
+               (EXTRACT(EPOCH FROM s.ends_at - s.starts_at) / 60)::int AS minutes
+        FROM scheduling_session s
+        JOIN synthetic_client c
+          ON c.group_id = s.group_id
+         AND (s.starts_at AT TIME ZONE %(tz)s)::date BETWEEN c.admission_date AND c.last_day
+        WHERE s.group_id IS NOT NULL AND s.status = 'scheduled' AND s.ends_at < %(now)s
+        UNION ALL
+        SELECT s.id, s.clinician_id, s.starts_at, s.ends_at, c.client_id, c.attendance_rate,
+               random(), random(), random(), (EXTRACT(EPOCH FROM s.ends_at - s.starts_at) / 60)::int
+        FROM scheduling_session s
+        JOIN synthetic_client c ON c.client_id = s.client_id
+        WHERE s.client_id IS NOT NULL AND s.status = 'scheduled' AND s.ends_at < %(now)s
+    )
+    SELECT session_id, clinician_id, starts_at, ends_at, client_id, r_note, minutes,
+           CASE WHEN r_came >= attendance_rate
+                    THEN CASE WHEN r_how < 0.7 THEN 'absent' ELSE 'excused' END
+                WHEN r_how < 0.85 THEN 'present'
+                WHEN r_how < 0.95 THEN 'late'
+                ELSE 'left_early' END AS status
+    FROM on_session
+    WHERE ends_at < %(now)s - interval '2 days' OR abs(hashtext(session_id::text)) %% 100 >= 15;
+"""
+
+_ATTENDANCE_SQL = """
+    INSERT INTO scheduling_attendance (session_id, client_id, status, minutes_attended,
+                                       session_minutes, recorded_by_id, recorded_at)
+    SELECT session_id, client_id, status,
+           CASE status WHEN 'present' THEN minutes WHEN 'late' THEN minutes - 15
+                       WHEN 'left_early' THEN minutes - 40 ELSE 0 END,
+           minutes, clinician_id, ends_at + interval '20 minutes'
+    FROM synthetic_attendance;
+
+    INSERT INTO scheduling_sessionlog (session_id, attendance_version, attendance_taken_at, topic,
+                                       interventions)
+    SELECT DISTINCT ON (a.session_id) a.session_id, 1, a.ends_at + interval '20 minutes',
+           CASE WHEN s.group_id IS NOT NULL THEN 'Coping with cravings' ELSE '' END,
+           CASE WHEN s.group_id IS NOT NULL THEN 'Psychoeducation, role play' ELSE '' END
+    FROM synthetic_attendance a JOIN scheduling_session s ON s.id = a.session_id
+    ORDER BY a.session_id;
+"""
+
+# A note for every attended client, signed within a day, except a tail that thins with age: in
+# the last three days 40% unsigned (10% not started), in the month before 3% (1%), earlier 0.1%
+# (0.05%): old work gets done, so the open work follows the clinic's size, not its years.
+_NOTES_SQL = """
+    INSERT INTO scheduling_progressnote (session_id, client_id, author_id, data, assessment, plan,
+        group_topic, group_interventions, created_at, updated_at, signed_by_id, signed_at)
+    SELECT a.session_id, a.client_id, a.clinician_id,
+           'Client participated and shared about the week.',
+           CASE WHEN signed THEN 'Engaged; risk low; progressing toward goals.' ELSE '' END,
+           CASE WHEN signed THEN 'Continue the program; practice the skill discussed.' ELSE '' END,
+           '', '', a.ends_at + interval '1 hour', signed_at, CASE WHEN signed THEN a.clinician_id END,
+           CASE WHEN signed THEN signed_at END
+    FROM synthetic_attendance a
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN a.ends_at > %(now)s - interval '3 days' THEN 0.6
+                    WHEN a.ends_at > %(now)s - interval '33 days' THEN 0.97
+                    ELSE 0.999 END AS signed_share,
+               CASE WHEN a.ends_at > %(now)s - interval '3 days' THEN 0.9
+                    WHEN a.ends_at > %(now)s - interval '33 days' THEN 0.99
+                    ELSE 0.9995 END AS started_share) age
+    CROSS JOIN LATERAL (
+        SELECT a.r_note < age.signed_share AS signed,
+               LEAST(a.ends_at + make_interval(hours => 1 + (a.r_note * 20)::int), %(now)s)
+                   AS signed_at) s
+    WHERE a.status IN ('present', 'late', 'left_early') AND a.r_note < age.started_share;
+"""
+
+_CHART_READS_SQL = """
+    INSERT INTO iop_chartread (user_id, client_id, at, path, ip_address, what)
+    SELECT c.clinician_id, c.client_id,
+           LEAST(c.admission_date::timestamp AT TIME ZONE %(tz)s
+                 + random() * ((c.last_day - c.admission_date + 1) * interval '1 day'), %(now)s),
+           '/clients/' || c.client_id || '/', ('10.0.0.' || (1 + n %% 200))::inet, 'chart'
+    FROM synthetic_client c
+    CROSS JOIN LATERAL generate_series(1, c.chart_reads) n;
+"""
+
+# The reminders sent before every past session with attendance, by each opted-in channel.
+_SENT_REMINDERS_SQL = """
+    INSERT INTO scheduling_reminder (session_id, client_id, kind, channel, due_at, status,
+                                     attempts, last_error, sent_at, created_at)
+    SELECT a.session_id, a.client_id, k.kind, ch.channel, a.starts_at - k.lead, 'sent', 1, '',
+           a.starts_at - k.lead + interval '1 minute', a.starts_at - interval '8 days'
+    FROM synthetic_attendance a
+    JOIN scheduling_reminderpreference pref ON pref.client_id = a.client_id
+    CROSS JOIN (VALUES ('day_before', interval '1 day'), ('hours_before', interval '2 hours'))
+        AS k(kind, lead)
+    CROSS JOIN (VALUES ('email'), ('sms')) AS ch(channel)
+    WHERE (ch.channel = 'email' AND pref.email_opt_in) OR (ch.channel = 'sms' AND pref.sms_opt_in);
+"""
+
+# Weeks long past were looked at and resolved by the clinicians; a few were left open.
+_RESOLVE_OLD_ALERTS_SQL = """
+    UPDATE scheduling_compliancealert a
+    SET resolved_at = (a.week_start + 10)::timestamp AT TIME ZONE %(tz)s,
+        resolved_by_id = c.primary_clinician_id,
+        reason = (ARRAY['illness', 'transportation', 'childcare', 'work_school', 'other'])
+                 [1 + (a.id %% 5)],
+        plan = 'Discussed the week with the client; plan updated.'
+    FROM clients_client c
+    WHERE c.id = a.client_id AND a.resolved_at IS NULL AND a.week_start < %(resolve_before)s
+      AND a.id %% 50 <> 0;
+"""
+
+
+def generate_clinic(*, scale: float, seed: int = 14, say: Callable[[str], None] = print) -> Size:
+    """Fill an empty clinic with the synthetic one at `scale`; returns the sizes used."""
+    if Client.objects.exists():
+        raise ValueError("The clinic already has clients: generate into an empty database.")
+    size = Size.at(scale)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    first_day = week_start_of(today.replace(year=today.year - HISTORY_YEARS))
+    horizon_end = today + timedelta(days=MATERIALIZE_DAYS - 1)
+    fake = Faker()
+    Faker.seed(seed)
+    random.seed(seed)
+    names = 400
+    common = {
+        "tz": settings.TIME_ZONE,
+        "now": now,
+        "today": today,
+        "first_day": first_day,
+        "horizon_end": horizon_end,
+        "first_names": [fake.first_name() for _ in range(names)],
+        "last_names": [fake.last_name() for _ in range(names)],
+        "names": names,
+        "password": make_password(DEMO_PASSWORD),
+        "joined": datetime.combine(first_day, datetime.min.time(), timezone.get_current_timezone()),
+    }
+    step = _Steps(say)
+    with transaction.atomic():
+        _execute("SELECT setseed(%(seed)s)", {"seed": (seed % 1000) / 1000})
+        _staff_and_groups(size, common, step)
+        _clients(size, common, step)
+        step("sessions", _SESSIONS_SQL, {**common, "individual_minutes": INDIVIDUAL_MINUTES})
+        step("attendance plan", _ATTENDANCE_PLAN_SQL, common)
+        step("attendance and session logs", _ATTENDANCE_SQL, common)
+        step("progress notes", _NOTES_SQL, common)
+        step("chart reads", _CHART_READS_SQL, common)
+        step("sent reminders", _SENT_REMINDERS_SQL, common)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    _derived_state(first_day, today, now, common, step)
+    return size
+
+
+class _Steps:
+    """Runs and times the generation steps, saying each one."""
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        self.say = say
+
+    def __call__(self, what: str, sql: str, params: dict[str, object]) -> None:
+        self.timed(what, lambda: _execute(sql, params))
+
+    def timed(self, what: str, work: Callable[[], object]) -> None:
+        started = timezone.now()
+        work()
+        self.say(f"{what}: {(timezone.now() - started).total_seconds():.1f} s")
+
+
+def _staff_and_groups(size: Size, common: dict[str, object], step: _Steps) -> None:
+    admin_ids = _ids(
+        _USERS_SQL, {**common, "prefix": "admin", "count": 1, "role": Role.ADMIN.value}
+    )
+    _execute(
+        "UPDATE iop_user SET username = 'admin', is_staff = true, is_superuser = true"
+        " WHERE id = %(id)s",
+        {"id": admin_ids[0]},
+    )
+    clinician_ids = _ids(
+        _USERS_SQL,
+        {**common, "prefix": "clinician", "count": size.clinicians, "role": Role.CLINICIAN.value},
+    )
+    common["clinician_ids"] = clinician_ids
+    common["clinicians"] = len(clinician_ids)
+    rooms = max(1, size.groups // 3)
+    room_ids = _ids(
+        """
+        INSERT INTO groups_room (name, location, capacity, is_active)
+        SELECT 'Room ' || n, 'Floor ' || (1 + n %% 3) || ', 120 Main Street', 20, true
+        FROM generate_series(1, %(rooms)s) n ORDER BY n RETURNING id
+        """,
+        {"rooms": rooms},
+    )
+    _execute(
+        """
+        INSERT INTO groups_room (name, location, capacity, is_active)
+        SELECT 'Office ' || id, '3rd floor, 120 Main Street', 4, true
+        FROM unnest(%(clinician_ids)s::bigint[]) id
+        """,
+        common,
+    )
+    tracks = dict(ProgramTrack.objects.values_list("code", "pk"))
+    common["adult"], common["adolescent"] = tracks["adult"], tracks["adolescent"]
+    group_ids = _ids(
+        """
+        INSERT INTO groups_group (name, group_type, is_open, track_id, room_id, is_telehealth,
+            capacity, weekdays, start_time, duration_minutes, first_date, counts_toward_hours,
+            is_active, what_to_bring)
+        SELECT 'Group ' || (g + 1) || ': ' || (%(types)s::text[])[1 + g %% %(type_count)s],
+               (%(types)s::text[])[1 + g %% %(type_count)s], true,
+               CASE WHEN g %% 10 = 0 THEN %(adolescent)s ELSE %(adult)s END,
+               (%(room_ids)s::bigint[])[1 + g %% %(rooms)s], false, 20, '{0,1,2,3,4}',
+               (%(slots)s::time[])[1 + (g / %(clinicians)s) %% 3], %(minutes)s, %(first_day)s,
+               true, true, 'Workbook and a water bottle'
+        FROM generate_series(0, %(groups)s - 1) g ORDER BY g RETURNING id
+        """,
+        {
+            **common,
+            "types": list(GroupType.values),
+            "type_count": len(GroupType.values),
+            "room_ids": room_ids,
+            "rooms": rooms,
+            "slots": list(SLOTS),
+            "minutes": GROUP_MINUTES,
+            "groups": size.groups,
+        },
+    )
+    common["group_ids"] = group_ids
+    # The lead facilitator has the lower id (materialize makes the lowest id the session's
+    # clinician); every fourth group has a co-facilitator.
+    _execute(
+        """
+        INSERT INTO groups_group_facilitators (group_id, user_id)
+        SELECT (%(group_ids)s::bigint[])[1 + g], (%(clinician_ids)s::bigint[])[1 + g %% %(clinicians)s]
+        FROM generate_series(0, %(groups)s - 1) g
+        UNION ALL
+        SELECT (%(group_ids)s::bigint[])[1 + g],
+               (%(clinician_ids)s::bigint[])[2 + g %% %(clinicians)s]
+        FROM generate_series(0, %(groups)s - 1) g
+        WHERE g %% 4 = 0 AND g %% %(clinicians)s < %(clinicians)s - 1
+        """,
+        {**common, "groups": size.groups},
+    )
+    step.say(f"staff and groups: {len(clinician_ids)} clinicians, {len(group_ids)} groups")
+
+
+def _clients(size: Size, common: dict[str, object], step: _Steps) -> None:
+    clients = size.active_clients + size.discharged_clients
+    today: date = common["today"]  # type: ignore[assignment]
+    first_day: date = common["first_day"]  # type: ignore[assignment]
+    params = {
+        **common,
+        "clients": clients,
+        "discharged": size.discharged_clients,
+        "groups": size.groups,
+        # Discharged clients were admitted early enough to have left before the last two weeks.
+        "discharged_span": (today - timedelta(weeks=14) - first_day).days,
+    }
+    step(
+        "client logins",
+        _USERS_SQL,
+        {**common, "prefix": "client", "count": clients, "role": Role.CLIENT.value},
+    )
+    step("client plan", _PLAN_SQL, params)
+    step("clients", _CLIENTS_SQL, params)
+    step("client links", _LINK_CLIENTS_SQL, params)
+    step("enrollments, levels of care, discharges, preferences", _ENROLMENT_SQL, params)
+
+
+def _derived_state(
+    first_day: date, today: date, now: datetime, common: dict[str, object], step: _Steps
+) -> None:
+    current_week = week_start_of(today)
+    weeks = []
+    week = first_day
+    while week <= current_week:
+        weeks.append(week)
+        week += timedelta(weeks=1)
+
+    def recompute_all() -> None:
+        for start in range(0, len(weeks), RECOMPUTE_WEEKS_PER_STATEMENT):
+            chunk = weeks[start : start + RECOMPUTE_WEEKS_PER_STATEMENT]
+            compliance_recompute(all_weeks=chunk, now=now)
+
+    step.timed(f"weekly hours and alerts ({len(weeks)} weeks)", recompute_all)
+    step(
+        "old alerts resolved",
+        _RESOLVE_OLD_ALERTS_SQL,
+        {**common, "resolve_before": current_week - timedelta(weeks=2)},
+    )
+    step.timed("pending reminders planned", lambda: reminders_plan(now=now))
+    with connection.cursor() as cursor:
+        step.timed("analyze", lambda: cursor.execute("ANALYZE"))
