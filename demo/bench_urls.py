@@ -2,15 +2,16 @@
 command switches ROOT_URLCONF to this module), never in the production URLconf."""
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
+from iop.http import AuthedRequest
 from iop.models import User
 from iop.urls import urlpatterns as site_urlpatterns
 
 
-def floor(request: HttpRequest) -> HttpResponse:
+def floor(request: AuthedRequest) -> HttpResponse:
     """A logged-in page that renders the base layout and makes one query of its own: what every
     page costs at least, the unit the bench's ratios are in."""
     users: QuerySet[User] = User.objects.filter(pk=request.user.pk)

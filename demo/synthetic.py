@@ -20,15 +20,16 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 from faker import Faker
-from iop.demo import DEMO_PASSWORD
 
 from clients.models import Client, ProgramTrack
+from demo.people import DEMO_PASSWORD
 from groups.models import GroupType
 from iop.clock import week_start_of
 from iop.models import Role
@@ -61,13 +62,13 @@ class Size:
         )
 
 
-def _execute(sql: str, params: dict[str, object]) -> int:
+def _execute(sql: str, params: dict[str, Any]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
 
-def _ids(sql: str, params: dict[str, object]) -> list[int]:
+def _ids(sql: str, params: dict[str, Any]) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]

@@ -1,6 +1,7 @@
 """Pages of a list too long to count on every request (the audit log's millions of rows)."""
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 # Counting stops here: the pages after it are reached by narrowing the filters.
@@ -13,7 +14,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: MAX_COUNTED + 1].count()
+        rows = self.object_list
+        assert isinstance(rows, QuerySet), "the capped count is a query: it pages querysets"
+        return rows[: MAX_COUNTED + 1].count()
 
     @property
     def capped(self) -> bool:

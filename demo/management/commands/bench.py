@@ -16,10 +16,11 @@ import subprocess
 import sys
 from argparse import SUPPRESS
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.utils import timezone
 
@@ -51,7 +52,7 @@ def _counts() -> dict[str, int]:
 class Command(BaseCommand):
     help = "Time the daily pages and the periodic jobs on the synthetic clinic at two scales."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scales", type=float, nargs="+", default=[0.1, 1.0])
         parser.add_argument("--requests", type=int, default=30, help="Timed requests per page.")
         parser.add_argument("--job-runs", type=int, default=5, help="Timed runs per job.")
@@ -64,7 +65,7 @@ class Command(BaseCommand):
         parser.add_argument("--here", type=float, help=SUPPRESS)
         parser.add_argument("--full", action="store_true", help=SUPPRESS)
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["out"])
         out.mkdir(parents=True, exist_ok=True)
         if options["smoke"]:
@@ -133,6 +134,8 @@ class Command(BaseCommand):
         elif not ChartRead.objects.exists():
             raise CommandError("This database has clients but no history: not a synthetic clinic.")
         subjects = bench.subjects()
+        session_id = subjects["session_id"]
+        assert isinstance(session_id, int)
         result: dict = {
             "scale": scale,
             "requests": requests,
@@ -140,7 +143,7 @@ class Command(BaseCommand):
             "cpus": os.cpu_count(),
             "counts": _counts(),
             "pages": bench.measure_pages(subjects, requests),
-            "jobs": bench.measure_jobs(job_runs, subjects["session_id"]),
+            "jobs": bench.measure_jobs(job_runs, session_id),
         }
         if full:
             result["reminder_throughput"] = bench.measure_reminder_throughput()

@@ -1,7 +1,9 @@
 """`manage.py generate_clinic --scale 1`: the synthetic clinic of `demo.synthetic`, into an empty
 database (for `make bench`; never into a real clinic's)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from demo.synthetic import generate_clinic
 
@@ -9,7 +11,7 @@ from demo.synthetic import generate_clinic
 class Command(BaseCommand):
     help = "Fill an empty database with a synthetic clinic with years of history."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--scale",
             type=float,
@@ -18,7 +20,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=14)
 
-    def handle(self, *args, scale, seed, **options):
+    def handle(self, *args: Any, scale: float, seed: int, **options: Any) -> None:
         if not 0 < scale <= 10:
             raise CommandError("--scale must be more than 0 and at most 10.")
         try:
