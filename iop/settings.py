@@ -155,11 +155,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lock an account after 5 failed logins, whatever the addresses they came from: a guesser who
-# changes address must not get 5 more tries. The address recorded is the one `client_ip` trusts.
+# After 5 failed logins lock the account, whatever the addresses they came from (a guesser who
+# changes address gets no more tries), and lock the address, whatever the accounts it tried (one
+# that sprays passwords over many accounts). The address is the one `client_ip` trusts.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "iop.http.client_ip"
 # How many proxies we run in front of the app (each appends to X-Forwarded-For); 0 = none, and
 # the header is ignored. Set it to match the deployment, or addresses in the audit log are wrong.

@@ -68,6 +68,22 @@ def test_a_locked_account_stays_locked_from_another_address(client, clinician):
     assert "_auth_user_id" not in client.session
 
 
+def test_an_address_that_tries_many_accounts_is_locked_out(client, clinician):
+    for attempt in range(5):
+        client.post(
+            reverse("login"),
+            {"username": f"guess{attempt}", "password": "wrong password"},
+            REMOTE_ADDR="203.0.113.66",
+        )
+    response = client.post(
+        reverse("login"),
+        {"username": clinician.username, "password": PASSWORD},
+        REMOTE_ADDR="203.0.113.66",
+    )
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
 def test_four_failed_logins_do_not_lock(client, clinician):
     for _ in range(4):
         log_in(client, clinician.username, "wrong password")
