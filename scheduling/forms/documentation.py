@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from clients.models import Client, Objective
+from clients.selectors import client_list
 from iop.dates import validate_clinic_date
+from iop.models import User
 from scheduling.models import (
     ATTENDED_STATUSES,
     AttendanceStatus,
@@ -191,12 +193,15 @@ class DropInForm(forms.Form):
         },
     )
 
-    def __init__(self, data: QueryDict | None = None, *, exclude_ids: list[int]) -> None:
+    def __init__(
+        self, data: QueryDict | None = None, *, user: User, exclude_ids: list[int]
+    ) -> None:
         super().__init__(data)
+        # Only clients the clinician may open (break-the-glass first for anyone else's client).
         client = self.fields["client"]
         assert isinstance(client, forms.ModelChoiceField)
-        client.queryset = Client.objects.filter(status=Client.Status.ACTIVE).exclude(
-            pk__in=exclude_ids
+        client.queryset = (
+            client_list(user=user).filter(status=Client.Status.ACTIVE).exclude(pk__in=exclude_ids)
         )
 
 
