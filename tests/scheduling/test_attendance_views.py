@@ -174,8 +174,8 @@ def test_an_admin_reads_the_sheet_but_cannot_save_it(client, admin, group_sessio
     assert not Attendance.objects.exists()
 
 
-def test_a_drop_in_joins_the_sheet(clinician_client, group_session):
-    visitor = ClientFactory()
+def test_a_drop_in_joins_the_sheet(clinician_client, clinician, group_session):
+    visitor = ClientFactory(primary_clinician=clinician)
     clinician_client.post(
         reverse("scheduling:session-drop-in", args=[group_session.pk]), {"client": visitor.pk}
     )
@@ -183,6 +183,18 @@ def test_a_drop_in_joins_the_sheet(clinician_client, group_session):
     page = clinician_client.get(url(group_session)).content.decode()
     assert visitor.display_name in page
     assert "Drop-in" in page
+
+
+def test_a_client_outside_the_clinicians_reach_is_no_drop_in_choice(
+    clinician_client, group_session
+):
+    stranger = ClientFactory()
+    page = clinician_client.get(url(group_session)).content.decode()
+    assert stranger.display_name not in page
+    clinician_client.post(
+        reverse("scheduling:session-drop-in", args=[group_session.pk]), {"client": stranger.pk}
+    )
+    assert not DropIn.objects.filter(client=stranger).exists()
 
 
 def test_a_bad_drop_in_is_refused_with_a_message(clinician_client, group_session, alice):
