@@ -55,6 +55,17 @@ def emergency_access_recent_list(*, since: datetime) -> QuerySet[EmergencyAccess
     return EmergencyAccess.objects.filter(started_at__gte=since).select_related("user", "client")
 
 
+def emergency_access_counts(*, since: datetime, until: datetime) -> dict[str, int]:
+    """How many grants were opened in [since, until), by how many clinicians, for how many clients:
+    what the admins' weekly digest says, and nothing more."""
+    grants = EmergencyAccess.objects.filter(started_at__gte=since, started_at__lt=until)
+    return {
+        "grant_count": grants.count(),
+        "clinician_count": grants.values("user").distinct().count(),
+        "client_count": grants.values("client").distinct().count(),
+    }
+
+
 def emergency_access_open_list(*, user: User) -> QuerySet[EmergencyAccess]:
     """The grants `user` holds now, with their clients."""
     return (

@@ -11,8 +11,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from iop.models import Role, User
+from iop.models import User
+from iop.selectors import admin_email_list
 
+from .. import selectors
 from ..models import Client, EmergencyAccess
 
 # A reason is a sentence someone reviewing it can judge ("covering for Dana, client in crisis
@@ -32,16 +34,19 @@ def emergency_access_open(*, actor: User, client: Client, reason: str) -> Emerge
         raise ValidationError(
             {"reason": f"Say why in at least {MINIMUM_REASON_WORDS} words: it is reviewed."}
         )
-    if Client.objects.within_reach_of(actor).filter(pk=client.pk).exists():
+    if selectors.client_list(user=actor).filter(pk=client.pk).exists():
         raise ValidationError("You can open this client already: find them under Clients.")
     started_at = timezone.now()
-    return EmergencyAccess.objects.create(
+    grant = EmergencyAccess(
         user=actor,
         client=client,
         reason=reason,
         started_at=started_at,
         ends_at=started_at + timedelta(hours=settings.EMERGENCY_ACCESS_HOURS),
     )
+    grant.full_clean()
+    grant.save()
+    return grant
 
 
 def emergency_access_digest_send(*, now: datetime | None = None) -> int:
@@ -49,18 +54,9 @@ def emergency_access_digest_send(*, now: datetime | None = None) -> int:
     clinicians for how many clients, with a link to review them. No names, no reasons: an email
     leaves the system. Returns the number of grants counted."""
     now = now or timezone.now()
-    grants = EmergencyAccess.objects.filter(started_at__gt=now - DIGEST_PERIOD, started_at__lte=now)
-    context = {
-        "grant_count": grants.count(),
-        "clinician_count": grants.values("user").distinct().count(),
-        "client_count": grants.values("client").distinct().count(),
-        "review_url": settings.SITE_URL + reverse("iop:dashboard"),
-    }
-    recipients = list(
-        User.objects.filter(role=Role.ADMIN, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    counts = selectors.emergency_access_counts(since=now - DIGEST_PERIOD, until=now)
+    context = {**counts, "review_url": settings.SITE_URL + reverse("iop:dashboard")}
+    recipients = admin_email_list()
     if recipients:
         send_mail(
             "Weekly review of emergency access",
@@ -68,4 +64,4 @@ def emergency_access_digest_send(*, now: datetime | None = None) -> int:
             None,
             recipients,
         )
-    return context["grant_count"]
+    return counts["grant_count"]
