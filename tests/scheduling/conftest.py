@@ -16,3 +16,11 @@ def group_session(group, alice, bob, hours_into_the_clinic_day):
     for client in (alice, bob):
         EnrollmentFactory(group=group, client=client)
     return session_in_progress(group=group)
+
+
+@pytest.fixture
+def clinician_client(client, clinician, hours_into_the_clinic_day):
+    """The test client logged in as the clinician, after the clock moved (a login made before
+    `hours_into_the_clinic_day` jumped ahead would be hours idle, and logged off)."""
+    client.force_login(clinician)
+    return client

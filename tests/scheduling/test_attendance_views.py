@@ -32,12 +32,6 @@ def sheet_post(session, rows, version=None, **extra):
     return data
 
 
-@pytest.fixture
-def clinician_client(client, clinician):
-    client.force_login(clinician)
-    return client
-
-
 def test_the_sheet_lists_the_roster_and_records_who_read_it(
     clinician_client, group_session, alice, bob
 ):
