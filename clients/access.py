@@ -1,27 +1,48 @@
-"""Opening one object of the client record for the person asking.
+"""Opening one object of the client record for the person asking, and recording the read.
 
 Each helper answers "may this user open this?" and returns the object, or raises Http404 when the
 object does not exist or lies outside the user's reach, so nobody learns that it exists. The role
 is checked before, by the view's decorator from `iop.access` (a wrong role is a 403). The reach
-itself is one selector, `selectors.client_list(user=...)`: staff reach every client, a client
-only their own record; a plan or consent is reached through its client.
+itself is one rule, `Client.objects.within_reach_of` (through `selectors.client_list`): admins
+every client, clinicians the clients they care for or hold an emergency grant for, a client their
+own record; a plan or consent is reached through its client. A staff member's access is a chart
+read (`iop.services.chart_read_record`) with its `purpose`, recorded here, so no view can show
+clinical data without it. A client opening their own record is not an access to account for.
 """
+
+from typing import TypeVar
 
 from django.shortcuts import get_object_or_404
 
+from iop.http import AuthedRequest
 from iop.models import User
+from iop.services import chart_read_record
 
 from . import selectors
 from .models import Client, Consent, TreatmentPlan
 
-
-def access_client(*, user: User, pk: int) -> Client:
-    return get_object_or_404(selectors.client_list(user=user), pk=pk)
+Opened = TypeVar("Opened", Client, Consent, TreatmentPlan)
 
 
-def access_client_chart(*, user: User, pk: int) -> Client:
+def _read(request: AuthedRequest, opened: Opened, client_id: int, purpose: str) -> Opened:
+    """Record the read only once the whole object was found: a 404 reads nothing."""
+    chart_read_record(request=request, client_id=client_id, what=purpose)
+    return opened
+
+
+def _reachable(request: AuthedRequest, pk: int) -> Client:
+    return get_object_or_404(selectors.client_list(user=request.user), pk=pk)
+
+
+def access_client(*, request: AuthedRequest, pk: int, purpose: str) -> Client:
+    client = _reachable(request, pk)
+    return _read(request, client, client.pk, purpose)
+
+
+def access_client_chart(*, request: AuthedRequest, pk: int, purpose: str) -> Client:
     """The client with everything the chart shows loaded, for the chart and printed disclosures."""
-    return get_object_or_404(selectors.client_chart_list(user=user), pk=pk)
+    client = get_object_or_404(selectors.client_chart_list(user=request.user), pk=pk)
+    return _read(request, client, client.pk, purpose)
 
 
 def access_own_client(*, user: User) -> Client:
@@ -29,10 +50,12 @@ def access_own_client(*, user: User) -> Client:
     return get_object_or_404(selectors.client_list(user=user), user=user)
 
 
-def access_plan(*, user: User, client_pk: int, pk: int) -> TreatmentPlan:
+def access_plan(*, request: AuthedRequest, client_pk: int, pk: int, purpose: str) -> TreatmentPlan:
     """Plan `pk` of client `client_pk`, with its whole tree."""
-    client = access_client(user=user, pk=client_pk)
-    return get_object_or_404(selectors.plan_list(client=client), pk=pk)
+    client = _reachable(request, client_pk)
+    return _read(
+        request, get_object_or_404(selectors.plan_list(client=client), pk=pk), client.pk, purpose
+    )
 
 
 def access_own_plan(*, user: User, pk: int) -> TreatmentPlan:
@@ -43,6 +66,8 @@ def access_own_plan(*, user: User, pk: int) -> TreatmentPlan:
     return get_object_or_404(plans, pk=pk)
 
 
-def access_consent(*, user: User, client_pk: int, pk: int) -> Consent:
-    client = access_client(user=user, pk=client_pk)
-    return get_object_or_404(selectors.consent_list(client=client), pk=pk)
+def access_consent(*, request: AuthedRequest, client_pk: int, pk: int, purpose: str) -> Consent:
+    client = _reachable(request, client_pk)
+    return _read(
+        request, get_object_or_404(selectors.consent_list(client=client), pk=pk), client.pk, purpose
+    )

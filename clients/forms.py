@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from iop.dates import NO_NUL
 from iop.forms import clinic_date_field
 from iop.models import User
 
@@ -352,3 +353,26 @@ class DischargeForm(forms.ModelForm):
         model = Discharge
         fields = ["discharge_date", "reason", "step_down_level", "aftercare", "summary"]
         widgets = {"discharge_date": DATE, "summary": forms.Textarea(attrs={"rows": 4})}
+
+
+class EmergencyAccessForm(forms.Form):
+    """Break-the-glass: the client by MRN or exact legal name, and why. Nothing about the client
+    is shown before the reason is given."""
+
+    mrn = forms.CharField(label="MRN", max_length=20, required=False, validators=NO_NUL)
+    legal_first_name = forms.CharField(max_length=100, required=False, validators=NO_NUL)
+    legal_last_name = forms.CharField(max_length=100, required=False, validators=NO_NUL)
+    reason = forms.CharField(
+        max_length=1000,
+        validators=NO_NUL,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why you must open this client's record now. Admins review every reason.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("mrn") and not (
+            data.get("legal_first_name") and data.get("legal_last_name")
+        ):
+            raise ValidationError("Give the client's MRN, or their legal first and last name.")
+        return data

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime
 
 import pgtrigger
 from django.conf import settings
@@ -6,6 +6,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from iop.dates import (
     NO_NUL,
@@ -15,6 +16,7 @@ from iop.dates import (
     validate_history_date,
 )
 from iop.history import keep_rows
+from iop.models import User
 
 CLINIC_DATE = [validate_clinic_date]
 
@@ -69,6 +71,50 @@ REDISCLOSURE_NOTICE = (
 )
 
 
+class ClientQuerySet(models.QuerySet):
+    def within_reach_of(self, user: User) -> "ClientQuerySet":
+        """Minimum necessary, the one rule of who may open which client (lists, search, the chart
+        and every part of it): admins every client; a client their own record; a clinician the
+        clients on their caseload, in the groups they facilitate (a live enrollment that has not
+        ended), on a session they run (booked, or held since the client's admission), and those
+        of an open break-the-glass grant (`EmergencyAccess`). Groups and sessions live in higher
+        apps, which this app never imports: their part of the rule follows the reverse relations
+        by name."""
+        if user.is_admin:
+            return self
+        if not user.is_clinician:
+            return self.filter(user=user) if user.is_client else self.none()
+        now = timezone.now()
+        reached = (
+            Q(primary_clinician=user)
+            | _reached_by(
+                Q(enrollments__group__facilitators=user, enrollments__voided_at__isnull=True)
+                & (
+                    Q(enrollments__end_date__isnull=True)
+                    | Q(enrollments__end_date__gte=timezone.localdate(now))
+                )
+            )
+            | Q(pk__in=EmergencyAccess.objects.open_at(now).filter(user=user).values("client_id"))
+        )
+        # On a session's roster three ways: its clients, its drop-ins, anyone recorded on it.
+        for on_roster in ("session_links", "drop_ins", "attendance"):
+            run_by_user = Q(**{f"{on_roster}__session__clinician": user}) | Q(
+                **{f"{on_roster}__session__group__facilitators": user}
+            )
+            in_episode = Q(admission_date__isnull=True) | Q(
+                **{f"{on_roster}__session__starts_at__date__gte": F("admission_date")}
+            )
+            reached |= _reached_by(
+                run_by_user & in_episode & Q(**{f"{on_roster}__session__status": "scheduled"})
+            )
+        return self.filter(reached)
+
+
+def _reached_by(condition: Q) -> Q:
+    """Clients matching `condition` over their related rows, as a semi-join (no duplicate rows)."""
+    return Q(pk__in=Client.objects.filter(condition).values("pk"))
+
+
 class Client(models.Model):
     class Status(models.TextChoices):
         REFERRED = "referred", "Referred"
@@ -105,6 +151,8 @@ class Client(models.Model):
         help_text="The client's portal login, if they have one.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClientQuerySet.as_manager()
 
     class Meta:
         ordering = ["legal_last_name", "legal_first_name"]
@@ -686,3 +734,43 @@ class Discharge(models.Model):
 
     def aftercare_labels(self) -> list[str]:
         return [self.Aftercare(value).label for value in self.aftercare]
+
+
+class EmergencyAccessQuerySet(models.QuerySet):
+    def open_at(self, moment: datetime) -> "EmergencyAccessQuerySet":
+        return self.filter(started_at__lte=moment, ends_at__gt=moment)
+
+
+class EmergencyAccess(models.Model):
+    """Break-the-glass: a clinician opened a client outside their reach, for a typed reason, for a
+    limited time (`EMERGENCY_ACCESS_HOURS`). Append-only: a grant is never changed or removed,
+    and admins review every one (dashboard, weekly digest)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_accesses"
+    )
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="emergency_accesses")
+    reason = models.TextField(validators=NO_NUL)
+    started_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    objects = EmergencyAccessQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["user", "ends_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("started_at")), name="emergency_access_ends_after_start"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="emergency_access_has_reason"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="emergency_access_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Emergency access by {self.user} from {self.started_at:%Y-%m-%d %H:%M}"

@@ -1,10 +1,11 @@
 """Reads of the client record: who sees which clients, caseloads, plans, the chart."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from iop import clock
 from iop.models import User
@@ -14,6 +15,7 @@ from .models import (
     Consent,
     Discharge,
     Disclosure,
+    EmergencyAccess,
     Goal,
     Intake,
     LevelOfCareEpisode,
@@ -24,14 +26,51 @@ from .models import (
 
 
 def client_list(*, user: User) -> QuerySet[Client]:
-    """The clients `user` may see, by name, with what a row shows: staff see every client of the
-    program; a client sees only their own record."""
-    clients = Client.objects.select_related("track", "primary_clinician").order_by(
-        "legal_last_name", "legal_first_name", "pk"
+    """The clients `user` may open (`Client.objects.within_reach_of`, minimum necessary), by name,
+    with what a row shows."""
+    return (
+        Client.objects.within_reach_of(user)
+        .select_related("track", "primary_clinician")
+        .order_by("legal_last_name", "legal_first_name", "pk")
     )
-    if user.is_clinic_staff:
-        return clients
-    return clients.filter(user=user)
+
+
+def client_find_exactly(
+    *, mrn: str = "", first_name: str = "", last_name: str = ""
+) -> Client | None:
+    """The one client with this MRN, or with exactly this legal name (any case), whoever's reach
+    they are in; None when no one or several match. Only break-the-glass looks a client up so."""
+    if mrn:
+        matches = Client.objects.filter(mrn__iexact=mrn.strip())
+    else:
+        matches = Client.objects.filter(
+            legal_first_name__iexact=first_name.strip(), legal_last_name__iexact=last_name.strip()
+        )
+    found = list(matches[:2])
+    return found[0] if len(found) == 1 else None
+
+
+def emergency_access_recent_list(*, since: datetime) -> QuerySet[EmergencyAccess]:
+    """Break-the-glass grants opened since `since`, newest first, for the admins' review."""
+    return EmergencyAccess.objects.filter(started_at__gte=since).select_related("user", "client")
+
+
+def emergency_access_counts(*, since: datetime, until: datetime) -> dict[str, int]:
+    """How many grants were opened in [since, until), by how many clinicians, for how many clients:
+    what the admins' weekly digest says, and nothing more."""
+    grants = EmergencyAccess.objects.filter(started_at__gte=since, started_at__lt=until)
+    return {
+        "grant_count": grants.count(),
+        "clinician_count": grants.values("user").distinct().count(),
+        "client_count": grants.values("client").distinct().count(),
+    }
+
+
+def emergency_access_open_list(*, user: User) -> QuerySet[EmergencyAccess]:
+    """The grants `user` holds now, with their clients."""
+    return (
+        EmergencyAccess.objects.open_at(timezone.now()).filter(user=user).select_related("client")
+    )
 
 
 def client_caseload(*, clinician: User) -> QuerySet[Client]:

@@ -5,18 +5,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms as django_forms
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from iop import clock
-from iop.access import client_required, staff_required
+from iop.access import admin_required, client_required, role_required, staff_required
 from iop.forms import Confirmation, Step, action_result, irreversible_result, service_result
 from iop.http import AuthedRequest
-from iop.models import User
-from iop.services import chart_read_record
+from iop.models import Role, User
 
 from . import forms, selectors
 from .access import (
@@ -38,6 +40,7 @@ from .models import (
 from .services import clients as client_services
 from .services import consents as consent_services
 from .services import discharge as discharge_services
+from .services import emergency_access as emergency_access_services
 from .services import intake as intake_services
 from .services import level_of_care as level_of_care_services
 from .services import plans as plan_services
@@ -98,8 +101,7 @@ def client_create(request: AuthedRequest) -> HttpResponse:
 
 @staff_required
 def client_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    client = access_client(user=request.user, pk=pk)
-    chart_read_record(request=request, client_id=client.pk, what="client record")
+    client = access_client(request=request, pk=pk, purpose="client record")
     form = forms.ClientEditForm(request.POST or None, instance=client)
     contacts = forms.EmergencyContactFormSet(
         request.POST or None,
@@ -125,8 +127,7 @@ def client_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def chart(request: AuthedRequest, pk: int) -> HttpResponse:
-    client = access_client_chart(user=request.user, pk=pk)
-    chart_read_record(request=request, client_id=client.pk, what="chart")
+    client = access_client_chart(request=request, pk=pk, purpose="chart")
     context = vars(selectors.client_chart(client=client))
     return render(request, "clients/chart.html", {**context, "level_form": forms.LevelOfCareForm()})
 
@@ -236,13 +237,12 @@ def _after_intake_step(request: AuthedRequest, intake: Intake, step: IntakeStep)
 
 @staff_required
 def intake(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
-    client = access_client(user=request.user, pk=pk)
     if step not in INTAKE:
         raise Http404("No such intake step.")
+    client = access_client(request=request, pk=pk, purpose=f"intake: {step}")
     if not client.intake_is_open:
         messages.info(request, "Intake is complete for this client.")
         return redirect("clients:chart", client.pk)
-    chart_read_record(request=request, client_id=client.pk, what=f"intake: {step}")
     current, index = INTAKE[step], INTAKE_STEPS.index(INTAKE[step])
     form = current.form(selectors.intake_draft(client=client), request.POST or None)
     saved = service_result(
@@ -271,7 +271,7 @@ def intake(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
 
 @staff_required
 def level_of_care_change(request: AuthedRequest, pk: int) -> HttpResponse:
-    client = access_client(user=request.user, pk=pk)
+    client = access_client(request=request, pk=pk, purpose="level of care")
     form = forms.LevelOfCareForm(request.POST or None)
     if service_result(
         request,
@@ -287,7 +287,7 @@ def level_of_care_change(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def consent_create(request: AuthedRequest, pk: int) -> HttpResponse:
-    client = access_client(user=request.user, pk=pk)
+    client = access_client(request=request, pk=pk, purpose="consent to disclose")
     form = forms.ConsentForm(request.POST or None)
     if service_result(
         request,
@@ -305,7 +305,9 @@ def consent_create(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def consent_revoke(request: AuthedRequest, pk: int, consent_pk: int) -> HttpResponse:
-    consent = access_consent(user=request.user, client_pk=pk, pk=consent_pk)
+    consent = access_consent(
+        request=request, client_pk=pk, pk=consent_pk, purpose="consent revocation"
+    )
     form = forms.ConsentRevokeForm(request.POST or None, initial={"revoked_on": clock.today()})
     if service_result(
         request,
@@ -325,7 +327,7 @@ def consent_revoke(request: AuthedRequest, pk: int, consent_pk: int) -> HttpResp
 def disclose(request: AuthedRequest, pk: int) -> HttpResponse:
     """Print or export part of the record: only under a valid consent that covers it, with the
     42 CFR 2.32 notice, and logged in the ledger the client sees."""
-    client = access_client_chart(user=request.user, pk=pk)
+    client = access_client_chart(request=request, pk=pk, purpose="print or export under a consent")
     form = forms.DisclosureForm(request.POST or None, client=client)
     disclosure = service_result(
         request,
@@ -336,9 +338,6 @@ def disclose(request: AuthedRequest, pk: int) -> HttpResponse:
         return _client_form_page(
             request, client, form, "Print or export under a consent", "Disclose and print"
         )
-    chart_read_record(
-        request=request, client_id=client.pk, what=f"disclosure: {disclosure.information}"
-    )
     shows_plan = disclosure.information == InformationCategory.TREATMENT_PLAN
     return render(
         request,
@@ -358,7 +357,7 @@ def disclose(request: AuthedRequest, pk: int) -> HttpResponse:
 @staff_required
 def plan_create(request: AuthedRequest, pk: int) -> HttpResponse:
     """Start a draft: a copy of the active plan when there is one, else an empty plan."""
-    client = access_client(user=request.user, pk=pk)
+    client = access_client(request=request, pk=pk, purpose="treatment plan: new version")
     form = forms.PlanCreateForm(request.POST or None)
     if draft := service_result(
         request,
@@ -413,8 +412,9 @@ def _plan_part_forms(
 
 @staff_required
 def plan(request: AuthedRequest, pk: int, plan_pk: int) -> HttpResponse:
-    treatment_plan = access_plan(user=request.user, client_pk=pk, pk=plan_pk)
-    chart_read_record(request=request, client_id=treatment_plan.client_id, what="treatment plan")
+    treatment_plan = access_plan(
+        request=request, client_pk=pk, pk=plan_pk, purpose="treatment plan"
+    )
     kind = request.POST.get("kind", "")
     part_forms = _plan_part_forms(treatment_plan, kind, request.POST or None)
     if kind in PLAN_PARTS and (
@@ -437,7 +437,9 @@ def plan(request: AuthedRequest, pk: int, plan_pk: int) -> HttpResponse:
 @require_POST
 def plan_activate(request: AuthedRequest, pk: int, plan_pk: int) -> HttpResponse:
     """The clinician signs the draft from the button on the plan page."""
-    treatment_plan = access_plan(user=request.user, client_pk=pk, pk=plan_pk)
+    treatment_plan = access_plan(
+        request=request, client_pk=pk, pk=plan_pk, purpose="treatment plan: sign"
+    )
     if action_result(
         request,
         lambda: plan_services.treatment_plan_activate(plan=treatment_plan, actor=request.user),
@@ -448,7 +450,9 @@ def plan_activate(request: AuthedRequest, pk: int, plan_pk: int) -> HttpResponse
 
 @staff_required
 def plan_review(request: AuthedRequest, pk: int, plan_pk: int) -> HttpResponse:
-    treatment_plan = access_plan(user=request.user, client_pk=pk, pk=plan_pk)
+    treatment_plan = access_plan(
+        request=request, client_pk=pk, pk=plan_pk, purpose="treatment plan: review"
+    )
     form = forms.PlanReviewForm(
         request.POST or None,
         objectives=selectors.plan_objectives(plan=treatment_plan),
@@ -493,7 +497,7 @@ def _discharge_confirmation(client: Client, data: dict[str, Any]) -> Confirmatio
 
 @staff_required
 def discharge(request: AuthedRequest, pk: int) -> HttpResponse:
-    client = access_client(user=request.user, pk=pk)
+    client = access_client(request=request, pk=pk, purpose="discharge")
     form = forms.DischargeForm(request.POST or None, initial={"discharge_date": clock.today()})
     step, _ = irreversible_result(
         request,
@@ -507,6 +511,60 @@ def discharge(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("clients:chart", client.pk)
     confirm = _discharge_confirmation(client, form.cleaned_data) if step is Step.CONFIRM else None
     return _client_form_page(request, client, form, "Discharge", "Discharge…", confirm)
+
+
+# --- Break-the-glass ---------------------------------------------------------------------------
+
+
+def _client_found(data: dict[str, Any]) -> Client:
+    """The one client the clinician named; the same refusal whether no one or several match."""
+    client = selectors.client_find_exactly(
+        mrn=data["mrn"], first_name=data["legal_first_name"], last_name=data["legal_last_name"]
+    )
+    if client is None:
+        raise ValidationError("No single client matches: check the spelling, or give the MRN.")
+    return client
+
+
+@role_required(Role.CLINICIAN)
+def emergency_access(request: AuthedRequest) -> HttpResponse:
+    """A clinician opens a client outside their reach for a stated reason, for a few hours."""
+    form = forms.EmergencyAccessForm(request.POST or None)
+    if grant := service_result(
+        request,
+        form,
+        lambda: emergency_access_services.emergency_access_open(
+            actor=request.user,
+            client=_client_found(form.cleaned_data),
+            reason=form.cleaned_data["reason"],
+        ),
+    ):
+        ends = timezone.localtime(grant.ends_at)
+        messages.warning(
+            request,
+            f"Emergency access open until {ends:%H:%M}. Every read is recorded and reviewed.",
+        )
+        return redirect("clients:chart", grant.client_id)
+    return render(
+        request,
+        "clients/emergency_access.html",
+        {
+            "form": form,
+            "hours": settings.EMERGENCY_ACCESS_HOURS,
+            "open_grants": selectors.emergency_access_open_list(user=request.user),
+        },
+    )
+
+
+@admin_required
+def emergency_access_review(request: AuthedRequest) -> HttpResponse:
+    """A card for the admin dashboard (loaded with htmx): the past week's grants, with reasons."""
+    since = timezone.now() - emergency_access_services.DIGEST_PERIOD
+    return render(
+        request,
+        "clients/_emergency_access_review.html",
+        {"grants": selectors.emergency_access_recent_list(since=since)},
+    )
 
 
 # --- Client portal -----------------------------------------------------------------------------

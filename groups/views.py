@@ -90,7 +90,9 @@ def _enroll(request: AuthedRequest, group: Group) -> HttpResponse:
         problems = [str(error) for errors in form.errors.values() for error in errors]
         messages.error(request, " ".join(["Choose a client and a valid start date.", *problems]))
         return _roster_page(request, group)
-    client = access_client(user=request.user, pk=form.cleaned_data["client"])
+    client = access_client(
+        request=request, pk=form.cleaned_data["client"], purpose="group enrollment"
+    )
     if not action_result(
         request,
         lambda: services.enrollment_create(

@@ -54,6 +54,12 @@ def staff_list() -> QuerySet[User]:
     return User.objects.exclude(role=Role.CLIENT).order_by("-is_active", "last_name", "first_name")
 
 
+def admin_email_list() -> list[str]:
+    """Where mail for the clinic's admins goes: the active admins that have an address."""
+    admins = User.objects.filter(role=Role.ADMIN, is_active=True).exclude(email="")
+    return list(admins.values_list("email", flat=True))
+
+
 def staff_get(*, pk: int) -> User:
     """One admin or clinician, or 404: a client's login is not managed from the staff page."""
     return get_object_or_404(staff_list(), pk=pk)

@@ -232,7 +232,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.week_close",
         "schedule": crontab(day_of_week=1, hour=2, minute=0),
     },
+    "emergency-access-digest": {
+        "task": "clients.tasks.emergency_access_digest",
+        "schedule": crontab(day_of_week=1, hour=8, minute=0),
+    },
 }
+# Break-the-glass: how long a clinician's emergency access to a client outside their reach lasts.
+EMERGENCY_ACCESS_HOURS = env.int("EMERGENCY_ACCESS_HOURS", default=4)
 
 # Pages each role lands on after login; later apps point these at their own pages.
 ROLE_HOME_URLS = {

@@ -2,15 +2,25 @@
 
 Each helper scopes the lookup to what the user may see (through the selectors), so an object
 outside the user's reach answers exactly like one that does not exist, and nobody learns which.
+A client's data is reached within the one rule of reach (`clients.selectors.client_list`), and
+the helpers that show it record the read (`iop.services.chart_read_record`) with its purpose.
 Views call these rather than `get_object_or_404` on a bare queryset."""
 
 from django.http import Http404
 
 from clients.models import Client
+from clients.selectors import client_list
+from iop.http import AuthedRequest
 from iop.models import User
+from iop.services import chart_read_record, chart_reads_record
 from scheduling.feed_tokens import token_hash
 from scheduling.models import CalendarFeed, ComplianceAlert, ProgressNote, Session
-from scheduling.selectors.attendance import roster_client_list, session_list
+from scheduling.selectors.attendance import (
+    RosterRow,
+    roster_client_list,
+    roster_row_list,
+    session_list,
+)
 
 
 def access_session(*, user: User, pk: int) -> Session:
@@ -21,12 +31,29 @@ def access_session(*, user: User, pk: int) -> Session:
         raise Http404("No such session.") from None
 
 
-def access_roster_client(*, session: Session, pk: int) -> Client:
-    """A client on the session's attendance sheet (reach the session with `access_session`)."""
+def access_session_roster(
+    *, request: AuthedRequest, session: Session, purpose: str
+) -> list[RosterRow]:
+    """The attendance sheet of a session reached with `access_session`: one read per client."""
+    roster = roster_row_list(session=session)
+    chart_reads_record(request=request, client_ids=[row.client.pk for row in roster], what=purpose)
+    return roster
+
+
+def access_roster_client(
+    *, request: AuthedRequest, session: Session, pk: int, purpose: str
+) -> Client:
+    """A client on the session's attendance sheet (reach the session with `access_session`) and
+    within the user's reach."""
+    reachable = roster_client_list(session=session).filter(
+        pk__in=client_list(user=request.user).values("pk")
+    )
     try:
-        return roster_client_list(session=session).get(pk=pk)
+        client = reachable.get(pk=pk)
     except Client.DoesNotExist:
         raise Http404("No such client in this session.") from None
+    chart_read_record(request=request, client_id=client.pk, what=purpose)
+    return client
 
 
 def access_note(*, user: User, pk: int) -> ProgressNote:
@@ -38,15 +65,18 @@ def access_note(*, user: User, pk: int) -> ProgressNote:
         raise Http404("No such note.") from None
 
 
-def access_alert(*, user: User, pk: int) -> ComplianceAlert:
-    """An alert the user may act on: admins any, clinicians their caseload's."""
+def access_alert(*, request: AuthedRequest, pk: int, purpose: str) -> ComplianceAlert:
+    """An alert the user may act on: admins any, clinicians their caseload's (resolving an alert
+    is the primary clinician's duty, narrower than reach)."""
     alerts = ComplianceAlert.objects.select_related("client", "client__track")
-    if not user.is_admin:
-        alerts = alerts.filter(client__primary_clinician=user)
+    if not request.user.is_admin:
+        alerts = alerts.filter(client__primary_clinician=request.user)
     try:
-        return alerts.get(pk=pk)
+        alert = alerts.get(pk=pk)
     except ComplianceAlert.DoesNotExist:
         raise Http404("No such alert.") from None
+    chart_read_record(request=request, client_id=alert.client_id, what=purpose)
+    return alert
 
 
 def access_clinician(*, pk: int) -> User:

@@ -151,6 +151,15 @@ class SessionFactory(factory.django.DjangoModelFactory):
     ends_at = factory.LazyAttribute(lambda session: session.starts_at + timedelta(minutes=180))
 
 
+class IndividualSessionFactory(SessionFactory):
+    """A 50-minute individual session (pass client=...), in no room: by video."""
+
+    session_type = SessionType.INDIVIDUAL
+    group = None
+    room = None
+    ends_at = factory.LazyAttribute(lambda session: session.starts_at + timedelta(minutes=50))
+
+
 class AttendanceFactory(factory.django.DjangoModelFactory):
     """Present for the whole session unless told otherwise."""
 

@@ -9,12 +9,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from clients.models import EmergencyAccess
+from iop.models import ChartRead, Role
 from scheduling.models import ComplianceAlert, SessionType
 from scheduling.services.feeds import calendar_feed_create
 from tests import factories
 from tests.factories import ConsentFactory, EnrollmentFactory, SessionFactory, TreatmentPlanFactory
 
 ANONYMOUS, CLIENT, CLINICIAN, ADMIN = "anonymous", "client", "clinician", "admin"
+# A clinician with no relation to Alice: the clinician's pages open, Alice's data does not.
+UNRELATED = "unrelated clinician"
 PUBLIC = {ANONYMOUS, CLIENT, CLINICIAN, ADMIN}
 LOGGED_IN = {CLIENT, CLINICIAN, ADMIN}
 STAFF = {CLINICIAN, ADMIN}
@@ -55,6 +59,8 @@ ACCESS: dict[str, set[str]] = {
     "clients:discharge": STAFF,
     "clients:my-plan": {CLIENT},
     "clients:my-disclosures": {CLIENT},
+    "clients:emergency-access": {CLINICIAN},
+    "clients:emergency-access-review": {ADMIN},
     "groups:list": {ADMIN},
     "groups:create": {ADMIN},
     "groups:edit": {ADMIN},
@@ -125,6 +131,37 @@ URL_KWARGS = {
     "scheduling:alert-resolve": lambda world: {"pk": world.alice_alert.pk},
 }
 
+# URL names whose arguments name Alice or one of her objects (her plan, consent, sessions, note,
+# alert): outside the unrelated clinician's reach, so a 404 for them, as for something missing.
+REACHES_ALICE = {
+    "clients:chart",
+    "clients:edit",
+    "clients:intake",
+    "clients:level-of-care",
+    "clients:consent-create",
+    "clients:consent-revoke",
+    "clients:disclose",
+    "clients:plan-create",
+    "clients:plan",
+    "clients:plan-activate",
+    "clients:plan-review",
+    "clients:discharge",
+    "scheduling:client-activity",
+    "scheduling:client-hours",
+    "scheduling:alert-resolve",
+    "scheduling:session-cancel",
+    "scheduling:session-reschedule",
+    "scheduling:session-detail",
+    "scheduling:session-summary",
+    "scheduling:session-drop-in",
+    "scheduling:note",
+    "scheduling:note-addendum",
+}
+
+# The pages among them that show Alice's clinical data: opening one records a chart read. A
+# session's cancel and reschedule forms show its time, not the chart.
+CLINICAL_PAGES = REACHES_ALICE - {"scheduling:session-cancel", "scheduling:session-reschedule"}
+
 # URL names that only take POST: they change state, so a GET answers 405 (a link, a prefetch or a
 # crawler changes nothing). The walk posts to them.
 POST_ONLY = {
@@ -168,6 +205,7 @@ def world(admin, clinician, alice, bob):
     return SimpleNamespace(
         admin=admin,
         clinician=clinician,
+        unrelated=factories.UserFactory(username="unrelated", role=Role.CLINICIAN),
         alice=alice,
         bob=bob,
         plan=TreatmentPlanFactory(client=alice),
@@ -185,10 +223,22 @@ def world(admin, clinician, alice, bob):
 
 
 def persona_user(world, persona):
-    return {ADMIN: world.admin, CLINICIAN: world.clinician, CLIENT: world.alice.user}.get(persona)
+    return {
+        ADMIN: world.admin,
+        CLINICIAN: world.clinician,
+        UNRELATED: world.unrelated,
+        CLIENT: world.alice.user,
+    }.get(persona)
 
 
-@pytest.mark.parametrize("persona", [ANONYMOUS, CLIENT, CLINICIAN, ADMIN])
+def may_open(persona, name):
+    """The unrelated clinician opens what a clinician may, except what reaches Alice."""
+    if persona == UNRELATED:
+        return CLINICIAN in ACCESS[name] and name not in REACHES_ALICE
+    return persona in ACCESS[name]
+
+
+@pytest.mark.parametrize("persona", [ANONYMOUS, CLIENT, CLINICIAN, UNRELATED, ADMIN])
 def test_every_url_for_every_persona(client, world, persona):
     user = persona_user(world, persona)
     if user:
@@ -201,7 +251,7 @@ def test_every_url_for_every_persona(client, world, persona):
         if name == "logout" and user:
             client.force_login(user)
         where = f"{persona} {'POST' if name in POST_ONLY else 'GET'} {url} ({name})"
-        if persona in ACCESS[name]:
+        if may_open(persona, name):
             assert response.status_code in (200, 302), f"{where}: {response.status_code}"
             if response.status_code == 302 and name not in ("logout", "home"):
                 assert not response.url.startswith(login_url), f"{where} sent to log in"
@@ -210,8 +260,12 @@ def test_every_url_for_every_persona(client, world, persona):
             assert response.url.startswith((login_url, "/admin/login/")), where
         elif name.startswith("admin:"):
             assert response.url.startswith("/admin/login/"), where
+        elif persona == UNRELATED and CLINICIAN in ACCESS[name]:
+            assert response.status_code == 404, f"{where}: {response.status_code}"
         else:
             assert response.status_code in (403, 404), f"{where}: {response.status_code}"
+    if persona == UNRELATED:
+        assert not ChartRead.objects.filter(user=world.unrelated).exists()
 
 
 def writes(queries):
@@ -223,7 +277,7 @@ def writes(queries):
     ]
 
 
-@pytest.mark.parametrize("persona", [CLIENT, CLINICIAN, ADMIN])
+@pytest.mark.parametrize("persona", [CLIENT, CLINICIAN, UNRELATED, ADMIN])
 def test_a_get_changes_nothing_and_every_url_that_changes_state_refuses_it(client, world, persona):
     """Opened with GET by each persona, no URL writes anything but the record of the read; one
     that changes state (POST_ONLY) answers 405 to the persona allowed to use it."""
@@ -234,8 +288,57 @@ def test_a_get_changes_nothing_and_every_url_that_changes_state_refuses_it(clien
             response = client.get(url)
         where = f"{persona} GET {url} ({name})"
         assert not writes(queries), f"{where} wrote: {writes(queries)}"
-        if name in POST_ONLY and persona in ACCESS[name]:
+        if name in POST_ONLY and may_open(persona, name):
             assert response.status_code == 405, f"{where}: {response.status_code}"
+
+
+def test_the_unrelated_clinician_writes_nothing_of_alices(client, world):
+    """Posted to, every URL that reaches Alice answers 404 to a clinician with no relation to her,
+    and writes nothing, not even a read."""
+    client.force_login(world.unrelated)
+    for name in sorted(REACHES_ALICE):
+        url = reverse(name, kwargs=URL_KWARGS[name](world))
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(url, {"reason": "x", "kind": "problem", "text": "x"})
+        assert response.status_code == 404, f"POST {url} ({name}): {response.status_code}"
+        assert not writes(queries), f"POST {url} ({name}) wrote: {writes(queries)}"
+    assert not ChartRead.objects.filter(user=world.unrelated).exists()
+
+
+@pytest.mark.parametrize("persona", [CLINICIAN, ADMIN])
+def test_every_clinical_page_records_the_read(client, world, persona):
+    """Opening any page that shows Alice's clinical data records a read of her chart, by whom,
+    where, and for what."""
+    user = persona_user(world, persona)
+    client.force_login(user)
+    for name in sorted(CLINICAL_PAGES - POST_ONLY):
+        if persona not in ACCESS[name]:
+            continue
+        url = reverse(name, kwargs=URL_KWARGS[name](world))
+        response = client.get(url)
+        assert response.status_code in (200, 302), f"{persona} GET {url}: {response.status_code}"
+        read = ChartRead.objects.filter(user=user, client_id=world.alice.pk, path=url).first()
+        assert read is not None, f"{persona} GET {url} ({name}) recorded no read"
+        assert read.what, f"{name} records a read without saying what was read"
+
+
+def test_break_the_glass_opens_alice_to_the_unrelated_clinician_with_the_reason(client, world):
+    client.force_login(world.unrelated)
+    chart = reverse("clients:chart", args=[world.alice.pk])
+    assert client.get(chart).status_code == 404
+    reason = "Covering the crisis line tonight, Alice called in distress"
+
+    response = client.post(
+        reverse("clients:emergency-access"), {"mrn": world.alice.mrn, "reason": reason}
+    )
+
+    assert response.status_code == 302
+    assert response.url == chart
+    grant = EmergencyAccess.objects.get()
+    assert (grant.user, grant.client, grant.reason) == (world.unrelated, world.alice, reason)
+    assert client.get(chart).status_code == 200
+    read = ChartRead.objects.get(user=world.unrelated)
+    assert (read.client_id, read.what, read.path) == (world.alice.pk, "chart", chart)
 
 
 def test_bob_cannot_open_alices_chart_even_by_its_address(client, alice, bob):

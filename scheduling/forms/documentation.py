@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from clients.models import Client, Objective
+from clients.selectors import client_list
 from iop.dates import validate_clinic_date
+from iop.models import User
 from scheduling.models import (
     ATTENDED_STATUSES,
     AttendanceStatus,
@@ -199,16 +201,18 @@ class DropInForm(forms.Form):
         self,
         data: QueryDict | None = None,
         *,
+        user: User,
         exclude_ids: list[int],
         offered: QuerySet[Client] | None = None,
     ) -> None:
-        """Any active client is accepted; the menu lists `offered` (at most DROP_IN_OFFERED),
-        not the whole clinic."""
+        """Any active client within the user's reach is accepted; the menu lists `offered` (at most
+        DROP_IN_OFFERED), not the whole clinic."""
         super().__init__(data)
+        # Only clients the clinician may open (break-the-glass first for anyone else's client).
         client = self.fields["client"]
         assert isinstance(client, forms.ModelChoiceField)
-        client.queryset = Client.objects.filter(status=Client.Status.ACTIVE).exclude(
-            pk__in=exclude_ids
+        client.queryset = (
+            client_list(user=user).filter(status=Client.Status.ACTIVE).exclude(pk__in=exclude_ids)
         )
         if offered is not None:
             shown = offered.exclude(pk__in=exclude_ids)[:DROP_IN_OFFERED]

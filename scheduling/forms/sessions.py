@@ -5,6 +5,7 @@ from crispy_forms.layout import Submit
 from django import forms
 
 from clients.models import Client
+from clients.selectors import client_list
 from groups.models import MAX_SESSION_MINUTES, Room
 from iop.clock import local_datetime
 from iop.forms import clinic_date_field
@@ -27,11 +28,7 @@ class ClientChoiceField(forms.ModelChoiceField):
 
 
 class IndividualSessionForm(forms.Form):
-    client = ClientChoiceField(
-        queryset=Client.objects.filter(status=Client.Status.ACTIVE).order_by(
-            "legal_last_name", "legal_first_name"
-        )
-    )
+    client = ClientChoiceField(queryset=Client.objects.none())
     session_type = forms.ChoiceField(label="Type", choices=INDIVIDUAL_TYPES)
     clinician = forms.ModelChoiceField(queryset=User.objects.clinicians())
     date = clinic_date_field()
@@ -50,8 +47,13 @@ class IndividualSessionForm(forms.Form):
         initial=1,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # A session is booked only with a client the user may open (it brings them within reach
+        # of the clinician who runs it).
+        client = self.fields["client"]
+        assert isinstance(client, forms.ModelChoiceField)
+        client.queryset = client_list(user=user).filter(status=Client.Status.ACTIVE)
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", "Schedule"))
 

@@ -16,7 +16,7 @@ from iop.clock import week_start_of
 from iop.forms import service_result
 from iop.hours import hours
 from iop.http import AuthedRequest
-from iop.services import chart_read_record, chart_reads_record
+from iop.services import chart_reads_record
 from scheduling.access import access_alert
 from scheduling.forms.compliance import (
     AlertFilterForm,
@@ -43,8 +43,7 @@ def _hours(request: AuthedRequest, client: Client, page_template: str) -> HttpRe
 @staff_required
 def client_hours(request: AuthedRequest, pk: int) -> HttpResponse:
     """Any client's hours bar and 12-week chart; htmx gets the fragment alone."""
-    client = access_client(user=request.user, pk=pk)
-    chart_read_record(request=request, client_id=client.pk, what="weekly hours")
+    client = access_client(request=request, pk=pk, purpose="weekly hours")
     return _hours(request, client, "scheduling/client_hours.html")
 
 
@@ -221,8 +220,7 @@ def alerts(request: AuthedRequest) -> HttpResponse:
 @form_methods
 def alert_resolve(request: AuthedRequest, pk: int) -> HttpResponse:
     """Resolve one alert with a reason and a plan, or excuse the week."""
-    alert = access_alert(user=request.user, pk=pk)
-    chart_read_record(request=request, client_id=alert.client_id, what="compliance alert")
+    alert = access_alert(request=request, pk=pk, purpose="compliance alert")
     form = AlertResolveForm(request.POST or None)
     if service_result(
         request,
@@ -238,8 +236,7 @@ def alert_resolve(request: AuthedRequest, pk: int) -> HttpResponse:
 def client_chart_activity(request: AuthedRequest, pk: int) -> HttpResponse:
     """The chart's scheduling part, loaded by htmx from the clients app's chart page (which may not
     import scheduling): the next two weeks, this week's hours with the 12-week chart, recent notes."""
-    client = access_client(user=request.user, pk=pk)
-    chart_read_record(request=request, client_id=client.pk, what="sessions, hours and notes")
+    client = access_client(request=request, pk=pk, purpose="sessions, hours and notes")
     today = timezone.localdate()
     return render(
         request,

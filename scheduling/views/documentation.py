@@ -19,8 +19,12 @@ from iop.forms import Confirmation, Step, irreversible_result, service_result
 from iop.http import AuthedRequest
 from iop.models import Role, User
 from iop.query import query_text
-from iop.services import chart_read_record, chart_reads_record
-from scheduling.access import access_note, access_roster_client, access_session
+from scheduling.access import (
+    access_note,
+    access_roster_client,
+    access_session,
+    access_session_roster,
+)
 from scheduling.forms.documentation import (
     AddendumForm,
     AttendanceSheetForm,
@@ -35,7 +39,6 @@ from scheduling.selectors.attendance import (
     attendance_length,
     drop_in_candidate_list,
     overdue_documentation_get,
-    roster_row_list,
     session_day_list,
     session_is_documentable_by,
     session_log_get,
@@ -124,16 +127,14 @@ def session_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     can_document = session_is_documentable_by(session=session, user=request.user)
     if request.method == "POST" and not can_document:
         raise PermissionDenied
-    log, roster = session_log_get(session=session), roster_row_list(session=session)
+    log = session_log_get(session=session)
+    roster = access_session_roster(request=request, session=session, purpose="session attendance")
     full_minutes = attendance_length(session=session, log=log)
     form, save, renames = _log_form(request, session, log, roster, full_minutes)
     if service_result(request, form, save, renames):
         messages.success(request, "Attendance saved." if session.group_id else "Session log saved.")
         return redirect("scheduling:session-detail", pk=session.pk)
     conflict = form.has_error(NON_FIELD_ERRORS, AttendanceConflict.CODE)
-    chart_reads_record(
-        request=request, client_ids=[row.client.pk for row in roster], what="session attendance"
-    )
     context = {
         "session": session,
         "log": log,
@@ -148,7 +149,9 @@ def session_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             initial={"topic": log.topic, "interventions": log.interventions}
         ),
         "drop_in_form": DropInForm(
-            exclude_ids=[row.client.pk for row in roster], offered=_drop_in_offer(request, session)
+            user=request.user,
+            exclude_ids=[row.client.pk for row in roster],
+            offered=_drop_in_offer(request, session),
         ),
         "drop_in_search": query_text(request, "drop_in_search"),
     }
@@ -188,7 +191,7 @@ def session_summary(request: AuthedRequest, pk: int) -> HttpResponse:
 def session_drop_in(request: AuthedRequest, pk: int) -> HttpResponse:
     """Add a drop-in from the session page; the page shows how it went."""
     session = access_session(user=request.user, pk=pk)
-    form = DropInForm(request.POST, exclude_ids=[])
+    form = DropInForm(request.POST, user=request.user, exclude_ids=[])
     if drop_in := service_result(
         request,
         form,
@@ -208,7 +211,9 @@ def note(request: AuthedRequest, pk: int, client_pk: int) -> HttpResponse:
     """One client's note for one session: the draft form, or the signed note with its addenda.
     Signing saves the draft and signs it in one service call, after a confirm step."""
     session = access_session(user=request.user, pk=pk)
-    client = access_roster_client(session=session, pk=client_pk)
+    client = access_roster_client(
+        request=request, session=session, pk=client_pk, purpose="progress note"
+    )
     existing = note_get(session=session, client=client)
     may_edit = note_edit_refusal(session=session, note=existing, user=request.user) is None
     if request.method == "POST" and not may_edit:
@@ -229,7 +234,6 @@ def note(request: AuthedRequest, pk: int, client_pk: int) -> HttpResponse:
         done = f"Note for {client.display_name} signed and locked." if sign else "Draft saved."
         messages.success(request, done)
         return redirect("scheduling:note", pk=session.pk, client_pk=client.pk)
-    chart_read_record(request=request, client_id=client.pk, what="progress note")
     context = {
         "session": session,
         "log": session_log_get(session=session),

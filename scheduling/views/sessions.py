@@ -27,7 +27,7 @@ def session_new(request: AuthedRequest) -> HttpResponse:
         "client": request.GET.get("client"),
         "clinician": request.user if request.user.is_clinician else None,
     }
-    form = IndividualSessionForm(request.POST or None, initial=initial)
+    form = IndividualSessionForm(request.POST or None, initial=initial, user=request.user)
     if sessions := service_result(
         request,
         form,

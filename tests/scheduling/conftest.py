@@ -16,3 +16,10 @@ def group_session(group, alice, bob):
     for client in (alice, bob):
         EnrollmentFactory(group=group, client=client)
     return session_in_progress(group=group)
+
+
+@pytest.fixture
+def clinician_client(client, clinician):
+    """The test client logged in as the clinician."""
+    client.force_login(clinician)
+    return client

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from iop.models import ChartRead
 from scheduling.models import Attendance, AttendanceStatus, DropIn, SessionLog, SessionType
 from scheduling.services.notes import note_sign
-from tests.factories import ClientFactory, EnrollmentFactory, ProgressNoteFactory
+from tests.factories import ClientFactory, EnrollmentFactory, GroupFactory, ProgressNoteFactory
 from tests.helpers import undone
 from tests.scheduling.helpers import current_version, record, session_in_progress
 
@@ -30,12 +30,6 @@ def sheet_post(session, rows, version=None, **extra):
         data[f"c{person.pk}-status"] = status
         data[f"c{person.pk}-minutes"] = minutes
     return data
-
-
-@pytest.fixture
-def clinician_client(client, clinician):
-    client.force_login(clinician)
-    return client
 
 
 def test_the_sheet_lists_the_roster_and_records_who_read_it(
@@ -174,8 +168,8 @@ def test_an_admin_reads_the_sheet_but_cannot_save_it(client, admin, group_sessio
     assert not Attendance.objects.exists()
 
 
-def test_a_drop_in_joins_the_sheet(clinician_client, group_session):
-    visitor = ClientFactory()
+def test_a_drop_in_joins_the_sheet(clinician_client, clinician, group_session):
+    visitor = ClientFactory(primary_clinician=clinician)
     clinician_client.post(
         reverse("scheduling:session-drop-in", args=[group_session.pk]), {"client": visitor.pk}
     )
@@ -185,13 +179,14 @@ def test_a_drop_in_joins_the_sheet(clinician_client, group_session):
     assert "Drop-in" in page
 
 
-def test_the_drop_in_menu_offers_the_caseload_and_finds_anyone_else(
+def test_the_drop_in_menu_offers_the_caseload_and_finds_others_within_reach(
     clinician_client, clinician, group_session
 ):
     """The menu never lists the whole clinic: the clinician's own active clients, or a search's
-    matches; any active client can still be added."""
+    matches among the clients they may open; those can be added too."""
     own = ClientFactory(primary_clinician=clinician, legal_last_name="Ownclient")
     other = ClientFactory(legal_last_name="Elsewhere")
+    EnrollmentFactory(group=GroupFactory(facilitators=[clinician]), client=other)
     page = clinician_client.get(url(group_session)).content.decode()
     assert own.display_name in page
     assert other.display_name not in page
@@ -201,6 +196,20 @@ def test_the_drop_in_menu_offers_the_caseload_and_finds_anyone_else(
         reverse("scheduling:session-drop-in", args=[group_session.pk]), {"client": other.pk}
     )
     assert DropIn.objects.filter(session=group_session, client=other).exists()
+
+
+def test_a_client_outside_the_clinicians_reach_is_no_drop_in_choice(
+    clinician_client, group_session
+):
+    stranger = ClientFactory(legal_last_name="Stranger")
+    page = clinician_client.get(url(group_session)).content.decode()
+    assert stranger.display_name not in page
+    found = clinician_client.get(url(group_session), {"drop_in_search": "Stranger"})
+    assert stranger.display_name not in found.content.decode()
+    clinician_client.post(
+        reverse("scheduling:session-drop-in", args=[group_session.pk]), {"client": stranger.pk}
+    )
+    assert not DropIn.objects.filter(client=stranger).exists()
 
 
 def test_a_bad_drop_in_is_refused_with_a_message(clinician_client, group_session, alice):

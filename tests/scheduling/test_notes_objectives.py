@@ -177,12 +177,6 @@ def note_url(session, person):
     return reverse("scheduling:note", args=[session.pk, person.pk])
 
 
-@pytest.fixture
-def clinician_client(client, clinician):
-    client.force_login(clinician)
-    return client
-
-
 def test_the_clinician_ticks_objectives_and_the_signed_note_lists_them(
     clinician_client, attended, alice
 ):

@@ -33,12 +33,6 @@ def note_url(session, person):
     return reverse("scheduling:note", args=[session.pk, person.pk])
 
 
-@pytest.fixture
-def clinician_client(client, clinician):
-    client.force_login(clinician)
-    return client
-
-
 def test_a_clinician_saves_a_draft_then_signs_it(clinician_client, attended, alice, clinician):
     session_summary_update(session=attended, actor=clinician, topic="Triggers", interventions="CBT")
     clinician_client.post(note_url(attended, alice), {**DAP, "save": ""})
