@@ -162,6 +162,7 @@ def second_factor_enrol(request: AuthedRequest) -> HttpResponse:
             "qr_svg": qr_svg,
             "secret": secret,
             "enrolled": is_verified(request),
+            "second_factor_pending": not is_verified(request),
             "recovery_codes_left": recovery_codes_left(user=request.user),
         },
     )
