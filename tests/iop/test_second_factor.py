@@ -21,8 +21,10 @@ from tests.helpers import authenticator, totp_code
 VERIFY, ENROL = reverse("second-factor-verify"), reverse("second-factor-enrol")
 
 
-def log_in(client, user, password=PASSWORD):
-    return client.post(reverse("login"), {"username": user.username, "password": password})
+def log_in(client, user, password=PASSWORD, **request):
+    return client.post(
+        reverse("login"), {"username": user.username, "password": password}, **request
+    )
 
 
 def give_code(client, code):
@@ -185,11 +187,7 @@ def test_failed_codes_lock_the_account(unverified_client, clinician):
         response = give_code(unverified_client, "000000")
     assert response.status_code == 429
     assert "_auth_user_id" not in unverified_client.session
-    response = unverified_client.post(
-        reverse("login"),
-        {"username": clinician.username, "password": PASSWORD},
-        REMOTE_ADDR="203.0.113.9",
-    )
+    response = log_in(unverified_client, clinician, REMOTE_ADDR="203.0.113.9")
     assert response.status_code == 429
     assert "_auth_user_id" not in unverified_client.session
     device.refresh_from_db()

@@ -23,4 +23,4 @@ class Command(BaseCommand):
             raise CommandError(f"{options['username']!r} has no authenticator enrolled.")
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
         seconds_left = device.step - int(time.time() - device.t0) % device.step
-        self.stdout.write(f"{totp.token():0{device.digits}d}  (for {seconds_left} more seconds)")
+        self.stdout.write(f"{totp.token():0{device.digits}d}  ({seconds_left} s left)")
