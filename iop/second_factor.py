@@ -8,12 +8,11 @@ page until they have, this session; the writes are in `iop.services`.
 from base64 import b32encode
 from binascii import unhexlify
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import qrcode
 from django.conf import settings
 from django.http import HttpRequest
-from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticToken
@@ -21,6 +20,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from qrcode.image.svg import SvgPathImage
 
 from .models import Role, User
+
+if TYPE_CHECKING:
+    from django.test import Client
 
 View = TypeVar("View", bound=Callable)
 
@@ -66,7 +68,7 @@ def authenticator_setup(*, user: User, key: str) -> tuple[str, str]:
     return svg, " ".join(secret[start : start + 4] for start in range(0, len(secret), 4))
 
 
-def mark_verified(browser: Client, device: Device) -> None:
+def mark_verified(browser: "Client", device: Device) -> None:
     """Give Django's test client, logged in with `force_login`, `device` as this session's second
     factor: for tests and `make bench`, which skip the login pages."""
     session = browser.session
