@@ -1,6 +1,6 @@
-"""Demo staff: an admin and three clinicians with Faker names, never real people, and the
-superuser who opens Django's admin site. All have an authenticator enrolled with one known secret,
-so `make totp USER=...` prints the code a newcomer signs in with."""
+"""Demo staff: an admin and three clinicians with Faker names, never real people. They have an
+authenticator enrolled with one known secret, so `make totp USER=...` prints the code a newcomer
+signs in with."""
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
@@ -38,10 +38,7 @@ def seed_staff(fake: Faker) -> tuple[User, list[User]]:
                 password=DEMO_PASSWORD,
             )
         )
-    superuser = User.objects.filter(username="superuser").first() or User.objects.create_superuser(
-        "superuser", "superuser@example.org", DEMO_PASSWORD
-    )
-    for user in (admin, *clinicians, superuser):
+    for user in (admin, *clinicians):
         enrol_authenticator(user)
     return admin, clinicians
 

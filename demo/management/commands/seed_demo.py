@@ -51,7 +51,6 @@ class Command(BaseCommand):
         self.stdout.write(f"  admin:     {admin.username}")
         self.stdout.write(f"  clinician: {', '.join(c.username for c in clinicians)}")
         self.stdout.write(f"  client:    client1 ... client{len(clients)}")
-        self.stdout.write("  superuser: superuser (Django's admin site, /admin/)")
         self.stdout.write(
             "Staff then enter a code: `make totp USER=admin` prints it, or add the secret "
             f"{b32encode(unhexlify(DEMO_TOTP_KEY)).decode()} to an authenticator app."
