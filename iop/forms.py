@@ -159,3 +159,11 @@ class SecondFactorCodeForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
         ),
     )
+
+
+class AuthenticatorConfirmForm(SecondFactorCodeForm):
+    """Enrolment proves the new app holds the secret: only its code will do."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = "The six digits the app shows now."

@@ -18,7 +18,13 @@ from django_otp.plugins.otp_totp.models import default_key
 from . import selectors, services
 from .access import admin_required, staff_required
 from .filters import ChartReadFilter, RecordChangeFilter
-from .forms import SecondFactorCodeForm, StaffInviteForm, action_result, service_result
+from .forms import (
+    AuthenticatorConfirmForm,
+    SecondFactorCodeForm,
+    StaffInviteForm,
+    action_result,
+    service_result,
+)
 from .http import AuthedRequest
 from .second_factor import (
     authenticator_get,
@@ -141,7 +147,7 @@ def second_factor_enrol(request: AuthedRequest) -> HttpResponse:
     if authenticator_get(user=request.user) and not is_verified(request):
         return redirect("second-factor-verify")
     key = request.session.setdefault(PENDING_KEY_SESSION_KEY, default_key())
-    form = SecondFactorCodeForm(request.POST or None)
+    form = AuthenticatorConfirmForm(request.POST or None)
     device = service_result(
         request,
         form,
