@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 EMBEDDED := $(BIN)/python -m iop.embedded
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test install lock assets browser lint format typecheck bench backup restore manage clean
+.PHONY: run test install lock assets browser lint format typecheck bench backup restore manage totp clean
 
 run: install
 	$(EMBEDDED) $(BIN)/python manage.py rundev
@@ -69,6 +69,12 @@ format: install
 # Any manage.py command on the embedded servers: make manage ARGS="createsuperuser"
 manage: install
 	$(EMBEDDED) $(BIN)/python manage.py $(ARGS)
+
+# The code a demo account signs in with after its password (the demo's authenticators share one
+# known secret): make totp USER=clinician1, beside `make run`. It needs no broker: the URL is only
+# parsed, so no second embedded Redis takes over the socket of the one `make run` started.
+totp: install
+	REDIS_URL=redis://localhost/0 $(EMBEDDED) $(BIN)/python manage.py totp $(USER)
 
 # Back up the database (embedded or DATABASE_URL) to var/backups/, or OUTPUT=path.dump; restore one
 # over it (the app stopped) with FILE=path.dump. The README says how a clinic keeps six years.

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.http import HttpRequest
+
+from iop.admin import ReadOnlyAdmin
 
 from .models import Client, ProgramTrack
 
@@ -15,11 +16,7 @@ class ProgramTrackAdmin(admin.ModelAdmin):
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(ReadOnlyAdmin):
     list_display = ("mrn", "legal_last_name", "legal_first_name", "status", "primary_clinician")
     list_filter = ("status", "track")
     search_fields = ("mrn", "legal_last_name", "legal_first_name", "preferred_name")
-    readonly_fields = ("mrn",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:  # registered through the services
-        return False

@@ -1,9 +1,15 @@
-"""Headers every page the app renders carries (static files are served before this runs)."""
+"""Headers every page the app renders carries (static files are served before this runs), and the
+second factor staff give before any page."""
 
 from collections.abc import Callable
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+
+from .models import User
+from .second_factor import authenticator_get, is_verified, second_factor_required
 
 # The app uses none of these; a page that someone manages to inject into gets none either.
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
@@ -20,3 +26,32 @@ def private_pages(get_response: Callable[[HttpRequest], HttpResponse]) -> Callab
         return response
 
     return middleware
+
+
+class SecondFactorMiddleware:
+    """Staff who must give a second factor (`second_factor_required`) open no page until they have
+    this session: with an authenticator app they are sent to enter its code, without one to enrol
+    it. Pages open to anyone, logging out and the second-factor pages themselves stay open; so a
+    password alone, however it was set (a reset, an invitation), never reaches a page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable, args: object, kwargs: object
+    ) -> HttpResponse | None:
+        user = request.user
+        if (
+            not isinstance(user, User)
+            or not getattr(view, "login_required", True)
+            or not getattr(view, "second_factor_required", True)
+            or (request.resolver_match and request.resolver_match.url_name == "logout")
+            or not second_factor_required(user)
+            or is_verified(request)
+        ):
+            return None
+        to = "second-factor-verify" if authenticator_get(user=user) else "second-factor-enrol"
+        return redirect_to_login(request.get_full_path(), reverse(to))

@@ -22,7 +22,9 @@ class ClinicUserManager(UserManager["User"]):
         password: str | None = None,
         **extra_fields: Any,
     ) -> "User":
-        """`createsuperuser` makes an admin of the clinic, not a login without a role."""
+        """`createsuperuser` makes the one account that opens Django's admin site (iop.admin_site),
+        kept apart from the clinic's admins; it still needs a role, and it signs in with a second
+        factor like every admin."""
         extra_fields.setdefault("role", Role.ADMIN)
         return super().create_superuser(username, email, password, **extra_fields)
 

@@ -71,7 +71,8 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin site, for the superuser only (iop.admin_site), never for clinic admins.
+    "iop.admin_site.SuperuserAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -85,6 +86,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "auditlog",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "pgtrigger",
     "iop",
     "clients",
@@ -107,8 +111,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     # Deny by default: every view needs a login unless marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # And staff a second factor this session (iop.second_factor).
+    "iop.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -193,6 +200,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Appointments <no-rep
 MESSAGE_SIGNATURE = env.str("MESSAGE_SIGNATURE", default="Appointments desk")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CLINIC_NAME = env.str("CLINIC_NAME", default="IOP Clinic")
+# Staff sign in with a password and a code from an authenticator app (TOTP), or a recovery code.
+# Admins always; clinicians unless this is turned off. Clients are never asked.
+OTP_REQUIRED_FOR_CLINICIANS = env.bool("OTP_REQUIRED_FOR_CLINICIANS", default=True)
+# The name the authenticator app shows beside the code.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default=CLINIC_NAME)
 # The address people open the system at, for links in emails (no request to take it from).
 SITE_URL = env.url("SITE_URL", default="http://127.0.0.1:8000").geturl().rstrip("/")
 # Text messages: a dotted path to a backend in scheduling.sms; Twilio reads its keys from here.

@@ -28,6 +28,13 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path("accounts/second-factor/", views.second_factor_verify, name="second-factor-verify"),
+    path("accounts/second-factor/enrol/", views.second_factor_enrol, name="second-factor-enrol"),
+    path(
+        "accounts/second-factor/recovery-codes/",
+        views.recovery_codes_create,
+        name="recovery-codes-create",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("clinic/", include(iop_patterns)),
     path("clients/", include("clients.urls")),

@@ -1,18 +1,41 @@
-"""Thin views of the iop app: home, the admin dashboard, the audit log, staff, health."""
+"""Thin views of the iop app: home, the admin dashboard, the audit log, staff, the second factor,
+health."""
 
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_lockout_response
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import default_key
 
 from . import selectors, services
-from .access import admin_required
+from .access import admin_required, staff_required
 from .filters import ChartReadFilter, RecordChangeFilter
-from .forms import StaffInviteForm, action_result, service_result
+from .forms import (
+    AuthenticatorConfirmForm,
+    SecondFactorCodeForm,
+    StaffInviteForm,
+    action_result,
+    service_result,
+)
 from .http import AuthedRequest
 from .pagination import CappedPaginator
+from .second_factor import (
+    authenticator_get,
+    authenticator_setup,
+    is_verified,
+    recovery_codes_left,
+    second_factor_not_required,
+)
+
+# The key of an authenticator app being enrolled, kept in the session until a code confirms it.
+PENDING_KEY_SESSION_KEY = "second_factor_pending_key"
 
 PAGE_SIZE = 50
 
@@ -73,6 +96,93 @@ def staff_set_active(request: AuthedRequest, pk: int) -> HttpResponse:
     ):
         messages.success(request, f"{user} is {'active' if is_active else 'deactivated'}.")
     return redirect("iop:staff")
+
+
+def _next_url(request: AuthedRequest) -> str:
+    """Where the page that sent here to give a second factor was going, if it is a path of ours."""
+    url = request.POST.get("next") or request.GET.get("next", "")
+    allowed = url.startswith("/") and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if allowed else resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+@second_factor_not_required
+@staff_required
+def second_factor_verify(request: AuthedRequest) -> HttpResponse:
+    """The second step of a staff login: a code from the authenticator app or a recovery code."""
+    if is_verified(request):
+        return redirect(_next_url(request))
+    if not authenticator_get(user=request.user):
+        return redirect("second-factor-enrol")
+    credentials = {"username": request.user.get_username()}
+    if AxesProxyHandler.is_locked(request, credentials):
+        logout(request)
+        return get_lockout_response(request, None, credentials)
+    form = SecondFactorCodeForm(request.POST or None)
+    verified = service_result(
+        request,
+        form,
+        lambda: services.second_factor_verify(
+            request=request, actor=request.user, code=form.cleaned_data["code"]
+        ),
+    )
+    if verified:
+        return redirect(_next_url(request))
+    if getattr(request, "axes_locked_out", False):
+        logout(request)  # that was the last try: django-axes' middleware answers with its page
+    return render(
+        request,
+        "registration/second_factor_verify.html",
+        {"form": form, "next": _next_url(request)},
+    )
+
+
+@second_factor_not_required
+@staff_required
+def second_factor_enrol(request: AuthedRequest) -> HttpResponse:
+    """Enrol an authenticator app: scan the QR code (or type the secret), enter the code it shows.
+    Replacing an enrolled app needs this session verified with it first. Done, the page shows new
+    recovery codes, once."""
+    if authenticator_get(user=request.user) and not is_verified(request):
+        return redirect("second-factor-verify")
+    key = request.session.setdefault(PENDING_KEY_SESSION_KEY, default_key())
+    form = AuthenticatorConfirmForm(request.POST or None)
+    device = service_result(
+        request,
+        form,
+        lambda: services.totp_device_confirm(
+            actor=request.user, key=key, code=form.cleaned_data["code"]
+        ),
+    )
+    if device:
+        otp_login(request, device)
+        del request.session[PENDING_KEY_SESSION_KEY]
+        return _recovery_codes_page(request, services.recovery_codes_create(actor=request.user))
+    qr_svg, secret = authenticator_setup(user=request.user, key=key)
+    return render(
+        request,
+        "registration/second_factor_enrol.html",
+        {
+            "form": form,
+            "qr_svg": qr_svg,
+            "secret": secret,
+            "enrolled": is_verified(request),
+            "second_factor_pending": not is_verified(request),
+            "recovery_codes_left": recovery_codes_left(user=request.user),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def recovery_codes_create(request: AuthedRequest) -> HttpResponse:
+    """New recovery codes, replacing those left; shown on this page only."""
+    return _recovery_codes_page(request, services.recovery_codes_create(actor=request.user))
+
+
+def _recovery_codes_page(request: AuthedRequest, codes: list[str]) -> HttpResponse:
+    return render(request, "registration/recovery_codes.html", {"codes": codes})
 
 
 @login_not_required

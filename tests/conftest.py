@@ -9,18 +9,30 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 from hypothesis import settings as hypothesis_settings
 
 from iop.clock import day_bounds
 from iop.models import Role
 from tests.factories import ClientFactory, UserFactory
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, start_celery_worker
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, StaffVerifiedClient, start_celery_worker
 
 # Each example runs against Postgres on a shared 2-core machine: time per example varies too much
 # for Hypothesis' deadline to mean anything. Speed is measured by `make bench`.
 hypothesis_settings.register_profile("iop", deadline=None, max_examples=50)
 hypothesis_settings.load_profile("iop")
+
+
+@pytest.fixture
+def client():
+    return StaffVerifiedClient()
+
+
+@pytest.fixture
+def unverified_client():
+    """Django's own test client: its staff give their second factor as people do."""
+    return Client()
 
 
 @pytest.fixture

@@ -36,7 +36,10 @@ ACCESS: dict[str, set[str]] = {
     "password_reset_complete": PUBLIC,
     "password_change": LOGGED_IN,
     "password_change_done": LOGGED_IN,
-    "admin:index": {ADMIN},
+    "admin:index": set(),  # the superuser's only: tests/iop/test_second_factor.py
+    "second-factor-verify": STAFF,
+    "second-factor-enrol": STAFF,
+    "recovery-codes-create": STAFF,
     "iop:dashboard": {ADMIN},
     "iop:audit-log": {ADMIN},
     "iop:staff": {ADMIN},
@@ -166,6 +169,7 @@ CLINICAL_PAGES = REACHES_ALICE - {"scheduling:session-cancel", "scheduling:sessi
 # crawler changes nothing). The walk posts to them.
 POST_ONLY = {
     "logout",
+    "recovery-codes-create",
     "iop:staff-set-active",
     "clients:plan-activate",
     "groups:enrollment-end",
@@ -179,7 +183,7 @@ POST_ONLY = {
 # login session.
 READ_RECORDS = ('"iop_chartread"', '"django_session"')
 
-# Django's admin site checks is_staff itself; its index stands for all of its pages.
+# Django's admin site checks its user itself (iop.admin_site); its index stands for all its pages.
 SKIPPED_NAMESPACES = {"admin"}
 
 

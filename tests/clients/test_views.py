@@ -13,6 +13,7 @@ from clients.services.level_of_care import level_of_care_change
 from clients.services.plans import treatment_plan_revise
 from iop.models import ChartRead, Role
 from tests.factories import ClientFactory, ConsentFactory, TreatmentPlanFactory, UserFactory
+from tests.helpers import StaffVerifiedClient
 
 
 @pytest.fixture
@@ -238,6 +239,8 @@ def test_the_clinician_activates_a_draft_from_the_plan_page(staff_client, alice)
 
 
 class ReferralFormInputTests(TestCase):
+    client_class = StaffVerifiedClient
+
     @settings(max_examples=40)
     @given(
         first=st.text(max_size=110),

@@ -19,6 +19,7 @@ from tests.factories import (
     RoomFactory,
     UserFactory,
 )
+from tests.helpers import StaffVerifiedClient
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +73,8 @@ def test_an_admin_changes_a_groups_time_and_its_sessions_move(client, admin):
 
 
 class TestGroupFormBadInput(HypothesisTestCase):
+    client_class = StaffVerifiedClient
+
     @settings(max_examples=15, deadline=None)
     @given(
         field=st.sampled_from(["capacity", "duration_minutes", "start_time", "first_date"]),

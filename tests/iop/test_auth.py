@@ -12,10 +12,17 @@ from django.utils import timezone
 from iop import settings as production_settings
 from iop.models import Role
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import authenticator, totp_code
 
 
 def log_in(client, username, password):
     return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def log_in_with_code(client, user):
+    """Password, then the code of the user's authenticator app, as staff log in."""
+    log_in(client, user.username, PASSWORD)
+    return client.post(reverse("second-factor-verify"), {"code": totp_code(authenticator(user))})
 
 
 def test_passwords_are_hashed_with_argon2(db):
@@ -36,8 +43,13 @@ def test_passwords_are_hashed_with_argon2(db):
 )
 def test_each_role_lands_on_its_home_page(client, admin, clinician, alice, role, home):
     user = {Role.ADMIN: admin, Role.CLINICIAN: clinician, Role.CLIENT: alice.user}[role]
+    device = authenticator(user) if user.is_clinic_staff else None
     response = log_in(client, user.username, PASSWORD)
     assert response.status_code == 302
+    if device:  # staff give their code first
+        response = client.get(response.url)
+        assert response.url == f"{reverse('second-factor-verify')}?next=/"
+        response = client.post(response.url, {"code": totp_code(device)})
     response = client.get(response.url)
     assert response.url == reverse(home)
     assert client.get(response.url).status_code == 200
@@ -95,7 +107,7 @@ def test_four_failed_logins_do_not_lock(client, clinician):
 def test_idle_session_logs_out_after_the_idle_minutes(client, clinician):
     idle = timedelta(minutes=settings.SESSION_IDLE_MINUTES)
     with time_machine.travel(timezone.now(), tick=False) as traveller:
-        log_in(client, clinician.username, PASSWORD)
+        log_in_with_code(client, clinician)
         traveller.shift(idle - timedelta(minutes=1))
         assert client.get(reverse("clients:caseload")).status_code == 200
         # Activity restarts the clock; a full idle period after the last request logs out.

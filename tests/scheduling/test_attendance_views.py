@@ -15,7 +15,7 @@ from iop.models import ChartRead
 from scheduling.models import Attendance, AttendanceStatus, DropIn, SessionLog, SessionType
 from scheduling.services.notes import note_sign
 from tests.factories import ClientFactory, EnrollmentFactory, GroupFactory, ProgressNoteFactory
-from tests.helpers import undone
+from tests.helpers import SECOND_FACTOR_QUERIES, undone
 from tests.scheduling.helpers import current_version, record, session_in_progress
 
 
@@ -147,8 +147,8 @@ def test_the_session_page_takes_the_same_queries_for_1_or_15_clients(
 
 
 # Session, access, log, roster, attendance, notes, drop-in choices, chart reads, plus the
-# login session, user and savepoints: never per client.
-PAGE_QUERIES = 14
+# login session, user, second factor and savepoints: never per client.
+PAGE_QUERIES = 14 + SECOND_FACTOR_QUERIES
 
 
 def test_a_clinician_who_does_not_run_the_session_cannot_open_it(

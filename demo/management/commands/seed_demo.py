@@ -2,6 +2,9 @@
 staff, clients, rosters, the calendar and its history, the weeks closed, discharges, the sessions
 ahead, then this week's hours and reminders."""
 
+from base64 import b32encode
+from binascii import unhexlify
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from faker import Faker
@@ -11,7 +14,7 @@ from demo.clients import seed_clients, seed_discharges
 from demo.groups import seed_groups
 from demo.history import seed_attendance_history, seed_calendar, seed_documentation
 from demo.hours import seed_past_weeks, seed_this_week
-from demo.people import DEMO_PASSWORD, seed_staff
+from demo.people import DEMO_PASSWORD, DEMO_TOTP_KEY, seed_staff
 from demo.sessions import seed_sessions
 from scheduling.models import ProgressNote
 
@@ -48,3 +51,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  admin:     {admin.username}")
         self.stdout.write(f"  clinician: {', '.join(c.username for c in clinicians)}")
         self.stdout.write(f"  client:    client1 ... client{len(clients)}")
+        self.stdout.write(
+            "Staff then enter a code: `make totp USER=admin` prints it, or add the secret "
+            f"{b32encode(unhexlify(DEMO_TOTP_KEY)).decode()} to an authenticator app."
+        )
