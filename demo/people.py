@@ -9,9 +9,9 @@ from iop.models import Role, User
 from iop.second_factor import AUTHENTICATOR_NAME
 from iop.services import user_create
 
-DEMO_PASSWORD = "demo-iop-2026"  # nosec B105: the demo logins, printed by make run
+DEMO_PASSWORD = "demo-iop-2026"  # nosec B105  # the demo logins, printed by make run
 # The RFC 6238 test secret (base32 GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ), for the demo only.
-DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"  # nosec B105: printed by make run
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"  # nosec B105  # printed by make run
 
 
 def seed_staff(fake: Faker) -> tuple[User, list[User]]:

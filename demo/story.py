@@ -117,7 +117,7 @@ def session_attendance(story: Story, day: date, minutes: int, today: date) -> tu
     """How the client attended a session of `minutes` on `day`: a status and minutes attended.
     The same client and day always give the same answer (the demo is reproducible, whatever order
     it documents sessions in)."""
-    roll = random.Random(f"{story.number}:{day.isoformat()}").randint(1, 100)  # nosec B311: a story
+    roll = random.Random(f"{story.number}:{day.isoformat()}").randint(1, 100)  # nosec B311  # a story
     absent, excused, late = {
         Attendance.STEADY: (2, 3, 4),
         Attendance.STRUGGLING: (20, 24, 30),

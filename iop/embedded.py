@@ -50,7 +50,7 @@ def embedded_postgres(var_dir: Path) -> Iterator[str]:
     server = pgserver.get_server(var_dir / "pg", cleanup_mode="stop")
     try:
         exists = server.psql(
-            f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"  # nosec B608: a constant
+            f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"  # nosec B608  # a constant
         )
         if "(1 row)" not in exists:
             server.psql(f"CREATE DATABASE {DATABASE_NAME};")

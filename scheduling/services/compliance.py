@@ -196,7 +196,7 @@ _RECOMPUTE_SQL = f"""
         status = EXCLUDED.status,
         is_final = scheduling_weeklycompliance.is_final OR EXCLUDED.is_final,
         computed_at = EXCLUDED.computed_at
-"""  # nosec B608: joins this module's SQL constants; every value is a parameter
+"""  # nosec B608  # joins this module's SQL constants; every value is a parameter
 
 
 def _level_sql(column: str) -> str:
@@ -305,7 +305,7 @@ _ALERTS_SQL = f"""
     )
     SELECT (SELECT count(*) FROM opened), (SELECT count(*) FROM followed),
            (SELECT count(*) FROM resolved)
-"""  # nosec B608: joins this module's SQL constants; every value is a parameter
+"""  # nosec B608  # joins this module's SQL constants; every value is a parameter
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 # Addresses that mean "every interface": links in e-mails still need one a browser can open.
-WILDCARD_HOSTS = {"0.0.0.0", "::"}  # nosec B104: recognised here, never chosen by default
+WILDCARD_HOSTS = {"0.0.0.0", "::"}  # nosec B104  # recognised here, never chosen by default
 
 PROCESSES = {
     "worker": [
