@@ -4,6 +4,7 @@ from datetime import time, timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from iop.clock import local_datetime, week_start_of
 from scheduling.models import ComplianceAlert
@@ -50,11 +51,13 @@ def test_admin_reads_the_weekly_report_and_the_reminder_settings(page, admin, we
     open_menu(page, "Compliance", "Weekly hours")
     assert page.get_by_role("heading", name="Weekly hours").is_visible()
     page.get_by_role("link", name="← Previous week").click()
-    assert page.locator(".badge", has_text="Short").first.is_visible()
+    expect(page.locator(".badge", has_text="Short").first).to_be_visible()
     screenshot(page, "admin-weekly-hours")
     open_menu(page, "Compliance", "Hours alerts")
     page.get_by_label("Level").select_option("level_of_care_review")
-    page.get_by_role("button", name="Show").click()
+    # Read the list only once the filtered page has loaded (all_inner_texts does not wait).
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show").click()
     escalations = page.locator(".list-group-item").all_inner_texts()
     assert escalations
     assert all("Second short week in a row" in text for text in escalations)
@@ -65,7 +68,7 @@ def test_admin_reads_the_weekly_report_and_the_reminder_settings(page, admin, we
     open_menu(page, "Administration", "Reminder times")
     page.get_by_label("First reminder, minutes before the session").fill("-5")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("at most 7 days").first.is_visible()
+    expect(page.get_by_text("at most 7 days").first).to_be_visible()
     screenshot(page, "admin-reminder-settings")
 
 
