@@ -1,6 +1,7 @@
 """Each role logs in through the real login page in Chromium; screenshots go to var/screenshots/."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
 from tests.helpers import log_in, open_menu, screenshot
@@ -12,10 +13,10 @@ def test_admin_logs_in_to_the_dashboard_and_opens_the_audit_log(page, admin):
     page.goto("/")
     screenshot(page, "login")
     log_in(page, admin.username, PASSWORD)
-    assert page.get_by_role("heading", name="Dashboard").is_visible()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     screenshot(page, "admin-dashboard")
     page.get_by_role("link", name="Audit log").first.click()
-    assert page.get_by_role("heading", name="Audit log").is_visible()
+    expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
     screenshot(page, "admin-audit-log")
 
 
@@ -28,22 +29,22 @@ def test_admin_adds_a_clinician_from_the_staff_page(page, admin):
     page.get_by_label("Username").fill("ddiaz")
     page.get_by_label("Role").select_option("clinician")
     page.get_by_role("button", name="Add and send the link").click()
-    assert page.get_by_text("Dana Diaz can now set a password").is_visible()
-    assert page.get_by_role("cell", name="ddiaz").is_visible()
+    expect(page.get_by_text("Dana Diaz can now set a password")).to_be_visible()
+    expect(page.get_by_role("cell", name="ddiaz")).to_be_visible()
     screenshot(page, "admin-staff")
 
 
 def test_clinician_logs_in_to_the_caseload_and_opens_a_chart(page, clinician, alice):
     log_in(page, clinician.username, PASSWORD)
     page.get_by_role("link", name="My caseload").click()
-    assert page.get_by_role("heading", name="My caseload").is_visible()
+    expect(page.get_by_role("heading", name="My caseload")).to_be_visible()
     screenshot(page, "clinician-caseload")
     page.get_by_role("link", name=alice.display_name).click()
-    assert page.get_by_role("heading", name=alice.display_name).is_visible()
+    expect(page.get_by_role("heading", name=alice.display_name)).to_be_visible()
     # htmx brings in the scheduling panel: next two weeks, hours, recent notes.
     page.locator("#chart-activity").wait_for()
-    assert page.get_by_role("heading", name="Hours this week").is_visible()
-    assert page.get_by_role("heading", name="Next two weeks").is_visible()
+    expect(page.get_by_role("heading", name="Hours this week")).to_be_visible()
+    expect(page.get_by_role("heading", name="Next two weeks")).to_be_visible()
     screenshot(page, "clinician-chart")
 
 
@@ -51,12 +52,12 @@ def test_client_logs_in_on_a_phone_and_sees_their_program(phone_page, alice):
     log_in(phone_page, alice.user.username, PASSWORD)
     phone_page.get_by_role("button", name="Menu").click()
     phone_page.get_by_role("link", name="My program").click()
-    assert phone_page.get_by_role("heading", name="Hello, Alice").is_visible()
-    assert phone_page.get_by_text("at least 9 hours").is_visible()
+    expect(phone_page.get_by_role("heading", name="Hello, Alice")).to_be_visible()
+    expect(phone_page.get_by_text("at least 9 hours")).to_be_visible()
     screenshot(phone_page, "client-portal-phone")
 
 
 def test_a_wrong_password_shows_an_error_and_keeps_the_person_out(page, clinician):
     log_in(page, clinician.username, "not the password")
-    assert page.get_by_text("Please enter a correct username and password").is_visible()
+    expect(page.get_by_text("Please enter a correct username and password")).to_be_visible()
     assert page.url.endswith("/accounts/login/")

@@ -5,6 +5,7 @@ from datetime import time, timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from iop.clock import local_datetime
 from scheduling.models import SessionType
@@ -42,22 +43,22 @@ def test_an_admin_builds_a_group_and_a_client_sees_it_on_a_phone(
     page.get_by_label("What to bring").fill("Relapse prevention workbook")
     screenshot(page, "admin-group-form")
     page.get_by_role("button", name="Save group").click()
-    assert page.get_by_role("heading", name="Evening Relapse Prevention").is_visible()
+    expect(page.get_by_role("heading", name="Evening Relapse Prevention")).to_be_visible()
 
     for person in (alice, bob, carmen):
         search = page.get_by_role("searchbox")
         search.fill(person.legal_first_name)
         search.press("Enter")
         page.get_by_role("button", name=f"Add {person.display_name}").click()
-        assert page.get_by_text(f"{person.display_name} enrolled.").is_visible()
-    assert page.get_by_text("3 of 10 places taken").is_visible()
-    assert page.get_by_text("of 9 hours planned, 3 of 3 days").first.is_visible()
+        expect(page.get_by_text(f"{person.display_name} enrolled.")).to_be_visible()
+    expect(page.get_by_text("3 of 10 places taken")).to_be_visible()
+    expect(page.get_by_text("of 9 hours planned, 3 of 3 days").first).to_be_visible()
     screenshot(page, "admin-roster")
 
     log_in(phone_page, alice.user.username, PASSWORD)
-    assert phone_page.get_by_role("heading", name="My schedule").is_visible()
-    assert phone_page.get_by_text("Evening Relapse Prevention").first.is_visible()
-    assert phone_page.get_by_text("Bring: Relapse prevention workbook").first.is_visible()
+    expect(phone_page.get_by_role("heading", name="My schedule")).to_be_visible()
+    expect(phone_page.get_by_text("Evening Relapse Prevention").first).to_be_visible()
+    expect(phone_page.get_by_text("Bring: Relapse prevention workbook").first).to_be_visible()
     # A 390-pixel screen: the page must not scroll sideways.
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone_page, "client-schedule-phone")
@@ -77,12 +78,12 @@ def test_a_clinician_sees_their_week_and_an_admin_the_clinic_day(page, admin, cl
     )
     log_in(page, clinician.username, PASSWORD)
     page.get_by_role("link", name="My week").click()
-    assert page.get_by_role("heading", name="My week").is_visible()
-    assert page.get_by_text("1 enrolled").first.is_visible()
+    expect(page.get_by_role("heading", name="My week")).to_be_visible()
+    expect(page.get_by_text("1 enrolled").first).to_be_visible()
     screenshot(page, "clinician-week")
     page.get_by_role("button", name="Log out").click()
 
     log_in(page, admin.username, PASSWORD)
     open_menu(page, "Calendars", "Clinic day")
-    assert page.get_by_role("heading", name="Clinic day").is_visible()
+    expect(page.get_by_role("heading", name="Clinic day")).to_be_visible()
     screenshot(page, "admin-clinic-day")

@@ -49,7 +49,7 @@ def test_admin_reads_the_weekly_report_and_the_reminder_settings(page, admin, we
     ClientFactory(user=None)
     log_in(page, admin.username, PASSWORD)
     open_menu(page, "Compliance", "Weekly hours")
-    assert page.get_by_role("heading", name="Weekly hours").is_visible()
+    expect(page.get_by_role("heading", name="Weekly hours")).to_be_visible()
     page.get_by_role("link", name="← Previous week").click()
     expect(page.locator(".badge", has_text="Short").first).to_be_visible()
     screenshot(page, "admin-weekly-hours")
@@ -75,16 +75,16 @@ def test_admin_reads_the_weekly_report_and_the_reminder_settings(page, admin, we
 def test_clinician_resolves_a_short_week_from_the_alerts(page, clinician, bob, weeks_of_hours):
     log_in(page, clinician.username, PASSWORD)
     page.get_by_role("link", name="Hours alerts").click()
-    assert page.get_by_text(bob.display_name).first.is_visible()
+    expect(page.get_by_text(bob.display_name).first).to_be_visible()
     screenshot(page, "clinician-hours-alerts")
     page.get_by_role("link", name="Resolve").first.click()
     page.get_by_label("Reason").select_option("transportation")
     page.get_by_role("button", name="Resolve").click()
-    assert page.get_by_text("Write the plan").first.is_visible()
+    expect(page.get_by_text("Write the plan").first).to_be_visible()
     page.get_by_label("Plan").fill("Bus pass from case management; check in Monday.")
     screenshot(page, "clinician-resolve-alert")
     page.get_by_role("button", name="Resolve").click()
-    assert page.get_by_text("resolved").first.is_visible()
+    expect(page.get_by_text("resolved").first).to_be_visible()
     assert ComplianceAlert.objects.filter(resolved_by=clinician).count() == 1
 
 
@@ -96,10 +96,10 @@ def test_client_sees_their_hours_and_sets_reminders_on_a_phone(phone_page, alice
     log_in(phone_page, alice.user.username, PASSWORD)
     phone_page.get_by_role("button", name="Menu").click()
     phone_page.get_by_role("link", name="My hours").click()
-    assert phone_page.get_by_role("heading", name="Hours this week").is_visible()
-    assert phone_page.get_by_role(
-        "img", name="Hours attended in each of the last 12 weeks"
-    ).is_visible()
+    expect(phone_page.get_by_role("heading", name="Hours this week")).to_be_visible()
+    expect(
+        phone_page.get_by_role("img", name="Hours attended in each of the last 12 weeks")
+    ).to_be_visible()
     screenshot(phone_page, "client-my-hours-phone")
     phone_page.get_by_role("button", name="Menu").click()
     phone_page.get_by_role("link", name="Reminders").click()
@@ -107,5 +107,5 @@ def test_client_sees_their_hours_and_sets_reminders_on_a_phone(phone_page, alice
     phone_page.get_by_label("No texts from").fill("21:00")
     phone_page.get_by_label("until").fill("08:00")
     phone_page.get_by_role("button", name="Save").click()
-    assert phone_page.get_by_text("Your reminder settings are saved.").is_visible()
+    expect(phone_page.get_by_text("Your reminder settings are saved.")).to_be_visible()
     screenshot(phone_page, "client-reminders-phone")
