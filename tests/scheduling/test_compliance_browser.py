@@ -58,8 +58,11 @@ def test_admin_reads_the_weekly_report_and_the_reminder_settings(page, admin, we
     # Read the list only once the filtered page has loaded (all_inner_texts does not wait).
     with page.expect_navigation():
         page.get_by_role("button", name="Show").click()
+    expect(page.locator(".list-group-item .badge").first).to_have_text(
+        "Two short weeks: level-of-care review"
+    )
     escalations = page.locator(".list-group-item").all_inner_texts()
-    assert escalations
+    assert escalations, page.locator("main").inner_text()
     assert all("Second short week in a row" in text for text in escalations)
     page.get_by_label("Status").select_option("all")
     page.get_by_label("Level").select_option("")
