@@ -267,10 +267,6 @@ _DUE_REMINDERS_SQL = """
 """
 
 
-def _manage(*args: str) -> list[str]:
-    return [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *args]
-
-
 def _start(*module_args: str) -> subprocess.Popen:
     """`python -m ...` in the project's directory, with this environment, its output discarded
     (the development backends print every message)."""
