@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from groups.models import Group, Room
-from iop.clock import local_midnight, week_start_of
+from iop.clock import local_midnight
 from iop.models import User
 from scheduling.models import Session, SessionClient
 
@@ -140,33 +140,6 @@ def group_session_clash_check(*, group: Group) -> None:
         )
 
 
-@dataclass(frozen=True)
-class WeekHours:
-    """A client's scheduled time this week against their track's minimum."""
-
-    minutes: int
-    days: int
-    minimum_minutes: int
-    minimum_days: int
-
-    @property
-    def percent(self) -> int:
-        return min(100, round(100 * self.minutes / self.minimum_minutes))
-
-
-def _week_hours(client: Client, sessions: list[Session]) -> WeekHours:
-    """Scheduled (not cancelled) minutes that count toward hours among `sessions` (one week)."""
-    counted = [
-        s for s in sessions if s.status == Session.Status.SCHEDULED and s.counts_toward_hours
-    ]
-    return WeekHours(
-        minutes=sum(s.length_minutes for s in counted),
-        days=len({timezone.localdate(s.starts_at) for s in counted}),
-        minimum_minutes=client.track.weekly_minimum_minutes,
-        minimum_days=client.track.minimum_treatment_days,
-    )
-
-
 Day = tuple[date, list[Session]]
 
 
@@ -176,27 +149,17 @@ def _by_day(sessions: list[Session], days: list[date]) -> list[Day]:
 
 @dataclass(frozen=True)
 class ClientSchedule:
-    """The client's page: the coming days that have sessions, and this week's scheduled hours."""
+    """The client's page: the coming days that have sessions."""
 
     days: list[Day]
-    hours: WeekHours
 
 
 def client_schedule_get(*, client: Client, today: date) -> ClientSchedule:
-    """The next SCHEDULE_DAYS days from `today` (phone first: only days with sessions), and the
-    scheduled hours of the whole week `today` is in, earlier days included."""
-    monday = week_start_of(today)
+    """The next SCHEDULE_DAYS days from `today` (phone first: only days with sessions)."""
     last = today + timedelta(days=SCHEDULE_DAYS - 1)
-    sessions = list(client_session_list(client=client, first=monday, last=last))
-    this_week = [
-        s for s in sessions if timezone.localdate(s.starts_at) < monday + timedelta(days=7)
-    ]
-    upcoming = [s for s in sessions if timezone.localdate(s.starts_at) >= today]
+    upcoming = list(client_session_list(client=client, first=today, last=last))
     days = [today + timedelta(days=n) for n in range(SCHEDULE_DAYS)]
-    return ClientSchedule(
-        days=[(day, items) for day, items in _by_day(upcoming, days) if items],
-        hours=_week_hours(client, this_week),
-    )
+    return ClientSchedule(days=[(day, items) for day, items in _by_day(upcoming, days) if items])
 
 
 def clinician_week_days(*, clinician: User | None, monday: date) -> list[Day]:

@@ -14,12 +14,13 @@ from iop.http import AuthedRequest
 from iop.models import User
 from iop.query import query_date
 from scheduling.access import access_clinician
+from scheduling.selectors.compliance import hours_overview_get
 from scheduling.selectors.sessions import client_schedule_get, clinic_day_list, clinician_week_days
 
 
 @client_required
 def my_schedule(request: AuthedRequest) -> HttpResponse:
-    """The client's next two weeks (phone first) and this week's scheduled hours."""
+    """The client's next two weeks (phone first) and this week's hours: attended, then scheduled."""
     client = access_own_client(user=request.user)
     today = timezone.localdate()
     schedule = client_schedule_get(client=client, today=today)
@@ -29,7 +30,7 @@ def my_schedule(request: AuthedRequest) -> HttpResponse:
         {
             "client": client,
             "days": schedule.days,
-            "hours": schedule.hours,
+            "overview": hours_overview_get(client=client, today=today),
             "today": today,
             "plan": plan_active(client=client),
         },
@@ -55,6 +56,7 @@ def clinician_week(request: AuthedRequest) -> HttpResponse:
             "previous": monday - timedelta(days=7),
             "next": monday + timedelta(days=7),
             "today": timezone.localdate(),
+            "now": timezone.now(),
         },
     )
 

@@ -57,15 +57,21 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
 @role_required(Role.CLIENT, Role.CLINICIAN)
 @form_methods
 def feed_settings(request: AuthedRequest) -> HttpResponse:
-    """Create, replace or revoke the user's calendar link. The link is shown once, when made."""
-    feed_url = None
+    """Create, replace or revoke the user's calendar link. The link is shown once, when made, with
+    a webcal:// twin that opens the phone's calendar app to subscribe."""
+    feed_url = webcal_url = None
     if request.method == "POST" and request.POST.get("action") == "revoke":
         calendar_feed_revoke(actor=request.user)
     elif request.method == "POST":
         token = calendar_feed_create(actor=request.user)
         feed_url = request.build_absolute_uri(reverse("scheduling:feed", args=[token]))
+        webcal_url = "webcal://" + feed_url.partition("://")[2]
     return render(
         request,
         "scheduling/feed_settings.html",
-        {"feed_url": feed_url, "has_feed": calendar_feed_is_live(user=request.user)},
+        {
+            "feed_url": feed_url,
+            "webcal_url": webcal_url,
+            "has_feed": calendar_feed_is_live(user=request.user),
+        },
     )

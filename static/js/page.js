@@ -14,3 +14,20 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+
+// A button marked data-copy="element-id" copies that element's text and says so on the button.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) {
+    return;
+  }
+  const source = document.getElementById(button.dataset.copy);
+  // The clipboard API needs a secure page; elsewhere the text is selected for the person to copy.
+  if (navigator.clipboard && window.isSecureContext) {
+    await navigator.clipboard.writeText(source.textContent.trim());
+    button.textContent = "Copied";
+  } else {
+    window.getSelection().selectAllChildren(source);
+    button.textContent = "Selected: press Ctrl+C";
+  }
+});

@@ -8,6 +8,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from pytest_django.asserts import assertContains
 
 from clients.models import Client
 from iop.clock import local_datetime, week_bounds, week_start_of
@@ -36,6 +38,7 @@ from tests.factories import (
 
 MONDAY = date(2026, 11, 16)
 WEDNESDAY_NOON = local_datetime(MONDAY + timedelta(days=2), time(12, 0))
+MONDAY_MORNING = local_datetime(MONDAY, time(9, 0))
 NEXT_MONDAY_3AM = local_datetime(MONDAY + timedelta(days=7), time(3, 0))
 
 
@@ -318,3 +321,24 @@ def test_the_hours_overview_has_this_week_and_twelve_bars(alice, evening_group, 
     assert overview.bars[-1].minutes == 180
     assert overview.bars[-1].height > 0
     assert overview.bars[0].height == 0
+
+
+def test_the_clients_week_reads_as_attended_then_scheduled_never_done_in_advance(
+    client, alice, evening_group, week_sessions
+):
+    """Before any hour is attended the bar is empty and the page says what is still ahead."""
+    enroll(alice, evening_group)
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        client.force_login(alice.user)  # the session's idle timeout runs on the clinic clock
+        compliance_recompute_week(week_start=MONDAY, now=MONDAY_MORNING)
+        page = client.get(reverse("scheduling:my-schedule"))
+    assert page.context["overview"].percent == 0
+    assertContains(page, "0 of 9 hours attended</strong>, on 0 of 3 days")
+    assertContains(page, "9 more hours are scheduled: attend them and you meet this week's hours.")
+    attend(week_sessions[0], alice)
+    with time_machine.travel(WEDNESDAY_NOON, tick=False):
+        client.force_login(alice.user)
+        compliance_recompute_week(week_start=MONDAY, now=WEDNESDAY_NOON)
+        page = client.get(reverse("scheduling:my-schedule"))
+    assertContains(page, "3 of 9 hours attended</strong>, on 1 of 3 days")
+    assertContains(page, "6 more hours are scheduled")

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
+from pytest_django.asserts import assertContains
 
 from groups.services import enrollment_create
 from iop.clock import local_datetime
@@ -113,5 +114,8 @@ def test_alice_makes_and_revokes_her_link_on_the_settings_page(client, alice):
     response = client.post(url, {"action": "create"})
     feed_url = response.context["feed_url"]
     assert feed_url.startswith("http://testserver/schedule/feed/")
+    assert response.context["webcal_url"] == feed_url.replace("http://", "webcal://")
+    assertContains(response, f'href="{response.context["webcal_url"]}"')
+    assertContains(response, 'data-copy="feed-url"')
     client.post(url, {"action": "revoke"})
     assert client.get(feed_url).status_code == 404
