@@ -9,6 +9,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -183,6 +184,13 @@ def recovery_codes_create(request: AuthedRequest) -> HttpResponse:
 
 def _recovery_codes_page(request: AuthedRequest, codes: list[str]) -> HttpResponse:
     return render(request, "registration/recovery_codes.html", {"codes": codes})
+
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says. Not a permanent
+    redirect: the file's name changes with its content in production (hashed static files)."""
+    return redirect(static("favicon.svg"))
 
 
 @login_not_required

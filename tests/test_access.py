@@ -28,6 +28,7 @@ STAFF = {CLINICIAN, ADMIN}
 ACCESS: dict[str, set[str]] = {
     "home": LOGGED_IN,
     "healthz": PUBLIC,
+    "favicon": PUBLIC,
     "login": PUBLIC,
     "logout": PUBLIC,
     "password_reset": PUBLIC,

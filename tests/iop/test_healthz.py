@@ -1,3 +1,4 @@
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from iop import selectors
@@ -39,3 +40,11 @@ def test_healthz_is_503_naming_the_database_when_it_is_down(client, db, monkeypa
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json()["checks"]["database"] == "failed: OSError"
+
+
+def test_the_favicon_is_linked_from_every_page_and_answers_at_its_old_address(client, db):
+    login_page = client.get(reverse("login")).content.decode()
+    assert 'rel="icon" href="/static/favicon.svg"' in login_page
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response["Location"]) == (302, "/static/favicon.svg")
+    assert finders.find("favicon.svg")
