@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from iop.dates import (
     NO_NUL,
@@ -509,9 +510,7 @@ class Disclosure(models.Model):
         triggers = [keep_rows("disclosure_never_deleted")]
 
     def __str__(self) -> str:
-        return (
-            f"{self.get_information_display()} to {self.recipient} on {self.disclosed_at:%Y-%m-%d}"
-        )
+        return f"{self.get_information_display()} to {self.recipient} on {date_format(timezone.localdate(self.disclosed_at))}"
 
 
 class TreatmentPlan(models.Model):
@@ -630,7 +629,9 @@ class Objective(models.Model):
         constraints = [plausible_dates("objective_target_date_plausible", "target_date")]
 
     def __str__(self) -> str:
-        return f"{self.description} (by {self.target_date:%Y-%m-%d}, {self.get_status_display()})"
+        return (
+            f"{self.description} (by {date_format(self.target_date)}, {self.get_status_display()})"
+        )
 
 
 class Intervention(models.Model):

@@ -23,6 +23,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from .clock import today
 
@@ -61,7 +62,7 @@ def birth_date_bounds() -> tuple[date, date]:
 
 
 def _between(first: date, last: date) -> str:
-    return f"{first:%-d %b %Y} and {last:%-d %b %Y}"
+    return f"{date_format(first)} and {date_format(last)}"
 
 
 def _as_date(value: date | datetime) -> date:

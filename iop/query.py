@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.dateparse import parse_date
+from django.utils.formats import date_format
 
 from .dates import validate_clinic_date
 
@@ -35,6 +36,6 @@ def query_date(request: HttpRequest, name: str, default: date) -> date:
             raise ValidationError(f"“{value}” is not a date.")
         validate_clinic_date(day)
     except ValidationError as error:
-        messages.warning(request, f"{error.messages[0]} Showing {default:%-d %b %Y} instead.")
+        messages.warning(request, f"{error.messages[0]} Showing {date_format(default)} instead.")
         return default
     return day

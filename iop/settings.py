@@ -55,6 +55,7 @@ except (ZoneInfoNotFoundError, ValueError) as error:
     raise ImproperlyConfigured(f"TIME_ZONE {TIME_ZONE!r} is not a known IANA time zone.") from error
 USE_TZ = True
 LANGUAGE_CODE = "en-us"
+FORMAT_MODULE_PATH = ["iop.formats"]
 USE_I18N = True
 
 # The year the clinic's records start: clinic dates before 1 January of it are refused (iop/dates.py).

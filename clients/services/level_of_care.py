@@ -9,6 +9,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import date_format
 
 from iop.clock import today
 from iop.dates import check_dates
@@ -55,7 +56,7 @@ def _level_of_care_open(
     if current is not None:
         if start_date <= current.start_date:
             raise ValidationError(
-                {"start_date": f"The new level must start after {current.start_date:%Y-%m-%d}."}
+                {"start_date": f"The new level must start after {date_format(current.start_date)}."}
             )
         if current.level == level:
             raise ValidationError({"level": "The client is already at this level of care."})

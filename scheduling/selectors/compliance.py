@@ -94,6 +94,11 @@ class ChartBar:
     x: int
     y: int
     height: int
+    has_axis_label: bool
+
+    @property
+    def axis_label(self) -> str:
+        return f"{self.week_start:%b} {self.week_start.day}"
 
     # For `{% chart_bars %}` (scheduling/templatetags/hours_chart.py).
     @property
@@ -112,6 +117,7 @@ class HoursOverview:
     week_start: date
     current: WeeklyCompliance | None
     bars: list[ChartBar]
+    minimum_minutes: int
     minimum_y: int
     percent: int
     scheduled_percent: int
@@ -169,6 +175,8 @@ def _overview(
                 x=index * 20 + 3,
                 y=height - bar_height,
                 height=bar_height,
+                # Every third week, ending with this one, so that four dates fit under the bars.
+                has_axis_label=(CHART_WEEKS - 1 - index) % 3 == 0,
             )
         )
     required = current.required_minutes if current else minimum
@@ -180,6 +188,7 @@ def _overview(
         week_start=week_start,
         current=current,
         bars=bars,
+        minimum_minutes=minimum,
         minimum_y=height - round(minimum * height / top),
         percent=percent,
         scheduled_percent=min(100 - percent, round(100 * scheduled / required)) if required else 0,

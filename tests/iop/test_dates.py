@@ -42,7 +42,7 @@ NINETEEN_HUNDRED = date(1900, 1, 1)
 
 def range_message():
     first, last = clinic_date_bounds()
-    return f"Enter a date between {first:%-d %b %Y} and {last:%-d %b %Y}."
+    return f"Enter a date between {first:%b %-d, %Y} and {last:%b %-d, %Y}."
 
 
 def test_the_rule_is_the_clinics_first_year_to_18_months_ahead(settings):

@@ -342,3 +342,12 @@ def test_the_clients_week_reads_as_attended_then_scheduled_never_done_in_advance
         page = client.get(reverse("scheduling:my-schedule"))
     assertContains(page, "3 of 9 hours attended</strong>, on 1 of 3 days")
     assertContains(page, "6 more hours are scheduled")
+
+
+def test_the_hours_chart_labels_hours_and_every_third_week(client, clinician, alice):
+    with time_machine.travel(WEDNESDAY_NOON, tick=False):
+        client.force_login(clinician)
+        page = client.get(reverse("scheduling:client-hours", args=[alice.pk]))
+    for label in ("0 h", "9 h", "Sep 14", "Oct 5", "Oct 26", "Nov 16"):
+        assertContains(page, f">{label}</text>")
+    assertContains(page, "Week of Aug 31: 0 hours; Week of Sep 7")  # the text alternative
