@@ -44,6 +44,7 @@ def test_a_long_unbroken_name_wraps_on_the_chart_the_list_and_the_session(
         expect(page.get_by_text(LONG_NAME).first).to_be_visible()
         assert fits(page), path
     page.goto(f"/clients/{client.pk}/")
+    expect(page.get_by_role("heading", name="Hours this week")).to_be_visible()
     screenshot(page, "long-name-chart")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"/clients/{client.pk}/")
