@@ -55,6 +55,10 @@ ACCESS: dict[str, set[str]] = {
     "clients:consent-create": STAFF,
     "clients:consent-revoke": STAFF,
     "clients:disclose": STAFF,
+    "clients:access-report": {ADMIN},
+    "clients:access-report-csv": {ADMIN},
+    "clients:disclosure-accounting": {ADMIN},
+    "clients:disclosure-accounting-csv": {ADMIN},
     "clients:plan-create": STAFF,
     "clients:plan": STAFF,
     "clients:plan-activate": STAFF,
@@ -109,6 +113,10 @@ URL_KWARGS = {
     "clients:consent-create": lambda world: {"pk": world.alice.pk},
     "clients:consent-revoke": lambda world: {"pk": world.alice.pk, "consent_pk": world.consent.pk},
     "clients:disclose": lambda world: {"pk": world.alice.pk},
+    "clients:access-report": lambda world: {"pk": world.alice.pk},
+    "clients:access-report-csv": lambda world: {"pk": world.alice.pk},
+    "clients:disclosure-accounting": lambda world: {"pk": world.alice.pk},
+    "clients:disclosure-accounting-csv": lambda world: {"pk": world.alice.pk},
     "clients:plan-create": lambda world: {"pk": world.alice.pk},
     "clients:plan": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
     "clients:plan-activate": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
@@ -163,7 +171,16 @@ REACHES_ALICE = {
 
 # The pages among them that show Alice's clinical data: opening one records a chart read. A
 # session's cancel and reschedule forms show its time, not the chart.
-CLINICAL_PAGES = REACHES_ALICE - {"scheduling:session-cancel", "scheduling:session-reschedule"}
+# The admins' reports of one client (a clinician gets 403, not 404, so they reach no one's).
+CLIENT_REPORTS = {
+    "clients:access-report",
+    "clients:access-report-csv",
+    "clients:disclosure-accounting",
+    "clients:disclosure-accounting-csv",
+}
+CLINICAL_PAGES = (
+    REACHES_ALICE - {"scheduling:session-cancel", "scheduling:session-reschedule"}
+) | CLIENT_REPORTS
 
 # URL names that only take POST: they change state, so a GET answers 405 (a link, a prefetch or a
 # crawler changes nothing). The walk posts to them.
