@@ -232,7 +232,8 @@ def change_lines(
                 at=timezone.localtime(entry.timestamp),
                 who=str(entry.actor) if entry.actor else "the system",
                 sentence=sentence,
-                where=entry.remote_addr or ("unknown" if entry.actor else "a scheduled job"),
+                # No actor and no address: a change made outside a web request (a job, a command).
+                where=entry.remote_addr or ("unknown" if entry.actor else "not a web request"),
                 kind=verb,
                 client_ids=[client_id] if client_id else [],
                 clients=[client] if client_id else [],
@@ -283,11 +284,23 @@ def _changes(
             operation = {"add": "added", "delete": "removed"}.get(str(values.get("operation")), "")
             changes.append(Change(label, operation, objects))
             continue
-        if getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
-            continue  # set by the save itself: the entry's own time says it
+        if model_field is not None and _not_shown(model_field):
+            continue
         before, after = (_value(model_field, value, related) for value in values)
-        changes.append(Change(label, before, after))
+        if before != after:
+            changes.append(Change(label, before, after))
     return changes
+
+
+def _not_shown(model_field: Any) -> bool:
+    """The row's id, the times the save itself sets (the entry's own time says it) and the other
+    rows pointing at it (auditlog lists them on creation, empty)."""
+    return bool(
+        getattr(model_field, "primary_key", False)
+        or getattr(model_field, "auto_now", False)
+        or getattr(model_field, "auto_now_add", False)
+        or not getattr(model_field, "concrete", True)
+    )
 
 
 def _value(model_field: Any, value: Any, related: dict[tuple[type, str], str]) -> str:
@@ -300,6 +313,14 @@ def _value(model_field: Any, value: Any, related: dict[tuple[type, str], str]) -
         return related.get((model_field.related_model, text), f"#{text}")
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(_literal(text, model_field), text))
+    base = getattr(model_field, "base_field", None)
+    if base is not None and base.choices:  # a list of choices (a consent's information)
+        try:
+            values = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            return text
+        labels = dict(base.flatchoices)
+        return ", ".join(str(labels.get(value, value)) for value in values)
     internal = model_field.get_internal_type()
     if internal == "DateTimeField" and (moment := parse_datetime(text)):
         moment = moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)

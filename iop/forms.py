@@ -14,7 +14,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.http import HttpRequest
 
-from .audit import audit_client_search
+from .audit import audit_client_labels, audit_client_search
 from .dates import validate_clinic_date
 from .models import Role, User
 from .selectors import AuditFilters
@@ -186,6 +186,7 @@ class AuditLogFilterForm(forms.Form):
         queryset=User.objects.exclude(role=Role.CLIENT).order_by("last_name", "first_name"),
         required=False,
         label="Who",
+        empty_label="anyone",
     )
     action = forms.ChoiceField(required=False, label="Did")
     since = forms.DateField(
@@ -199,6 +200,7 @@ class AuditLogFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.viewer = viewer
         self.client_ids: list[int] | None = None
+        self.client_label = ""
         action_field = self.fields["action"]
         assert isinstance(action_field, forms.ChoiceField)
         action_field.choices = [("", "anything"), *((action, action) for action in actions)]
@@ -212,6 +214,8 @@ class AuditLogFilterForm(forms.Form):
             self.client_ids = audit_client_search(text=text, user=self.viewer)
             if not self.client_ids:
                 self.add_error("client", f"No client has the MRN or name “{text}”.")
+            elif len(self.client_ids) == 1:
+                self.client_label = audit_client_labels(set(self.client_ids))[self.client_ids[0]]
         return cleaned
 
     def filters(self) -> AuditFilters | None:
