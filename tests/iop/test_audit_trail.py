@@ -117,6 +117,11 @@ def test_an_unknown_client_or_bad_days_say_so_and_show_nothing(client, admin, al
     response = client.get(url, {"since": "0001-01-01"})
     assert response.status_code == 200
     assert response.context["lines"] == []
+    response = client.get(url, {"client": "Ali\x00ce"})
+    assert "Null characters are not allowed." in response.content.decode()
+    response = client.get(url, {"client": "A" * 101})
+    assert "at most 100 characters" in response.content.decode()
+    assert response.context["lines"] == []
 
 
 def test_the_date_range_is_clinic_days(client, admin, clinician, alice):
