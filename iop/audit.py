@@ -36,6 +36,8 @@ from django.utils.text import Truncator, get_text_list
 from .models import ChartRead, User
 
 CLIENT = "{client}"
+# The key of a client's label among the related rows named in an entry's changes.
+CLIENT_ROW = Model
 # A sentence names this many clients; the rest are counted ("and 47 more") and listed below it.
 CLIENTS_NAMED = 3
 # A long text (a note's paragraphs) is shown this far in the list; the record itself has it all.
@@ -310,7 +312,10 @@ def _value(model_field: Any, value: Any, related: dict[tuple[type, str], str]) -
     if model_field is None:
         return Truncator(text).chars(VALUE_SHOWN)
     if model_field.is_relation and model_field.related_model:
-        return related.get((model_field.related_model, text), f"#{text}")
+        # People and the client are named; another row by its kind and number (its own record
+        # says the rest), so a page costs the same queries whatever rows it mentions.
+        key = (CLIENT_ROW if model_field.name == "client" else model_field.related_model, text)
+        return related.get(key, f"{model_field.related_model._meta.verbose_name} no. {text}")
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(_literal(text, model_field), text))
     base = getattr(model_field, "base_field", None)

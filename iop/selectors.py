@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .audit import (
+    CLIENT_ROW,
     AuditLine,
     audit_client_labels,
     change_lines,
@@ -108,18 +109,19 @@ def audit_lines(
     entries: Iterable[LogEntry] = (),
     focus: int | None = None,
 ) -> list[AuditLine]:
-    """Reads and changes in words, newest first: the clients named in one query, and the rows the
-    changes point to in one query per kind of row. With `focus` (a client's own report), no
-    other client is named."""
+    """Reads and changes in words, newest first, in a fixed number of queries: the clients named
+    in one, and the people the changes name (a primary clinician, who signed) in one. With `focus`
+    (a client's own report), no other client is named."""
     reads, entries = list(reads), list(entries)
     client_ids = {pk for read in reads for pk in read.client_ids}
     client_ids |= {pk for entry in entries if (pk := entry_client_id(entry))}
     labels = audit_client_labels({focus} if focus is not None else client_ids)
-    related: dict[tuple[type, str], str] = {}
-    for model, keys in related_keys(entries).items():
-        valid = [key for key in keys if key.isdigit()]
-        for row in model._default_manager.filter(pk__in=valid):
-            related[(model, str(row.pk))] = str(row)
+    people = related_keys(entries).get(User, set())
+    related: dict[tuple[type, str], str] = {
+        (User, str(person.pk)): str(person)
+        for person in User.objects.filter(pk__in=[key for key in people if key.isdigit()])
+    }
+    related |= {(CLIENT_ROW, str(pk)): label for pk, label in labels.items()}
     lines = read_lines(reads, labels, focus) + change_lines(entries, labels, related)
     return sorted(lines, key=lambda line: line.at, reverse=True)
 
