@@ -71,3 +71,9 @@ def access_consent(*, request: AuthedRequest, client_pk: int, pk: int, purpose: 
     return _read(
         request, get_object_or_404(selectors.consent_list(client=client), pk=pk), client.pk, purpose
     )
+
+
+def access_client_to_export(*, request: AuthedRequest, pk: int) -> Client:
+    """A client whose records go into a printable page or a CSV file: reached as any other, but
+    recorded by `iop.exports` as one export rather than here as a read."""
+    return _reachable(request, pk)

@@ -8,7 +8,9 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from iop import clock
+from iop.audit import AuditLine
 from iop.models import User
+from iop.selectors import AuditFilters, audit_lines, chart_read_list, record_change_list
 
 from .models import (
     Client,
@@ -224,3 +226,14 @@ def consent_list(*, client: Client) -> QuerySet[Consent]:
 def disclosure_list(*, client: Client) -> QuerySet[Disclosure]:
     """The ledger of what was disclosed from the client's record, which the client sees."""
     return Disclosure.objects.filter(client=client).select_related("disclosed_by")
+
+
+def client_access_history(*, client: Client) -> list[AuditLine]:
+    """Every recorded read, export and change of the client's records, newest first, in words
+    (the access report). It names no other client: a page that showed others counts them."""
+    filters = AuditFilters(client_ids=[client.pk])
+    return audit_lines(
+        reads=chart_read_list(filters=filters),
+        entries=record_change_list(filters=filters),
+        focus=client.pk,
+    )

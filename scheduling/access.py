@@ -34,7 +34,7 @@ def access_session(*, user: User, pk: int) -> Session:
 def access_session_roster(
     *, request: AuthedRequest, session: Session, purpose: str
 ) -> list[RosterRow]:
-    """The attendance sheet of a session reached with `access_session`: one read per client."""
+    """The attendance sheet of a session reached with `access_session`: one read naming every client on it."""
     roster = roster_row_list(session=session)
     chart_reads_record(request=request, client_ids=[row.client.pk for row in roster], what=purpose)
     return roster

@@ -2,6 +2,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from clients.models import Client, Objective
 from groups.models import Group, Room, meets_by_video, place_text
@@ -91,7 +92,7 @@ class Session(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_session_type_display()} at {self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_session_type_display()} at {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
 
     @property
     def length_minutes(self) -> int:

@@ -44,8 +44,8 @@ class SearchBoxFuzzTests(TestCase):
             (self.admin, reverse("groups:roster", args=[self.group.pk]), "q"),
             (self.clinician, reverse("scheduling:session-detail", args=[self.session.pk]),
              "drop_in_search"),
-            (self.admin, reverse("iop:audit-log"), "record"),
-            (self.admin, reverse("iop:audit-log") + "?kind=reads", "what"),
+            (self.admin, reverse("iop:audit-log"), "client"),
+            (self.admin, reverse("iop:audit-log") + "?kind=reads", "client"),
             (self.admin, reverse("scheduling:compliance-report"), "week"),
             (self.clinician, reverse("scheduling:alerts"), "week"),
         ]  # fmt: skip
