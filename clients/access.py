@@ -19,9 +19,9 @@ from iop.models import User
 from iop.services import chart_read_record
 
 from . import selectors
-from .models import Client, Consent, TreatmentPlan
+from .models import Client, ClinicalAlert, Consent, TreatmentPlan
 
-Opened = TypeVar("Opened", Client, Consent, TreatmentPlan)
+Opened = TypeVar("Opened", Client, ClinicalAlert, Consent, TreatmentPlan)
 
 
 def _read(request: AuthedRequest, opened: Opened, client_id: int, purpose: str) -> Opened:
@@ -71,3 +71,12 @@ def access_consent(*, request: AuthedRequest, client_pk: int, pk: int, purpose: 
     return _read(
         request, get_object_or_404(selectors.consent_list(client=client), pk=pk), client.pk, purpose
     )
+
+
+def access_clinical_alert(
+    *, request: AuthedRequest, client_pk: int, pk: int, purpose: str
+) -> ClinicalAlert:
+    """Alert `pk` of client `client_pk`, whose follow-up is documented by a clinician in reach."""
+    client = _reachable(request, client_pk)
+    alerts = selectors.clinical_alert_list(client=client)
+    return _read(request, get_object_or_404(alerts, pk=pk), client.pk, purpose)

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from iop.admin import ReadOnlyAdmin
 
-from .models import Client, ProgramTrack
+from .models import Client, ClinicalAlert, ProgramTrack
 
 
 @admin.register(ProgramTrack)
@@ -20,3 +20,9 @@ class ClientAdmin(ReadOnlyAdmin):
     list_display = ("mrn", "legal_last_name", "legal_first_name", "status", "primary_clinician")
     list_filter = ("status", "track")
     search_fields = ("mrn", "legal_last_name", "legal_first_name", "preferred_name")
+
+
+@admin.register(ClinicalAlert)
+class ClinicalAlertAdmin(ReadOnlyAdmin):
+    list_display = ("client", "kind", "urgent", "opened_at", "followed_up_at", "followed_up_by")
+    list_filter = ("kind", "urgent")

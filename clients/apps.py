@@ -28,5 +28,6 @@ class ClientsConfig(AppConfig):
             models.PlanReview,
             models.ObjectiveProgress,
             models.Discharge,
+            models.ClinicalAlert,
         ):
             auditlog.register(model)

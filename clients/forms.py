@@ -376,3 +376,13 @@ class EmergencyAccessForm(forms.Form):
         ):
             raise ValidationError("Give the client's MRN, or their legal first and last name.")
         return data
+
+
+class ClinicalAlertFollowUpForm(forms.Form):
+    note = forms.CharField(
+        label="What was done",
+        max_length=2000,
+        validators=NO_NUL,
+        widget=forms.Textarea(attrs={"rows": 4, "autofocus": True}),
+        help_text="Who you reached, what you assessed and what was decided. It cannot be changed.",
+    )

@@ -12,6 +12,7 @@ from iop.models import User
 
 from .models import (
     Client,
+    ClinicalAlert,
     Consent,
     Discharge,
     Disclosure,
@@ -197,6 +198,7 @@ class ClientChart:
     draft_plan: TreatmentPlan | None
     review_overdue: bool
     consents: list[tuple[Consent, bool]]  # each with whether it is valid today
+    open_alerts: list[ClinicalAlert]
     today: date
 
 
@@ -212,6 +214,7 @@ def client_chart(*, client: Client) -> ClientChart:
         draft_plan=next((p for p in plans if p.status == TreatmentPlan.Status.DRAFT), None),
         review_overdue=plan_reviews_overdue(client=client, today=today).exists(),
         consents=[(consent, consent.is_valid_on(today)) for consent in client.consents.all()],
+        open_alerts=list(clinical_alert_list(client=client, open_only=True)),
         today=today,
     )
 
@@ -224,3 +227,19 @@ def consent_list(*, client: Client) -> QuerySet[Consent]:
 def disclosure_list(*, client: Client) -> QuerySet[Disclosure]:
     """The ledger of what was disclosed from the client's record, which the client sees."""
     return Disclosure.objects.filter(client=client).select_related("disclosed_by")
+
+
+def clinical_alert_list(
+    *, user: User | None = None, client: Client | None = None, open_only: bool = False
+) -> QuerySet[ClinicalAlert]:
+    """Clinical alerts, urgent first then oldest first: of the clients `user` may open (the one
+    rule of reach: a clinician their clients', admins all), or of one `client` already opened;
+    only those still waiting for their follow-up with `open_only`."""
+    alerts = ClinicalAlert.objects.select_related("client", "followed_up_by")
+    if user is not None:
+        alerts = alerts.filter(client__in=Client.objects.within_reach_of(user).values("pk"))
+    if client is not None:
+        alerts = alerts.filter(client=client)
+    if open_only:
+        alerts = alerts.filter(followed_up_at__isnull=True)
+    return alerts

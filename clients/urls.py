@@ -24,4 +24,9 @@ urlpatterns = [
     path("<int:pk>/plans/<int:plan_pk>/activate/", views.plan_activate, name="plan-activate"),
     path("<int:pk>/plans/<int:plan_pk>/review/", views.plan_review, name="plan-review"),
     path("<int:pk>/discharge/", views.discharge, name="discharge"),
+    path(
+        "<int:pk>/alerts/<int:alert_pk>/follow-up/",
+        views.clinical_alert_follow_up,
+        name="alert-follow-up",
+    ),
 ]
