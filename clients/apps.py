@@ -29,5 +29,7 @@ class ClientsConfig(AppConfig):
             models.ObjectiveProgress,
             models.Discharge,
             models.ClinicalAlert,
+            models.DrugScreen,
+            models.DrugScreenResult,
         ):
             auditlog.register(model)

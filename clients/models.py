@@ -861,3 +861,180 @@ class ClinicalAlert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.followed_up_at is None
+
+
+class Substance(models.TextChoices):
+    """What a urine drug screen tests for, one analyte group a line of a panel."""
+
+    ALCOHOL = "alcohol", "Alcohol (EtG)"
+    AMPHETAMINE = "amphetamine", "Amphetamine"
+    BARBITURATES = "barbiturates", "Barbiturates"
+    BENZODIAZEPINES = "benzodiazepines", "Benzodiazepines"
+    BUPRENORPHINE = "buprenorphine", "Buprenorphine"
+    COCAINE = "cocaine", "Cocaine"
+    FENTANYL = "fentanyl", "Fentanyl"
+    MDMA = "mdma", "MDMA (ecstasy)"
+    METHADONE = "methadone", "Methadone"
+    METHAMPHETAMINE = "methamphetamine", "Methamphetamine"
+    OPIATES = "opiates", "Opiates (morphine, codeine)"
+    OXYCODONE = "oxycodone", "Oxycodone"
+    PCP = "pcp", "Phencyclidine (PCP)"
+    THC = "thc", "Cannabis (THC)"
+
+
+# What a substance is prescribed as, in the names a medication list uses: a positive result for a
+# substance the client is prescribed may be recorded as expected.
+PRESCRIBED_AS: dict[str, tuple[str, ...]] = {
+    Substance.BUPRENORPHINE: ("buprenorphine", "suboxone", "subutex", "sublocade", "zubsolv"),
+    Substance.METHADONE: ("methadone",),
+    Substance.BENZODIAZEPINES: ("alprazolam", "clonazepam", "diazepam", "lorazepam"),
+    Substance.AMPHETAMINE: ("amphetamine", "adderall", "lisdexamfetamine", "vyvanse"),
+    Substance.OXYCODONE: ("oxycodone", "percocet", "oxycontin"),
+    Substance.OPIATES: ("morphine", "codeine", "hydrocodone"),
+    Substance.BARBITURATES: ("phenobarbital", "butalbital"),
+    Substance.THC: ("dronabinol",),
+}
+
+_TWELVE = (
+    Substance.AMPHETAMINE,
+    Substance.BARBITURATES,
+    Substance.BENZODIAZEPINES,
+    Substance.BUPRENORPHINE,
+    Substance.COCAINE,
+    Substance.MDMA,
+    Substance.METHADONE,
+    Substance.METHAMPHETAMINE,
+    Substance.OPIATES,
+    Substance.OXYCODONE,
+    Substance.PCP,
+    Substance.THC,
+)
+
+
+class Panel(models.TextChoices):
+    """A screen's panel: which substances its cup or lab order tests (`PANEL_SUBSTANCES`)."""
+
+    TWELVE = "12", "12-panel cup"
+    FOURTEEN = "14", "14-panel (12-panel, fentanyl, alcohol EtG)"
+
+
+PANEL_SUBSTANCES: dict[str, tuple[str, ...]] = {
+    Panel.TWELVE: _TWELVE,
+    Panel.FOURTEEN: (*_TWELVE, Substance.FENTANYL, Substance.ALCOHOL),
+}
+
+
+class DrugScreen(models.Model):
+    """A urine drug screen: when it was collected, whether the collection was observed, the panel,
+    and one result per substance (`DrugScreenResult`). Recorded once; a mistake is corrected by
+    voiding the screen with a reason and recording it again."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="drug_screens")
+    collected_on = models.DateField(validators=CLINIC_DATE)
+    observed = models.BooleanField(help_text="Staff observed the collection.")
+    panel = models.CharField(max_length=8, choices=Panel.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    void_reason = models.CharField(max_length=300, blank=True, validators=NO_NUL)
+
+    class Meta:
+        ordering = ["-collected_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True, voided_by__isnull=True, void_reason="")
+                | (Q(voided_at__isnull=False, voided_by__isnull=False) & ~Q(void_reason="")),
+                name="drug_screen_void_complete",
+                violation_error_message="A void has its reason, who and when.",
+            ),
+            plausible_dates(
+                "drug_screen_dates_plausible",
+                "collected_on",
+                moments=("recorded_at", "voided_at"),
+            ),
+        ]
+        triggers = [
+            keep_rows("drug_screen_never_deleted"),
+            # Only voiding changes a screen, and only once.
+            pgtrigger.Protect(
+                name="drug_screen_changed_only_by_voiding",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange(
+                    "client", "collected_on", "observed", "panel", "recorded_by", "recorded_at"
+                ),
+            ),
+            pgtrigger.Protect(
+                name="drug_screen_final_once_voided",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__voided_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Drug screen collected {self.collected_on:%Y-%m-%d} ({self.get_panel_display()})"
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
+
+    def substances_with(self, result: str) -> list[str]:
+        """The names of the substances with `result`, from the results loaded with the screen."""
+        return [row.get_substance_display() for row in self.results.all() if row.result == result]
+
+    @property
+    def outcome(self) -> str:
+        """The result that says most about the screen: an unexpected positive, else an invalid
+        line, else an expected positive, else negative."""
+        found = {row.result for row in self.results.all()}
+        return next((each for each in ScreenResult if each in found), ScreenResult.NEGATIVE)
+
+    @property
+    def summary(self) -> str:
+        """What the screen found, in one line: "Positive: Cocaine; expected: Buprenorphine"."""
+        parts = [
+            f"{label}: {', '.join(names)}"
+            for label, names in (
+                ("Positive", self.substances_with(ScreenResult.POSITIVE)),
+                ("invalid", self.substances_with(ScreenResult.INVALID)),
+                ("expected", self.substances_with(ScreenResult.EXPECTED)),
+            )
+            if names
+        ]
+        return "; ".join(parts) if parts else "Negative for every substance"
+
+
+class ScreenResult(models.TextChoices):
+    """One substance's result, the most telling first (`DrugScreen.outcome`)."""
+
+    POSITIVE = "positive", "Positive"
+    INVALID = "invalid", "Invalid"
+    EXPECTED = "expected", "Expected (prescribed)"
+    NEGATIVE = "negative", "Negative"
+
+
+class DrugScreenResult(models.Model):
+    screen = models.ForeignKey(DrugScreen, on_delete=models.PROTECT, related_name="results")
+    substance = models.CharField(max_length=20, choices=Substance.choices)
+    result = models.CharField(max_length=10, choices=ScreenResult.choices)
+
+    class Meta:
+        ordering = ["substance"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["screen", "substance"], name="drug_screen_substance_once"
+            )
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="drug_screen_result_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_substance_display()}: {self.get_result_display()}"

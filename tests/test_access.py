@@ -62,6 +62,8 @@ ACCESS: dict[str, set[str]] = {
     "clients:plan-review": STAFF,
     "clients:discharge": STAFF,
     "clients:alert-follow-up": {CLINICIAN},
+    "clients:drug-screen-record": STAFF,
+    "clients:drug-screen-void": {CLINICIAN},
     "clients:my-plan": {CLIENT},
     "clients:my-disclosures": {CLIENT},
     "clients:emergency-access": {CLINICIAN},
@@ -116,6 +118,8 @@ URL_KWARGS = {
     "clients:plan-activate": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
     "clients:plan-review": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
     "clients:discharge": lambda world: {"pk": world.alice.pk},
+    "clients:drug-screen-record": lambda world: {"pk": world.alice.pk},
+    "clients:drug-screen-void": lambda world: {"pk": world.alice.pk, "screen_pk": world.screen.pk},
     "clients:alert-follow-up": lambda world: {
         "pk": world.alice.pk,
         "alert_pk": world.alice_clinical_alert.pk,
@@ -156,6 +160,8 @@ REACHES_ALICE = {
     "clients:plan-review",
     "clients:discharge",
     "clients:alert-follow-up",
+    "clients:drug-screen-record",
+    "clients:drug-screen-void",
     "scheduling:client-activity",
     "scheduling:client-hours",
     "scheduling:alert-resolve",
@@ -228,6 +234,7 @@ def world(admin, clinician, alice, bob):
             session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician
         ),
         alices_feed_token=calendar_feed_create(actor=alice.user),
+        screen=factories.DrugScreenFactory(client=alice, actor=clinician),
         alice_clinical_alert=clinical_alert_open(
             client=alice,
             kind=ClinicalAlert.Kind.SELF_HARM_RISK,

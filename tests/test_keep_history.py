@@ -1,5 +1,5 @@
 """No clinical row is ever deleted: the database refuses a DELETE of enrollments, attendance,
-notes, plans, consents, held sessions, level-of-care history and clinical alerts, even as raw
+notes, plans, consents, held sessions, level-of-care history, clinical alerts and drug screens, even as raw
 SQL."""
 
 from datetime import timedelta
@@ -27,6 +27,7 @@ from scheduling.services.notes import note_addendum_add, note_sign
 from tests.factories import (
     ClientFactory,
     ConsentFactory,
+    DrugScreenFactory,
     EnrollmentFactory,
     GroupFactory,
     ProgressNoteFactory,
@@ -57,6 +58,8 @@ PROTECTED = {
     "clients_discharge": "discharge_never_deleted",
     "clients_intake": "intake_kept_once_complete",
     "clients_clinicalalert": "clinical_alert_never_deleted",
+    "clients_drugscreen": "drug_screen_never_deleted",
+    "clients_drugscreenresult": "drug_screen_result_append_only",
 }
 
 
@@ -88,6 +91,7 @@ def full_record(clinician, alice, bob):
     )
     consent = ConsentFactory(client=alice)
     disclosure_record(consent=consent, information="summary", actor=clinician)
+    DrugScreenFactory(client=alice)
     clinical_alert_open(
         client=alice,
         kind=ClinicalAlert.Kind.SELF_HARM_RISK,

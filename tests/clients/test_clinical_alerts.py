@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, InternalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from clients.models import ClinicalAlert
+from clients.models import Client, ClinicalAlert, Discharge
 from clients.selectors import clinical_alert_list
 from clients.services.alerts import clinical_alert_follow_up, clinical_alert_open
 from iop.models import ChartRead
@@ -222,3 +223,25 @@ def test_pages_with_alerts_take_the_same_queries_for_one_or_many(client, alice, 
     for other in [ClientFactory(primary_clinician=clinician) for _ in range(3)] + [alice] * 3:
         open_alert(other, POSITIVE, "Positive: cocaine")
     assert _queries(client, url) == one
+
+
+# --- Discharge ---------------------------------------------------------------------------------
+
+
+def test_a_discharge_leaves_open_alerts_open_and_says_so(client, alice, clinician):
+    alert = open_alert(alice)
+    client.force_login(clinician)
+    data = {
+        "discharge_date": timezone.localdate().isoformat(),
+        "reason": Discharge.Reason.AGAINST_ADVICE,
+        "summary": "Stopped attending; outreach declined.",
+    }
+    confirm = client.post(reverse("clients:discharge", args=[alice.pk]), data).content.decode()
+    assert "Open clinical alerts (1) stay open until a clinician documents" in confirm
+    client.post(reverse("clients:discharge", args=[alice.pk]), {**data, "confirm": "yes"})
+    alice.refresh_from_db()
+    assert alice.status == Client.Status.DISCHARGED
+    alert.refresh_from_db()
+    assert alert.is_open
+    assert alice.display_name in client.get(reverse("scheduling:today")).content.decode()
+    clinical_alert_follow_up(alert=alert, actor=clinician, note=FOLLOW_UP)
