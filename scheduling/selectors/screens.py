@@ -18,6 +18,7 @@ MARK_FILLS = {
 MARKS_TOP = 6  # the centre of a week's first mark; the bars start below the marks
 MARK_STEP = 10
 BARS_TOP = 32
+WEEK_LABELS_HEIGHT = 10  # the Mondays under the bars
 MARKS_PER_WEEK = 3  # more in one week are in the list under the chart
 
 
@@ -56,7 +57,7 @@ class ScreenTimeline:
     screens: list[DrugScreen]
     bars_top: int = BARS_TOP
     width: int = CHART_WEEKS * 20
-    height: int = BARS_TOP + HoursOverview.chart_height
+    height: int = BARS_TOP + HoursOverview.chart_height + WEEK_LABELS_HEIGHT
 
 
 def screen_timeline_get(*, client: Client, overview: HoursOverview) -> ScreenTimeline:
