@@ -848,6 +848,14 @@ class ClinicalAlert(models.Model):
         ]
         triggers = [
             keep_rows("clinical_alert_never_deleted"),
+            # What raised the alert is a fact: only the follow-up is written later.
+            pgtrigger.Protect(
+                name="clinical_alert_facts_fixed",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange(
+                    "client", "kind", "urgent", "detail", "source_type", "source_id"
+                ),
+            ),
             pgtrigger.Protect(
                 name="clinical_alert_final_once_followed_up",
                 operation=pgtrigger.Update,

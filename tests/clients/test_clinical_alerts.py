@@ -104,6 +104,8 @@ def test_the_database_keeps_alerts_and_their_follow_ups(alice, clinician):
     alert = open_alert(alice)
     with pytest.raises(IntegrityError), transaction.atomic():
         ClinicalAlert.objects.filter(pk=alert.pk).update(follow_up_note="half a follow-up")
+    with pytest.raises(InternalError, match="clinical_alert_facts_fixed"), transaction.atomic():
+        ClinicalAlert.objects.filter(pk=alert.pk).update(detail="something milder")
     clinical_alert_follow_up(alert=alert, actor=clinician, note=FOLLOW_UP)
     with (
         pytest.raises(InternalError, match="clinical_alert_final_once_followed_up"),

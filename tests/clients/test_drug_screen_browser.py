@@ -53,7 +53,10 @@ def test_an_unexpected_positive_screen_is_followed_up_from_today(page, clinician
     screenshot(page, "drug-screen-missing-result")
     assert DrugScreen.objects.count() == 3
 
-    page.get_by_role("radiogroup", name="Cannabis (THC)").get_by_label("Negative").check()
+    page.get_by_role("button", name="Negative for the rest").click()
+    thc = page.get_by_role("radiogroup", name="Cannabis (THC)")
+    expect(thc.get_by_label("Negative", exact=True)).to_be_checked()
+    expect(page.get_by_role("radiogroup", name="Cocaine").get_by_label("Positive")).to_be_checked()
     page.get_by_role("button", name="Record screen").click()
     expect(page.get_by_text("Drug screen recorded.")).to_be_visible()
     alerts = page.get_by_role("region", name="Needs follow-up (1)")
