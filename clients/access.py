@@ -19,9 +19,9 @@ from iop.models import User
 from iop.services import chart_read_record
 
 from . import selectors
-from .models import Client, Consent, TreatmentPlan
+from .models import Client, ClinicalAlert, Consent, DrugScreen, TreatmentPlan
 
-Opened = TypeVar("Opened", Client, Consent, TreatmentPlan)
+Opened = TypeVar("Opened", Client, ClinicalAlert, Consent, DrugScreen, TreatmentPlan)
 
 
 def _read(request: AuthedRequest, opened: Opened, client_id: int, purpose: str) -> Opened:
@@ -77,3 +77,18 @@ def access_client_to_export(*, request: AuthedRequest, pk: int) -> Client:
     """A client whose records go into a printable page or a CSV file: reached as any other, but
     recorded by `iop.exports` as one export rather than here as a read."""
     return _reachable(request, pk)
+def access_clinical_alert(
+    *, request: AuthedRequest, client_pk: int, pk: int, purpose: str
+) -> ClinicalAlert:
+    """Alert `pk` of client `client_pk`, whose follow-up is documented by a clinician in reach."""
+    client = _reachable(request, client_pk)
+    alerts = selectors.clinical_alert_list(client=client)
+    return _read(request, get_object_or_404(alerts, pk=pk), client.pk, purpose)
+
+
+def access_drug_screen(
+    *, request: AuthedRequest, client_pk: int, pk: int, purpose: str
+) -> DrugScreen:
+    client = _reachable(request, client_pk)
+    screens = selectors.drug_screen_list(client=client).select_related("client")
+    return _read(request, get_object_or_404(screens, pk=pk), client.pk, purpose)

@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from iop.admin import ReadOnlyAdmin
 
-from .models import Client, ProgramTrack
+from .models import Client, ClinicalAlert, DrugScreen, DrugScreenResult, ProgramTrack
 
 
 @admin.register(ProgramTrack)
@@ -20,3 +22,28 @@ class ClientAdmin(ReadOnlyAdmin):
     list_display = ("mrn", "legal_last_name", "legal_first_name", "status", "primary_clinician")
     list_filter = ("status", "track")
     search_fields = ("mrn", "legal_last_name", "legal_first_name", "preferred_name")
+
+
+@admin.register(ClinicalAlert)
+class ClinicalAlertAdmin(ReadOnlyAdmin):
+    list_display = ("client", "kind", "urgent", "opened_at", "followed_up_at", "followed_up_by")
+    list_filter = ("kind", "urgent")
+
+
+class DrugScreenResultInline(admin.TabularInline):
+    model = DrugScreenResult
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(DrugScreen)
+class DrugScreenAdmin(ReadOnlyAdmin):
+    list_display = ("client", "collected_on", "panel", "observed", "recorded_by", "voided_at")
+    list_filter = ("panel", "observed")
+    inlines = [DrugScreenResultInline]

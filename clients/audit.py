@@ -142,6 +142,26 @@ def register() -> None:
         client=lambda row: row.client_id,
         created="recorded",
     )
+    audit_register(
+        models.ClinicalAlert,
+        record=lambda row: f"the {row.get_kind_display().lower()} alert of {CLIENT}",
+        client=lambda row: row.client_id,
+        created="raised",
+        events={"followed_up_at": "documented the follow-up of"},
+    )
+    audit_register(
+        models.DrugScreen,
+        record=lambda row: f"the drug screen of {CLIENT} collected {row.collected_on:%b %-d}",
+        client=lambda row: row.client_id,
+        created="recorded",
+        events={"voided_at": "voided"},
+    )
+    audit_register(
+        models.DrugScreenResult,
+        record=lambda row: f"a result of the drug screen of {CLIENT}",
+        client=lambda row: row.screen.client_id,
+        created="recorded",
+    )
     audit_reads_register(
         {
             "chart": f"the chart of {CLIENT}",

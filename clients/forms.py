@@ -14,6 +14,7 @@ from iop.forms import clinic_date_field
 from iop.models import User
 
 from .models import (
+    PANEL_SUBSTANCES,
     AsamRisk,
     Client,
     Consent,
@@ -29,6 +30,8 @@ from .models import (
     Objective,
     ObjectiveStatus,
     Problem,
+    ScreenResult,
+    Substance,
     SubstanceUse,
     TreatmentPlan,
 )
@@ -376,3 +379,58 @@ class EmergencyAccessForm(forms.Form):
         ):
             raise ValidationError("Give the client's MRN, or their legal first and last name.")
         return data
+
+
+class ClinicalAlertFollowUpForm(forms.Form):
+    note = forms.CharField(
+        label="What was done",
+        max_length=2000,
+        validators=NO_NUL,
+        widget=forms.Textarea(attrs={"rows": 4, "autofocus": True}),
+        help_text="Who you reached, what you assessed and what was decided. It cannot be changed.",
+    )
+
+
+class DrugScreenForm(forms.Form):
+    """A screen's collection, then one row of choices per substance of its panel. The expected
+    choice is offered only for what the client is prescribed."""
+
+    collected_on = clinic_date_field(label="Collected on")
+    observed = forms.BooleanField(label="Collection observed by staff", required=False)
+
+    def __init__(self, *args: Any, panel: str, prescribed: set[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.panel = panel
+        for substance in PANEL_SUBSTANCES[panel]:
+            offered = [ScreenResult.NEGATIVE, ScreenResult.POSITIVE, ScreenResult.INVALID]
+            if substance in prescribed:
+                offered.insert(2, ScreenResult.EXPECTED)
+            choices = [(each.value, each.label) for each in offered]
+            self.fields[f"result_{substance}"] = forms.ChoiceField(
+                label=Substance(substance).label,
+                choices=choices,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                error_messages={"required": f"Choose a result for {Substance(substance).label}."},
+            )
+
+    def result_fields(self) -> list[forms.BoundField]:
+        return [self[f"result_{substance}"] for substance in PANEL_SUBSTANCES[self.panel]]
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "collected_on": data["collected_on"],
+            "observed": data["observed"],
+            "panel": self.panel,
+            "results": {
+                substance: data[f"result_{substance}"] for substance in PANEL_SUBSTANCES[self.panel]
+            },
+        }
+
+
+class DrugScreenVoidForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        validators=NO_NUL,
+        help_text="Why this screen is void (entered for the wrong client, wrong cup read…).",
+    )

@@ -2,6 +2,7 @@ from datetime import date, datetime
 
 import pgtrigger
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
@@ -754,3 +755,274 @@ class EmergencyAccess(models.Model):
 
     def __str__(self) -> str:
         return f"Emergency access by {self.user} from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ClinicalAlert(models.Model):
+    """Something a clinician must follow up: a client reported thoughts of self-harm, a drug
+    screen came back positive for a substance not prescribed. Raised by the service that records
+    its source (a check-in, a screen), in the same transaction, so there is never a source
+    without its alert. A clinician within reach documents the follow-up once (what was done);
+    the alert is then final. Never deleted: it is clinical history.
+
+    A discharge leaves open alerts open: a safety concern outlives the episode of care, and
+    someone must still say what was done (the primary clinician keeps the client within reach)."""
+
+    class Kind(models.TextChoices):
+        SELF_HARM_RISK = "self_harm_risk", "Thoughts of self-harm reported"
+        UNEXPECTED_POSITIVE_SCREEN = "unexpected_positive_screen", "Unexpected positive drug screen"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="clinical_alerts")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    urgent = models.BooleanField(default=False)
+    detail = models.CharField(
+        max_length=200,
+        validators=NO_NUL,
+        help_text="What raised it, as the chart shows it (no free text from the client).",
+    )
+    # What raised it (a check-in, a screen), in whichever app it lives: one alert per source
+    # and kind, so recording the same source twice cannot raise a second alert.
+    source_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+"
+    )
+    source_id = models.PositiveBigIntegerField()
+    source = GenericForeignKey("source_type", "source_id")
+    opened_at = models.DateTimeField(default=timezone.now)
+    follow_up_note = models.TextField(blank=True, validators=NO_NUL)
+    followed_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-urgent", "opened_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["client"],
+                condition=Q(followed_up_at__isnull=True),
+                name="clinical_alert_open_client",
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_type", "source_id", "kind"], name="clinical_alert_once_per_source"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    follow_up_note="", followed_up_by__isnull=True, followed_up_at__isnull=True
+                )
+                | (
+                    ~Q(follow_up_note="")
+                    & Q(followed_up_by__isnull=False, followed_up_at__isnull=False)
+                ),
+                name="clinical_alert_follow_up_complete",
+                violation_error_message="A follow-up has its note, who and when.",
+            ),
+            models.CheckConstraint(
+                condition=Q(followed_up_at__isnull=True) | Q(followed_up_at__gte=F("opened_at")),
+                name="clinical_alert_followed_up_after_opening",
+            ),
+            models.CheckConstraint(condition=~Q(detail=""), name="clinical_alert_has_detail"),
+            plausible_dates(
+                "clinical_alert_moments_plausible", moments=("opened_at", "followed_up_at")
+            ),
+        ]
+        triggers = [
+            keep_rows("clinical_alert_never_deleted"),
+            # What raised the alert is a fact: only the follow-up is written later.
+            pgtrigger.Protect(
+                name="clinical_alert_facts_fixed",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange(
+                    "client", "kind", "urgent", "detail", "source_type", "source_id"
+                ),
+            ),
+            pgtrigger.Protect(
+                name="clinical_alert_final_once_followed_up",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__followed_up_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.opened_at:%Y-%m-%d})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.followed_up_at is None
+
+
+class Substance(models.TextChoices):
+    """What a urine drug screen tests for, one analyte group a line of a panel."""
+
+    ALCOHOL = "alcohol", "Alcohol (EtG)"
+    AMPHETAMINE = "amphetamine", "Amphetamine"
+    BARBITURATES = "barbiturates", "Barbiturates"
+    BENZODIAZEPINES = "benzodiazepines", "Benzodiazepines"
+    BUPRENORPHINE = "buprenorphine", "Buprenorphine"
+    COCAINE = "cocaine", "Cocaine"
+    FENTANYL = "fentanyl", "Fentanyl"
+    MDMA = "mdma", "MDMA (ecstasy)"
+    METHADONE = "methadone", "Methadone"
+    METHAMPHETAMINE = "methamphetamine", "Methamphetamine"
+    OPIATES = "opiates", "Opiates (morphine, codeine)"
+    OXYCODONE = "oxycodone", "Oxycodone"
+    PCP = "pcp", "Phencyclidine (PCP)"
+    THC = "thc", "Cannabis (THC)"
+
+
+# What a substance is prescribed as, in the names a medication list uses: a positive result for a
+# substance the client is prescribed may be recorded as expected.
+PRESCRIBED_AS: dict[str, tuple[str, ...]] = {
+    Substance.BUPRENORPHINE: ("buprenorphine", "suboxone", "subutex", "sublocade", "zubsolv"),
+    Substance.METHADONE: ("methadone",),
+    Substance.BENZODIAZEPINES: ("alprazolam", "clonazepam", "diazepam", "lorazepam"),
+    Substance.AMPHETAMINE: ("amphetamine", "adderall", "lisdexamfetamine", "vyvanse"),
+    Substance.OXYCODONE: ("oxycodone", "percocet", "oxycontin"),
+    Substance.OPIATES: ("morphine", "codeine", "hydrocodone"),
+    Substance.BARBITURATES: ("phenobarbital", "butalbital"),
+    Substance.THC: ("dronabinol",),
+}
+
+_TWELVE = (
+    Substance.AMPHETAMINE,
+    Substance.BARBITURATES,
+    Substance.BENZODIAZEPINES,
+    Substance.BUPRENORPHINE,
+    Substance.COCAINE,
+    Substance.MDMA,
+    Substance.METHADONE,
+    Substance.METHAMPHETAMINE,
+    Substance.OPIATES,
+    Substance.OXYCODONE,
+    Substance.PCP,
+    Substance.THC,
+)
+
+
+class Panel(models.TextChoices):
+    """A screen's panel: which substances its cup or lab order tests (`PANEL_SUBSTANCES`)."""
+
+    TWELVE = "12", "12-panel cup"
+    FOURTEEN = "14", "14-panel (12-panel, fentanyl, alcohol EtG)"
+
+
+PANEL_SUBSTANCES: dict[str, tuple[str, ...]] = {
+    Panel.TWELVE: _TWELVE,
+    Panel.FOURTEEN: (*_TWELVE, Substance.FENTANYL, Substance.ALCOHOL),
+}
+
+
+class DrugScreen(models.Model):
+    """A urine drug screen: when it was collected, whether the collection was observed, the panel,
+    and one result per substance (`DrugScreenResult`). Recorded once; a mistake is corrected by
+    voiding the screen with a reason and recording it again."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="drug_screens")
+    collected_on = models.DateField(validators=CLINIC_DATE)
+    observed = models.BooleanField(help_text="Staff observed the collection.")
+    panel = models.CharField(max_length=8, choices=Panel.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    void_reason = models.CharField(max_length=300, blank=True, validators=NO_NUL)
+
+    class Meta:
+        ordering = ["-collected_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True, voided_by__isnull=True, void_reason="")
+                | (Q(voided_at__isnull=False, voided_by__isnull=False) & ~Q(void_reason="")),
+                name="drug_screen_void_complete",
+                violation_error_message="A void has its reason, who and when.",
+            ),
+            plausible_dates(
+                "drug_screen_dates_plausible",
+                "collected_on",
+                moments=("recorded_at", "voided_at"),
+            ),
+        ]
+        triggers = [
+            keep_rows("drug_screen_never_deleted"),
+            # Only voiding changes a screen, and only once.
+            pgtrigger.Protect(
+                name="drug_screen_changed_only_by_voiding",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange(
+                    "client", "collected_on", "observed", "panel", "recorded_by", "recorded_at"
+                ),
+            ),
+            pgtrigger.Protect(
+                name="drug_screen_final_once_voided",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__voided_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Drug screen collected {self.collected_on:%Y-%m-%d} ({self.get_panel_display()})"
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
+
+    def substances_with(self, result: str) -> list[str]:
+        """The names of the substances with `result`, from the results loaded with the screen."""
+        return [row.get_substance_display() for row in self.results.all() if row.result == result]
+
+    @property
+    def outcome(self) -> str:
+        """The result that says most about the screen: an unexpected positive, else an invalid
+        line, else an expected positive, else negative."""
+        found = {row.result for row in self.results.all()}
+        return next((each for each in ScreenResult if each in found), ScreenResult.NEGATIVE)
+
+    @property
+    def summary(self) -> str:
+        """What the screen found, in one line: "Positive: Cocaine; expected: Buprenorphine"."""
+        parts = [
+            f"{label}: {', '.join(names)}"
+            for label, names in (
+                ("Positive", self.substances_with(ScreenResult.POSITIVE)),
+                ("invalid", self.substances_with(ScreenResult.INVALID)),
+                ("expected", self.substances_with(ScreenResult.EXPECTED)),
+            )
+            if names
+        ]
+        return "; ".join(parts) if parts else "Negative for every substance"
+
+
+class ScreenResult(models.TextChoices):
+    """One substance's result, the most telling first (`DrugScreen.outcome`)."""
+
+    POSITIVE = "positive", "Positive"
+    INVALID = "invalid", "Invalid"
+    EXPECTED = "expected", "Expected (prescribed)"
+    NEGATIVE = "negative", "Negative"
+
+
+class DrugScreenResult(models.Model):
+    screen = models.ForeignKey(DrugScreen, on_delete=models.PROTECT, related_name="results")
+    substance = models.CharField(max_length=20, choices=Substance.choices)
+    result = models.CharField(max_length=10, choices=ScreenResult.choices)
+
+    class Meta:
+        ordering = ["substance"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["screen", "substance"], name="drug_screen_substance_once"
+            )
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="drug_screen_result_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_substance_display()}: {self.get_result_display()}"

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -13,10 +15,13 @@ from iop.models import User
 from iop.selectors import AuditFilters, audit_lines, chart_read_list, record_change_list
 
 from .models import (
+    PRESCRIBED_AS,
     Client,
+    ClinicalAlert,
     Consent,
     Discharge,
     Disclosure,
+    DrugScreen,
     EmergencyAccess,
     Goal,
     Intake,
@@ -199,6 +204,7 @@ class ClientChart:
     draft_plan: TreatmentPlan | None
     review_overdue: bool
     consents: list[tuple[Consent, bool]]  # each with whether it is valid today
+    open_alerts: list[ClinicalAlert]
     today: date
 
 
@@ -214,6 +220,7 @@ def client_chart(*, client: Client) -> ClientChart:
         draft_plan=next((p for p in plans if p.status == TreatmentPlan.Status.DRAFT), None),
         review_overdue=plan_reviews_overdue(client=client, today=today).exists(),
         consents=[(consent, consent.is_valid_on(today)) for consent in client.consents.all()],
+        open_alerts=list(clinical_alert_list(client=client, open_only=True)),
         today=today,
     )
 
@@ -237,3 +244,45 @@ def client_access_history(*, client: Client) -> list[AuditLine]:
         entries=record_change_list(filters=filters),
         focus=client.pk,
     )
+def clinical_alert_list(
+    *,
+    user: User | None = None,
+    client: Client | None = None,
+    source: models.Model | None = None,
+    open_only: bool = False,
+) -> QuerySet[ClinicalAlert]:
+    """Clinical alerts, urgent first then oldest first: of the clients `user` may open (the one
+    rule of reach: a clinician their clients', admins all), of one `client` already opened, or
+    raised by one `source`; only those still waiting for their follow-up with `open_only`."""
+    alerts = ClinicalAlert.objects.select_related("client", "followed_up_by")
+    if user is not None:
+        alerts = alerts.filter(client__in=Client.objects.within_reach_of(user).values("pk"))
+    if client is not None:
+        alerts = alerts.filter(client=client)
+    if source is not None:
+        alerts = alerts.filter(
+            source_type=ContentType.objects.get_for_model(source), source_id=source.pk
+        )
+    if open_only:
+        alerts = alerts.filter(followed_up_at__isnull=True)
+    return alerts
+
+
+def substances_prescribed(*, client: Client) -> set[str]:
+    """The screened substances the client's medication list prescribes (PRESCRIBED_AS), whose
+    positive result may be expected."""
+    names = [name.lower() for name in client.medications.values_list("name", flat=True)]
+    return {
+        substance
+        for substance, brands in PRESCRIBED_AS.items()
+        if any(brand in name for name in names for brand in brands)
+    }
+
+
+def drug_screen_list(*, client: Client, since: date | None = None) -> QuerySet[DrugScreen]:
+    """The client's screens, newest first, voided ones included (struck through on the page),
+    with their results: two queries."""
+    screens = DrugScreen.objects.filter(client=client).select_related("voided_by")
+    if since is not None:
+        screens = screens.filter(collected_on__gte=since)
+    return screens.prefetch_related("results")

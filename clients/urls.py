@@ -32,4 +32,15 @@ urlpatterns = [
     path("<int:pk>/plans/<int:plan_pk>/activate/", views.plan_activate, name="plan-activate"),
     path("<int:pk>/plans/<int:plan_pk>/review/", views.plan_review, name="plan-review"),
     path("<int:pk>/discharge/", views.discharge, name="discharge"),
+    path("<int:pk>/drug-screens/new/", views.drug_screen_record, name="drug-screen-record"),
+    path(
+        "<int:pk>/drug-screens/<int:screen_pk>/void/",
+        views.drug_screen_void,
+        name="drug-screen-void",
+    ),
+    path(
+        "<int:pk>/alerts/<int:alert_pk>/follow-up/",
+        views.clinical_alert_follow_up,
+        name="alert-follow-up",
+    ),
 ]

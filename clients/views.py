@@ -26,7 +26,9 @@ from .access import (
     access_client,
     access_client_chart,
     access_client_to_export,
+    access_clinical_alert,
     access_consent,
+    access_drug_screen,
     access_own_client,
     access_own_plan,
     access_plan,
@@ -34,13 +36,17 @@ from .access import (
 from .models import (
     Client,
     Discharge,
+    DrugScreen,
     InformationCategory,
     Intake,
+    Panel,
     TreatmentPlan,
 )
+from .services import alerts as alert_services
 from .services import clients as client_services
 from .services import consents as consent_services
 from .services import discharge as discharge_services
+from .services import drug_screens as drug_screen_services
 from .services import emergency_access as emergency_access_services
 from .services import intake as intake_services
 from .services import level_of_care as level_of_care_services
@@ -540,15 +546,20 @@ def plan_review(request: AuthedRequest, pk: int, plan_pk: int) -> HttpResponse:
 def _discharge_confirmation(client: Client, data: dict[str, Any]) -> Confirmation:
     day, name = data["discharge_date"], client.display_name
     reason = Discharge.Reason(data["reason"]).label.lower()
+    consequences = [
+        f"{name}'s record becomes discharged ({reason}) and the level of care closes.",
+        f"{name} leaves every group after {day:%b %-d}; an enrollment that had not "
+        "started by then is voided.",
+        f"{name}'s individual sessions after {day:%b %-d} are cancelled.",
+    ]
+    if open_alerts := selectors.clinical_alert_list(client=client, open_only=True).count():
+        consequences.append(
+            f"Open clinical alerts ({open_alerts}) stay open until a clinician documents "
+            "their follow-up."
+        )
     return Confirmation(
         title=f"Discharge {name} on {day:%B %-d, %Y}?",
-        consequences=[
-            f"{name}'s record becomes discharged ({reason}) and the level of care closes.",
-            f"{name} leaves every group after {day:%b %-d}; an enrollment that had not "
-            "started by then is voided.",
-            f"{name}'s individual sessions after {day:%b %-d} are cancelled.",
-            "A discharge cannot be undone.",
-        ],
+        consequences=[*consequences, "A discharge cannot be undone."],
         button=f"Discharge {name}",
     )
 
@@ -569,6 +580,85 @@ def discharge(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("clients:chart", client.pk)
     confirm = _discharge_confirmation(client, form.cleaned_data) if step is Step.CONFIRM else None
     return _client_form_page(request, client, form, "Discharge", "Discharge…", confirm)
+
+
+# --- Drug screens and clinical alerts ------------------------------------------------------------
+
+
+@staff_required
+def drug_screen_record(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Record a urine drug screen, one row per substance of the panel chosen above the form."""
+    client = access_client(request=request, pk=pk, purpose="drug screen")
+    panel = request.GET.get("panel", Panel.TWELVE)
+    panel = panel if panel in Panel.values else Panel.TWELVE
+    form = forms.DrugScreenForm(
+        request.POST or None,
+        panel=panel,
+        prescribed=selectors.substances_prescribed(client=client),
+        initial={"collected_on": clock.today()},
+    )
+    if service_result(
+        request,
+        form,
+        lambda: drug_screen_services.drug_screen_record(
+            client=client, actor=request.user, **form.service_arguments()
+        ),
+    ):
+        messages.success(request, "Drug screen recorded.")
+        return redirect("clients:chart", client.pk)
+    context = {"client": client, "form": form, "panels": Panel.choices, "panel": panel}
+    return render(request, "clients/drug_screen_form.html", context)
+
+
+def _void_confirmation(screen: DrugScreen) -> Confirmation:
+    return Confirmation(
+        title=f"Void the screen collected {screen.collected_on:%B %-d, %Y}?",
+        consequences=[
+            "It stays in the record, struck through, with your reason.",
+            "An open alert it raised is followed up with the same reason.",
+            "A void cannot be undone: record the screen again if it was the client's.",
+        ],
+        button="Void the screen",
+    )
+
+
+@role_required(Role.CLINICIAN)
+def drug_screen_void(request: AuthedRequest, pk: int, screen_pk: int) -> HttpResponse:
+    screen = access_drug_screen(
+        request=request, client_pk=pk, pk=screen_pk, purpose="drug screen void"
+    )
+    form = forms.DrugScreenVoidForm(request.POST or None)
+    step, _ = irreversible_result(
+        request,
+        form,
+        lambda: drug_screen_services.drug_screen_void(
+            screen=screen, actor=request.user, reason=form.cleaned_data["reason"]
+        ),
+    )
+    if step is Step.DONE:
+        messages.success(request, "Drug screen voided.")
+        return redirect("clients:chart", screen.client_id)
+    confirm = _void_confirmation(screen) if step is Step.CONFIRM else None
+    return _client_form_page(request, screen.client, form, f"Void: {screen}", "Void…", confirm)
+
+
+@role_required(Role.CLINICIAN)
+def clinical_alert_follow_up(request: AuthedRequest, pk: int, alert_pk: int) -> HttpResponse:
+    """Document what was done about a clinical alert (once; it is then final)."""
+    alert = access_clinical_alert(
+        request=request, client_pk=pk, pk=alert_pk, purpose="clinical alert follow-up"
+    )
+    form = forms.ClinicalAlertFollowUpForm(request.POST or None)
+    if service_result(
+        request,
+        form,
+        lambda: alert_services.clinical_alert_follow_up(
+            alert=alert, actor=request.user, note=form.cleaned_data["note"]
+        ),
+    ):
+        messages.success(request, f"Follow-up documented: {alert.get_kind_display().lower()}.")
+        return redirect("clients:chart", alert.client_id)
+    return render(request, "clients/alert_follow_up.html", {"alert": alert, "form": form})
 
 
 # --- Break-the-glass ---------------------------------------------------------------------------

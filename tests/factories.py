@@ -6,9 +6,20 @@ import factory
 from django.utils import timezone
 from faker import Faker
 
-from clients.models import Client, Consent, Intervention, ProgramTrack, TreatmentPlan
+from clients.models import (
+    PANEL_SUBSTANCES,
+    Client,
+    Consent,
+    DrugScreen,
+    Intervention,
+    Panel,
+    ProgramTrack,
+    ScreenResult,
+    TreatmentPlan,
+)
 from clients.services.clients import client_admit, client_create
 from clients.services.consents import consent_create
+from clients.services.drug_screens import drug_screen_record
 from clients.services.plans import (
     goal_add,
     intervention_add,
@@ -226,6 +237,26 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, **kwargs):
         return consent_create(**kwargs)
+
+
+class DrugScreenFactory(factory.django.DjangoModelFactory):
+    """An observed 12-panel screen collected yesterday, negative for everything; pass `results`
+    (substance -> result) to change some lines."""
+
+    class Meta:
+        model = DrugScreen
+
+    client = factory.SubFactory(ClientFactory)
+    collected_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1))
+    observed = True
+    panel = Panel.TWELVE
+    results = factory.LazyFunction(dict)
+    actor = factory.LazyAttribute(lambda screen: screen.client.primary_clinician)
+
+    @classmethod
+    def _create(cls, model_class, *, results, panel, **kwargs):
+        every = dict.fromkeys(PANEL_SUBSTANCES[panel], ScreenResult.NEGATIVE)
+        return drug_screen_record(panel=panel, results={**every, **results}, **kwargs)
 
 
 class ProgressNoteFactory(factory.django.DjangoModelFactory):

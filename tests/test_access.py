@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from clients.models import EmergencyAccess
+from clients.models import ClinicalAlert, EmergencyAccess
+from clients.services.alerts import clinical_alert_open
 from iop.models import ChartRead, Role
 from scheduling.models import ComplianceAlert, SessionType
 from scheduling.services.feeds import calendar_feed_create
@@ -65,6 +66,9 @@ ACCESS: dict[str, set[str]] = {
     "clients:plan-activate": STAFF,
     "clients:plan-review": STAFF,
     "clients:discharge": STAFF,
+    "clients:alert-follow-up": {CLINICIAN},
+    "clients:drug-screen-record": STAFF,
+    "clients:drug-screen-void": {CLINICIAN},
     "clients:my-plan": {CLIENT},
     "clients:my-disclosures": {CLIENT},
     "clients:emergency-access": {CLINICIAN},
@@ -123,6 +127,12 @@ URL_KWARGS = {
     "clients:plan-activate": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
     "clients:plan-review": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
     "clients:discharge": lambda world: {"pk": world.alice.pk},
+    "clients:drug-screen-record": lambda world: {"pk": world.alice.pk},
+    "clients:drug-screen-void": lambda world: {"pk": world.alice.pk, "screen_pk": world.screen.pk},
+    "clients:alert-follow-up": lambda world: {
+        "pk": world.alice.pk,
+        "alert_pk": world.alice_clinical_alert.pk,
+    },
     "clients:my-plan": lambda world: {"plan_pk": world.plan.pk},
     "groups:edit": lambda world: {"pk": world.group.pk},
     "groups:roster": lambda world: {"pk": world.group.pk},
@@ -158,6 +168,9 @@ REACHES_ALICE = {
     "clients:plan-activate",
     "clients:plan-review",
     "clients:discharge",
+    "clients:alert-follow-up",
+    "clients:drug-screen-record",
+    "clients:drug-screen-void",
     "scheduling:client-activity",
     "scheduling:client-hours",
     "scheduling:alert-resolve",
@@ -224,6 +237,7 @@ def test_every_url_is_in_the_access_table():
 @pytest.fixture
 def world(admin, clinician, alice, bob):
     enrollment = EnrollmentFactory(client=alice)
+    consent = ConsentFactory(client=alice)
     return SimpleNamespace(
         admin=admin,
         clinician=clinician,
@@ -231,13 +245,20 @@ def world(admin, clinician, alice, bob):
         alice=alice,
         bob=bob,
         plan=TreatmentPlanFactory(client=alice),
-        consent=ConsentFactory(client=alice),
+        consent=consent,
         group=enrollment.group,
         enrollment=enrollment,
         individual_session=SessionFactory(
             session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician
         ),
         alices_feed_token=calendar_feed_create(actor=alice.user),
+        screen=factories.DrugScreenFactory(client=alice, actor=clinician),
+        alice_clinical_alert=clinical_alert_open(
+            client=alice,
+            kind=ClinicalAlert.Kind.SELF_HARM_RISK,
+            detail="PHQ-9 item 9 answered 1",
+            source=consent,
+        ),
         alice_alert=ComplianceAlert.objects.create(
             client=alice, week_start=date(2026, 11, 16), kind=ComplianceAlert.Kind.SHORT
         ),

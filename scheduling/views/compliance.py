@@ -28,6 +28,7 @@ from scheduling.forms.compliance import (
 from scheduling.selectors import compliance as compliance_selectors
 from scheduling.selectors import reminders as reminder_selectors
 from scheduling.selectors.notes import recent_note_list
+from scheduling.selectors.screens import screen_timeline_get
 from scheduling.selectors.sessions import SCHEDULE_DAYS, client_session_list
 from scheduling.services.compliance import compliance_alert_resolve
 from scheduling.services.reminders import reminder_lead_times_update, reminder_preference_update
@@ -229,9 +230,11 @@ def alert_resolve(request: AuthedRequest, pk: int) -> HttpResponse:
 @staff_required
 def client_chart_activity(request: AuthedRequest, pk: int) -> HttpResponse:
     """The chart's scheduling part, loaded by htmx from the clients app's chart page (which may not
-    import scheduling): the next two weeks, this week's hours with the 12-week chart, recent notes."""
-    client = access_client(request=request, pk=pk, purpose="sessions, hours and notes")
+    import scheduling): the next two weeks, this week's hours with the 12-week chart, the drug
+    screens beside the weeks' hours, recent notes."""
+    client = access_client(request=request, pk=pk, purpose="sessions, hours, screens and notes")
     today = timezone.localdate()
+    overview = compliance_selectors.hours_overview_get(client=client)
     return render(
         request,
         "scheduling/_chart_activity.html",
@@ -240,7 +243,8 @@ def client_chart_activity(request: AuthedRequest, pk: int) -> HttpResponse:
             "upcoming": client_session_list(
                 client=client, first=today, last=today + timedelta(days=SCHEDULE_DAYS - 1)
             ),
-            "overview": compliance_selectors.hours_overview_get(client=client),
+            "overview": overview,
+            "screens": screen_timeline_get(client=client, overview=overview),
             "notes": recent_note_list(client=client),
         },
     )

@@ -31,3 +31,26 @@ document.addEventListener("click", async (event) => {
     button.textContent = "Selected: press Ctrl+C";
   }
 });
+
+// A button marked data-answer-rest="value" checks that value in every radio group of its form
+// still unanswered (a drug screen's lines: "Negative for the rest"), leaving chosen answers as
+// they are.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-answer-rest]");
+  if (!button) {
+    return;
+  }
+  const value = button.dataset.answerRest;
+  const names = new Set(
+    [...button.form.querySelectorAll("input[type=radio]")].map((radio) => radio.name),
+  );
+  for (const name of names) {
+    const group = [...button.form.elements.namedItem(name)];
+    if (!group.some((radio) => radio.checked)) {
+      const answer = group.find((radio) => radio.value === value);
+      if (answer) {
+        answer.checked = true;
+      }
+    }
+  }
+});

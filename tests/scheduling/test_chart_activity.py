@@ -31,7 +31,7 @@ def test_the_panel_shows_upcoming_sessions_hours_and_notes(client, clinician, al
     assert list(response.context["notes"]) == [note]
     assert b"Hours this week" in response.content
     assert ChartRead.objects.filter(
-        client_ids__contains=[alice.pk], what="sessions, hours and notes"
+        client_ids__contains=[alice.pk], what="sessions, hours, screens and notes"
     ).exists()
 
 

@@ -1,6 +1,6 @@
 """Seed the demo clinic (idempotent): the clients' stories (demo.story) told in dependency order,
-staff, clients, rosters, the calendar and its history, the weeks closed, discharges, the sessions
-ahead, then this week's hours and reminders."""
+staff, clients, rosters, the calendar and its history, the weeks closed, discharges, drug screens,
+the sessions ahead, then this week's hours and reminders."""
 
 from base64 import b32encode
 from binascii import unhexlify
@@ -15,6 +15,7 @@ from demo.groups import seed_groups
 from demo.history import seed_attendance_history, seed_calendar, seed_documentation
 from demo.hours import seed_past_weeks, seed_this_week
 from demo.people import DEMO_PASSWORD, DEMO_TOTP_KEY, seed_staff
+from demo.screens import seed_drug_screens
 from demo.sessions import seed_sessions
 from scheduling.models import ProgressNote
 
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             .select_related("track", "user", "primary_clinician")
             .order_by("pk")
         )
+        seed_drug_screens(clients)
         seed_sessions(clinicians, clients)
         seed_this_week(clients)
         notes = ProgressNote.objects.count()
