@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from iop.admin import ReadOnlyAdmin
 
-from .models import Client, ProgramTrack
+from .models import CheckIn, Client, InstrumentVersion, MeasureSchedule, ProgramTrack
 
 
 @admin.register(ProgramTrack)
@@ -20,3 +20,19 @@ class ClientAdmin(ReadOnlyAdmin):
     list_display = ("mrn", "legal_last_name", "legal_first_name", "status", "primary_clinician")
     list_filter = ("status", "track")
     search_fields = ("mrn", "legal_last_name", "legal_first_name", "preferred_name")
+
+
+@admin.register(InstrumentVersion)
+class InstrumentVersionAdmin(ReadOnlyAdmin):
+    list_display = ("instrument", "version", "published_at")
+
+
+@admin.register(MeasureSchedule)
+class MeasureScheduleAdmin(ReadOnlyAdmin):
+    list_display = ("track", "instrument", "at_admission", "every_days", "at_discharge")
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(ReadOnlyAdmin):
+    list_display = ("client", "instrument", "due_on", "submitted_at", "on_paper")
+    exclude = ("answers", "scores")

@@ -28,5 +28,11 @@ class ClientsConfig(AppConfig):
             models.PlanReview,
             models.ObjectiveProgress,
             models.Discharge,
+            models.Instrument,
+            models.InstrumentVersion,
+            models.MeasureSchedule,
         ):
             auditlog.register(model)
+        # The answers and scores are clinical content: the audit log records who changed a
+        # check-in and when, never what the client answered.
+        auditlog.register(models.CheckIn, exclude_fields=["answers", "scores"])

@@ -1,28 +1,32 @@
 """Reads of the client record: who sees which clients, caseloads, plans, the chart."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from iop import clock
 from iop.models import User
 
 from .models import (
+    CheckIn,
     Client,
     Consent,
     Discharge,
     Disclosure,
     EmergencyAccess,
     Goal,
+    Instrument,
+    InstrumentVersion,
     Intake,
     LevelOfCareEpisode,
     Objective,
     Problem,
     TreatmentPlan,
 )
+from .trends import MeasureTrend, measure_trends
 
 
 def client_list(*, user: User) -> QuerySet[Client]:
@@ -198,6 +202,9 @@ class ClientChart:
     review_overdue: bool
     consents: list[tuple[Consent, bool]]  # each with whether it is valid today
     today: date
+    trends: list[MeasureTrend]
+    open_check_ins: list[CheckIn]
+    instruments: list[Instrument]
 
 
 def client_chart(*, client: Client) -> ClientChart:
@@ -213,6 +220,9 @@ def client_chart(*, client: Client) -> ClientChart:
         review_overdue=plan_reviews_overdue(client=client, today=today).exists(),
         consents=[(consent, consent.is_valid_on(today)) for consent in client.consents.all()],
         today=today,
+        trends=measure_trend_list(client=client),
+        open_check_ins=checkin_due_list(client=client),
+        instruments=list(instrument_list()),
     )
 
 
@@ -224,3 +234,86 @@ def consent_list(*, client: Client) -> QuerySet[Consent]:
 def disclosure_list(*, client: Client) -> QuerySet[Disclosure]:
     """The ledger of what was disclosed from the client's record, which the client sees."""
     return Disclosure.objects.filter(client=client).select_related("disclosed_by")
+
+
+# --- Measurement-based care --------------------------------------------------------------------
+
+# A check-in is overdue (on Today) once it has waited this many days past its due day.
+CHECKIN_OVERDUE_AFTER_DAYS = 2
+
+
+def _open_check_ins() -> QuerySet[CheckIn]:
+    """Open check-ins, the latest of each client and instrument only (an earlier one left open
+    was missed, not still due), of clients still in the program or just discharged."""
+    return (
+        CheckIn.objects.filter(submitted_at__isnull=True)
+        .filter(
+            Q(client__status=Client.Status.ACTIVE)
+            | Q(client__status=Client.Status.DISCHARGED, occasion=CheckIn.Occasion.DISCHARGE)
+        )
+        .order_by("client_id", "instrument_id", "-due_on")
+        .distinct("client_id", "instrument_id")
+    )
+
+
+def checkin_due_list(*, client: Client) -> list[CheckIn]:
+    """The check-ins the client has to complete now (the portal's list), oldest first."""
+    open_ones = _open_check_ins().filter(client=client, due_on__lte=clock.today())
+    return sorted(open_ones.select_related("instrument"), key=lambda c: (c.due_on, c.pk))
+
+
+def checkin_overdue_list(*, clinician: User, today: date | None = None) -> list[CheckIn]:
+    """The open check-ins of the clinician's caseload that are overdue (Today's list)."""
+    overdue_before = (today or clock.today()) - timedelta(days=CHECKIN_OVERDUE_AFTER_DAYS)
+    open_ones = _open_check_ins().filter(
+        client__primary_clinician=clinician, due_on__lt=overdue_before
+    )
+    return sorted(open_ones.select_related("client", "instrument"), key=lambda c: c.due_on)
+
+
+def checkin_submitted_list(*, client: Client) -> QuerySet[CheckIn]:
+    """The client's submitted check-ins, oldest first, with their instrument and version."""
+    return (
+        CheckIn.objects.filter(client=client, submitted_at__isnull=False)
+        .select_related("instrument", "version", "submitted_by")
+        .order_by("completed_on", "pk")
+    )
+
+
+def checkin_list(*, client: Client) -> QuerySet[CheckIn]:
+    """Every check-in of the client, open or submitted (an access helper opens one)."""
+    return CheckIn.objects.filter(client=client).select_related(
+        "client", "instrument", "version", "submitted_by"
+    )
+
+
+def measure_trend_list(*, client: Client) -> list[MeasureTrend]:
+    """Each scale's scores over the client's episode (since admission), with its bands, the
+    admission baseline, response and remission: the chart's trend charts, in two queries."""
+    since = client.admission_date or date.min
+    submitted = list(checkin_submitted_list(client=client).filter(completed_on__gte=since))
+    instruments = {c.instrument_id: c.instrument for c in submitted}
+    return [
+        trend
+        for instrument in sorted(instruments.values(), key=lambda i: i.abbreviation)
+        for trend in measure_trends(
+            instrument=instrument,
+            check_ins=[c for c in submitted if c.instrument_id == instrument.pk],
+            start=client.admission_date,
+            end=clock.today(),
+        )
+    ]
+
+
+def instrument_list() -> QuerySet[Instrument]:
+    return Instrument.objects.all()
+
+
+def instrument_version_latest(*, code: str) -> InstrumentVersion | None:
+    """The version of instrument `code` a new check-in is given; None for an unknown code."""
+    return (
+        InstrumentVersion.objects.filter(instrument__code=code)
+        .select_related("instrument")
+        .order_by("-version")
+        .first()
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import measure_views, views
 
 app_name = "clients"
 urlpatterns = [
@@ -12,6 +12,8 @@ urlpatterns = [
     path("me/", views.portal, name="portal"),
     path("me/plans/<int:plan_pk>/", views.my_plan, name="my-plan"),
     path("me/disclosures/", views.my_disclosures, name="my-disclosures"),
+    path("me/check-ins/<int:pk>/", measure_views.my_checkin, name="my-checkin"),
+    path("me/check-ins/<int:pk>/save/", measure_views.my_checkin_save, name="my-checkin-save"),
     path("<int:pk>/", views.chart, name="chart"),
     path("<int:pk>/edit/", views.client_edit, name="edit"),
     path("<int:pk>/intake/<slug:step>/", views.intake, name="intake"),
@@ -24,4 +26,10 @@ urlpatterns = [
     path("<int:pk>/plans/<int:plan_pk>/activate/", views.plan_activate, name="plan-activate"),
     path("<int:pk>/plans/<int:plan_pk>/review/", views.plan_review, name="plan-review"),
     path("<int:pk>/discharge/", views.discharge, name="discharge"),
+    path("<int:pk>/check-ins/<int:checkin_pk>/", measure_views.checkin, name="checkin"),
+    path(
+        "<int:pk>/check-ins/paper/<slug:instrument>/",
+        measure_views.checkin_paper,
+        name="checkin-paper",
+    ),
 ]

@@ -576,7 +576,11 @@ def portal(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "clients/portal.html",
-        {"client": client, "plan": selectors.plan_active(client=client)},
+        {
+            "client": client,
+            "plan": selectors.plan_active(client=client),
+            "check_ins": selectors.checkin_due_list(client=client),
+        },
     )
 
 
