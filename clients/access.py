@@ -19,9 +19,9 @@ from iop.models import User
 from iop.services import chart_read_record
 
 from . import selectors
-from .models import CheckIn, Client, Consent, TreatmentPlan
+from .models import CheckIn, Client, ClinicalAlert, Consent, TreatmentPlan
 
-Opened = TypeVar("Opened", Client, Consent, TreatmentPlan, CheckIn)
+Opened = TypeVar("Opened", Client, ClinicalAlert, Consent, TreatmentPlan, CheckIn)
 
 
 def _read(request: AuthedRequest, opened: Opened, client_id: int, purpose: str) -> Opened:
@@ -85,3 +85,12 @@ def access_own_checkin(*, user: User, pk: int) -> CheckIn:
     """Check-in `pk` of the client logged in to the portal; another client's is not found."""
     client = access_own_client(user=user)
     return get_object_or_404(selectors.checkin_list(client=client), pk=pk)
+
+
+def access_clinical_alert(
+    *, request: AuthedRequest, client_pk: int, pk: int, purpose: str
+) -> ClinicalAlert:
+    """Alert `pk` of client `client_pk`, whose follow-up is documented by a clinician in reach."""
+    client = _reachable(request, client_pk)
+    alerts = selectors.clinical_alert_list(client=client)
+    return _read(request, get_object_or_404(alerts, pk=pk), client.pk, purpose)

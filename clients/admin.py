@@ -2,7 +2,14 @@ from django.contrib import admin
 
 from iop.admin import ReadOnlyAdmin
 
-from .models import CheckIn, Client, InstrumentVersion, MeasureSchedule, ProgramTrack
+from .models import (
+    CheckIn,
+    Client,
+    ClinicalAlert,
+    InstrumentVersion,
+    MeasureSchedule,
+    ProgramTrack,
+)
 
 
 @admin.register(ProgramTrack)
@@ -36,3 +43,9 @@ class MeasureScheduleAdmin(ReadOnlyAdmin):
 class CheckInAdmin(ReadOnlyAdmin):
     list_display = ("client", "instrument", "due_on", "submitted_at", "on_paper")
     exclude = ("answers", "scores")
+
+
+@admin.register(ClinicalAlert)
+class ClinicalAlertAdmin(ReadOnlyAdmin):
+    list_display = ("client", "kind", "urgent", "opened_at", "followed_up_at", "followed_up_by")
+    list_filter = ("kind", "urgent")

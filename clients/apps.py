@@ -31,6 +31,7 @@ class ClientsConfig(AppConfig):
             models.Instrument,
             models.InstrumentVersion,
             models.MeasureSchedule,
+            models.ClinicalAlert,
         ):
             auditlog.register(model)
         # The answers and scores are clinical content: the audit log records who changed a

@@ -413,3 +413,13 @@ class PaperCheckInForm(CheckInForm):
         for field in self.fields.values():
             field.required = True
         self.fields = {"completed_on": clinic_date_field(label="Filled in on"), **self.fields}
+
+
+class ClinicalAlertFollowUpForm(forms.Form):
+    note = forms.CharField(
+        label="What was done",
+        max_length=2000,
+        validators=NO_NUL,
+        widget=forms.Textarea(attrs={"rows": 4, "autofocus": True}),
+        help_text="Who you reached, what you assessed and what was decided. It cannot be changed.",
+    )

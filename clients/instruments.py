@@ -83,7 +83,14 @@ PHQ_9 = {
             "remission_below": 5,
         }
     ],
-    "safety": [{"item": "9", "above": 0, "reason": "Thoughts of self-harm (PHQ-9 item 9)"}],
+    "safety": [
+        {
+            "item": "9",
+            "above": 0,
+            "kind": "self_harm_risk",
+            "reason": "Thoughts of self-harm (PHQ-9 item 9)",
+        }
+    ],
 }
 
 GAD_7 = {

@@ -28,9 +28,9 @@ def my_checkin(request: AuthedRequest, pk: int) -> HttpResponse:
     check_in = access_own_checkin(user=request.user, pk=pk)
     definition = check_in.version.definition
     if check_in.is_submitted:
-        reasons = measures.safety_reasons(definition, check_in.answers)
+        urgent = bool(measures.safety_findings(definition, check_in.answers))
         return render(
-            request, "clients/my_checkin_done.html", {"check_in": check_in, "urgent": reasons}
+            request, "clients/my_checkin_done.html", {"check_in": check_in, "urgent": urgent}
         )
     form = forms.CheckInForm(request.POST or None, initial=check_in.answers, definition=definition)
     if service_result(
@@ -92,7 +92,7 @@ def checkin(request: AuthedRequest, pk: int, checkin_pk: int) -> HttpResponse:
                 if (score := (check_in.scores or {}).get(scale.key)) is not None
             ],
             "title": str(check_in.instrument),
-            "urgent": measures.safety_reasons(definition, check_in.answers),
+            "findings": measures.safety_findings(definition, check_in.answers),
         },
     )
 

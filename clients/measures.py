@@ -6,12 +6,14 @@ database. A definition is data (loaded by migrations, one per published form):
       "items": [{"key": "1", "text": "...", "choices": [[0, "Not at all"], [1, "Several days"]]}],
       "scales": [{"key": "total", "label": "Total", "items": ["1", "2"], "higher_is_worse": true,
                   "bands": [[0, 4, "Minimal"], [5, 9, "Mild"]], "remission_below": 5}],
-      "safety": [{"item": "9", "above": 0, "reason": "Thoughts of self-harm (PHQ-9 item 9)"}]
+      "safety": [{"item": "9", "above": 0, "kind": "self_harm_risk",
+                  "reason": "Thoughts of self-harm (PHQ-9 item 9)"}]
     }
 
 A scale's score is the sum of its items' answer values; its bands cover every score from 0 to
 its maximum without gaps; `remission_below` (optional) is the score under which the scale counts
-as in remission; a safety rule fires when the answer to its item is above `above`.
+as in remission; a safety rule fires when the answer to its item is above `above`, and opens a
+clinical alert of its `kind` (a `ClinicalAlert.Kind`).
 """
 
 from dataclasses import dataclass
@@ -89,10 +91,24 @@ def score(definition: Definition, answers: Answers) -> dict[str, int]:
     return {scale.key: sum(answers[key] for key in scale.items) for scale in scales(definition)}
 
 
-def safety_reasons(definition: Definition, answers: Answers) -> list[str]:
-    """The safety rules these answers set off, by their reason."""
+@dataclass(frozen=True)
+class SafetyFinding:
+    kind: str
+    reason: str
+    item: str
+    answer: str  # the answer's label, as the form showed it
+
+
+def safety_findings(definition: Definition, answers: Answers) -> list[SafetyFinding]:
+    """The safety rules these answers set off."""
+    labels = {item["key"]: dict(item["choices"]) for item in definition["items"]}
     return [
-        rule["reason"]
+        SafetyFinding(
+            kind=rule["kind"],
+            reason=rule["reason"],
+            item=rule["item"],
+            answer=labels[rule["item"]][answers[rule["item"]]],
+        )
         for rule in definition.get("safety", [])
         if answers.get(rule["item"], 0) > rule["above"]
     ]

@@ -2,6 +2,7 @@ from datetime import date, datetime
 
 import pgtrigger
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
@@ -921,3 +922,89 @@ class CheckIn(models.Model):
     @property
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
+
+
+class ClinicalAlert(models.Model):
+    """Something a clinician must follow up: a client reported thoughts of self-harm, a drug
+    screen came back positive for a substance not prescribed. Raised by the service that records
+    its source (a check-in, a screen), in the same transaction, so there is never a source
+    without its alert. A clinician within reach documents the follow-up once (what was done);
+    the alert is then final. Never deleted: it is clinical history.
+
+    A discharge leaves open alerts open: a safety concern outlives the episode of care, and
+    someone must still say what was done (the primary clinician keeps the client within reach)."""
+
+    class Kind(models.TextChoices):
+        SELF_HARM_RISK = "self_harm_risk", "Thoughts of self-harm reported"
+        UNEXPECTED_POSITIVE_SCREEN = "unexpected_positive_screen", "Unexpected positive drug screen"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="clinical_alerts")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    urgent = models.BooleanField(default=False)
+    detail = models.CharField(
+        max_length=200,
+        validators=NO_NUL,
+        help_text="What raised it, as the chart shows it (no free text from the client).",
+    )
+    # What raised it (a check-in, a screen), in whichever app it lives: one alert per source
+    # and kind, so recording the same source twice cannot raise a second alert.
+    source_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+"
+    )
+    source_id = models.PositiveBigIntegerField()
+    source = GenericForeignKey("source_type", "source_id")
+    opened_at = models.DateTimeField(default=timezone.now)
+    follow_up_note = models.TextField(blank=True, validators=NO_NUL)
+    followed_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-urgent", "opened_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["client"],
+                condition=Q(followed_up_at__isnull=True),
+                name="clinical_alert_open_client",
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_type", "source_id", "kind"], name="clinical_alert_once_per_source"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    follow_up_note="", followed_up_by__isnull=True, followed_up_at__isnull=True
+                )
+                | (
+                    ~Q(follow_up_note="")
+                    & Q(followed_up_by__isnull=False, followed_up_at__isnull=False)
+                ),
+                name="clinical_alert_follow_up_complete",
+                violation_error_message="A follow-up has its note, who and when.",
+            ),
+            models.CheckConstraint(
+                condition=Q(followed_up_at__isnull=True) | Q(followed_up_at__gte=F("opened_at")),
+                name="clinical_alert_followed_up_after_opening",
+            ),
+            models.CheckConstraint(condition=~Q(detail=""), name="clinical_alert_has_detail"),
+            plausible_dates(
+                "clinical_alert_moments_plausible", moments=("opened_at", "followed_up_at")
+            ),
+        ]
+        triggers = [
+            keep_rows("clinical_alert_never_deleted"),
+            pgtrigger.Protect(
+                name="clinical_alert_final_once_followed_up",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__followed_up_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.opened_at:%Y-%m-%d})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.followed_up_at is None

@@ -13,6 +13,7 @@ from iop.models import User
 from .models import (
     CheckIn,
     Client,
+    ClinicalAlert,
     Consent,
     Discharge,
     Disclosure,
@@ -201,6 +202,7 @@ class ClientChart:
     draft_plan: TreatmentPlan | None
     review_overdue: bool
     consents: list[tuple[Consent, bool]]  # each with whether it is valid today
+    open_alerts: list[ClinicalAlert]
     today: date
     trends: list[MeasureTrend]
     open_check_ins: list[CheckIn]
@@ -219,6 +221,7 @@ def client_chart(*, client: Client) -> ClientChart:
         draft_plan=next((p for p in plans if p.status == TreatmentPlan.Status.DRAFT), None),
         review_overdue=plan_reviews_overdue(client=client, today=today).exists(),
         consents=[(consent, consent.is_valid_on(today)) for consent in client.consents.all()],
+        open_alerts=list(clinical_alert_list(client=client, open_only=True)),
         today=today,
         trends=measure_trend_list(client=client),
         open_check_ins=checkin_due_list(client=client),
@@ -317,3 +320,19 @@ def instrument_version_latest(*, code: str) -> InstrumentVersion | None:
         .order_by("-version")
         .first()
     )
+
+
+def clinical_alert_list(
+    *, user: User | None = None, client: Client | None = None, open_only: bool = False
+) -> QuerySet[ClinicalAlert]:
+    """Clinical alerts, urgent first then oldest first: of the clients `user` may open (the one
+    rule of reach: a clinician their clients', admins all), or of one `client` already opened;
+    only those still waiting for their follow-up with `open_only`."""
+    alerts = ClinicalAlert.objects.select_related("client", "followed_up_by")
+    if user is not None:
+        alerts = alerts.filter(client__in=Client.objects.within_reach_of(user).values("pk"))
+    if client is not None:
+        alerts = alerts.filter(client=client)
+    if open_only:
+        alerts = alerts.filter(followed_up_at__isnull=True)
+    return alerts

@@ -32,4 +32,9 @@ urlpatterns = [
         measure_views.checkin_paper,
         name="checkin-paper",
     ),
+    path(
+        "<int:pk>/alerts/<int:alert_pk>/follow-up/",
+        views.clinical_alert_follow_up,
+        name="alert-follow-up",
+    ),
 ]

@@ -24,6 +24,7 @@ from . import forms, selectors
 from .access import (
     access_client,
     access_client_chart,
+    access_clinical_alert,
     access_consent,
     access_own_client,
     access_own_plan,
@@ -37,6 +38,7 @@ from .models import (
     Intake,
     TreatmentPlan,
 )
+from .services import alerts as alert_services
 from .services import clients as client_services
 from .services import consents as consent_services
 from .services import discharge as discharge_services
@@ -511,6 +513,25 @@ def discharge(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("clients:chart", client.pk)
     confirm = _discharge_confirmation(client, form.cleaned_data) if step is Step.CONFIRM else None
     return _client_form_page(request, client, form, "Discharge", "Discharge…", confirm)
+
+
+@role_required(Role.CLINICIAN)
+def clinical_alert_follow_up(request: AuthedRequest, pk: int, alert_pk: int) -> HttpResponse:
+    """Document what was done about a clinical alert (once; it is then final)."""
+    alert = access_clinical_alert(
+        request=request, client_pk=pk, pk=alert_pk, purpose="clinical alert follow-up"
+    )
+    form = forms.ClinicalAlertFollowUpForm(request.POST or None)
+    if service_result(
+        request,
+        form,
+        lambda: alert_services.clinical_alert_follow_up(
+            alert=alert, actor=request.user, note=form.cleaned_data["note"]
+        ),
+    ):
+        messages.success(request, f"Follow-up documented: {alert.get_kind_display().lower()}.")
+        return redirect("clients:chart", alert.client_id)
+    return render(request, "clients/alert_follow_up.html", {"alert": alert, "form": form})
 
 
 # --- Break-the-glass ---------------------------------------------------------------------------

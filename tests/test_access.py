@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from clients.models import EmergencyAccess
+from clients.models import ClinicalAlert, EmergencyAccess
+from clients.services.alerts import clinical_alert_open
 from iop.models import ChartRead, Role
 from scheduling.models import ComplianceAlert, SessionType
 from scheduling.services.feeds import calendar_feed_create
@@ -60,6 +61,7 @@ ACCESS: dict[str, set[str]] = {
     "clients:plan-activate": STAFF,
     "clients:plan-review": STAFF,
     "clients:discharge": STAFF,
+    "clients:alert-follow-up": {CLINICIAN},
     "clients:my-plan": {CLIENT},
     "clients:my-disclosures": {CLIENT},
     "clients:my-checkin": {CLIENT},
@@ -118,6 +120,10 @@ URL_KWARGS = {
     "clients:plan-activate": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
     "clients:plan-review": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
     "clients:discharge": lambda world: {"pk": world.alice.pk},
+    "clients:alert-follow-up": lambda world: {
+        "pk": world.alice.pk,
+        "alert_pk": world.alice_clinical_alert.pk,
+    },
     "clients:my-plan": lambda world: {"plan_pk": world.plan.pk},
     "clients:my-checkin": lambda world: {"pk": world.check_in.pk},
     "clients:my-checkin-save": lambda world: {"pk": world.check_in.pk},
@@ -159,6 +165,7 @@ REACHES_ALICE = {
     "clients:discharge",
     "clients:checkin",
     "clients:checkin-paper",
+    "clients:alert-follow-up",
     "scheduling:client-activity",
     "scheduling:client-hours",
     "scheduling:alert-resolve",
@@ -217,6 +224,7 @@ def test_every_url_is_in_the_access_table():
 @pytest.fixture
 def world(admin, clinician, alice, bob):
     enrollment = EnrollmentFactory(client=alice)
+    consent = ConsentFactory(client=alice)
     return SimpleNamespace(
         admin=admin,
         clinician=clinician,
@@ -224,7 +232,7 @@ def world(admin, clinician, alice, bob):
         alice=alice,
         bob=bob,
         plan=TreatmentPlanFactory(client=alice),
-        consent=ConsentFactory(client=alice),
+        consent=consent,
         group=enrollment.group,
         enrollment=enrollment,
         individual_session=SessionFactory(
@@ -232,6 +240,12 @@ def world(admin, clinician, alice, bob):
         ),
         alices_feed_token=calendar_feed_create(actor=alice.user),
         check_in=factories.check_in_open(alice),
+        alice_clinical_alert=clinical_alert_open(
+            client=alice,
+            kind=ClinicalAlert.Kind.SELF_HARM_RISK,
+            detail="PHQ-9 item 9 answered 1",
+            source=consent,
+        ),
         alice_alert=ComplianceAlert.objects.create(
             client=alice, week_start=date(2026, 11, 16), kind=ComplianceAlert.Kind.SHORT
         ),

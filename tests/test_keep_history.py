@@ -1,5 +1,6 @@
 """No clinical row is ever deleted: the database refuses a DELETE of enrollments, attendance,
-notes, plans, consents, held sessions and level-of-care history, even as raw SQL."""
+notes, plans, consents, held sessions, level-of-care history and clinical alerts, even as raw
+SQL."""
 
 from datetime import timedelta
 
@@ -7,7 +8,15 @@ import pytest
 from django.db import InternalError, connection, transaction
 from django.utils import timezone
 
-from clients.models import ASAM_DIMENSIONS, Discharge, Intake, Objective, ObjectiveStatus
+from clients.models import (
+    ASAM_DIMENSIONS,
+    ClinicalAlert,
+    Discharge,
+    Intake,
+    Objective,
+    ObjectiveStatus,
+)
+from clients.services.alerts import clinical_alert_open
 from clients.services.consents import disclosure_record
 from clients.services.discharge import client_discharge
 from clients.services.intake import intake_complete, intake_draft_save, intake_start
@@ -47,6 +56,7 @@ PROTECTED = {
     "clients_levelofcareepisode": "level_of_care_never_deleted",
     "clients_discharge": "discharge_never_deleted",
     "clients_intake": "intake_kept_once_complete",
+    "clients_clinicalalert": "clinical_alert_never_deleted",
 }
 
 
@@ -78,6 +88,12 @@ def full_record(clinician, alice, bob):
     )
     consent = ConsentFactory(client=alice)
     disclosure_record(consent=consent, information="summary", actor=clinician)
+    clinical_alert_open(
+        client=alice,
+        kind=ClinicalAlert.Kind.SELF_HARM_RISK,
+        detail="PHQ-9 item 9 answered 1",
+        source=consent,
+    )
 
     carol = ClientFactory(status="referred", primary_clinician=clinician)
     intake = intake_start(client=carol, actor=clinician)

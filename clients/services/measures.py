@@ -1,8 +1,8 @@
 """Writes of measurement-based care: opening due check-ins (the daily job), the client's answers
 saved as they go, the one submission that scores and locks a check-in, and a clinician's entry of
 a paper form. A submission whose answers set off a safety rule (PHQ-9 item 9 above 0) opens an
-urgent alert for the client's clinician in the same transaction, so it can never be lost to a
-worker that is down.
+urgent clinical alert for the client's clinician in the same transaction, not in a task, so it is
+there at once and can never be lost to a worker that is down.
 
 Answers are clinical records: they never go into a message, a log or a task argument.
 """
@@ -19,7 +19,8 @@ from django.utils import timezone
 from iop.models import User
 
 from .. import measures
-from ..models import CheckIn, Client, Instrument, InstrumentVersion
+from ..models import CheckIn, Client, ClinicalAlert, Instrument, InstrumentVersion
+from .alerts import clinical_alert_open
 
 # An admission check-in opens only this long after the admission: a baseline weeks late is no
 # baseline. A discharge check-in opens in the week after the discharge.
@@ -149,7 +150,7 @@ def checkin_progress_save(*, check_in: CheckIn, actor: User, answers: dict[str, 
 @dataclass(frozen=True)
 class Submission:
     check_in: CheckIn
-    safety_reasons: list[str]  # the safety rules the answers set off (an urgent alert each)
+    alerts: list[ClinicalAlert]  # opened by the safety rules the answers set off
 
 
 @transaction.atomic
@@ -183,8 +184,17 @@ def checkin_submit(
     if locked.completed_on > timezone.localdate(now):
         raise ValidationError({"completed_on": "The form cannot be completed in the future."})
     locked.save()
-    reasons = measures.safety_reasons(definition, given)
-    return Submission(check_in=locked, safety_reasons=reasons)
+    alerts = [
+        clinical_alert_open(
+            client=locked.client,
+            kind=ClinicalAlert.Kind(finding.kind),
+            detail=f'{finding.reason}: "{finding.answer}", '
+            f"{'paper form' if on_paper else 'check-in'} of {locked.completed_on:%b %-d}",
+            source=locked,
+        )
+        for finding in measures.safety_findings(definition, given)
+    ]
+    return Submission(check_in=locked, alerts=alerts)
 
 
 @transaction.atomic

@@ -148,11 +148,18 @@ def test_the_maxima_are_the_published_ones():
 def test_any_answer_above_0_on_phq_9_item_9_is_a_safety_reason():
     definition = _definition("phq-9")
     calm = {str(n): 0 for n in range(1, 10)}
-    assert measures.safety_reasons(definition, calm) == []
-    for value in (1, 2, 3):
-        assert measures.safety_reasons(definition, calm | {"9": value}) == [
-            "Thoughts of self-harm (PHQ-9 item 9)"
+    assert measures.safety_findings(definition, calm) == []
+    answers = {1: "Several days", 2: "More than half the days", 3: "Nearly every day"}
+    for value, label in answers.items():
+        assert measures.safety_findings(definition, calm | {"9": value}) == [
+            measures.SafetyFinding(
+                kind="self_harm_risk",
+                reason="Thoughts of self-harm (PHQ-9 item 9)",
+                item="9",
+                answer=label,
+            )
         ]
+    assert measures.safety_findings(definition, calm | {"1": 3, "2": 3}) == []
 
 
 def test_a_published_version_never_changes():
@@ -174,7 +181,7 @@ def test_the_client_submits_once_and_the_check_in_is_scored_and_locked(alice):
     assert check_in.completed_on == timezone.localdate()
     assert check_in.submitted_by == alice.user
     assert not check_in.on_paper
-    assert submission.safety_reasons == []
+    assert submission.alerts == []
 
     with pytest.raises(ValidationError, match="already submitted"):
         checkin_submit(check_in=check_in, actor=alice.user, answers={"1": 0})

@@ -24,7 +24,7 @@ def install(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0007_emergency_access'),
+        ('clients', '0008_clinical_alerts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

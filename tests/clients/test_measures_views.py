@@ -1,0 +1,221 @@
+"""Check-ins on the portal and on the chart: the client answers and sends once, a thought of
+self-harm raises the urgent alert at once (no worker involved), clinicians read the answers (an
+audited read), enter paper forms and see the trends."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.models import CheckIn, ClinicalAlert, Instrument
+from clients.services import measures as measure_services
+from clients.services.measures import checkin_submit
+from iop.models import ChartRead
+from tests.factories import check_in_open
+
+pytestmark = pytest.mark.django_db
+
+CALM = {str(n): "0" for n in range(1, 10)}
+
+
+@pytest.fixture
+def alice_logged_in(client, alice):
+    client.force_login(alice.user)
+    return client
+
+
+def test_the_portal_lists_the_due_check_ins_and_not_the_submitted_ones(alice_logged_in, alice):
+    due = check_in_open(alice, "phq-9")
+    done = check_in_open(alice, "gad-7")
+    checkin_submit(check_in=done, actor=alice.user, answers={str(n): 0 for n in range(1, 8)})
+    page = alice_logged_in.get(reverse("clients:portal")).content.decode()
+    assert reverse("clients:my-checkin", args=[due.pk]) in page
+    assert reverse("clients:my-checkin", args=[done.pk]) not in page
+    assert "Check-ins to complete" in page
+
+
+def test_answers_are_saved_as_the_client_goes_and_the_progress_shows(alice_logged_in, alice):
+    check_in = check_in_open(alice)
+    response = alice_logged_in.post(
+        reverse("clients:my-checkin-save", args=[check_in.pk]), {"1": "2", "2": "1"}
+    )
+    assert b"<strong>2</strong> of 9 answered" in response.content
+    check_in.refresh_from_db()
+    assert check_in.answers == {"1": 2, "2": 1}
+    page = alice_logged_in.get(reverse("clients:my-checkin", args=[check_in.pk])).content.decode()
+    assert 'value="2" checked' in page
+
+
+def test_submitting_locks_the_check_in_and_a_second_submission_changes_nothing(
+    alice_logged_in, alice
+):
+    check_in = check_in_open(alice)
+    url = reverse("clients:my-checkin", args=[check_in.pk])
+    assert alice_logged_in.post(url, CALM).status_code == 302
+    check_in.refresh_from_db()
+    assert check_in.scores == {"total": 0}
+    thank_you = alice_logged_in.get(url).content.decode()
+    assert "Thank you" in thank_you
+    assert "988" not in thank_you  # crisis resources only when item 9 called for them
+    response = alice_logged_in.post(url, {**CALM, "1": "3"})
+    assert response.status_code == 200  # the thank-you page again, nothing saved
+    save = alice_logged_in.post(reverse("clients:my-checkin-save", args=[check_in.pk]), {"1": "3"})
+    assert save.status_code == 200
+    assert b"Saved" not in save.content
+    check_in.refresh_from_db()
+    assert check_in.answers["1"] == 0
+    assert check_in.scores == {"total": 0}
+
+
+def test_an_incomplete_form_says_what_is_missing_and_is_not_sent(alice_logged_in, alice):
+    check_in = check_in_open(alice)
+    response = alice_logged_in.post(
+        reverse("clients:my-checkin", args=[check_in.pk]), {"1": "1", "2": "1"}
+    )
+    assert response.status_code == 200
+    assert "Answer every question (still open: 3, 4, 5, 6, 7, 8, 9)" in response.content.decode()
+    check_in.refresh_from_db()
+    assert not check_in.is_submitted
+
+
+def test_an_answer_out_of_range_is_a_form_error(alice_logged_in, alice):
+    check_in = check_in_open(alice)
+    response = alice_logged_in.post(
+        reverse("clients:my-checkin", args=[check_in.pk]), {**CALM, "9": "7"}
+    )
+    assert "Select a valid choice" in response.content.decode()
+    check_in.refresh_from_db()
+    assert not check_in.is_submitted
+
+
+def test_another_clients_check_in_is_not_found(alice_logged_in, bob):
+    bobs = check_in_open(bob)
+    assert alice_logged_in.get(reverse("clients:my-checkin", args=[bobs.pk])).status_code == 404
+    response = alice_logged_in.post(reverse("clients:my-checkin", args=[bobs.pk]), CALM)
+    assert response.status_code == 404
+    save = alice_logged_in.post(reverse("clients:my-checkin-save", args=[bobs.pk]), CALM)
+    assert save.status_code == 404
+    bobs.refresh_from_db()
+    assert bobs.answers == {}
+    assert not bobs.is_submitted
+
+
+def test_item_9_above_0_raises_the_urgent_alert_at_once_and_shows_988_even_with_the_broker_down(
+    alice_logged_in, alice, client, clinician
+):
+    """The alert is written in the submission's own transaction: with every task send failing (a
+    broker and worker down), the alert is there when the client sees the thank-you page."""
+    check_in = check_in_open(alice)
+    with mock.patch("celery.app.task.Task.apply_async", side_effect=ConnectionError("broker down")):
+        response = alice_logged_in.post(
+            reverse("clients:my-checkin", args=[check_in.pk]), {**CALM, "9": "1"}, follow=True
+        )
+    page = response.content.decode()
+    assert "Call 988" in page
+    assert 'href="tel:988"' in page
+    alert = ClinicalAlert.objects.get()
+    assert alert.urgent
+    assert alert.kind == ClinicalAlert.Kind.SELF_HARM_RISK
+    assert alert.client == alice
+    assert alert.source == check_in
+    assert alert.detail.startswith('Thoughts of self-harm (PHQ-9 item 9): "Several days"')
+
+    client.force_login(clinician)
+    today = client.get(reverse("scheduling:today")).content.decode()
+    chart = client.get(reverse("clients:chart", args=[alice.pk])).content.decode()
+    for page in (today, chart):
+        assert "Thoughts of self-harm reported" in page
+        assert "Needs follow-up" in page
+
+
+def test_a_failing_alert_rolls_the_submission_back(alice):
+    check_in = check_in_open(alice)
+    with (
+        mock.patch.object(measure_services, "clinical_alert_open", side_effect=RuntimeError),
+        pytest.raises(RuntimeError),
+    ):
+        checkin_submit(
+            check_in=check_in, actor=alice.user, answers={str(n): 0 for n in range(1, 9)} | {"9": 2}
+        )
+    check_in.refresh_from_db()
+    assert not check_in.is_submitted
+    assert not ClinicalAlert.objects.exists()
+
+
+def test_the_clinician_reads_the_answers_and_the_read_is_recorded(client, clinician, alice):
+    check_in = check_in_open(alice)
+    checkin_submit(
+        check_in=check_in, actor=alice.user, answers={str(n): 2 for n in range(1, 9)} | {"9": 0}
+    )
+    client.force_login(clinician)
+    url = reverse("clients:checkin", args=[alice.pk, check_in.pk])
+    page = client.get(url).content.decode()
+    assert "16" in page
+    assert "Moderately severe" in page
+    assert "More than half the days" in page
+    read = ChartRead.objects.get(path=url)
+    assert (read.user, read.client_id, read.what) == (clinician, alice.pk, "check-in")
+
+
+def test_a_paper_form_entered_on_the_chart_is_marked_and_locked(client, clinician, alice):
+    check_in_open(alice, "phq-9")  # the paper form completes the open check-in
+    client.force_login(clinician)
+    url = reverse("clients:checkin-paper", args=[alice.pk, "gad-7"])
+    yesterday = timezone.localdate() - timedelta(days=1)
+    response = client.post(
+        url, {"completed_on": yesterday.isoformat(), **{str(n): "1" for n in range(1, 8)}}
+    )
+    paper = CheckIn.objects.get(instrument__code="gad-7")
+    assert response.status_code == 302
+    assert response.url == reverse("clients:checkin", args=[alice.pk, paper.pk])
+    assert paper.on_paper
+    assert paper.submitted_by == clinician
+    assert paper.scores == {"total": 7}
+    page = client.get(response.url).content.decode()
+    assert "paper form" in page
+
+
+def test_a_paper_form_missing_answers_is_refused(client, clinician, alice):
+    check_in_open(alice)
+    client.force_login(clinician)
+    response = client.post(
+        reverse("clients:checkin-paper", args=[alice.pk, "phq-9"]),
+        {"completed_on": timezone.localdate().isoformat(), "1": "1"},
+    )
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    assert not CheckIn.objects.filter(submitted_at__isnull=False).exists()
+
+
+def test_an_unknown_instrument_is_not_found(client, clinician, alice):
+    check_in_open(alice)
+    client.force_login(clinician)
+    url = reverse("clients:checkin-paper", args=[alice.pk, "nope"])
+    assert client.get(url).status_code == 404
+
+
+def test_the_chart_shows_each_trend_with_bands_baseline_and_response(client, clinician, alice):
+    admitted = alice.admission_date
+    for week, (total, item_9) in enumerate([(18, 1), (12, 0), (8, 0), (4, 0)]):
+        check_in = check_in_open(alice, "phq-9", due_on=admitted + timedelta(weeks=week))
+        answers = {str(n): 0 for n in range(1, 10)}
+        for n in range(1, 9):
+            answers[str(n)] = min(3, max(0, total - 3 * (n - 1)))
+        answers["9"] = item_9
+        checkin_submit(
+            check_in=check_in,
+            actor=alice.user,
+            answers=answers,
+            completed_on=min(admitted + timedelta(weeks=week), timezone.localdate()),
+        )
+    client.force_login(clinician)
+    page = client.get(reverse("clients:chart", args=[alice.pk])).content.decode()
+    assert "PHQ-9 · Depression" in page
+    assert "admission baseline" in page
+    assert "Remission" in page
+    assert "<polyline" in page
+    assert "Moderately severe" in page  # a band's name on the chart
+    assert "Scores as a table" in page  # the text alternative
+    assert Instrument.objects.count() == 3
