@@ -314,3 +314,48 @@ def test_one_check_in_per_client_instrument_and_day(alice):
     with pytest.raises(ValidationError):
         check_in_open(alice)
     assert CheckIn.objects.count() == 1
+
+
+def test_the_beat_job_runs_the_service_in_process_twice_safely(alice):
+    from clients.tasks import checkins_open_due as task
+
+    instruments_installed()
+    task()
+    task()
+    assert CheckIn.objects.filter(client=alice).count() >= 1
+    assert CheckIn.objects.values("client", "instrument", "due_on").distinct().count() == (
+        CheckIn.objects.count()
+    )
+
+
+def test_the_job_is_on_the_beat_and_run_job_lists_it():
+    from io import StringIO
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    assert settings.CELERY_BEAT_SCHEDULE["checkins-open-due"]["task"] == (
+        "clients.tasks.checkins_open_due"
+    )
+    out = StringIO()
+    call_command("run_job", "--list", stdout=out)
+    assert "checkins-open-due" in out.getvalue()
+
+
+def test_a_discharged_client_gets_the_discharge_check_ins_in_the_week_after(clinician):
+    from clients.services.discharge import client_discharge
+
+    instruments_installed()
+    today = timezone.localdate()
+    leaving = ClientFactory(primary_clinician=clinician, admission_date=today - timedelta(days=30))
+    client_discharge(
+        client=leaving,
+        actor=clinician,
+        discharge_date=today - timedelta(days=1),
+        reason="completed",
+        summary="Completed the program.",
+    )
+    checkins_open_due()
+    assert set(
+        CheckIn.objects.filter(client=leaving).values_list("instrument__code", "occasion")
+    ) == {("phq-9", "discharge"), ("gad-7", "discharge"), ("bam", "discharge")}
