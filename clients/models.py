@@ -439,6 +439,7 @@ class InformationCategory(models.TextChoices):
     DIAGNOSES = "diagnoses", "Diagnoses and substance use"
     TREATMENT_PLAN = "treatment_plan", "Treatment plan"
     DISCHARGE = "discharge", "Discharge summary"
+    MEASURES = "measures", "Check-in scores (PHQ-9, GAD-7, BAM)"
 
 
 class Consent(models.Model):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from iop import clock
 from iop.models import User
 
+from . import measures
 from .models import (
     CheckIn,
     Client,
@@ -336,3 +337,29 @@ def clinical_alert_list(
     if open_only:
         alerts = alerts.filter(followed_up_at__isnull=True)
     return alerts
+
+
+@dataclass(frozen=True)
+class CheckInScores:
+    check_in: CheckIn
+    scores: list[tuple[str, int, str]]  # (scale, score, band) in the instrument's order
+
+
+def checkin_score_list(*, client: Client) -> list[CheckInScores]:
+    """Every submitted check-in of the client with its scores and bands, oldest first: what a
+    disclosure of the scores prints."""
+    rows = []
+    for check_in in checkin_submitted_list(client=client):
+        scales = measures.scales(check_in.version.definition)
+        scored = check_in.scores or {}
+        rows.append(
+            CheckInScores(
+                check_in=check_in,
+                scores=[
+                    (scale.label, scored[scale.key], scale.band(scored[scale.key]).label)
+                    for scale in scales
+                    if scale.key in scored
+                ],
+            )
+        )
+    return rows

@@ -341,6 +341,7 @@ def disclose(request: AuthedRequest, pk: int) -> HttpResponse:
             request, client, form, "Print or export under a consent", "Disclose and print"
         )
     shows_plan = disclosure.information == InformationCategory.TREATMENT_PLAN
+    shows_scores = disclosure.information == InformationCategory.MEASURES
     return render(
         request,
         "clients/disclosure_print.html",
@@ -349,6 +350,7 @@ def disclose(request: AuthedRequest, pk: int) -> HttpResponse:
             "disclosure": disclosure,
             "redisclosure_notice": REDISCLOSURE_NOTICE,
             "plan": selectors.plan_active(client=client) if shows_plan else None,
+            "check_ins": selectors.checkin_score_list(client=client) if shows_scores else None,
         },
     )
 

@@ -9,11 +9,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import CheckIn, ClinicalAlert, Instrument
+from clients.models import CheckIn, ClinicalAlert, Disclosure, Instrument
 from clients.services import measures as measure_services
 from clients.services.measures import checkin_submit
 from iop.models import ChartRead
-from tests.factories import check_in_open
+from tests.factories import ConsentFactory, check_in_open
 
 pytestmark = pytest.mark.django_db
 
@@ -219,3 +219,21 @@ def test_the_chart_shows_each_trend_with_bands_baseline_and_response(client, cli
     assert "Moderately severe" in page  # a band's name on the chart
     assert "Scores as a table" in page  # the text alternative
     assert Instrument.objects.count() == 3
+
+
+def test_the_scores_are_disclosed_only_under_a_consent_that_covers_them(client, clinician, alice):
+    check_in = check_in_open(alice, "gad-7")
+    checkin_submit(check_in=check_in, actor=alice.user, answers={str(n): 2 for n in range(1, 8)})
+    client.force_login(clinician)
+    url = reverse("clients:disclose", args=[alice.pk])
+    plan_only = ConsentFactory(client=alice)
+    refused = client.post(url, {"consent": plan_only.pk, "information": "measures"})
+    assert "Anxiety 14" not in refused.content.decode()
+    assert not Disclosure.objects.exists()
+
+    scores = ConsentFactory(client=alice, information=["measures"], recipient="Dr. Rivera")
+    page = client.post(url, {"consent": scores.pk, "information": "measures"}).content.decode()
+    assert "42 CFR 2.32" in page
+    assert "GAD-7 v1" in page
+    assert "Anxiety 14 (Moderate)" in page
+    assert Disclosure.objects.get().information == "measures"
