@@ -287,12 +287,22 @@ class GoalForm(PlanPartForm):
 
 class ObjectiveForm(PlanPartForm):
     parent_field = "goal"
+    measure = forms.ChoiceField(
+        label="Measure target (optional)",
+        required=False,
+        help_text='For example "PHQ-9 below 10" by the target date.',
+    )
+    measure_below = forms.IntegerField(label="Below", required=False, min_value=1)
 
     class Meta:
         model = Objective
         fields = ["goal", "description", "target_date"]
         widgets = {"target_date": DATE}
         labels = {"goal": "Under goal", "description": "Objective"}
+
+    def __init__(self, *args: Any, measures: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["measure"].choices = [("", "None"), *measures]  # type: ignore[attr-defined]
 
 
 class InterventionForm(PlanPartForm):

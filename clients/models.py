@@ -625,14 +625,41 @@ class Objective(models.Model):
     status = models.CharField(
         max_length=16, choices=ObjectiveStatus.choices, default=ObjectiveStatus.NOT_STARTED
     )
+    # A measure target, optional: the instrument's scale below `measure_below` by the target date
+    # ("PHQ-9 below 10 by March 1").
+    measure_instrument = models.ForeignKey(
+        "Instrument", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    measure_scale = models.CharField(max_length=30, blank=True)
+    measure_below = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["target_date", "pk"]
         triggers = [keep_rows("objective_never_deleted")]
-        constraints = [plausible_dates("objective_target_date_plausible", "target_date")]
+        constraints = [
+            plausible_dates("objective_target_date_plausible", "target_date"),
+            models.CheckConstraint(
+                condition=Q(measure_instrument__isnull=True, measure_scale="", measure_below=None)
+                | (Q(measure_instrument__isnull=False, measure_below__gt=0) & ~Q(measure_scale="")),
+                name="objective_measure_target_complete",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.description} (by {self.target_date:%Y-%m-%d}, {self.get_status_display()})"
+
+    @property
+    def measure_latest(self) -> int | None:
+        """The latest score on the target's scale, when loaded by `selectors.plan_list`."""
+        scores = getattr(self, "latest_measure_scores", None) or {}
+        return scores.get(self.measure_scale)
+
+    @property
+    def measure_met(self) -> bool | None:
+        latest = self.measure_latest
+        if latest is None or self.measure_below is None:
+            return None
+        return latest < self.measure_below
 
 
 class Intervention(models.Model):

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from iop import clock
@@ -109,7 +109,7 @@ def plan_list(*, client: Client) -> QuerySet[TreatmentPlan]:
                         queryset=Goal.objects.prefetch_related(
                             Prefetch(
                                 "objectives",
-                                queryset=Objective.objects.prefetch_related(
+                                queryset=_objectives_with_latest_measure().prefetch_related(
                                     "interventions__responsible"
                                 ),
                             )
@@ -119,6 +119,36 @@ def plan_list(*, client: Client) -> QuerySet[TreatmentPlan]:
             )
         )
     )
+
+
+def _objectives_with_latest_measure() -> QuerySet[Objective]:
+    """Objectives with the latest scores of their measure target's instrument (if they name
+    one), so a plan shows whether each target is met without a query per objective."""
+    latest = CheckIn.objects.filter(
+        client=OuterRef("goal__problem__plan__client"),
+        instrument=OuterRef("measure_instrument"),
+        submitted_at__isnull=False,
+    ).order_by("-completed_on", "-pk")
+    return Objective.objects.select_related("measure_instrument").annotate(
+        latest_measure_scores=Subquery(latest.values("scores")[:1], output_field=JSONField()),
+        latest_measure_on=Subquery(latest.values("completed_on")[:1]),
+    )
+
+
+def measure_target_choices() -> list[tuple[str, str]]:
+    """The scales an objective may name a "below" target on (where lower is better), from each
+    instrument's latest version: ("phq-9:total", "PHQ-9 · Depression")."""
+    versions = (
+        InstrumentVersion.objects.select_related("instrument")
+        .order_by("instrument__abbreviation", "instrument_id", "-version")
+        .distinct("instrument__abbreviation", "instrument_id")
+    )
+    return [
+        (f"{version.instrument.code}:{scale.key}", f"{version.instrument} · {scale.label}")
+        for version in versions
+        for scale in measures.scales(version.definition)
+        if scale.higher_is_worse
+    ]
 
 
 def client_chart_list(*, user: User) -> QuerySet[Client]:

@@ -404,11 +404,13 @@ def _plan_part_forms(
 ) -> dict[str, django_forms.ModelForm]:
     """One form per kind of part; only the posted kind is bound."""
     parents = selectors.plan_part_parents(plan=plan)
+    measure_choices = selectors.measure_target_choices()
     return {
         name: part.form(
             data if name == kind else None,
             prefix=name,
             **({"parents": parents[name]} if name in parents else {}),
+            **({"measures": measure_choices} if name == "objective" else {}),
         )
         for name, part in PLAN_PARTS.items()
     }

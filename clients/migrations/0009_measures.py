@@ -146,5 +146,25 @@ class Migration(migrations.Migration):
             field=models.CharField(choices=[('summary', 'Chart summary (status, level of care, dates)'), ('diagnoses', 'Diagnoses and substance use'), ('treatment_plan', 'Treatment plan'), ('discharge', 'Discharge summary'), ('measures', 'Check-in scores (PHQ-9, GAD-7, BAM)')], max_length=20),
         ),
     
+        migrations.AddField(
+            model_name='objective',
+            name='measure_below',
+            field=models.PositiveSmallIntegerField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name='objective',
+            name='measure_instrument',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clients.instrument'),
+        ),
+        migrations.AddField(
+            model_name='objective',
+            name='measure_scale',
+            field=models.CharField(blank=True, max_length=30),
+        ),
+        migrations.AddConstraint(
+            model_name='objective',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('measure_below', None), ('measure_instrument__isnull', True), ('measure_scale', '')), models.Q(('measure_below__gt', 0), ('measure_instrument__isnull', False), models.Q(('measure_scale', ''), _negated=True)), _connector='OR'), name='objective_measure_target_complete'),
+        ),
+    
         migrations.RunPython(install, migrations.RunPython.noop),
     ]

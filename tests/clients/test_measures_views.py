@@ -12,6 +12,7 @@ from django.utils import timezone
 from clients.models import CheckIn, ClinicalAlert, Disclosure, Instrument
 from clients.services import measures as measure_services
 from clients.services.measures import checkin_submit
+from clients.services.plans import goal_add, problem_add, treatment_plan_create
 from iop.models import ChartRead
 from tests.factories import ConsentFactory, check_in_open
 
@@ -237,3 +238,46 @@ def test_the_scores_are_disclosed_only_under_a_consent_that_covers_them(client, 
     assert "GAD-7 v1" in page
     assert "Anxiety 14 (Moderate)" in page
     assert Disclosure.objects.get().information == "measures"
+
+
+def test_an_objective_names_a_measure_target_and_the_plan_shows_whether_it_is_met(
+    client, clinician, alice
+):
+    plan = treatment_plan_create(client=alice, actor=clinician)
+    goal = goal_add(problem=problem_add(plan=plan, statement="Depression"), statement="Feel better")
+    client.force_login(clinician)
+    url = reverse("clients:plan", args=[alice.pk, plan.pk])
+    target_date = (timezone.localdate() + timedelta(days=30)).isoformat()
+    refused = client.post(
+        url,
+        {
+            "kind": "objective",
+            "objective-goal": goal.pk,
+            "objective-description": "Mood lifts",
+            "objective-target_date": target_date,
+            "objective-measure": "phq-9:total",
+            "objective-measure_below": "28",
+        },
+    )
+    assert "Give a score between 1 and 27 for PHQ-9" in refused.content.decode()
+    response = client.post(
+        url,
+        {
+            "kind": "objective",
+            "objective-goal": goal.pk,
+            "objective-description": "Mood lifts",
+            "objective-target_date": target_date,
+            "objective-measure": "phq-9:total",
+            "objective-measure_below": "10",
+        },
+    )
+    assert response.status_code == 302
+    assert "no score yet" in client.get(url).content.decode()
+
+    check_in = check_in_open(alice)
+    checkin_submit(
+        check_in=check_in, actor=alice.user, answers={str(n): 1 for n in range(1, 9)} | {"9": 0}
+    )
+    page = client.get(url).content.decode()
+    assert "Target: PHQ-9 below 10" in page
+    assert "met</span> latest 8" in page
