@@ -1,8 +1,9 @@
 """Reads of the client record: who sees which clients, caseloads, plans, the chart."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -28,6 +29,7 @@ from .models import (
     Problem,
     TreatmentPlan,
 )
+from .outcomes import AFTER_DISCHARGE, Outcome
 from .trends import MeasureTrend, measure_trends
 
 
@@ -393,3 +395,44 @@ def checkin_score_list(*, client: Client) -> list[CheckInScores]:
             )
         )
     return rows
+
+
+def outcome_list(*, start: date, end: date, by_track: bool = True) -> list[Outcome]:
+    """Outcomes of the clients discharged in [start, end], one row per (track, instrument, scale),
+    or per (instrument, scale) with `by_track` off (the admin home's lines)."""
+    check_ins = (
+        CheckIn.objects.filter(
+            submitted_at__isnull=False,
+            client__discharge_date__gte=start,
+            client__discharge_date__lte=end,
+        )
+        .select_related("client__track", "instrument", "version")
+        .order_by("client_id", "instrument_id", "completed_on", "pk")
+    )
+    episodes: dict[tuple[int, int], list[CheckIn]] = defaultdict(list)
+    for check_in in check_ins:
+        client = check_in.client
+        # Discharged clients only: both dates are set.
+        admitted, discharged = cast(date, client.admission_date), cast(date, client.discharge_date)
+        completed = cast(date, check_in.completed_on)
+        if admitted <= completed <= discharged + AFTER_DISCHARGE:
+            episodes[(client.pk, check_in.instrument_id)].append(check_in)
+    outcomes: dict[tuple[str, str, str], Outcome] = {}
+    for episode in episodes.values():
+        if len(episode) < 2:
+            continue
+        first, last = episode[0], episode[-1]
+        track = str(first.client.track) if by_track else ""
+        for scale in measures.scales(last.version.definition):
+            if scale.key not in (first.scores or {}) or scale.key not in (last.scores or {}):
+                continue
+            key = (track, str(first.instrument), scale.label)
+            outcome = outcomes.setdefault(
+                key, Outcome(track, str(first.instrument), scale.label, scale.higher_is_worse)
+            )
+            final = last.scores[scale.key]  # type: ignore[index]
+            outcome.changes.append((first.scores[scale.key], final))  # type: ignore[index]
+            outcome.client_ids.add(first.client_id)
+            if scale.remission_below is not None:
+                outcome.remissions.append(final < scale.remission_below)
+    return [outcomes[key] for key in sorted(outcomes)]

@@ -10,11 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import CheckIn, ClinicalAlert, Disclosure, Instrument
+from clients.selectors import outcome_list
 from clients.services import measures as measure_services
+from clients.services.discharge import client_discharge
 from clients.services.measures import checkin_submit
 from clients.services.plans import goal_add, problem_add, treatment_plan_create
 from iop.models import ChartRead
-from tests.factories import ConsentFactory, check_in_open
+from tests.factories import ClientFactory, ConsentFactory, check_in_open
 
 pytestmark = pytest.mark.django_db
 
@@ -281,3 +283,64 @@ def test_an_objective_names_a_measure_target_and_the_plan_shows_whether_it_is_me
     page = client.get(url).content.decode()
     assert "Target: PHQ-9 below 10" in page
     assert "met</span> latest 8" in page
+
+
+def _discharged_with_scores(clinician, first: int, last: int, admitted_days_ago: int = 40):
+    today = timezone.localdate()
+    admitted = today - timedelta(days=admitted_days_ago)
+    client = ClientFactory(primary_clinician=clinician, admission_date=admitted)
+    for day, value in ((admitted, first), (today - timedelta(days=3), last)):
+        check_in = check_in_open(client, "gad-7", due_on=day)
+        answers = dict.fromkeys((str(n) for n in range(1, 8)), 0)
+        for n in range(value):
+            answers[str(n % 7 + 1)] += 1
+        checkin_submit(check_in=check_in, actor=client.user, answers=answers, completed_on=day)
+    client_discharge(
+        client=client,
+        actor=clinician,
+        discharge_date=today - timedelta(days=2),
+        reason="completed",
+        summary="Completed.",
+    )
+    return client
+
+
+def test_program_outcomes_compare_admission_and_discharge_by_track_with_a_csv(
+    client, admin, clinician, django_assert_max_num_queries
+):
+    _discharged_with_scores(clinician, first=15, last=3)  # improved, in remission
+    _discharged_with_scores(clinician, first=10, last=12)  # worse
+    still_in = ClientFactory(primary_clinician=clinician)
+    checkin_submit(
+        check_in=check_in_open(still_in, "gad-7"),
+        actor=still_in.user,
+        answers={str(n): 3 for n in range(1, 8)},
+    )
+    (row,) = outcome_list(start=timezone.localdate() - timedelta(days=30), end=timezone.localdate())
+    assert (row.track, row.instrument, row.scale, row.clients) == (
+        "Adult IOP",
+        "GAD-7",
+        "Anxiety",
+        2,
+    )
+    assert row.mean_admission == 12.5
+    assert row.mean_discharge == 7.5
+    assert row.mean_change == -5.0
+    assert row.share_improved == 0.5
+    assert row.share_in_remission == 0.5
+
+    client.force_login(admin)
+    with django_assert_max_num_queries(12) as few:
+        page = client.get(reverse("clients:outcomes")).content.decode()
+    assert "GAD-7" in page
+    assert "50%" in page
+    for _ in range(3):
+        _discharged_with_scores(clinician, first=14, last=4)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("clients:outcomes"))
+    export = client.get(reverse("clients:outcomes-export")).content.decode()
+    assert export.startswith('"This record which has been disclosed to you')
+    assert "Adult IOP,GAD-7,Anxiety,5,13.4,5.4,-8.0,80%,80%" in export
+    summary = client.get(reverse("clients:outcomes-summary")).content.decode()
+    assert "GAD-7 anxiety: 13.4 → 5.4 (5 clients), 80% improved, 80% in remission" in summary
+    assert ChartRead.objects.filter(what="program outcomes export").count() == 5
