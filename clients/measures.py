@@ -124,12 +124,14 @@ def definition_errors(definition: Definition) -> list[str]:
         values = [value for value, _label in item.get("choices", [])]
         if not item.get("text") or not values or len(set(values)) != len(values):
             errors.append(f"Item {item.get('key')} needs a text and distinct answer values.")
+    errors += [
+        f"Scale {scale['key']} names an unknown item."
+        for scale in definition.get("scales", [])
+        if not set(scale["items"]) <= set(keys)
+    ]
     if errors:
         return errors
     for scale in scales(definition):
-        if not set(scale.items) <= set(keys):
-            errors.append(f"Scale {scale.key} names an unknown item.")
-            continue
         covered = 0
         for band in scale.bands:
             if band.low != covered or band.high < band.low:
@@ -140,8 +142,8 @@ def definition_errors(definition: Definition) -> list[str]:
             if covered != scale.maximum + 1:
                 errors.append(f"Scale {scale.key}: bands must end at its maximum {scale.maximum}.")
     errors += [
-        f"Safety rule on unknown item {rule['item']}."
+        f"Safety rule on item {rule.get('item')} needs a known item and an alert kind."
         for rule in definition.get("safety", [])
-        if rule["item"] not in keys
+        if rule.get("item") not in keys or not rule.get("kind")
     ]
     return errors

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clients import measures
-from clients.models import CheckIn, InstrumentVersion, MeasureSchedule
+from clients.models import CheckIn, ClinicalAlert, InstrumentVersion, MeasureSchedule
 from clients.services.measures import (
     checkin_paper_enter,
     checkin_progress_save,
@@ -36,6 +36,8 @@ def test_every_published_version_is_a_usable_definition():
     instruments_installed()
     for version in InstrumentVersion.objects.all():
         assert measures.definition_errors(version.definition) == [], version
+        for rule in version.definition["safety"]:
+            assert rule["kind"] in ClinicalAlert.Kind.values
     assert {v.instrument.code for v in InstrumentVersion.objects.all()} == {"phq-9", "gad-7", "bam"}
 
 
@@ -359,3 +361,17 @@ def test_a_discharged_client_gets_the_discharge_check_ins_in_the_week_after(clin
     assert set(
         CheckIn.objects.filter(client=leaving).values_list("instrument__code", "occasion")
     ) == {("phq-9", "discharge"), ("gad-7", "discharge"), ("bam", "discharge")}
+
+
+def test_a_definition_with_gaps_in_its_bands_or_an_unknown_item_is_refused():
+    good = _definition("gad-7")
+    gap = {**good, "scales": [{**good["scales"][0], "bands": [[0, 4, "a"], [6, 21, "b"]]}]}
+    short = {**good, "scales": [{**good["scales"][0], "bands": [[0, 20, "a"]]}]}
+    unknown = {**good, "scales": [{**good["scales"][0], "items": ["1", "99"]}]}
+    no_kind = {**good, "safety": [{"item": "1", "above": 0, "reason": "x"}]}
+    assert measures.definition_errors(gap) == ["Scale total: bands must follow each other from 0."]
+    assert measures.definition_errors(short) == ["Scale total: bands must end at its maximum 21."]
+    assert measures.definition_errors(unknown) == ["Scale total names an unknown item."]
+    assert measures.definition_errors(no_kind) == [
+        "Safety rule on item 1 needs a known item and an alert kind."
+    ]
