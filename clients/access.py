@@ -19,9 +19,9 @@ from iop.models import User
 from iop.services import chart_read_record
 
 from . import selectors
-from .models import Client, ClinicalAlert, Consent, DrugScreen, TreatmentPlan
+from .models import CheckIn, Client, ClinicalAlert, Consent, DrugScreen, TreatmentPlan
 
-Opened = TypeVar("Opened", Client, ClinicalAlert, Consent, DrugScreen, TreatmentPlan)
+Opened = TypeVar("Opened", Client, ClinicalAlert, Consent, DrugScreen, TreatmentPlan, CheckIn)
 
 
 def _read(request: AuthedRequest, opened: Opened, client_id: int, purpose: str) -> Opened:
@@ -77,6 +77,22 @@ def access_client_to_export(*, request: AuthedRequest, pk: int) -> Client:
     """A client whose records go into a printable page or a CSV file: reached as any other, but
     recorded by `iop.exports` as one export rather than here as a read."""
     return _reachable(request, pk)
+
+
+def access_checkin(*, request: AuthedRequest, client_pk: int, pk: int, purpose: str) -> CheckIn:
+    """Check-in `pk` of client `client_pk`, with its answers: a chart read."""
+    client = _reachable(request, client_pk)
+    return _read(
+        request, get_object_or_404(selectors.checkin_list(client=client), pk=pk), client.pk, purpose
+    )
+
+
+def access_own_checkin(*, user: User, pk: int) -> CheckIn:
+    """Check-in `pk` of the client logged in to the portal; another client's is not found."""
+    client = access_own_client(user=user)
+    return get_object_or_404(selectors.checkin_list(client=client), pk=pk)
+
+
 def access_clinical_alert(
     *, request: AuthedRequest, client_pk: int, pk: int, purpose: str
 ) -> ClinicalAlert:

@@ -4,7 +4,16 @@ from django.http import HttpRequest
 
 from iop.admin import ReadOnlyAdmin
 
-from .models import Client, ClinicalAlert, DrugScreen, DrugScreenResult, ProgramTrack
+from .models import (
+    CheckIn,
+    Client,
+    ClinicalAlert,
+    DrugScreen,
+    DrugScreenResult,
+    InstrumentVersion,
+    MeasureSchedule,
+    ProgramTrack,
+)
 
 
 @admin.register(ProgramTrack)
@@ -22,6 +31,22 @@ class ClientAdmin(ReadOnlyAdmin):
     list_display = ("mrn", "legal_last_name", "legal_first_name", "status", "primary_clinician")
     list_filter = ("status", "track")
     search_fields = ("mrn", "legal_last_name", "legal_first_name", "preferred_name")
+
+
+@admin.register(InstrumentVersion)
+class InstrumentVersionAdmin(ReadOnlyAdmin):
+    list_display = ("instrument", "version", "published_at")
+
+
+@admin.register(MeasureSchedule)
+class MeasureScheduleAdmin(ReadOnlyAdmin):
+    list_display = ("track", "instrument", "at_admission", "every_days", "at_discharge")
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(ReadOnlyAdmin):
+    list_display = ("client", "instrument", "due_on", "submitted_at", "on_paper")
+    exclude = ("answers", "scores")
 
 
 @admin.register(ClinicalAlert)

@@ -162,6 +162,28 @@ def register() -> None:
         client=lambda row: row.screen.client_id,
         created="recorded",
     )
+    audit_register(
+        models.Instrument, record=lambda row: f"the instrument {row.name}", client=lambda row: None
+    )
+    audit_register(
+        models.InstrumentVersion,
+        record=lambda row: f"a version of the instrument {row.instrument.name}",
+        client=lambda row: None,
+    )
+    audit_register(
+        models.MeasureSchedule,
+        record=lambda row: f"the {row.instrument.name} schedule of the track {row.track}",
+        client=lambda row: None,
+    )
+    # The answers and scores are clinical content: the log says who changed a check-in and
+    # when, never what the client answered.
+    audit_register(
+        models.CheckIn,
+        record=lambda row: f"the {row.instrument.name} check-in of {CLIENT}",
+        client=lambda row: row.client_id,
+        events={"submitted_at": "submitted"},
+        exclude_fields=["answers", "scores"],
+    )
     audit_reads_register(
         {
             "chart": f"the chart of {CLIENT}",

@@ -290,12 +290,22 @@ class GoalForm(PlanPartForm):
 
 class ObjectiveForm(PlanPartForm):
     parent_field = "goal"
+    measure = forms.ChoiceField(
+        label="Measure target (optional)",
+        required=False,
+        help_text='For example "PHQ-9 below 10" by the target date.',
+    )
+    measure_below = forms.IntegerField(label="Below", required=False, min_value=1)
 
     class Meta:
         model = Objective
         fields = ["goal", "description", "target_date"]
         widgets = {"target_date": DATE}
         labels = {"goal": "Under goal", "description": "Objective"}
+
+    def __init__(self, *args: Any, measures: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["measure"].choices = [("", "None"), *measures]  # type: ignore[attr-defined]
 
 
 class InterventionForm(PlanPartForm):
@@ -379,6 +389,43 @@ class EmergencyAccessForm(forms.Form):
         ):
             raise ValidationError("Give the client's MRN, or their legal first and last name.")
         return data
+
+
+class CheckInForm(forms.Form):
+    """An instrument version's questions, one radio group per item (the item's key is the field
+    name). Unanswered items are allowed here: saving as the client goes keeps what was given, and
+    the submission itself refuses an incomplete form."""
+
+    def __init__(self, *args: Any, definition: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.item_keys = [item["key"] for item in definition["items"]]
+        for item in definition["items"]:
+            self.fields[item["key"]] = forms.TypedChoiceField(
+                label=item["text"],
+                choices=[(value, label) for value, label in item["choices"]],
+                coerce=int,
+                required=False,
+                empty_value=None,
+                widget=forms.RadioSelect,
+            )
+
+    def answers(self) -> dict[str, int]:
+        """The answers given (the unanswered items left out)."""
+        return {
+            key: self.cleaned_data[key]
+            for key in self.item_keys
+            if self.cleaned_data.get(key) is not None
+        }
+
+
+class PaperCheckInForm(CheckInForm):
+    """A paper form entered by a clinician: the day the client filled it in, then every answer."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = True
+        self.fields = {"completed_on": clinic_date_field(label="Filled in on"), **self.fields}
 
 
 class ClinicalAlertFollowUpForm(forms.Form):

@@ -419,6 +419,7 @@ class InformationCategory(models.TextChoices):
     DIAGNOSES = "diagnoses", "Diagnoses and substance use"
     TREATMENT_PLAN = "treatment_plan", "Treatment plan"
     DISCHARGE = "discharge", "Discharge summary"
+    MEASURES = "measures", "Check-in scores (PHQ-9, GAD-7, BAM)"
 
 
 class Consent(models.Model):
@@ -602,16 +603,43 @@ class Objective(models.Model):
     status = models.CharField(
         max_length=16, choices=ObjectiveStatus.choices, default=ObjectiveStatus.NOT_STARTED
     )
+    # A measure target, optional: the instrument's scale below `measure_below` by the target date
+    # ("PHQ-9 below 10 by March 1").
+    measure_instrument = models.ForeignKey(
+        "Instrument", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    measure_scale = models.CharField(max_length=30, blank=True)
+    measure_below = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["target_date", "pk"]
         triggers = [keep_rows("objective_never_deleted")]
-        constraints = [plausible_dates("objective_target_date_plausible", "target_date")]
+        constraints = [
+            plausible_dates("objective_target_date_plausible", "target_date"),
+            models.CheckConstraint(
+                condition=Q(measure_instrument__isnull=True, measure_scale="", measure_below=None)
+                | (Q(measure_instrument__isnull=False, measure_below__gt=0) & ~Q(measure_scale="")),
+                name="objective_measure_target_complete",
+            ),
+        ]
 
     def __str__(self) -> str:
         return (
             f"{self.description} (by {date_format(self.target_date)}, {self.get_status_display()})"
         )
+
+    @property
+    def measure_latest(self) -> int | None:
+        """The latest score on the target's scale, when loaded by `selectors.plan_list`."""
+        scores = getattr(self, "latest_measure_scores", None) or {}
+        return scores.get(self.measure_scale)
+
+    @property
+    def measure_met(self) -> bool | None:
+        latest = self.measure_latest
+        if latest is None or self.measure_below is None:
+            return None
+        return latest < self.measure_below
 
 
 class Intervention(models.Model):
@@ -755,6 +783,153 @@ class EmergencyAccess(models.Model):
 
     def __str__(self) -> str:
         return f"Emergency access by {self.user} from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+# --- Measurement-based care --------------------------------------------------------------------
+
+
+class Instrument(models.Model):
+    """A rating scale the clinic gives (PHQ-9, GAD-7, BAM). Its questions and scoring are data, in
+    its versions (`InstrumentVersion`); another instrument is another row, not code."""
+
+    code = models.SlugField(unique=True)
+    abbreviation = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["abbreviation"]
+
+    def __str__(self) -> str:
+        return self.abbreviation
+
+
+class InstrumentVersion(models.Model):
+    """One published form of an instrument: its items, answer choices, scales (which items sum
+    into which score), severity bands and safety rules, as a `definition` that
+    `clients.measures.definition_errors` checks. Never changed once written: a change is a new
+    version, and a check-in keeps the version it was given, so nothing is ever rescored."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveSmallIntegerField()
+    definition = models.JSONField()
+    source = models.CharField(max_length=300, help_text="Where the form and its scoring come from.")
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["instrument", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instrument", "version"], name="instrument_version_unique"
+            )
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="instrument_version_never_changes",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} v{self.version}"
+
+
+class MeasureSchedule(models.Model):
+    """When a track's clients are given an instrument: at admission, every `every_days` days of
+    the episode (counted from the admission day), at discharge."""
+
+    track = models.ForeignKey(ProgramTrack, on_delete=models.PROTECT, related_name="measures")
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="schedules")
+    at_admission = models.BooleanField(default=True)
+    every_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    at_discharge = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["track", "instrument"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["track", "instrument"], name="measure_schedule_once_per_track"
+            ),
+            models.CheckConstraint(
+                condition=Q(every_days__isnull=True) | Q(every_days__gte=7, every_days__lte=90),
+                name="measure_schedule_interval_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} for {self.track}"
+
+
+class CheckIn(models.Model):
+    """One instrument given to one client: opened when due, answered as the client goes, then
+    submitted once with its scores and locked (a trigger refuses any change after). A clinician
+    may enter a paper form for the client (`on_paper`)."""
+
+    class Occasion(models.TextChoices):
+        ADMISSION = "admission", "Admission"
+        INTERVAL = "interval", "During the episode"
+        DISCHARGE = "discharge", "Discharge"
+        PAPER = "paper", "Paper form"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="check_ins")
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT, related_name="+")
+    occasion = models.CharField(max_length=12, choices=Occasion.choices)
+    due_on = models.DateField(validators=CLINIC_DATE)
+    opened_at = models.DateTimeField(default=timezone.now)
+    answers = models.JSONField(default=dict, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    completed_on = models.DateField(
+        null=True, blank=True, validators=CLINIC_DATE, help_text="The day the client answered."
+    )
+    on_paper = models.BooleanField(default=False)
+    scores = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["client", "instrument", "completed_on"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "instrument", "due_on"], name="checkin_one_per_client_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    submitted_at__isnull=True,
+                    submitted_by__isnull=True,
+                    completed_on__isnull=True,
+                    scores__isnull=True,
+                )
+                | Q(
+                    submitted_at__isnull=False,
+                    submitted_by__isnull=False,
+                    completed_on__isnull=False,
+                    scores__isnull=False,
+                ),
+                name="checkin_submitted_is_scored",
+            ),
+            models.CheckConstraint(
+                condition=Q(on_paper=False) | Q(submitted_at__isnull=False),
+                name="checkin_paper_is_submitted",
+            ),
+            plausible_dates("checkin_dates_plausible", "due_on", "completed_on"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="checkin_locked_once_submitted",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                condition=pgtrigger.Q(old__submitted_at__isnull=False),
+            ),
+            keep_rows("checkin_never_deleted"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} due {self.due_on}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
 
 
 class ClinicalAlert(models.Model):

@@ -1,12 +1,13 @@
 """Reads of the client record: who sees which clients, caseloads, plans, the chart."""
 
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Prefetch, QuerySet
+from django.db.models import JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from iop import clock
@@ -14,8 +15,10 @@ from iop.audit import AuditLine
 from iop.models import User
 from iop.selectors import AuditFilters, audit_lines, chart_read_list, record_change_list
 
+from . import measures
 from .models import (
     PRESCRIBED_AS,
+    CheckIn,
     Client,
     ClinicalAlert,
     Consent,
@@ -24,12 +27,16 @@ from .models import (
     DrugScreen,
     EmergencyAccess,
     Goal,
+    Instrument,
+    InstrumentVersion,
     Intake,
     LevelOfCareEpisode,
     Objective,
     Problem,
     TreatmentPlan,
 )
+from .outcomes import AFTER_DISCHARGE, Outcome
+from .trends import MeasureTrend, measure_trends
 
 
 def client_list(*, user: User) -> QuerySet[Client]:
@@ -110,7 +117,7 @@ def plan_list(*, client: Client) -> QuerySet[TreatmentPlan]:
                         queryset=Goal.objects.prefetch_related(
                             Prefetch(
                                 "objectives",
-                                queryset=Objective.objects.prefetch_related(
+                                queryset=_objectives_with_latest_measure().prefetch_related(
                                     "interventions__responsible"
                                 ),
                             )
@@ -120,6 +127,36 @@ def plan_list(*, client: Client) -> QuerySet[TreatmentPlan]:
             )
         )
     )
+
+
+def _objectives_with_latest_measure() -> QuerySet[Objective]:
+    """Objectives with the latest scores of their measure target's instrument (if they name
+    one), so a plan shows whether each target is met without a query per objective."""
+    latest = CheckIn.objects.filter(
+        client=OuterRef("goal__problem__plan__client"),
+        instrument=OuterRef("measure_instrument"),
+        submitted_at__isnull=False,
+    ).order_by("-completed_on", "-pk")
+    return Objective.objects.select_related("measure_instrument").annotate(
+        latest_measure_scores=Subquery(latest.values("scores")[:1], output_field=JSONField()),
+        latest_measure_on=Subquery(latest.values("completed_on")[:1]),
+    )
+
+
+def measure_target_choices() -> list[tuple[str, str]]:
+    """The scales an objective may name a "below" target on (where lower is better), from each
+    instrument's latest version: ("phq-9:total", "PHQ-9 · Depression")."""
+    versions = (
+        InstrumentVersion.objects.select_related("instrument")
+        .order_by("instrument__abbreviation", "instrument_id", "-version")
+        .distinct("instrument__abbreviation", "instrument_id")
+    )
+    return [
+        (f"{version.instrument.code}:{scale.key}", f"{version.instrument} · {scale.label}")
+        for version in versions
+        for scale in measures.scales(version.definition)
+        if scale.higher_is_worse
+    ]
 
 
 def client_chart_list(*, user: User) -> QuerySet[Client]:
@@ -206,6 +243,9 @@ class ClientChart:
     consents: list[tuple[Consent, bool]]  # each with whether it is valid today
     open_alerts: list[ClinicalAlert]
     today: date
+    trends: list[MeasureTrend]
+    open_check_ins: list[CheckIn]
+    instruments: list[Instrument]
 
 
 def client_chart(*, client: Client) -> ClientChart:
@@ -222,6 +262,9 @@ def client_chart(*, client: Client) -> ClientChart:
         consents=[(consent, consent.is_valid_on(today)) for consent in client.consents.all()],
         open_alerts=list(clinical_alert_list(client=client, open_only=True)),
         today=today,
+        trends=measure_trend_list(client=client),
+        open_check_ins=checkin_due_list(client=client),
+        instruments=list(instrument_list()),
     )
 
 
@@ -244,6 +287,91 @@ def client_access_history(*, client: Client) -> list[AuditLine]:
         entries=record_change_list(filters=filters),
         focus=client.pk,
     )
+
+
+# --- Measurement-based care --------------------------------------------------------------------
+
+# A check-in is overdue (on Today) once it has waited this many days past its due day.
+CHECKIN_OVERDUE_AFTER_DAYS = 2
+
+
+def _open_check_ins() -> QuerySet[CheckIn]:
+    """Open check-ins, the latest of each client and instrument only (an earlier one left open
+    was missed, not still due), of clients still in the program or just discharged."""
+    return (
+        CheckIn.objects.filter(submitted_at__isnull=True)
+        .filter(
+            Q(client__status=Client.Status.ACTIVE)
+            | Q(client__status=Client.Status.DISCHARGED, occasion=CheckIn.Occasion.DISCHARGE)
+        )
+        .order_by("client_id", "instrument_id", "-due_on")
+        .distinct("client_id", "instrument_id")
+    )
+
+
+def checkin_due_list(*, client: Client) -> list[CheckIn]:
+    """The check-ins the client has to complete now (the portal's list), oldest first."""
+    open_ones = _open_check_ins().filter(client=client, due_on__lte=clock.today())
+    return sorted(open_ones.select_related("instrument"), key=lambda c: (c.due_on, c.pk))
+
+
+def checkin_overdue_list(*, clinician: User, today: date | None = None) -> list[CheckIn]:
+    """The open check-ins of the clinician's caseload that are overdue (Today's list)."""
+    overdue_before = (today or clock.today()) - timedelta(days=CHECKIN_OVERDUE_AFTER_DAYS)
+    open_ones = _open_check_ins().filter(
+        client__primary_clinician=clinician, due_on__lt=overdue_before
+    )
+    return sorted(open_ones.select_related("client", "instrument"), key=lambda c: c.due_on)
+
+
+def checkin_submitted_list(*, client: Client) -> QuerySet[CheckIn]:
+    """The client's submitted check-ins, oldest first, with their instrument and version."""
+    return (
+        CheckIn.objects.filter(client=client, submitted_at__isnull=False)
+        .select_related("instrument", "version", "submitted_by")
+        .order_by("completed_on", "pk")
+    )
+
+
+def checkin_list(*, client: Client) -> QuerySet[CheckIn]:
+    """Every check-in of the client, open or submitted (an access helper opens one)."""
+    return CheckIn.objects.filter(client=client).select_related(
+        "client", "instrument", "version", "submitted_by"
+    )
+
+
+def measure_trend_list(*, client: Client) -> list[MeasureTrend]:
+    """Each scale's scores over the client's episode (since admission), with its bands, the
+    admission baseline, response and remission: the chart's trend charts, in two queries."""
+    since = client.admission_date or date.min
+    submitted = list(checkin_submitted_list(client=client).filter(completed_on__gte=since))
+    instruments = {c.instrument_id: c.instrument for c in submitted}
+    return [
+        trend
+        for instrument in sorted(instruments.values(), key=lambda i: i.abbreviation)
+        for trend in measure_trends(
+            instrument=instrument,
+            check_ins=[c for c in submitted if c.instrument_id == instrument.pk],
+            start=client.admission_date,
+            end=clock.today(),
+        )
+    ]
+
+
+def instrument_list() -> QuerySet[Instrument]:
+    return Instrument.objects.all()
+
+
+def instrument_version_latest(*, code: str) -> InstrumentVersion | None:
+    """The version of instrument `code` a new check-in is given; None for an unknown code."""
+    return (
+        InstrumentVersion.objects.filter(instrument__code=code)
+        .select_related("instrument")
+        .order_by("-version")
+        .first()
+    )
+
+
 def clinical_alert_list(
     *,
     user: User | None = None,
@@ -286,3 +414,70 @@ def drug_screen_list(*, client: Client, since: date | None = None) -> QuerySet[D
     if since is not None:
         screens = screens.filter(collected_on__gte=since)
     return screens.prefetch_related("results")
+
+
+@dataclass(frozen=True)
+class CheckInScores:
+    check_in: CheckIn
+    scores: list[tuple[str, int, str]]  # (scale, score, band) in the instrument's order
+
+
+def checkin_score_list(*, client: Client) -> list[CheckInScores]:
+    """Every submitted check-in of the client with its scores and bands, oldest first: what a
+    disclosure of the scores prints."""
+    rows = []
+    for check_in in checkin_submitted_list(client=client):
+        scales = measures.scales(check_in.version.definition)
+        scored = check_in.scores or {}
+        rows.append(
+            CheckInScores(
+                check_in=check_in,
+                scores=[
+                    (scale.label, scored[scale.key], scale.band(scored[scale.key]).label)
+                    for scale in scales
+                    if scale.key in scored
+                ],
+            )
+        )
+    return rows
+
+
+def outcome_list(*, start: date, end: date, by_track: bool = True) -> list[Outcome]:
+    """Outcomes of the clients discharged in [start, end], one row per (track, instrument, scale),
+    or per (instrument, scale) with `by_track` off (the admin home's lines)."""
+    check_ins = (
+        CheckIn.objects.filter(
+            submitted_at__isnull=False,
+            client__discharge_date__gte=start,
+            client__discharge_date__lte=end,
+        )
+        .select_related("client__track", "instrument", "version")
+        .order_by("client_id", "instrument_id", "completed_on", "pk")
+    )
+    episodes: dict[tuple[int, int], list[CheckIn]] = defaultdict(list)
+    for check_in in check_ins:
+        client = check_in.client
+        # Discharged clients only: both dates are set.
+        admitted, discharged = cast(date, client.admission_date), cast(date, client.discharge_date)
+        completed = cast(date, check_in.completed_on)
+        if admitted <= completed <= discharged + AFTER_DISCHARGE:
+            episodes[(client.pk, check_in.instrument_id)].append(check_in)
+    outcomes: dict[tuple[str, str, str], Outcome] = {}
+    for episode in episodes.values():
+        if len(episode) < 2:
+            continue
+        first, last = episode[0], episode[-1]
+        track = str(first.client.track) if by_track else ""
+        for scale in measures.scales(last.version.definition):
+            if scale.key not in (first.scores or {}) or scale.key not in (last.scores or {}):
+                continue
+            key = (track, str(first.instrument), scale.label)
+            outcome = outcomes.setdefault(
+                key, Outcome(track, str(first.instrument), scale.label, scale.higher_is_worse)
+            )
+            final = last.scores[scale.key]  # type: ignore[index]
+            outcome.changes.append((first.scores[scale.key], final))  # type: ignore[index]
+            outcome.client_ids.add(first.client_id)
+            if scale.remission_below is not None:
+                outcome.remissions.append(final < scale.remission_below)
+    return [outcomes[key] for key in sorted(outcomes)]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import measure_views, views
 
 app_name = "clients"
 urlpatterns = [
@@ -10,8 +10,13 @@ urlpatterns = [
     path("emergency-access/", views.emergency_access, name="emergency-access"),
     path("emergency-access/review/", views.emergency_access_review, name="emergency-access-review"),
     path("me/", views.portal, name="portal"),
+    path("outcomes/", measure_views.outcomes, name="outcomes"),
+    path("outcomes/export/", measure_views.outcomes_export, name="outcomes-export"),
+    path("outcomes/summary/", measure_views.outcomes_summary, name="outcomes-summary"),
     path("me/plans/<int:plan_pk>/", views.my_plan, name="my-plan"),
     path("me/disclosures/", views.my_disclosures, name="my-disclosures"),
+    path("me/check-ins/<int:pk>/", measure_views.my_checkin, name="my-checkin"),
+    path("me/check-ins/<int:pk>/save/", measure_views.my_checkin_save, name="my-checkin-save"),
     path("<int:pk>/", views.chart, name="chart"),
     path("<int:pk>/edit/", views.client_edit, name="edit"),
     path("<int:pk>/intake/<slug:step>/", views.intake, name="intake"),
@@ -37,6 +42,12 @@ urlpatterns = [
         "<int:pk>/drug-screens/<int:screen_pk>/void/",
         views.drug_screen_void,
         name="drug-screen-void",
+    ),
+    path("<int:pk>/check-ins/<int:checkin_pk>/", measure_views.checkin, name="checkin"),
+    path(
+        "<int:pk>/check-ins/paper/<slug:instrument>/",
+        measure_views.checkin_paper,
+        name="checkin-paper",
     ),
     path(
         "<int:pk>/alerts/<int:alert_pk>/follow-up/",

@@ -346,6 +346,7 @@ def disclose(request: AuthedRequest, pk: int) -> HttpResponse:
             request, client, form, "Print or export under a consent", "Disclose and print"
         )
     shows_plan = disclosure.information == InformationCategory.TREATMENT_PLAN
+    shows_scores = disclosure.information == InformationCategory.MEASURES
     return render(
         request,
         "clients/disclosure_print.html",
@@ -354,6 +355,7 @@ def disclose(request: AuthedRequest, pk: int) -> HttpResponse:
             "disclosure": disclosure,
             "redisclosure_notice": REDISCLOSURE_NOTICE,
             "plan": selectors.plan_active(client=client) if shows_plan else None,
+            "check_ins": selectors.checkin_score_list(client=client) if shows_scores else None,
         },
     )
 
@@ -464,11 +466,13 @@ def _plan_part_forms(
 ) -> dict[str, django_forms.ModelForm]:
     """One form per kind of part; only the posted kind is bound."""
     parents = selectors.plan_part_parents(plan=plan)
+    measure_choices = selectors.measure_target_choices()
     return {
         name: part.form(
             data if name == kind else None,
             prefix=name,
             **({"parents": parents[name]} if name in parents else {}),
+            **({"measures": measure_choices} if name == "objective" else {}),
         )
         for name, part in PLAN_PARTS.items()
     }
@@ -724,7 +728,11 @@ def portal(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "clients/portal.html",
-        {"client": client, "plan": selectors.plan_active(client=client)},
+        {
+            "client": client,
+            "plan": selectors.plan_active(client=client),
+            "check_ins": selectors.checkin_due_list(client=client),
+        },
     )
 
 

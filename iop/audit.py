@@ -73,6 +73,7 @@ def audit_register(
     events: Mapping[str, str] | None = None,
     created: str = "created",
     m2m_fields: Iterable[str] = (),
+    exclude_fields: Iterable[str] = (),
 ) -> None:
     """Audit every change of `model` (django-auditlog), described in words.
 
@@ -82,7 +83,7 @@ def audit_register(
     _record_kinds[model] = RecordKind(record, client, dict(events or {}), created)
     # django-auditlog stores what `get_additional_data()` returns with each entry.
     model.get_additional_data = _additional_data  # type: ignore[attr-defined]
-    auditlog.register(model, m2m_fields=set(m2m_fields))
+    auditlog.register(model, m2m_fields=set(m2m_fields), exclude_fields=list(exclude_fields))
 
 
 def _additional_data(row: Model) -> dict[str, Any]:

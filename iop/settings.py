@@ -245,6 +245,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.week_close",
         "schedule": crontab(day_of_week=1, hour=2, minute=0),
     },
+    "checkins-open-due": {
+        "task": "clients.tasks.checkins_open_due",
+        "schedule": crontab(hour=5, minute=30),
+    },
     "emergency-access-digest": {
         "task": "clients.tasks.emergency_access_digest",
         "schedule": crontab(day_of_week=1, hour=8, minute=0),

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from clients.models import Client, Objective
+from clients.models import CheckIn, Client, Objective
 from groups.models import Group, Room, meets_by_video, place_text
 from iop.dates import NO_NUL, plausible_dates, validate_clinic_date
 from iop.history import keep_rows
@@ -491,6 +491,7 @@ class ReminderKind(models.TextChoices):
     DAY_BEFORE = "day_before", "A day before"
     HOURS_BEFORE = "hours_before", "Hours before"
     HOURS_NUDGE = "hours_nudge", "Weekly hours nudge"
+    CHECK_IN = "check_in", "Check-in to complete"
 
 
 SESSION_REMINDER_KINDS = (ReminderKind.DAY_BEFORE, ReminderKind.HOURS_BEFORE)
@@ -551,8 +552,8 @@ class ReminderPreference(models.Model):
 
 
 class Reminder(models.Model):
-    """The outbox: one row per (session, client, kind, channel), or for a weekly-hours nudge per
-    (client, week, channel). Beat claims due rows with SKIP LOCKED; the row's status is the truth,
+    """The outbox: one row per (session, client, kind, channel), for a weekly-hours nudge per
+    (client, week, channel), for a check-in to complete per (check-in, channel). Beat claims due rows with SKIP LOCKED; the row's status is the truth,
     so a lost broker message or a killed worker loses nothing and sends nothing twice."""
 
     class Status(models.TextChoices):
@@ -566,6 +567,9 @@ class Reminder(models.Model):
         Session, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
     )
     nudge_week = models.DateField(null=True, blank=True, help_text="Monday of a nudge's week.")
+    check_in = models.ForeignKey(
+        CheckIn, on_delete=models.PROTECT, null=True, blank=True, related_name="reminders"
+    )
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(max_length=16, choices=ReminderKind.choices)
     channel = models.CharField(max_length=8, choices=ReminderChannel.choices)
@@ -599,14 +603,31 @@ class Reminder(models.Model):
                 condition=Q(nudge_week__isnull=False),
                 name="reminder_one_nudge_per_client_week_channel",
             ),
+            models.UniqueConstraint(
+                fields=["check_in", "channel"],
+                condition=Q(check_in__isnull=False),
+                name="reminder_one_per_check_in_channel",
+            ),
             models.CheckConstraint(
                 condition=Q(
                     session__isnull=False,
                     nudge_week__isnull=True,
+                    check_in__isnull=True,
                     kind__in=[k.value for k in SESSION_REMINDER_KINDS],
                 )
-                | Q(session__isnull=True, nudge_week__isnull=False, kind=ReminderKind.HOURS_NUDGE),
-                name="reminder_session_or_nudge",
+                | Q(
+                    session__isnull=True,
+                    nudge_week__isnull=False,
+                    check_in__isnull=True,
+                    kind=ReminderKind.HOURS_NUDGE,
+                )
+                | Q(
+                    session__isnull=True,
+                    nudge_week__isnull=True,
+                    check_in__isnull=False,
+                    kind=ReminderKind.CHECK_IN,
+                ),
+                name="reminder_session_nudge_or_check_in",
             ),
             models.CheckConstraint(
                 condition=~Q(status="sent") | Q(sent_at__isnull=False),

@@ -1,17 +1,22 @@
 """factory_boy factories. Clinical rows are created through the services, as the app does."""
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 import factory
 from django.utils import timezone
 from faker import Faker
 
+from clients.instruments import instruments_install
 from clients.models import (
     PANEL_SUBSTANCES,
+    CheckIn,
     Client,
     Consent,
     DrugScreen,
+    Instrument,
+    InstrumentVersion,
     Intervention,
+    MeasureSchedule,
     Panel,
     ProgramTrack,
     ScreenResult,
@@ -20,6 +25,7 @@ from clients.models import (
 from clients.services.clients import client_admit, client_create
 from clients.services.consents import consent_create
 from clients.services.drug_screens import drug_screen_record
+from clients.services.measures import checkin_open
 from clients.services.plans import (
     goal_add,
     intervention_add,
@@ -304,3 +310,19 @@ class ReminderPreferenceFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, **kwargs):
         return reminder_preference_update(**kwargs)
+
+
+def instruments_installed() -> None:
+    """The published instruments and schedules, as the migration loads them. Transactional tests
+    flush migration data, so tests that need them ask for them."""
+    instruments_install(Instrument, InstrumentVersion, ProgramTrack, MeasureSchedule)
+
+
+def check_in_open(client: Client, code: str = "phq-9", due_on: date | None = None) -> CheckIn:
+    """An open check-in of instrument `code` for `client`, due today unless told."""
+    instruments_installed()
+    return checkin_open(
+        client=client,
+        instrument=Instrument.objects.get(code=code),
+        due_on=due_on or timezone.localdate(),
+    )

@@ -16,9 +16,12 @@ from django.utils import timezone
 from iop.clock import today
 from iop.models import User
 
+from .. import measures
 from ..models import (
     Client,
     Goal,
+    Instrument,
+    InstrumentVersion,
     Intervention,
     Objective,
     ObjectiveProgress,
@@ -68,6 +71,9 @@ def treatment_plan_revise(*, plan: TreatmentPlan, actor: User) -> TreatmentPlan:
                     description=objective.description,
                     target_date=objective.target_date,
                     status=objective.status,
+                    measure_instrument_id=objective.measure_instrument_id,
+                    measure_scale=objective.measure_scale,
+                    measure_below=objective.measure_below,
                 )
                 Intervention.objects.bulk_create(
                     Intervention(
@@ -112,14 +118,50 @@ def goal_add(*, problem: Problem, statement: str) -> Goal:
 
 
 @transaction.atomic
-def objective_add(*, goal: Goal, description: str, target_date: date) -> Objective:
+def objective_add(
+    *,
+    goal: Goal,
+    description: str,
+    target_date: date,
+    measure: str = "",
+    measure_below: int | None = None,
+) -> Objective:
+    """Add an objective; `measure` ("phq-9:total") and `measure_below` name a measure target, met
+    when the latest score by the target date is below it."""
     _editable(goal.problem.plan)
     if target_date < today():
         raise ValidationError({"target_date": "The target date cannot be in the past."})
     objective = Objective(goal=goal, description=description.strip(), target_date=target_date)
+    if measure or measure_below is not None:
+        objective.measure_instrument, objective.measure_scale = _measure_target(
+            measure, measure_below
+        )
+        objective.measure_below = measure_below
     objective.full_clean()
     objective.save()
     return objective
+
+
+def _measure_target(measure: str, below: int | None) -> tuple[Instrument, str]:
+    """The instrument and scale of a measure target, if the threshold fits the scale."""
+    code, _, scale_key = measure.partition(":")
+    version = (
+        InstrumentVersion.objects.filter(instrument__code=code)
+        .select_related("instrument")
+        .order_by("-version")
+        .first()
+    )
+    scales = measures.scales(version.definition) if version else []
+    scale = next((s for s in scales if s.key == scale_key), None)
+    if version is None or scale is None:
+        raise ValidationError({"measure": "Choose a measure."})
+    if below is None or not 0 < below <= scale.maximum:
+        raise ValidationError(
+            {
+                "measure_below": f"Give a score between 1 and {scale.maximum} for {version.instrument}."
+            }
+        )
+    return version.instrument, scale.key
 
 
 @transaction.atomic

@@ -109,6 +109,37 @@ _CANCEL_SQL = """
 """
 
 
+# A check-in's reminder: one per opted-in channel for each open check-in due in the last few days,
+# sent at CHECK_IN_REMINDER_AT clinic time on its due day (at once if that has passed); pending ones
+# of check-ins since submitted are cancelled. The message names nothing: "You have a check-in to
+# complete".
+CHECK_IN_REMINDER_AT = "10:00"
+CHECK_IN_REMINDER_DAYS = 2
+
+_CHECK_IN_INSERT_SQL = """
+    INSERT INTO scheduling_reminder
+        (check_in_id, client_id, kind, channel, due_at, status, attempts, last_error, created_at)
+    SELECT ci.id, ci.client_id, 'check_in', ch.channel,
+           GREATEST(%(now)s, (ci.due_on + %(at)s::time) AT TIME ZONE %(zone)s),
+           'pending', 0, '', %(now)s
+    FROM clients_checkin ci
+    JOIN clients_client c ON c.id = ci.client_id AND c.status = 'active'
+    JOIN scheduling_reminderpreference pref ON pref.client_id = c.id
+    CROSS JOIN (VALUES ('email'), ('sms')) AS ch(channel)
+    WHERE ci.submitted_at IS NULL
+      AND ci.due_on BETWEEN %(today)s - %(days)s AND %(today)s
+      AND ((ch.channel = 'email' AND pref.email_opt_in AND c.email <> '')
+           OR (ch.channel = 'sms' AND pref.sms_opt_in AND c.phone <> ''))
+    ON CONFLICT (check_in_id, channel) WHERE check_in_id IS NOT NULL DO NOTHING
+"""
+
+_CHECK_IN_CANCEL_SQL = """
+    UPDATE scheduling_reminder r SET status = 'cancelled'
+    FROM clients_checkin ci
+    WHERE r.check_in_id = ci.id AND r.status = 'pending' AND ci.submitted_at IS NOT NULL
+"""
+
+
 @dataclass(frozen=True)
 class PlanResult:
     created: int
@@ -122,7 +153,8 @@ def reminders_plan(*, now: datetime | None = None) -> PlanResult:
     """Bring the outbox in line with the sessions table, set-based: create the missing rows for
     upcoming scheduled sessions, move the due times of moved sessions (or changed lead times), and
     cancel the pending rows of cancelled sessions, ended enrollments and withdrawn opt-ins. A row
-    cancelled earlier comes back if its reason goes away. Safe to run late or twice."""
+    cancelled earlier comes back if its reason goes away. Check-ins due in the last days get their
+    one reminder per channel; those submitted meanwhile are cancelled. Safe to run late or twice."""
     now = now or timezone.now()
     lead_times = reminder_lead_times_get()
     params: dict[str, datetime | int] = {
@@ -134,12 +166,24 @@ def reminders_plan(*, now: datetime | None = None) -> PlanResult:
         "creation_cutoff": now - LATE_CREATION_GRACE,
     }
     counts = []
+    check_in_params = {
+        "now": now,
+        "today": timezone.localdate(now),
+        "days": CHECK_IN_REMINDER_DAYS,
+        "at": CHECK_IN_REMINDER_AT,
+        "zone": settings.TIME_ZONE,
+    }
     with connection.cursor() as cursor:
         cursor.execute(_WANTED_SQL, params)
         for sql in (_INSERT_NEW_SQL, _REVIVE_SQL, _MOVE_SQL, _CANCEL_SQL):
             cursor.execute(sql, params)
             counts.append(cursor.rowcount)
-    created, revived, moved, cancelled = counts
+        for sql in (_CHECK_IN_INSERT_SQL, _CHECK_IN_CANCEL_SQL):
+            cursor.execute(sql, check_in_params)
+            counts.append(cursor.rowcount)
+    created, revived, moved, cancelled, check_ins_created, check_ins_cancelled = counts
+    created += check_ins_created
+    cancelled += check_ins_cancelled
     return PlanResult(created=created, revived=revived, moved=moved, cancelled=cancelled)
 
 
@@ -172,7 +216,7 @@ def reminder_send_next(*, now: datetime) -> Reminder | None:
     reminder = (
         due_reminder_list(now=now)
         .select_for_update(skip_locked=True, of=("self",))
-        .select_related("client", "session__room")
+        .select_related("client", "session__room", "check_in")
         .first()
     )
     if reminder is None:
@@ -217,6 +261,8 @@ def _reason_not_to_send(reminder: Reminder, now: datetime) -> tuple[str, str] | 
         now
     ) > reminder.nudge_week + timedelta(days=6):
         return Reminder.Status.SKIPPED, "The week was over."
+    elif reminder.check_in is not None and reminder.check_in.is_submitted:
+        return Reminder.Status.CANCELLED, ""
     if client.status != Client.Status.ACTIVE:
         return Reminder.Status.CANCELLED, ""
     if reminder.channel == ReminderChannel.EMAIL and not client.email:
@@ -240,7 +286,13 @@ def _message_context(reminder: Reminder) -> dict[str, object]:
 
 
 def _deliver(reminder: Reminder) -> None:
-    template = "appointment" if reminder.session_id else "schedule_nudge"
+    template = (
+        "appointment"
+        if reminder.session_id
+        else "check_in"
+        if reminder.check_in_id
+        else "schedule_nudge"
+    )
     context = _message_context(reminder)
     reference = f"reminder-{reminder.pk}"
     if reminder.channel == ReminderChannel.SMS:

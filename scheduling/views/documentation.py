@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from clients.forms import ClientFilter
 from clients.models import Client
-from clients.selectors import client_list, clinical_alert_list
+from clients.selectors import checkin_overdue_list, client_list, clinical_alert_list
 from iop.access import admin_required, role_required, staff_required
 from iop.forms import Confirmation, Step, irreversible_result, service_result
 from iop.http import AuthedRequest
@@ -59,11 +59,13 @@ from scheduling.views import form_errors_text, form_methods
 @role_required(Role.CLINICIAN)
 def today(request: AuthedRequest) -> HttpResponse:
     """A clinician's day: open clinical alerts of their clients first, their sessions with what
-    documentation is done, what is overdue, and their caseload's hours this week."""
+    documentation is done, what is overdue (documentation, their clients' check-ins), and their
+    caseload's hours this week."""
     day = timezone.localdate()
     context = {
         "day": day,
         "clinical_alerts": list(clinical_alert_list(user=request.user, open_only=True)),
+        "overdue_check_ins": checkin_overdue_list(clinician=request.user, today=day),
         "sessions": session_day_list(user=request.user, day=day),
         "caseload_hours": hours_overview_list(clinician=request.user, today=day),
         **overdue_documentation_get(user=request.user, now=timezone.now()),

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clients.models import Client
+from clients.services.measures import checkin_submit
 from groups.services import enrollment_void
 from iop.clock import local_datetime
 from scheduling.models import (
@@ -36,6 +37,7 @@ from tests.factories import (
     ReminderPreferenceFactory,
     RoomFactory,
     SessionFactory,
+    check_in_open,
 )
 from tests.scheduling.sms_backends import RecordingSmsBackend
 
@@ -376,3 +378,45 @@ def test_a_weekly_nudge_is_discreet_and_skipped_once_the_week_is_over(db, settin
     text = message.subject + message.body + message.alternatives[0][0]
     for private in ("hours", "IOP", "treatment", "program", preference.client.legal_last_name):
         assert private not in text
+
+
+def test_a_due_check_in_gets_one_discreet_reminder_per_channel_and_none_once_submitted(
+    db, recording_sms
+):
+    client = ReminderPreferenceFactory().client
+    check_in = check_in_open(client, due_on=TUESDAY)
+    unopted = ClientFactory()
+    check_in_open(unopted, due_on=TUESDAY)
+    reminders_plan(now=NOW)
+    reminders_plan(now=NOW)  # twice: nothing more
+    assert rows(check_in=check_in) == {
+        ("check_in", "email", "pending"),
+        ("check_in", "sms", "pending"),
+    }
+    assert not Reminder.objects.filter(client=unopted).exists()
+
+    reminders_send_due(now=NOW)
+    (email,) = mail.outbox
+    assert email.subject == "You have a check-in to complete"
+    assert email.body.startswith("You have a check-in to complete.\n")
+    (sms,) = recording_sms
+    assert sms["body"].startswith("You have a check-in to complete.")
+    for text in (email.subject, email.body, sms["body"]):
+        assert "PHQ" not in text
+        assert client.legal_last_name not in text
+
+
+def test_a_check_in_submitted_before_its_reminder_cancels_it(db):
+    client = ReminderPreferenceFactory().client
+    check_in = check_in_open(client, due_on=TUESDAY + timedelta(days=1))
+    reminders_plan(now=NOW)
+    assert not rows(check_in=check_in)  # due tomorrow: planned on its day
+    with time_machine.travel(NOW + timedelta(days=1), tick=False):
+        reminders_plan(now=NOW + timedelta(days=1))
+        assert {status for *_, status in rows(check_in=check_in)} == {"pending"}
+        checkin_submit(
+            check_in=check_in, actor=client.user, answers={str(n): 0 for n in range(1, 10)}
+        )
+        reminders_plan(now=NOW + timedelta(days=1))
+    assert {status for *_, status in rows(check_in=check_in)} == {"cancelled"}
+    assert mail.outbox == []

@@ -22,6 +22,7 @@ from tests.factories import (
     GroupFactory,
     ProgressNoteFactory,
     SessionFactory,
+    check_in_open,
 )
 from tests.helpers import SECOND_FACTOR_QUERIES
 from tests.scheduling.helpers import record, session_in_progress
@@ -74,14 +75,17 @@ def test_today_takes_the_same_queries_for_any_number_of_sessions_and_clients(
     group = GroupFactory(facilitators=[clinician])
     start = timezone.now().replace(hour=12, minute=0)
     for hour in range(rows):
-        EnrollmentFactory(group=group, client__primary_clinician=clinician)
+        enrollment = EnrollmentFactory(group=group, client__primary_clinician=clinician)
         SessionFactory(group=group, starts_at=start + timedelta(minutes=hour))
+        check_in_open(enrollment.client, due_on=timezone.localdate() - timedelta(days=5))
     compliance_recompute_week(week_start=week_start_of(timezone.localdate()))
     client.force_login(clinician)
-    # 13: the sessions, overdue work, caseload hours and the open clinical alerts on top.
-    with django_assert_max_num_queries(13 + SECOND_FACTOR_QUERIES):
+    # 14: the sessions, overdue work, caseload hours, the open clinical alerts on top and the
+    # overdue check-ins.
+    with django_assert_max_num_queries(14 + SECOND_FACTOR_QUERIES):
         response = client.get(reverse("scheduling:today"))
     assert response.status_code == 200
+    assert response.content.decode().count("PHQ-9, due") == rows
 
 
 def test_a_note_unsigned_24_hours_after_the_session_is_overdue(

@@ -14,6 +14,7 @@ from demo.clients import seed_clients, seed_discharges
 from demo.groups import seed_groups
 from demo.history import seed_attendance_history, seed_calendar, seed_documentation
 from demo.hours import seed_past_weeks, seed_this_week
+from demo.measures import seed_measures
 from demo.people import DEMO_PASSWORD, DEMO_TOTP_KEY, seed_staff
 from demo.screens import seed_drug_screens
 from demo.sessions import seed_sessions
@@ -43,6 +44,7 @@ class Command(BaseCommand):
         seed_drug_screens(clients)
         seed_sessions(clinicians, clients)
         seed_this_week(clients)
+        seed_measures(clients)
         notes = ProgressNote.objects.count()
         self.stdout.write(
             self.style.SUCCESS(
