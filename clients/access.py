@@ -19,7 +19,7 @@ from iop.models import User
 from iop.services import chart_read_record
 
 from . import selectors
-from .models import Client, Consent, TreatmentPlan
+from .models import Client, Consent, ProgramTrack, TreatmentPlan
 
 Opened = TypeVar("Opened", Client, Consent, TreatmentPlan)
 
@@ -71,3 +71,9 @@ def access_consent(*, request: AuthedRequest, client_pk: int, pk: int, purpose: 
     return _read(
         request, get_object_or_404(selectors.consent_list(client=client), pk=pk), client.pk, purpose
     )
+
+
+def access_track(*, user: User, pk: int) -> ProgramTrack:
+    """A program track, for an admin (it is their set-up; it holds no client data)."""
+    tracks = selectors.track_list()
+    return get_object_or_404(tracks if user.is_admin else tracks.none(), pk=pk)

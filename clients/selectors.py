@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from iop import clock
@@ -21,6 +21,7 @@ from .models import (
     LevelOfCareEpisode,
     Objective,
     Problem,
+    ProgramTrack,
     TreatmentPlan,
 )
 
@@ -224,3 +225,17 @@ def consent_list(*, client: Client) -> QuerySet[Consent]:
 def disclosure_list(*, client: Client) -> QuerySet[Disclosure]:
     """The ledger of what was disclosed from the client's record, which the client sees."""
     return Disclosure.objects.filter(client=client).select_related("disclosed_by")
+
+
+def track_list() -> QuerySet[ProgramTrack]:
+    """Every program track, active first, with `clients_in_program` (active clients on it). One
+    query."""
+    return ProgramTrack.objects.annotate(
+        clients_in_program=Count("clients", filter=Q(clients__status=Client.Status.ACTIVE))
+    ).order_by("-is_active", "name")
+
+
+def track_choice_list(*, current: ProgramTrack | None = None) -> QuerySet[ProgramTrack]:
+    """The tracks a client or a group may be put on: the active ones, and the one it is on."""
+    active = Q(is_active=True)
+    return ProgramTrack.objects.filter(active | Q(pk=current.pk) if current else active)

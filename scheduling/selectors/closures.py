@@ -4,7 +4,8 @@ would cancel."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clients.models import Client
@@ -94,9 +95,15 @@ def closure_calendar_get(*, today: date | None = None) -> ClosureCalendar:
     """Closures ending CALENDAR_PAST_DAYS ago or later, each with `cancelled` (its sessions, with
     `client_count`). Two queries whatever the number."""
     today = today or timezone.localdate()
-    client_count = Count("client_links", distinct=True)
+    client_count = (
+        SessionClient.objects.filter(session=OuterRef("pk"))
+        .order_by()
+        .values("session")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
     sessions = (
-        Session.objects.annotate(client_count=client_count)
+        Session.objects.annotate(client_count=Coalesce(Subquery(client_count), 0))
         .select_related("group", "client", "room", "clinician")
         .order_by("starts_at")
     )
