@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from iop.access import admin_required
@@ -31,7 +32,9 @@ def closures(request: AuthedRequest) -> HttpResponse:
     )
     if step is Step.DONE and closure is not None:
         count = closure.cancelled_sessions.count()
-        messages.success(request, f"Clinic closed: {closure.label}. {count} session(s) cancelled.")
+        messages.success(
+            request, f"Clinic closed: {closure.label}. {count} session{pluralize(count)} cancelled."
+        )
         return redirect("scheduling:closures")
     confirm = _close_confirmation(form) if step is Step.CONFIRM else None
     return render(
@@ -55,11 +58,13 @@ def _close_confirmation(form: ClosureForm) -> Confirmation:
     return Confirmation(
         title=f"Close the clinic on {span}?",
         consequences=[
-            f"{preview.sessions} scheduled session(s) on these days are cancelled with the reason "
-            f"“Clinic closed: {days['label']}”. Group sessions that reach these days later are "
-            "put on the calendar cancelled, and no session can be booked on them.",
-            f"{preview.clients} client(s) on those sessions who chose reminders are told their "
-            "appointment is cancelled (no reason or program name is given).",
+            f"Cancels {preview.sessions} scheduled session{pluralize(preview.sessions)} on these "
+            f"days, with the reason “Clinic closed: {days['label']}”. Group sessions that reach "
+            "these days later are put on the calendar cancelled, and no session can be booked "
+            "on them.",
+            f"Tells the {preview.clients} client{pluralize(preview.clients)} on those sessions "
+            "that their appointment is cancelled, by email or text if they chose reminders (no "
+            "reason or program name is given).",
             "Each client's weekly hours requirement for these weeks is lowered for the days "
             "closed (one closed day takes a seventh off).",
             "A closure cannot be deleted; if it is a mistake, withdraw it and the sessions ahead "

@@ -41,12 +41,12 @@ def test_an_admin_closes_the_clinic_for_a_snow_day_and_sees_the_cancelled_sessio
 
     question = page.get_by_role("heading", name=f"Close the clinic on {snow_day:%A, %B %-d, %Y}?")
     expect(question).to_be_visible()
-    expect(page.get_by_text("1 scheduled session(s) on these days are cancelled")).to_be_visible()
-    expect(page.get_by_text("2 client(s) on those sessions who chose reminders")).to_be_visible()
+    expect(page.get_by_text("Cancels 1 scheduled session on these days")).to_be_visible()
+    expect(page.get_by_text("Tells the 2 clients on those sessions")).to_be_visible()
     screenshot(page, "admin-closure-confirm")
     page.get_by_role("button", name="Close the clinic", exact=True).click()
 
-    expect(page.get_by_text("Clinic closed: Snow day. 1 session(s) cancelled.")).to_be_visible()
+    expect(page.get_by_text("Clinic closed: Snow day. 1 session cancelled.")).to_be_visible()
     card = page.get_by_role("region", name=f"Closed {snow_day:%a, %b %-d, %Y}: Snow day")
     expect(card).to_be_visible()
     expect(card.get_by_text("1 session cancelled")).to_be_visible()
@@ -58,3 +58,18 @@ def test_an_admin_closes_the_clinic_for_a_snow_day_and_sees_the_cancelled_sessio
     page.goto(f"/schedule/day/?day={snow_day.isoformat()}")
     expect(page.get_by_text("The clinic is closed this day: Snow day.")).to_be_visible()
     expect(page.get_by_text("Cancelled: Clinic closed: Snow day")).to_be_visible()
+
+
+def test_an_admin_reads_and_changes_a_track_requirement_in_hours(page, admin, alice):
+    log_in(page, admin.username, PASSWORD)
+    open_menu(page, "Administration", "Program tracks")
+    adult = page.get_by_role("row").filter(has_text="Adult IOP")
+    expect(adult).to_contain_text("9 h")
+    expect(adult).to_contain_text("19 h")
+    adult.get_by_role("link", name="Edit").click()
+    expect(page.get_by_label("Weekly minimum (hours)")).to_have_value("9")
+    page.get_by_label("Weekly minimum (hours)").fill("8.5")
+    screenshot(page, "admin-track-form")
+    page.get_by_role("button", name="Save track").click()
+    expect(page.get_by_role("row").filter(has_text="Adult IOP")).to_contain_text("8.5 h")
+    screenshot(page, "admin-program-tracks")

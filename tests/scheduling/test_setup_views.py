@@ -50,15 +50,15 @@ def test_closing_a_day_asks_first_saying_what_it_cancels_then_closes(admin_clien
 
     page = asked.content.decode()
     assert "Close the clinic on Thursday, November 19, 2026?" in page
-    assert "1 scheduled session(s) on these days are cancelled" in page
-    assert "1 client(s) on those sessions" in page
+    assert "Cancels 1 scheduled session on these days" in page
+    assert "Tells the 1 client on those sessions" in page
     assert not ClinicClosure.objects.exists()
 
     done = admin_client.post(url, {**data, "confirm": "yes"}, follow=True)
 
     closure = ClinicClosure.objects.get()
     assert (closure.first_day, closure.last_day, closure.label) == (THURSDAY, THURSDAY, "Snow day")
-    assert "Clinic closed: Snow day. 1 session(s) cancelled." in done.content.decode()
+    assert "Clinic closed: Snow day. 1 session cancelled." in done.content.decode()
     assert "Evening Relapse Prevention" in done.content.decode()
     assert Session.objects.get(closure=closure).status == "cancelled"
     assert LogEntry.objects.get_for_object(closure).exists()
