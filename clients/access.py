@@ -19,7 +19,7 @@ from iop.models import User
 from iop.services import chart_read_record
 
 from . import selectors
-from .models import CheckIn, Client, ClinicalAlert, Consent, DrugScreen, TreatmentPlan
+from .models import CheckIn, Client, ClinicalAlert, Consent, DrugScreen, ProgramTrack, TreatmentPlan
 
 Opened = TypeVar("Opened", Client, ClinicalAlert, Consent, DrugScreen, TreatmentPlan, CheckIn)
 
@@ -108,3 +108,9 @@ def access_drug_screen(
     client = _reachable(request, client_pk)
     screens = selectors.drug_screen_list(client=client).select_related("client")
     return _read(request, get_object_or_404(screens, pk=pk), client.pk, purpose)
+
+
+def access_track(*, user: User, pk: int) -> ProgramTrack:
+    """A program track, for an admin (it is their set-up; it holds no client data)."""
+    tracks = selectors.track_list()
+    return get_object_or_404(tracks if user.is_admin else tracks.none(), pk=pk)

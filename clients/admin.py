@@ -17,7 +17,9 @@ from .models import (
 
 
 @admin.register(ProgramTrack)
-class ProgramTrackAdmin(admin.ModelAdmin):
+class ProgramTrackAdmin(ReadOnlyAdmin):
+    """Admins edit tracks in the app (clients:tracks), whose service recomputes weekly hours."""
+
     list_display = (
         "name",
         "weekly_minimum_minutes",

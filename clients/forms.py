@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from iop.dates import NO_NUL
-from iop.forms import clinic_date_field
+from iop.forms import HoursField, clinic_date_field
 from iop.models import User
 
 from .models import (
@@ -30,11 +30,13 @@ from .models import (
     Objective,
     ObjectiveStatus,
     Problem,
+    ProgramTrack,
     ScreenResult,
     Substance,
     SubstanceUse,
     TreatmentPlan,
 )
+from .selectors import track_choice_list
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -79,6 +81,13 @@ class ClientForm(forms.ModelForm):
             "primary_clinician",
         ]
         widgets = {"date_of_birth": DATE}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        track = self.fields["track"]
+        assert isinstance(track, forms.ModelChoiceField)
+        current = self.instance.track if self.instance.track_id else None
+        track.queryset = track_choice_list(current=current)
 
 
 class ClientEditForm(ClientForm):
@@ -481,3 +490,30 @@ class DrugScreenVoidForm(forms.Form):
         validators=NO_NUL,
         help_text="Why this screen is void (entered for the wrong client, wrong cup read…).",
     )
+
+
+class TrackForm(forms.Form):
+    """A program track's requirement, in hours as people say them ("9", "9.5")."""
+
+    name = forms.CharField(max_length=100, validators=NO_NUL)
+    weekly_minimum_minutes = HoursField(
+        label="Weekly minimum (hours)", help_text="Adult IOP: at least 9 hours a week."
+    )
+    weekly_maximum_minutes = HoursField(
+        label="Weekly maximum (hours)",
+        help_text="Above it a week is flagged over the maximum (partial hospitalization level).",
+    )
+    minimum_treatment_days = forms.IntegerField(
+        label="Treatment days a week", min_value=1, max_value=7, initial=3
+    )
+
+
+class TrackEditForm(TrackForm):
+    is_active = forms.BooleanField(
+        label="Active (new clients and groups can be put on it)", required=False
+    )
+
+    @classmethod
+    def for_track(cls, track: ProgramTrack, data: Any = None) -> "TrackEditForm":
+        initial = {field: getattr(track, field) for field in cls.base_fields}
+        return cls(data, initial=initial)

@@ -31,6 +31,9 @@ class ProgramTrack(models.Model):
     weekly_minimum_minutes = models.PositiveIntegerField()
     weekly_maximum_minutes = models.PositiveIntegerField()
     minimum_treatment_days = models.PositiveSmallIntegerField(default=3)
+    is_active = models.BooleanField(
+        default=True, help_text="Retired tracks keep their clients' history but take no new ones."
+    )
 
     class Meta:
         ordering = ["name"]

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from iop import clock
@@ -33,6 +33,7 @@ from .models import (
     LevelOfCareEpisode,
     Objective,
     Problem,
+    ProgramTrack,
     TreatmentPlan,
 )
 from .outcomes import AFTER_DISCHARGE, Outcome
@@ -481,3 +482,17 @@ def outcome_list(*, start: date, end: date, by_track: bool = True) -> list[Outco
             if scale.remission_below is not None:
                 outcome.remissions.append(final < scale.remission_below)
     return [outcomes[key] for key in sorted(outcomes)]
+
+
+def track_list() -> QuerySet[ProgramTrack]:
+    """Every program track, active first, with `clients_in_program` (active clients on it). One
+    query."""
+    return ProgramTrack.objects.annotate(
+        clients_in_program=Count("clients", filter=Q(clients__status=Client.Status.ACTIVE))
+    ).order_by("-is_active", "name")
+
+
+def track_choice_list(*, current: ProgramTrack | None = None) -> QuerySet[ProgramTrack]:
+    """The tracks a client or a group may be put on: the active ones, and the one it is on."""
+    active = Q(is_active=True)
+    return ProgramTrack.objects.filter(active | Q(pk=current.pk) if current else active)

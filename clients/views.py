@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from iop import clock, exports
 from iop.access import admin_required, client_required, role_required, staff_required
@@ -32,6 +32,7 @@ from .access import (
     access_own_client,
     access_own_plan,
     access_plan,
+    access_track,
 )
 from .models import (
     Client,
@@ -51,6 +52,7 @@ from .services import emergency_access as emergency_access_services
 from .services import intake as intake_services
 from .services import level_of_care as level_of_care_services
 from .services import plans as plan_services
+from .services import tracks as track_services
 
 PAGE_SIZE = 25
 
@@ -763,4 +765,42 @@ def my_disclosures(request: AuthedRequest) -> HttpResponse:
         request,
         "clients/my_disclosures.html",
         {"client": client, "disclosures": selectors.disclosure_list(client=client)},
+    )
+
+
+@admin_required
+def track_list(request: AuthedRequest) -> HttpResponse:
+    """The program tracks and their weekly requirement, in hours."""
+    return render(request, "clients/tracks.html", {"tracks": selectors.track_list()})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def track_create(request: AuthedRequest) -> HttpResponse:
+    form = forms.TrackForm(request.POST or None)
+    if track := service_result(
+        request, form, lambda: track_services.program_track_create(**form.cleaned_data)
+    ):
+        messages.success(request, f"Track added: {track}.")
+        return redirect("clients:tracks")
+    return render(request, "clients/track_form.html", {"form": form, "title": "New program track"})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def track_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Change a track; a changed requirement recomputes its clients' weekly hours."""
+    track = access_track(user=request.user, pk=pk)
+    form = forms.TrackEditForm.for_track(track, request.POST or None)
+    if saved := service_result(
+        request,
+        form,
+        lambda: track_services.program_track_update(track=track, **form.cleaned_data),
+    ):
+        messages.success(request, f"{saved} saved; its clients' weekly hours are recomputed.")
+        return redirect("clients:tracks")
+    return render(
+        request,
+        "clients/track_form.html",
+        {"form": form, "title": f"Edit {track}", "track": track},
     )

@@ -13,6 +13,7 @@ from faker import Faker
 
 from clients.models import Client
 from iop.clock import local_midnight, week_start_of
+from iop.models import User
 from scheduling.models import Attendance, ProgressNote, Session
 from scheduling.selectors.attendance import roster_client_list
 from scheduling.selectors.compliance import CHART_WEEKS
@@ -25,7 +26,7 @@ from scheduling.services.attendance import (
 from scheduling.services.notes import note_save, note_sign
 from scheduling.services.sessions import MATERIALIZE_DAYS, sessions_materialize
 
-from .holidays import holiday_occurrences_close_ahead, holiday_sessions_cancel
+from .holidays import seed_closures
 from .story import Story, in_program, session_attendance, story_of
 
 DEMO_DAYS = 7  # the last days, documented through the services
@@ -96,8 +97,10 @@ def _history_seeded() -> bool:
     return Attendance.objects.filter(session__starts_at__lt=history_end).exists()
 
 
-def seed_calendar() -> None:
-    """The group sessions of the history's weeks and the four weeks ahead, holidays cancelled."""
+def seed_calendar(admin: User) -> None:
+    """The clinic's closures, then the group sessions of the history's weeks and the four weeks
+    ahead (those of closed days on the calendar as cancelled)."""
+    seed_closures(admin=admin, first=first_week())
     today = timezone.localdate()
     # The calendar is materialized a horizon at a time; step through the history the same way,
     # once: a second run would bring back the sessions of groups nobody was in yet.
@@ -105,9 +108,6 @@ def seed_calendar() -> None:
         for horizon in range(0, (today - first_week()).days + 1, MATERIALIZE_DAYS):
             sessions_materialize(now=local_midnight(first_week() + timedelta(days=horizon)))
     sessions_materialize()
-    last_materialized = today + timedelta(days=MATERIALIZE_DAYS - 1)
-    holiday_sessions_cancel(first=first_week(), last=last_materialized)
-    holiday_occurrences_close_ahead(after=last_materialized)
 
 
 def seed_attendance_history(fake: Faker, clients: list[Client]) -> None:

@@ -1,23 +1,21 @@
-"""The demo clinic closes on US federal holidays: no group or individual session runs on one.
+"""The demo clinic closes on US federal holidays, and for a staff training day next month: real
+clinic closures (`scheduling.services.closures`), entered by the demo's admin before the calendar
+is filled in, so the materializer puts the sessions of those days on the calendar already
+cancelled, the weeks that hold them are prorated, and no individual session is booked on them.
+Holidays are closed from the first week of the demo's history to CLOSED_AHEAD_WEEKS ahead."""
 
-The product has no closure calendar, so the demo cancels what falls on a holiday through the
-session-cancel service: the past weeks and the four materialized weeks ahead, and, up to
-CLOSED_AHEAD_WEEKS ahead, the group occurrences the beat's daily materializer would add later (a
-cancelled occurrence is kept by the materializer, never inserted again). Holidays further ahead
-than that are scheduled as usual."""
-
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
-from groups.models import Group
-from iop.clock import local_midnight
-from scheduling.models import Session
-from scheduling.services.sessions import group_occurrences, session_cancel
+from iop.models import User
+from scheduling.models import ClinicClosure
+from scheduling.selectors.closures import closure_overlapping
+from scheduling.services.closures import clinic_closure_create
 
-HOLIDAY_REASON = "Clinic closed (holiday)"
 CLOSED_AHEAD_WEEKS = 12
-MONDAY, THURSDAY = 0, 3
+MONDAY, WEDNESDAY, THURSDAY = 0, 2, 3
+TRAINING_LABEL = "Staff training day"
 
 
 def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> date:
@@ -68,44 +66,29 @@ def holidays_between(first: date, last: date) -> list[date]:
     )
 
 
-def holiday_sessions_cancel(*, first: date, last: date) -> int:
-    """Cancel every session still scheduled on a holiday from `first` to `last` (none of them has
-    attendance yet: the demo cancels before it documents). Returns how many."""
-    cancelled = 0
-    for day in holidays_between(first, last):
-        on_holiday = Session.objects.filter(
-            status=Session.Status.SCHEDULED,
-            starts_at__gte=local_midnight(day),
-            starts_at__lt=local_midnight(day + timedelta(days=1)),
-        )
-        for session in on_holiday:
-            session_cancel(session=session, reason=HOLIDAY_REASON)
-            cancelled += 1
-    return cancelled
+def training_day(today: date) -> date:
+    """The first Wednesday of next month that is not a holiday: the staff training day."""
+    first_of_next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    day = _nth_weekday(first_of_next_month.year, first_of_next_month.month, WEDNESDAY, 1)
+    while clinic_closed(day):
+        day += timedelta(days=7)
+    return day
 
 
-def holiday_occurrences_close_ahead(*, after: date, now: datetime | None = None) -> int:
-    """Put each group's occurrences on the holidays after `after` (the last materialized day) and
-    within CLOSED_AHEAD_WEEKS on the calendar as cancelled, so the beat's materializer, reaching
-    them later, finds them and keeps them cancelled. Returns how many were added."""
-    today = timezone.localdate(now)
+def seed_closures(*, admin: User, first: date) -> list[ClinicClosure]:
+    """Close the clinic on each federal holiday from `first` to CLOSED_AHEAD_WEEKS ahead and on
+    next month's training day (idempotent: a day already closed is left as it is)."""
+    today = timezone.localdate()
     last = today + timedelta(weeks=CLOSED_AHEAD_WEEKS)
-    added = 0
-    for day in holidays_between(after + timedelta(days=1), last):
-        meeting = Group.objects.filter(weekdays__contains=[day.weekday()])
-        for group in meeting.prefetch_related("facilitators"):
-            # The row the materializer will want that day, put there ahead of it.
-            for session in group_occurrences(group, today=day)[:1]:
-                if (
-                    timezone.localdate(session.starts_at) != day
-                    or group.sessions.filter(starts_at=session.starts_at).exists()
-                ):
-                    continue
-                session.full_clean()
-                session.save()
-                session_cancel(session=session, reason=HOLIDAY_REASON)
-                added += 1
-    return added
+    days = {day: us_federal_holidays(day.year)[day] for day in holidays_between(first, last)}
+    days[training_day(today)] = TRAINING_LABEL
+    closures = []
+    for day, label in sorted(days.items()):
+        if not closure_overlapping(first_day=day, last_day=day).exists():
+            closures.append(
+                clinic_closure_create(first_day=day, last_day=day, label=label, actor=admin)
+            )
+    return closures
 
 
 def clinic_day_on_or_before(day: date) -> date:

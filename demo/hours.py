@@ -16,6 +16,7 @@ from clients.models import Client
 from iop.clock import local_datetime, week_bounds, week_start_of
 from iop.models import Role, User
 from scheduling.models import Attendance, AttendanceStatus, ComplianceAlert, SessionClient
+from scheduling.selectors.closures import closure_overlapping
 from scheduling.selectors.compliance import CHART_WEEKS
 from scheduling.services.compliance import (
     compliance_alert_resolve,
@@ -25,7 +26,6 @@ from scheduling.services.compliance import (
 )
 from scheduling.services.reminders import reminder_preference_update, reminders_plan
 
-from .holidays import HOLIDAY_REASON, holidays_between
 from .story import Attendance as Attending
 from .story import story_of
 
@@ -60,10 +60,12 @@ def _week_attendance(alert: ComplianceAlert) -> QuerySet[Attendance]:
 
 
 def _closure_explains(alert: ComplianceAlert) -> bool:
-    """The week held a holiday the clinic closed for and the client missed no session: a closed
-    week was short for the closure (or for the admission it moved to Tuesday); an at-risk week
-    would be on track with the sessions cancelled for it."""
-    if not holidays_between(alert.week_start, alert.week_start + timedelta(days=6)):
+    """The week held a day the clinic closed and the client missed no session: a closed week was
+    short for the closure (or for the admission it moved to Tuesday), since a closed day takes a
+    seventh off the requirement while a group meeting three days a week loses a third; an at-risk
+    week would be on track with the sessions cancelled for it."""
+    week_end = alert.week_start + timedelta(days=6)
+    if not closure_overlapping(first_day=alert.week_start, last_day=week_end).exists():
         return False
     if _week_attendance(alert).filter(status=AttendanceStatus.ABSENT).exists():
         return False
@@ -74,7 +76,7 @@ def _closure_explains(alert: ComplianceAlert) -> bool:
         client_id=alert.client_id,
         starts_at__gte=start,
         starts_at__lt=end,
-        session__cancel_reason=HOLIDAY_REASON,
+        session__closure__isnull=False,
     ).aggregate(minutes=Sum(F("session__ends_at") - F("session__starts_at")))["minutes"]
     closed_minutes = cancelled.total_seconds() // 60 if cancelled else 0
     return alert.attended_minutes + alert.scheduled_minutes + closed_minutes >= (
@@ -86,7 +88,7 @@ def _resolve(alert: ComplianceAlert, admin: User) -> None:
     client = Client.objects.select_related("user", "primary_clinician").get(pk=alert.client_id)
     story = story_of(client)
     if _closure_explains(alert):
-        reason, plan = Reason.CLINIC_CLOSURE, "Clinic closed for the holiday."
+        reason, plan = Reason.CLINIC_CLOSURE, "Clinic closed for a holiday."
     elif alert.for_admins:
         reason = Reason.OTHER
         plan = REVIEWS[story.attendance if story else Attending.STEADY]

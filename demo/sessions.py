@@ -1,8 +1,9 @@
 """Demo individual sessions ahead: three weekly sessions for every active client with their primary
-clinician (idempotent: clients who already have individual sessions are skipped). One that falls
-on a holiday is cancelled with the others (demo.holidays)."""
+clinician (idempotent: clients who already have individual sessions are skipped); one that would
+fall on a day the clinic is closed (demo.holidays), when none can be booked, is on the open
+weekday before."""
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 from django.utils import timezone
 
@@ -11,12 +12,20 @@ from groups.models import Room
 from iop.clock import local_datetime, week_start_of
 from iop.models import User
 from scheduling.models import SessionType
-from scheduling.services.sessions import MATERIALIZE_DAYS, session_schedule
-
-from .holidays import holiday_sessions_cancel
+from scheduling.selectors.closures import closure_on
+from scheduling.services.sessions import session_schedule
 
 # Tuesday and Friday afternoons are free of every demo group, so these never double-book.
 SLOTS = [(day, hour) for day in (1, 4) for hour in (13, 14, 15, 16)]
+WEEKS = 3
+
+
+def _open_on_or_before(day: date) -> date:
+    """The session's day, or the weekday before it when the clinic is closed then, as a clinician
+    would move it."""
+    while day.weekday() >= 5 or closure_on(day=day) is not None:
+        day -= timedelta(days=1)
+    return day
 
 
 def seed_sessions(clinicians: list[User], clients: list[Client]) -> None:
@@ -36,14 +45,13 @@ def seed_sessions(clinicians: list[User], clients: list[Client]) -> None:
         for (day, hour), client in zip(SLOTS, caseload, strict=False):
             if client.individual_sessions.exists():
                 continue
-            session_schedule(
-                session_type=SessionType.INDIVIDUAL,
-                client=client,
-                clinician=clinician,
-                starts_at=local_datetime(next_monday + timedelta(days=day), time(hour)),
-                duration_minutes=50,
-                room=office,
-                weekly_repeats=3,
-            )
-    today = timezone.localdate()
-    holiday_sessions_cancel(first=today, last=today + timedelta(days=MATERIALIZE_DAYS - 1))
+            for week in range(WEEKS):
+                session_day = _open_on_or_before(next_monday + timedelta(days=day, weeks=week))
+                session_schedule(
+                    session_type=SessionType.INDIVIDUAL,
+                    client=client,
+                    clinician=clinician,
+                    starts_at=local_datetime(session_day, time(hour)),
+                    duration_minutes=50,
+                    room=office,
+                )

@@ -13,7 +13,8 @@ from django.shortcuts import get_object_or_404
 
 from iop.models import User
 
-from .models import Enrollment, Group
+from . import selectors
+from .models import Enrollment, Group, Room
 
 Row = TypeVar("Row", bound=Model)
 
@@ -35,3 +36,7 @@ def access_enrollment(*, user: User, pk: int | str, group: Group | None = None) 
     if group is not None:
         enrollments = enrollments.filter(group=group)
     return get_object_or_404(_managed_by(user, enrollments), pk=pk)
+
+
+def access_room(*, user: User, pk: int) -> Room:
+    return get_object_or_404(_managed_by(user, selectors.room_list()), pk=pk)

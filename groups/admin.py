@@ -1,11 +1,13 @@
 from django.contrib import admin
 
+from iop.admin import ReadOnlyAdmin
+
 from .models import Room
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
-    """Rooms are not clinical records; admins keep the list here."""
+class RoomAdmin(ReadOnlyAdmin):
+    """Admins keep the rooms in the app (groups:rooms); retired, never deleted."""
 
     list_display = ["name", "location", "capacity", "is_active"]
     list_filter = ["is_active"]

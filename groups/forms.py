@@ -6,6 +6,7 @@ from django import forms
 from django.http import QueryDict
 
 from clients.models import ProgramTrack
+from clients.selectors import track_choice_list
 from iop import clock
 from iop.forms import clinic_date_field
 from iop.models import User
@@ -61,6 +62,9 @@ class GroupForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["first_date"].initial = clock.today()
+        track = self.fields["track"]
+        assert isinstance(track, forms.ModelChoiceField)
+        track.queryset = track_choice_list(current=self.initial.get("track"))
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", "Save group"))
 
@@ -98,3 +102,23 @@ class VoidForm(forms.Form):
         # The form opens on its own for one row: the keyboard starts in it.
         widget=forms.TextInput(attrs={"autofocus": True}),
     )
+
+
+class RoomForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    location = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="Address or directions, as reminders give them to clients.",
+    )
+    capacity = forms.IntegerField(min_value=1, max_value=500, help_text="People it seats.")
+
+
+class RoomEditForm(RoomForm):
+    is_active = forms.BooleanField(
+        label="In use (groups and sessions can be booked in it)", required=False
+    )
+
+    @classmethod
+    def for_room(cls, room: Room, data: QueryDict | None = None) -> "RoomEditForm":
+        return cls(data, initial={field: getattr(room, field) for field in cls.base_fields})

@@ -11,7 +11,7 @@ from clients.models import Client, ProgramTrack
 from iop.clock import week_start_of
 from iop.hours import hours
 
-from .models import Enrollment, Group
+from .models import Enrollment, Group, Room
 
 CLIENT_SEARCH_LIMIT = 10
 
@@ -166,3 +166,15 @@ def enrollment_roster(*, group: Group, query: str, on: date) -> Roster:
         candidates=roster_candidate_list(group=group, query=query, on=on),
         next_monday=next_monday,
     )
+
+
+def room_list() -> QuerySet[Room]:
+    """Every room, in use first, with `groups_in_use` (active groups meeting in it). One query."""
+    return Room.objects.annotate(
+        groups_in_use=Count("groups", filter=Q(groups__is_active=True))
+    ).order_by("-is_active", "name")
+
+
+def room_groups_in_use(*, room: Room) -> QuerySet[Group]:
+    """The active groups that meet in the room."""
+    return Group.objects.filter(room=room, is_active=True).order_by("name")

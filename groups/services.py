@@ -17,7 +17,7 @@ from iop.dates import check_dates
 from iop.models import User
 
 from .models import MAX_SESSION_MINUTES, Enrollment, Group, Room
-from .selectors import group_clashes_with
+from .selectors import group_clashes_with, room_groups_in_use
 from .signals import group_pattern_changed
 
 PATTERN_FIELDS = ("weekdays", "start_time", "duration_minutes", "first_date", "last_date")
@@ -262,3 +262,47 @@ def enrollments_end_for_client(*, client: Client, end_date: date, actor: User) -
         else:
             enrollment_end(enrollment=enrollment, end_date=end_date)
     return len(enrollments)
+
+
+def _room_check(room: Room) -> None:
+    errors = {}
+    if not room.name.strip():
+        errors["name"] = "Give the room a name."
+    if room.capacity <= 0:
+        errors["capacity"] = "A room holds at least 1 person."
+    elif room.pk is not None:
+        larger = room_groups_in_use(room=room).filter(capacity__gt=room.capacity)
+        if larger:
+            names = ", ".join(f"{group} ({group.capacity})" for group in larger)
+            errors["capacity"] = f"These groups take more people than that: {names}."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def room_create(*, name: str, location: str, capacity: int) -> Room:
+    room = Room(name=name.strip(), location=location.strip(), capacity=capacity)
+    _room_check(room)
+    room.full_clean()
+    room.save()
+    return room
+
+
+@transaction.atomic
+def room_update(*, room: Room, name: str, location: str, capacity: int, is_active: bool) -> Room:
+    """Change a room (its location is what reminders give clients as directions). A room is never
+    deleted, since sessions keep where they met: it is retired, once no active group meets in it."""
+    room = Room.objects.select_for_update().get(pk=room.pk)
+    room.name, room.location, room.capacity = name.strip(), location.strip(), capacity
+    _room_check(room)
+    if not is_active and room.is_active:
+        in_use = list(room_groups_in_use(room=room))
+        if in_use:
+            names = ", ".join(str(group) for group in in_use)
+            raise ValidationError(
+                {"is_active": f"Move these groups to another room before retiring it: {names}."}
+            )
+    room.is_active = is_active
+    room.full_clean()
+    room.save()
+    return room

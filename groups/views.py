@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.access import access_client
 from iop import clock
@@ -21,8 +21,8 @@ from iop.http import AuthedRequest
 from iop.query import query_text
 
 from . import selectors, services
-from .access import access_enrollment, access_group
-from .forms import EnrollForm, GroupForm, VoidForm, WithdrawForm
+from .access import access_enrollment, access_group, access_room
+from .forms import EnrollForm, GroupForm, RoomEditForm, RoomForm, VoidForm, WithdrawForm
 from .models import Enrollment, Group
 
 
@@ -219,4 +219,35 @@ def enrollment_void(request: AuthedRequest, pk: int) -> HttpResponse:
             f"{enrollment.client.display_name}'s enrollment in {enrollment.group} is void."
         ),
         confirmation=_void_confirmation,
+    )
+
+
+@admin_required
+def room_list(request: AuthedRequest) -> HttpResponse:
+    """Rooms, their locations (what reminders give as directions) and the groups meeting there."""
+    return render(request, "groups/rooms.html", {"rooms": selectors.room_list()})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def room_create(request: AuthedRequest) -> HttpResponse:
+    form = RoomForm(request.POST or None)
+    if room := service_result(request, form, lambda: services.room_create(**form.cleaned_data)):
+        messages.success(request, f"Room added: {room}.")
+        return redirect("groups:rooms")
+    return render(request, "groups/room_form.html", {"form": form, "title": "New room"})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def room_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    room = access_room(user=request.user, pk=pk)
+    form = RoomEditForm.for_room(room, request.POST or None)
+    if saved := service_result(
+        request, form, lambda: services.room_update(room=room, **form.cleaned_data)
+    ):
+        messages.success(request, f"{saved} saved.")
+        return redirect("groups:rooms")
+    return render(
+        request, "groups/room_form.html", {"form": form, "title": f"Edit {room}", "room": room}
     )

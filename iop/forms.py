@@ -16,6 +16,7 @@ from django.http import HttpRequest
 
 from .audit import audit_client_labels, audit_client_search
 from .dates import validate_clinic_date
+from .hours import hours
 from .models import Role, User
 from .selectors import AuditFilters
 
@@ -124,6 +125,24 @@ def clinic_date_field(**kwargs: Any) -> forms.DateField:
     """A date input for a clinic date (iop.dates): an implausible year is a field error."""
     kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     return forms.DateField(validators=[validate_clinic_date], **kwargs)
+
+
+class HoursField(forms.DecimalField):
+    """Hours typed as people say them ("9", "9.5"), cleaned to whole minutes; shown back through
+    `iop.hours` so the form reads as every page does."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 168)
+        super().__init__(max_digits=5, decimal_places=2, **kwargs)
+        self.widget.attrs.update({"step": "0.25", "inputmode": "decimal"})
+
+    def prepare_value(self, value: Any) -> Any:
+        return hours(value) if isinstance(value, int) else value
+
+    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+        cleaned = super().clean(value)
+        return None if cleaned is None else round(cleaned * 60)
 
 
 class LoginForm(AuthenticationForm):

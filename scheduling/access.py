@@ -14,13 +14,20 @@ from iop.http import AuthedRequest
 from iop.models import User
 from iop.services import chart_read_record, chart_reads_record
 from scheduling.feed_tokens import token_hash
-from scheduling.models import CalendarFeed, ComplianceAlert, ProgressNote, Session
+from scheduling.models import (
+    CalendarFeed,
+    ClinicClosure,
+    ComplianceAlert,
+    ProgressNote,
+    Session,
+)
 from scheduling.selectors.attendance import (
     RosterRow,
     roster_client_list,
     roster_row_list,
     session_list,
 )
+from scheduling.selectors.closures import closure_in_force_list
 
 
 def access_session(*, user: User, pk: int) -> Session:
@@ -97,3 +104,11 @@ def access_calendar_feed(*, token: str) -> CalendarFeed:
         )
     except CalendarFeed.DoesNotExist:
         raise Http404("No such calendar.") from None
+
+
+def access_closure(*, pk: int) -> ClinicClosure:
+    """A closure in force (admins only reach the page): a withdrawn one is history."""
+    try:
+        return closure_in_force_list().get(pk=pk)
+    except ClinicClosure.DoesNotExist:
+        raise Http404("No such closure.") from None

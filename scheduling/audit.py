@@ -76,6 +76,12 @@ def register() -> None:
         record=lambda row: f"the reminder preferences of {CLIENT}",
         client=lambda row: row.client_id,
     )
+    audit_register(
+        models.ClinicClosure,
+        record=lambda row: f'the clinic closure "{row.label}" from {row.first_day:%b %-d, %Y}',
+        client=lambda row: None,
+        events={"withdrawn_at": "withdrew"},
+    )
     audit_reads_register(
         {
             "weekly hours": f"the weekly hours of {CLIENT}",

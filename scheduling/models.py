@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pgtrigger
 from django.conf import settings
 from django.db import models
@@ -20,6 +22,80 @@ class SessionType(models.TextChoices):
     CASE_MANAGEMENT = "case_management", "Case management"
     MEDICATION_MANAGEMENT = "medication_management", "Medication management"
     INTAKE_ASSESSMENT = "intake_assessment", "Intake assessment"
+
+
+MAX_CLOSURE_DAYS = 31
+
+
+class ClinicClosure(models.Model):
+    """Days the clinic is closed (a holiday, a snow day, staff training): no session runs on them,
+    and the weekly requirement of a week that holds them is prorated for the days still open.
+    Never deleted: a closure entered by mistake is withdrawn, with who and why."""
+
+    first_day = models.DateField(validators=CLINIC_DATE)
+    last_day = models.DateField(validators=CLINIC_DATE)
+    label = models.CharField(
+        max_length=100, validators=NO_NUL, help_text='What staff see, e.g. "Thanksgiving".'
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="closures_created"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="closures_withdrawn",
+    )
+    withdraw_reason = models.CharField(max_length=200, blank=True, validators=NO_NUL)
+
+    class Meta:
+        ordering = ["first_day"]
+        indexes = [
+            models.Index(
+                fields=["first_day", "last_day"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="closure_in_force_days",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_day__gte=F("first_day"))
+                & Q(last_day__lt=F("first_day") + timedelta(days=MAX_CLOSURE_DAYS)),
+                name="closure_days_in_order_and_span",
+            ),
+            models.CheckConstraint(condition=~Q(label=""), name="closure_has_label"),
+            models.CheckConstraint(
+                condition=Q(
+                    withdrawn_at__isnull=True, withdrawn_by__isnull=True, withdraw_reason=""
+                )
+                | (
+                    Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False)
+                    & ~Q(withdraw_reason="")
+                ),
+                name="closure_withdrawal_has_who_and_why",
+            ),
+            plausible_dates("closure_days_plausible", "first_day", "last_day"),
+        ]
+        triggers = [keep_rows("closure_keep_rows")]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.first_day:%Y-%m-%d} to {self.last_day:%Y-%m-%d})"
+
+    @property
+    def day_count(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def cancel_reason(self) -> str:
+        """What the sessions it cancels say."""
+        return f"Clinic closed: {self.label}"[:200]
 
 
 class Session(models.Model):
@@ -55,6 +131,14 @@ class Session(models.Model):
         help_text="Why the session was last moved, if it was.",
     )
     counts_toward_hours = models.BooleanField(default=True)
+    closure = models.ForeignKey(
+        ClinicClosure,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cancelled_sessions",
+        help_text="The clinic closure that cancelled it, if one did.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Kept by the database (a trigger on attendance): whether any attendance was recorded. Lets a
     # partial index hold only the sessions still waiting for it, however long the history.
@@ -82,6 +166,10 @@ class Session(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="cancelled") | ~Q(cancel_reason=""),
                 name="session_cancel_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(closure__isnull=True) | Q(status="cancelled"),
+                name="session_closure_cancels",
             ),
             models.UniqueConstraint(
                 fields=["group", "starts_at"],
@@ -492,9 +580,12 @@ class ReminderKind(models.TextChoices):
     HOURS_BEFORE = "hours_before", "Hours before"
     HOURS_NUDGE = "hours_nudge", "Weekly hours nudge"
     CHECK_IN = "check_in", "Check-in to complete"
+    CANCELLATION = "cancellation", "Cancellation notice"
 
 
 SESSION_REMINDER_KINDS = (ReminderKind.DAY_BEFORE, ReminderKind.HOURS_BEFORE)
+# What the outbox may say about one session: its reminders, or that it is cancelled.
+SESSION_MESSAGE_KINDS = (*SESSION_REMINDER_KINDS, ReminderKind.CANCELLATION)
 
 
 class ReminderChannel(models.TextChoices):
@@ -613,7 +704,7 @@ class Reminder(models.Model):
                     session__isnull=False,
                     nudge_week__isnull=True,
                     check_in__isnull=True,
-                    kind__in=[k.value for k in SESSION_REMINDER_KINDS],
+                    kind__in=[k.value for k in SESSION_MESSAGE_KINDS],
                 )
                 | Q(
                     session__isnull=True,
@@ -664,6 +755,9 @@ class WeeklyCompliance(models.Model):
     treatment_days = models.PositiveSmallIntegerField(default=0)
     possible_days = models.PositiveSmallIntegerField(default=0)
     enrolled_days = models.PositiveSmallIntegerField(default=7)
+    closed_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Enrolled days the clinic was closed: the requirement is prorated."
+    )
     required_minutes = models.PositiveIntegerField(help_text="Track minimum prorated by days.")
     required_days = models.PositiveSmallIntegerField()
     maximum_minutes = models.PositiveIntegerField()
@@ -685,6 +779,10 @@ class WeeklyCompliance(models.Model):
             models.CheckConstraint(
                 condition=Q(enrolled_days__gte=1, enrolled_days__lte=7),
                 name="compliance_enrolled_days_in_week",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_days__lte=F("enrolled_days")),
+                name="compliance_closed_days_within_enrolled",
             ),
             plausible_dates("compliance_week_plausible", "week_start"),
         ]

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from .views import calendars, compliance, documentation, feeds, sessions
+from .views import calendars, closures, compliance, documentation, feeds, sessions
 
 app_name = "scheduling"
 urlpatterns = [
     path("", calendars.my_schedule, name="my-schedule"),
     path("week/", calendars.clinician_week, name="clinician-week"),
     path("day/", calendars.clinic_day, name="clinic-day"),
+    path("closures/", closures.closures, name="closures"),
+    path("closures/<int:pk>/withdraw/", closures.closure_withdraw, name="closure-withdraw"),
     path("sessions/new/", sessions.session_new, name="session-new"),
     path("sessions/<int:pk>/cancel/", sessions.session_cancel, name="session-cancel"),
     path("sessions/<int:pk>/reschedule/", sessions.session_reschedule, name="session-reschedule"),

@@ -1,18 +1,20 @@
 """Walk every URL pattern for every persona. A new URL fails here until it is listed in ACCESS
 (and, if it takes arguments, in URL_KWARGS): no URL is left out of the access check."""
 
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from clients.models import ClinicalAlert, EmergencyAccess
 from clients.services.alerts import clinical_alert_open
 from iop.models import ChartRead, Role
 from scheduling.models import ComplianceAlert, SessionType
+from scheduling.services.closures import clinic_closure_create
 from scheduling.services.feeds import calendar_feed_create
 from tests import factories
 from tests.factories import ConsentFactory, EnrollmentFactory, SessionFactory, TreatmentPlanFactory
@@ -47,6 +49,9 @@ ACCESS: dict[str, set[str]] = {
     "iop:staff": {ADMIN},
     "iop:staff-set-active": {ADMIN},
     "clients:caseload": STAFF,
+    "clients:tracks": {ADMIN},
+    "clients:track-create": {ADMIN},
+    "clients:track-edit": {ADMIN},
     "clients:portal": {CLIENT},
     "clients:chart": STAFF,
     "clients:list": STAFF,
@@ -84,12 +89,17 @@ ACCESS: dict[str, set[str]] = {
     "groups:create": {ADMIN},
     "groups:edit": {ADMIN},
     "groups:roster": {ADMIN},
+    "groups:rooms": {ADMIN},
+    "groups:room-create": {ADMIN},
+    "groups:room-edit": {ADMIN},
     "groups:enrollment-end": {ADMIN},
     "groups:enrollment-void": {ADMIN},
     "scheduling:my-schedule": {CLIENT},
     "scheduling:client-activity": STAFF,
     "scheduling:clinician-week": STAFF,
     "scheduling:clinic-day": {ADMIN},
+    "scheduling:closures": {ADMIN},
+    "scheduling:closure-withdraw": {ADMIN},
     "scheduling:session-new": STAFF,
     "scheduling:session-cancel": STAFF,
     "scheduling:session-reschedule": STAFF,
@@ -146,6 +156,9 @@ URL_KWARGS = {
     "clients:checkin": lambda world: {"pk": world.alice.pk, "checkin_pk": world.check_in.pk},
     "clients:checkin-paper": lambda world: {"pk": world.alice.pk, "instrument": "phq-9"},
     "groups:edit": lambda world: {"pk": world.group.pk},
+    "groups:room-edit": lambda world: {"pk": world.group.room_id},
+    "clients:track-edit": lambda world: {"pk": world.alice.track_id},
+    "scheduling:closure-withdraw": lambda world: {"pk": world.closure.pk},
     "groups:roster": lambda world: {"pk": world.group.pk},
     "groups:enrollment-end": lambda world: {"pk": world.enrollment.pk},
     "groups:enrollment-void": lambda world: {"pk": world.enrollment.pk},
@@ -276,6 +289,13 @@ def world(admin, clinician, alice, bob):
         ),
         alice_alert=ComplianceAlert.objects.create(
             client=alice, week_start=date(2026, 11, 16), kind=ComplianceAlert.Kind.SHORT
+        ),
+        # Well ahead: it cancels none of the sessions above.
+        closure=clinic_closure_create(
+            first_day=timezone.localdate() + timedelta(days=60),
+            last_day=timezone.localdate() + timedelta(days=60),
+            label="Staff training",
+            actor=admin,
         ),
     )
 

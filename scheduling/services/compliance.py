@@ -8,6 +8,7 @@ recompute of the client-weeks it touched, after commit):
   date, and individual sessions): enrolment, withdrawal and voiding, session create, cancel,
   reschedule and materialize;
 - the client's admission and discharge dates and program track (its weekly minimum and maximum);
+- clinic closures (`ClinicClosure` in force): closing or reopening days;
 - excusals (an alert resolved as excused).
 Clients and groups cannot import scheduling, so they announce their changes with
 `clients.signals.client_weeks_changed`; scheduling's receiver asks for the recompute.
@@ -15,9 +16,11 @@ Clients and groups cannot import scheduling, so they announce their changes with
 Decisions: "still scheduled" minutes are sessions the client is on that are not cancelled and have
 no attendance row yet (ahead, or awaiting the clinician's log); a week is `met` once both the
 prorated minutes and the prorated treatment days are reached (H0015 per diem); the weekly maximum is
-not prorated; a week that holds the discharge and falls short of its prorated minimum is
-`discharged`, never at risk or short (nothing is left to act on); no week after the discharge has a
-row; a row is final once its week is over.
+not prorated; the requirement is prorated for the days in the program that the clinic was open
+(calendar days, as for admission and discharge: a one-day closure takes a seventh off, and a week
+closed throughout requires nothing and is met); a week that holds the discharge and falls short of
+its prorated minimum is `discharged`, never at risk or short (nothing is left to act on); no week
+after the discharge has a row; a row is final once its week is over.
 """
 
 from collections.abc import Iterable
@@ -84,7 +87,7 @@ _RECOMPUTE_SQL = f"""
     -- The whole span as constants, so the roster view reads only its sessions (a bound taken
     -- from each target row alone left it computing every roster of every session ever held).
     span AS (SELECT min(window_start) AS first_start, max(window_end) AS last_end FROM targets),
-    enrolled AS (
+    in_program AS (
         SELECT t.*, c.track_id,
                GREATEST(t.week_start, c.admission_date) AS from_day,
                LEAST(t.week_start + 6, COALESCE(c.discharge_date, t.week_start + 6)) AS to_day,
@@ -94,6 +97,21 @@ _RECOMPUTE_SQL = f"""
         WHERE c.status IN ('active', 'discharged')
           AND c.admission_date <= t.week_start + 6
           AND (c.discharge_date IS NULL OR c.discharge_date >= t.week_start)
+    ),
+    -- The days the clinic is closed (closures in force) within the span's weeks.
+    closed AS (
+        SELECT DISTINCT d::date AS day
+        FROM scheduling_clinicclosure cl
+        CROSS JOIN generate_series(cl.first_day, cl.last_day, interval '1 day') AS d
+        WHERE cl.withdrawn_at IS NULL
+          AND cl.last_day >= (SELECT min(week_start) FROM targets)
+          AND cl.first_day <= (SELECT max(week_start) FROM targets) + 6
+    ),
+    enrolled AS (
+        SELECT p.*,
+               (SELECT count(*) FROM closed WHERE day BETWEEN p.from_day AND p.to_day)::int
+                   AS closed_days
+        FROM in_program p
     ),
     client_sessions AS (
         SELECT e.client_id, e.week_start, e.from_day, e.to_day,
@@ -139,10 +157,14 @@ _RECOMPUTE_SQL = f"""
                COALESCE(t.treatment_days, 0) AS treatment_days,
                COALESCE(t.possible_days, 0) AS possible_days,
                e.to_day - e.from_day + 1 AS enrolled_days,
-               ROUND(tr.weekly_minimum_minutes * (e.to_day - e.from_day + 1) / 7.0)::int
-                   AS required_minutes,
-               GREATEST(1, ROUND(tr.minimum_treatment_days * (e.to_day - e.from_day + 1) / 7.0))::int
-                   AS required_days,
+               e.closed_days,
+               ROUND(tr.weekly_minimum_minutes
+                     * (e.to_day - e.from_day + 1 - e.closed_days) / 7.0)::int AS required_minutes,
+               -- At least one day, unless the clinic was closed every day of it.
+               CASE WHEN e.to_day - e.from_day + 1 = e.closed_days THEN 0
+                    ELSE GREATEST(1, ROUND(tr.minimum_treatment_days
+                                           * (e.to_day - e.from_day + 1 - e.closed_days) / 7.0))
+               END::int AS required_days,
                tr.weekly_maximum_minutes AS maximum_minutes,
                EXISTS (
                    SELECT 1 FROM scheduling_compliancealert al
@@ -167,11 +189,11 @@ _RECOMPUTE_SQL = f"""
     )
     INSERT INTO scheduling_weeklycompliance (
         client_id, week_start, attended_minutes, scheduled_minutes, treatment_days, possible_days,
-        enrolled_days, required_minutes, required_days, maximum_minutes, status, is_final,
-        computed_at
+        enrolled_days, closed_days, required_minutes, required_days, maximum_minutes, status,
+        is_final, computed_at
     )
     SELECT client_id, week_start, attended, pending, treatment_days, possible_days,
-           enrolled_days, required_minutes, required_days, maximum_minutes,
+           enrolled_days, closed_days, required_minutes, required_days, maximum_minutes,
            CASE
                WHEN excused THEN 'excused'
                WHEN attended > maximum_minutes THEN 'over_max'
@@ -190,6 +212,7 @@ _RECOMPUTE_SQL = f"""
         treatment_days = EXCLUDED.treatment_days,
         possible_days = EXCLUDED.possible_days,
         enrolled_days = EXCLUDED.enrolled_days,
+        closed_days = EXCLUDED.closed_days,
         required_minutes = EXCLUDED.required_minutes,
         required_days = EXCLUDED.required_days,
         maximum_minutes = EXCLUDED.maximum_minutes,

@@ -31,6 +31,9 @@ from scheduling.selectors.reminders import due_reminder_list, reminder_lead_time
 from scheduling.sms import sms_backend
 
 PLANNING_HORIZON = timedelta(minutes=MAX_LEAD_MINUTES + 24 * 60)
+# Cancellation notices go out for closure-cancelled sessions this far ahead: beyond the four
+# materialized weeks and the booking horizon, nothing is on the calendar yet.
+NOTICE_HORIZON = timedelta(days=35)
 # A reminder whose due time passed this long ago when its session appears is not created (a session
 # booked three hours ahead gets no day-before reminder).
 LATE_CREATION_GRACE = timedelta(minutes=15)
@@ -63,8 +66,26 @@ _WANTED_SQL = """
         WHERE s.starts_at > %(now)s
           AND ((ch.channel = 'email' AND pref.email_opt_in AND c.email <> '')
                OR (ch.channel = 'sms' AND pref.sms_opt_in AND c.phone <> ''))
+    ),
+    -- A session ahead that a clinic closure cancelled: one notice per client and channel, due
+    -- when the session was cancelled (the closure was entered, or the occurrence materialized).
+    notices AS (
+        SELECT sc.session_id, sc.client_id, 'cancellation' AS kind, ch.channel,
+               GREATEST(cl.created_at, s.created_at) AS due_at
+        FROM scheduling_sessionclient sc
+        JOIN scheduling_session s
+          ON s.id = sc.session_id AND s.status = 'cancelled' AND s.closure_id IS NOT NULL
+        JOIN scheduling_clinicclosure cl ON cl.id = s.closure_id
+        JOIN clients_client c ON c.id = sc.client_id AND c.status = 'active'
+        JOIN scheduling_reminderpreference pref ON pref.client_id = c.id
+        CROSS JOIN channels ch
+        WHERE sc.starts_at > %(now)s AND sc.starts_at < %(notice_window_end)s
+          AND ((ch.channel = 'email' AND pref.email_opt_in AND c.email <> '')
+               OR (ch.channel = 'sms' AND pref.sms_opt_in AND c.phone <> ''))
     )
-    SELECT * FROM wanted;
+    SELECT * FROM wanted
+    UNION ALL
+    SELECT * FROM notices;
     CREATE UNIQUE INDEX ON reminder_wanted (session_id, client_id, kind, channel);
     ANALYZE reminder_wanted;
 """
@@ -76,7 +97,8 @@ _INSERT_NEW_SQL = """
         (session_id, client_id, kind, channel, due_at, status, attempts, last_error, created_at)
     SELECT session_id, client_id, kind, channel, due_at, 'pending', 0, '', %(now)s
     FROM reminder_wanted
-    WHERE due_at > %(creation_cutoff)s
+    -- A notice is sent however late it is planned, as long as the session is still ahead.
+    WHERE due_at > %(creation_cutoff)s OR kind = 'cancellation'
     ON CONFLICT (session_id, client_id, kind, channel) WHERE session_id IS NOT NULL DO NOTHING
 """
 
@@ -86,7 +108,7 @@ _REVIVE_SQL = """
     FROM reminder_wanted w
     WHERE r.session_id = w.session_id AND r.client_id = w.client_id
       AND r.kind = w.kind AND r.channel = w.channel
-      AND r.status = 'cancelled' AND w.due_at > %(creation_cutoff)s
+      AND r.status = 'cancelled' AND (w.due_at > %(creation_cutoff)s OR w.kind = 'cancellation')
 """
 
 _MOVE_SQL = """
@@ -151,16 +173,18 @@ class PlanResult:
 @transaction.atomic
 def reminders_plan(*, now: datetime | None = None) -> PlanResult:
     """Bring the outbox in line with the sessions table, set-based: create the missing rows for
-    upcoming scheduled sessions, move the due times of moved sessions (or changed lead times), and
-    cancel the pending rows of cancelled sessions, ended enrollments and withdrawn opt-ins. A row
-    cancelled earlier comes back if its reason goes away. Check-ins due in the last days get their
-    one reminder per channel; those submitted meanwhile are cancelled. Safe to run late or twice."""
+    upcoming scheduled sessions and the cancellation notices of sessions a clinic closure cancelled,
+    move the due times of moved sessions (or changed lead times), and cancel the pending rows of
+    cancelled (or reopened) sessions, ended enrollments and withdrawn opt-ins. A row cancelled
+    earlier comes back if its reason goes away. Check-ins due in the last days get their one
+    reminder per channel; those submitted meanwhile are cancelled. Safe to run late or twice."""
     now = now or timezone.now()
     lead_times = reminder_lead_times_get()
     params: dict[str, datetime | int] = {
         "now": now,
         "window_start": now,
         "window_end": now + PLANNING_HORIZON,
+        "notice_window_end": now + NOTICE_HORIZON,
         "day_before": lead_times.day_before_minutes,
         "hours_before": lead_times.hours_before_minutes,
         "creation_cutoff": now - LATE_CREATION_GRACE,
@@ -250,7 +274,9 @@ def reminder_send_next(*, now: datetime) -> Reminder | None:
 def _reason_not_to_send(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
     session, client = reminder.session, reminder.client
     if session is not None:
-        if session.status == Session.Status.CANCELLED:
+        # A notice says the session is cancelled: it goes only while that is still true.
+        cancelled = session.status == Session.Status.CANCELLED
+        if cancelled != (reminder.kind == ReminderKind.CANCELLATION):
             return Reminder.Status.CANCELLED, ""
         if session.starts_at <= now:
             return Reminder.Status.SKIPPED, "The appointment had started."
@@ -286,13 +312,11 @@ def _message_context(reminder: Reminder) -> dict[str, object]:
 
 
 def _deliver(reminder: Reminder) -> None:
-    template = (
-        "appointment"
-        if reminder.session_id
-        else "check_in"
-        if reminder.check_in_id
-        else "schedule_nudge"
-    )
+    template = {
+        ReminderKind.CANCELLATION: "appointment_cancelled",
+        ReminderKind.HOURS_NUDGE: "schedule_nudge",
+        ReminderKind.CHECK_IN: "check_in",
+    }.get(ReminderKind(reminder.kind), "appointment")
     context = _message_context(reminder)
     reference = f"reminder-{reminder.pk}"
     if reminder.channel == ReminderChannel.SMS:

@@ -21,6 +21,7 @@ from iop.clock import local_datetime, week_bounds, week_start_of
 from iop.dates import check_dates
 from iop.models import User
 from scheduling.models import Attendance, Session, SessionLog, SessionType
+from scheduling.selectors.closures import closure_by_day, closure_on
 from scheduling.selectors.compliance import client_weeks_of_groups
 from scheduling.selectors.sessions import session_conflict_list
 from scheduling.services.compliance import (
@@ -77,9 +78,9 @@ def sessions_materialize(
     """Bring the next MATERIALIZE_DAYS days of group sessions in line with the weekly patterns.
 
     Idempotent and set-based: missing occurrences are inserted in one statement (ON CONFLICT on
-    the unique group and start does nothing); a future session nobody has logged yet that the
-    pattern no longer matches is moved to the pattern's time on its date (keeping a cancellation),
-    or deleted when the pattern no longer meets that day. Logged and past sessions never change.
+    the unique group and start does nothing), cancelled on a day the clinic is closed; a future
+    session nobody has logged yet that the pattern no longer matches is moved to the pattern's
+    time on its date (keeping a cancellation), or deleted when the pattern no longer meets that day. Logged and past sessions never change.
     Returns how many sessions were inserted. `now` is the moment to materialize from: the
     present, except for the demo clinic, which fills in the weeks it has documented."""
     now = now or timezone.now()
@@ -138,6 +139,14 @@ def sessions_materialize(
         ).values_list("group_id", "starts_at")
     )
     missing = [s for s in wanted if (s.group_id, s.starts_at) not in existing]
+    # An occurrence on a closed day goes on the calendar already cancelled, as the closure left
+    # the ones it found: rosters, feeds and the clients' notices treat them all alike.
+    closed = closure_by_day(first_day=today, last_day=today + timedelta(days=MATERIALIZE_DAYS))
+    for session in missing:
+        if closure := closed.get(timezone.localdate(session.starts_at)):
+            session.status = Session.Status.CANCELLED
+            session.cancel_reason = closure.cancel_reason
+            session.closure = closure
     # ON CONFLICT DO NOTHING: a concurrent run that inserted the same occurrence wins quietly.
     Session.objects.bulk_create(missing, ignore_conflicts=True)
     # Sessions added, moved or removed this week change the week of the groups' clients.
@@ -167,6 +176,11 @@ def _check_times(starts_at: datetime, duration_minutes: int) -> None:
     if timezone.is_naive(starts_at):
         raise ValidationError({"starts_at": "The start needs a time zone."})
     check_dates(starts_at=starts_at)
+    day = timezone.localdate(starts_at)
+    if closure := closure_on(day=day):
+        raise ValidationError(
+            {"starts_at": f"The clinic is closed on {day:%a %b %-d} ({closure.label})."}
+        )
     horizon = timezone.localdate() + timedelta(days=MATERIALIZE_DAYS - 1)
     if timezone.localdate(starts_at) > horizon:
         raise ValidationError(

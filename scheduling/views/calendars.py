@@ -14,6 +14,7 @@ from iop.http import AuthedRequest
 from iop.models import User
 from iop.query import query_date
 from scheduling.access import access_clinician
+from scheduling.selectors.closures import closure_on
 from scheduling.selectors.compliance import hours_overview_get
 from scheduling.selectors.sessions import client_schedule_get, clinic_day_list, clinician_week_days
 
@@ -72,6 +73,7 @@ def clinic_day(request: AuthedRequest) -> HttpResponse:
         {
             "day": day,
             "sessions": clinic_day_list(day=day),
+            "closure": closure_on(day=day),
             "previous": day - timedelta(days=1),
             "next": day + timedelta(days=1),
         },

@@ -21,6 +21,7 @@ from scheduling.models import (
     ATTENDED_STATUSES,
     Attendance,
     AttendanceStatus,
+    ClinicClosure,
     ComplianceAlert,
     ComplianceStatus,
     Session,
@@ -132,8 +133,9 @@ def test_no_session_runs_on_a_holiday_even_after_the_beat_materializes_more_week
         assert not on(day).exclude(status=Session.Status.CANCELLED).exists(), day
         assert not Attendance.objects.filter(session__in=on(day)).exists(), day
     assert set(on(HOLIDAYS[0]).values_list("cancel_reason", flat=True)) == {
-        "Clinic closed (holiday)"
+        "Clinic closed: Labor Day"
     }
+    assert set(on(HOLIDAYS[-1]).values_list("closure__label", flat=True)) == {"Thanksgiving Day"}
     # The beat's daily job a fortnight later reaches Christmas: the occurrence stays cancelled.
     with time_machine.travel(THURSDAY_EVENING + timedelta(days=14), tick=False):
         sessions_materialize()
@@ -181,3 +183,31 @@ def test_federal_holidays_and_the_weekdays_they_are_observed_on():
     assert date(2027, 12, 24) in holidays_2027  # so does Christmas
     assert date(2027, 11, 25) in holidays_2027  # Thanksgiving
     assert len(us_federal_holidays(2026)) == 11 + 1  # Independence Day 2026 is a Saturday
+
+
+def test_the_clinic_closes_for_a_staff_training_day_next_month_and_its_sessions_are_cancelled(
+    demo,
+):
+    """The first Wednesday of December: the groups of that day are on the calendar as cancelled,
+    and nothing is scheduled that day."""
+    training = ClinicClosure.objects.get(label="Staff training day")
+    assert (training.first_day, training.last_day) == (date(2026, 12, 2), date(2026, 12, 2))
+    cancelled = training.cancelled_sessions.all()
+    assert cancelled.filter(group__name="Evening Relapse Prevention").exists()
+    assert set(cancelled.values_list("status", flat=True)) == {Session.Status.CANCELLED}
+    day_start = datetime.combine(training.first_day, datetime.min.time(), CLINIC)
+    assert not Session.objects.filter(
+        starts_at__gte=day_start, starts_at__lt=day_start + timedelta(days=1), status="scheduled"
+    ).exists()
+
+
+def test_every_federal_holiday_of_the_demo_range_is_a_closure_entered_by_the_admin(demo):
+    closures = dict(ClinicClosure.objects.values_list("first_day", "label"))
+    assert {day: closures.get(day) for day in (*HOLIDAYS, CHRISTMAS)} == {
+        date(2026, 9, 7): "Labor Day",
+        date(2026, 10, 12): "Columbus Day",
+        date(2026, 11, 11): "Veterans Day",
+        date(2026, 11, 26): "Thanksgiving Day",
+        CHRISTMAS: "Christmas Day",
+    }
+    assert set(ClinicClosure.objects.values_list("created_by__role", flat=True)) == {"admin"}

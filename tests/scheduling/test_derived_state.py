@@ -3,7 +3,8 @@ alerts equal what a from-scratch recompute of every client-week gives.
 
 A Hypothesis state machine applies random sequences of the operations a client's week depends on
 through the services (enrol, withdraw, attendance and amendments, individual sessions, cancel,
-reschedule, admission, discharge, track change, excusal, alert resolution), moves the clock forward
+reschedule, admission, discharge, track change, excusal, alert resolution, clinic closures and
+their withdrawal), moves the clock forward
 across week closes running the beat's jobs, and after every step compares the stored state with a
 recompute from nothing (inside a savepoint that is rolled back).
 """
@@ -36,6 +37,7 @@ from iop.clock import local_datetime, week_start_of
 from iop.models import Role
 from scheduling.models import (
     AttendanceStatus,
+    ClinicClosure,
     ComplianceAlert,
     Session,
     SessionType,
@@ -43,6 +45,7 @@ from scheduling.models import (
 )
 from scheduling.selectors.attendance import roster_client_list, session_log_get
 from scheduling.services.attendance import AttendanceEntry, attendance_record
+from scheduling.services.closures import clinic_closure_create, clinic_closure_withdraw
 from scheduling.services.compliance import (
     compliance_alert_resolve,
     compliance_recompute,
@@ -65,6 +68,7 @@ FIGURES = (
     "treatment_days",
     "possible_days",
     "enrolled_days",
+    "closed_days",
     "required_minutes",
     "required_days",
     "maximum_minutes",
@@ -148,6 +152,7 @@ class Clinic:
 
     def __init__(self):
         self.clinician = UserFactory(role=Role.CLINICIAN)
+        self.admin = UserFactory(role=Role.ADMIN)
         self.adult = ProgramTrackFactory()
         self.adolescent = ProgramTrack.objects.get(code="adolescent")
         first_date = START.date() - timedelta(days=14)
@@ -183,6 +188,7 @@ class ClinicWeeks(RuleBasedStateMachine):
         self.now = START
         clinic = self.clinic
         self.clinician, self.groups = clinic.clinician, clinic.groups
+        self.admin = clinic.admin
         self.adult, self.adolescent = clinic.adult, clinic.adolescent
         self.client_ids = list(clinic.client_ids)
         self.first_week = clinic.first_week
@@ -353,6 +359,29 @@ class ClinicWeeks(RuleBasedStateMachine):
             track=track,
             primary_clinician=self.clinician,
         )
+
+    @rule(first=st.integers(-8, 6), length=st.integers(0, 2))
+    def close_the_clinic(self, first, length):
+        """A closure in the last days or the week ahead: refused where a session was held."""
+        first_day = self.today() + timedelta(days=first)
+        self.apply(
+            clinic_closure_create,
+            first_day=first_day,
+            last_day=first_day + timedelta(days=length),
+            label="Snow day",
+            actor=self.admin,
+        )
+
+    @rule(data=st.data())
+    def withdraw_a_closure(self, data):
+        closures = list(ClinicClosure.objects.filter(withdrawn_at__isnull=True).order_by("pk"))
+        if closures:
+            self.apply(
+                clinic_closure_withdraw,
+                closure=data.draw(st.sampled_from(closures)),
+                actor=self.admin,
+                reason="Opened after all",
+            )
 
     @rule(data=st.data(), excused=st.booleans())
     def resolve_an_alert(self, data, excused):

@@ -31,7 +31,7 @@ class Command(BaseCommand):
         admin, clinicians = seed_staff(fake)
         clients = seed_clients(fake, clinicians)
         seed_groups(clinicians, clients)
-        seed_calendar()
+        seed_calendar(admin)
         seed_attendance_history(fake, clients)
         seed_documentation(fake, clients)
         seed_past_weeks()
