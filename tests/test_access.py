@@ -59,6 +59,10 @@ ACCESS: dict[str, set[str]] = {
     "clients:plan": STAFF,
     "clients:plan-activate": STAFF,
     "clients:plan-review": STAFF,
+    "clients:plan-revise": STAFF,
+    "clients:plan-changes": STAFF,
+    "clients:plan-part-edit": STAFF,
+    "clients:plan-part-remove": STAFF,
     "clients:discharge": STAFF,
     "clients:my-plan": {CLIENT},
     "clients:my-disclosures": {CLIENT},
@@ -113,6 +117,10 @@ URL_KWARGS = {
     "clients:plan": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
     "clients:plan-activate": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
     "clients:plan-review": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
+    "clients:plan-revise": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
+    "clients:plan-changes": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
+    "clients:plan-part-edit": lambda world: plan_part_kwargs(world),
+    "clients:plan-part-remove": lambda world: plan_part_kwargs(world),
     "clients:discharge": lambda world: {"pk": world.alice.pk},
     "clients:my-plan": lambda world: {"plan_pk": world.plan.pk},
     "groups:edit": lambda world: {"pk": world.group.pk},
@@ -134,6 +142,18 @@ URL_KWARGS = {
     "scheduling:alert-resolve": lambda world: {"pk": world.alice_alert.pk},
 }
 
+
+def plan_part_kwargs(world):
+    """The problem of Alice's plan in force (which refuses edits; the walk opens, never changes)."""
+    problem = world.plan.problems.get()
+    return {
+        "pk": world.alice.pk,
+        "plan_pk": world.plan.pk,
+        "kind": "problem",
+        "part_pk": problem.pk,
+    }
+
+
 # URL names whose arguments name Alice or one of her objects (her plan, consent, sessions, note,
 # alert): outside the unrelated clinician's reach, so a 404 for them, as for something missing.
 REACHES_ALICE = {
@@ -148,6 +168,10 @@ REACHES_ALICE = {
     "clients:plan",
     "clients:plan-activate",
     "clients:plan-review",
+    "clients:plan-revise",
+    "clients:plan-changes",
+    "clients:plan-part-edit",
+    "clients:plan-part-remove",
     "clients:discharge",
     "scheduling:client-activity",
     "scheduling:client-hours",
@@ -172,6 +196,8 @@ POST_ONLY = {
     "recovery-codes-create",
     "iop:staff-set-active",
     "clients:plan-activate",
+    "clients:plan-revise",
+    "clients:plan-part-remove",
     "groups:enrollment-end",
     "groups:enrollment-void",
     "scheduling:session-summary",
