@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pgtrigger
@@ -190,6 +190,14 @@ class Client(models.Model):
     def display_name(self) -> str:
         """The name staff say aloud: preferred first name if given, then the legal last name."""
         return f"{self.preferred_name or self.legal_first_name} {self.legal_last_name}"
+
+    @property
+    def expected_end(self) -> date | None:
+        """The last day of the planned length of the program, counted from the admission; None
+        before the admission."""
+        if self.admission_date is None:
+            return None
+        return self.admission_date + timedelta(weeks=self.expected_length_weeks, days=-1)
 
     @property
     def intake_is_open(self) -> bool:

@@ -21,6 +21,42 @@ class SessionType(models.TextChoices):
     INTAKE_ASSESSMENT = "intake_assessment", "Intake assessment"
 
 
+class SessionSeries(models.Model):
+    """Individual sessions booked together, weekly or every two weeks at one local time, from the
+    first session's date until a date no later than the client's expected end of the program.
+    Each session links here, so the rest of a series is moved or cancelled in one action."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", "Weekly"
+        BIWEEKLY = "biweekly", "Every two weeks"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="session_series")
+    frequency = models.CharField(max_length=10, choices=Frequency.choices)
+    first_date = models.DateField(validators=CLINIC_DATE)
+    until = models.DateField(validators=CLINIC_DATE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(until__gte=F("first_date")), name="session_series_until_after_first"
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency__in=["weekly", "biweekly"]),
+                name="session_series_frequency_valid",
+            ),
+            plausible_dates("session_series_dates_plausible", "first_date", "until"),
+        ]
+        triggers = [keep_rows("session_series_never_deleted")]
+
+    def __str__(self) -> str:
+        return f"{self.get_frequency_display()} until {self.until:%Y-%m-%d}"
+
+    @property
+    def step_days(self) -> int:
+        return 14 if self.frequency == self.Frequency.BIWEEKLY else 7
+
+
 class Session(models.Model):
     """One meeting on the calendar: a group occurrence (group set) or an individual session (client
     set). Times are stored in UTC; group occurrences come from the group's local weekly pattern."""
@@ -43,6 +79,9 @@ class Session(models.Model):
         Room, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
     )
     is_telehealth = models.BooleanField(default=False)
+    series = models.ForeignKey(
+        SessionSeries, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
+    )
     starts_at = models.DateTimeField(db_index=True, validators=CLINIC_DATE)
     ends_at = models.DateTimeField(validators=CLINIC_DATE)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
@@ -81,6 +120,10 @@ class Session(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="cancelled") | ~Q(cancel_reason=""),
                 name="session_cancel_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(series__isnull=True) | Q(group__isnull=True),
+                name="session_series_individual_only",
             ),
             models.UniqueConstraint(
                 fields=["group", "starts_at"],

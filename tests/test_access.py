@@ -1,18 +1,21 @@
 """Walk every URL pattern for every persona. A new URL fails here until it is listed in ACCESS
 (and, if it takes arguments, in URL_KWARGS): no URL is left out of the access check."""
 
-from datetime import date
+from datetime import date, time, timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from clients.models import EmergencyAccess
+from iop.clock import local_datetime
 from iop.models import ChartRead, Role
 from scheduling.models import ComplianceAlert, SessionType
 from scheduling.services.feeds import calendar_feed_create
+from scheduling.services.sessions import session_schedule
 from tests import factories
 from tests.factories import ConsentFactory, EnrollmentFactory, SessionFactory, TreatmentPlanFactory
 
@@ -81,6 +84,8 @@ ACCESS: dict[str, set[str]] = {
     "scheduling:session-new": STAFF,
     "scheduling:session-cancel": STAFF,
     "scheduling:session-reschedule": STAFF,
+    "scheduling:series-move": STAFF,
+    "scheduling:series-cancel": STAFF,
     "scheduling:feed-settings": {CLIENT, CLINICIAN},
     "scheduling:feed": PUBLIC,  # the unguessable token is the credential
     "scheduling:today": {CLINICIAN},
@@ -129,6 +134,8 @@ URL_KWARGS = {
     "groups:enrollment-void": lambda world: {"pk": world.enrollment.pk},
     "scheduling:session-cancel": lambda world: {"pk": world.individual_session.pk},
     "scheduling:session-reschedule": lambda world: {"pk": world.individual_session.pk},
+    "scheduling:series-move": lambda world: {"pk": world.series_session.pk},
+    "scheduling:series-cancel": lambda world: {"pk": world.series_session.pk},
     "scheduling:feed": lambda world: {"token": world.alices_feed_token},
     "scheduling:session-detail": lambda world: {"pk": documented_note(world).session_id},
     "scheduling:session-summary": lambda world: {"pk": documented_note(world).session_id},
@@ -178,6 +185,8 @@ REACHES_ALICE = {
     "scheduling:alert-resolve",
     "scheduling:session-cancel",
     "scheduling:session-reschedule",
+    "scheduling:series-move",
+    "scheduling:series-cancel",
     "scheduling:session-detail",
     "scheduling:session-summary",
     "scheduling:session-drop-in",
@@ -187,7 +196,12 @@ REACHES_ALICE = {
 
 # The pages among them that show Alice's clinical data: opening one records a chart read. A
 # session's cancel and reschedule forms show its time, not the chart.
-CLINICAL_PAGES = REACHES_ALICE - {"scheduling:session-cancel", "scheduling:session-reschedule"}
+CLINICAL_PAGES = REACHES_ALICE - {
+    "scheduling:session-cancel",
+    "scheduling:session-reschedule",
+    "scheduling:series-move",
+    "scheduling:series-cancel",
+}
 
 # URL names that only take POST: they change state, so a GET answers 405 (a link, a prefetch or a
 # crawler changes nothing). The walk posts to them.
@@ -245,6 +259,16 @@ def world(admin, clinician, alice, bob):
         individual_session=SessionFactory(
             session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician
         ),
+        series_session=session_schedule(
+            session_type=SessionType.INDIVIDUAL,
+            client=alice,
+            clinician=clinician,
+            starts_at=local_datetime(timezone.localdate() + timedelta(days=2), time(8)),
+            duration_minutes=50,
+            is_telehealth=True,
+            repeat="weekly",
+            until=timezone.localdate() + timedelta(days=9),
+        )[0],
         alices_feed_token=calendar_feed_create(actor=alice.user),
         alice_alert=ComplianceAlert.objects.create(
             client=alice, week_start=date(2026, 11, 16), kind=ComplianceAlert.Kind.SHORT

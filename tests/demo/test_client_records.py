@@ -27,5 +27,6 @@ def test_the_demo_clinic_has_a_revised_plan_whose_versions_differ(db):
     comparison = plan_comparison(
         plan=plan_list(client=revised.client).get(pk=revised.pk), against_pk=None
     )
-    assert comparison.counts["added"] and comparison.counts["removed"]
+    assert comparison.counts["added"]
+    assert comparison.counts["removed"]
     assert comparison.counts["changed"]
