@@ -4,7 +4,14 @@ from django.db import models
 from django.db.models import F, Q
 
 from clients.models import Client, Objective
-from groups.models import Group, Room, meets_by_video, place_text
+from groups.models import (
+    Group,
+    Room,
+    join_link_constraints,
+    join_link_field,
+    meets_by_video,
+    place_text,
+)
 from iop.dates import NO_NUL, plausible_dates, validate_clinic_date
 from iop.history import keep_rows
 from iop.hours import hours
@@ -79,6 +86,8 @@ class Session(models.Model):
         Room, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
     )
     is_telehealth = models.BooleanField(default=False)
+    # An individual session's own link; a group session is joined by its group's link.
+    join_link = join_link_field()
     series = models.ForeignKey(
         SessionSeries, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
     )
@@ -125,6 +134,11 @@ class Session(models.Model):
                 condition=Q(series__isnull=True) | Q(group__isnull=True),
                 name="session_series_individual_only",
             ),
+            *join_link_constraints("session"),
+            models.CheckConstraint(
+                condition=Q(join_link="") | Q(group__isnull=True),
+                name="session_join_link_individual_only",
+            ),
             models.UniqueConstraint(
                 fields=["group", "starts_at"],
                 condition=Q(group__isnull=False),
@@ -148,6 +162,14 @@ class Session(models.Model):
     @property
     def by_video(self) -> bool:
         return meets_by_video(room=self.room, is_telehealth=self.is_telehealth)
+
+    @property
+    def video_join_link(self) -> str:
+        """Where to join it by video: the group's link for a group session, else its own. Only
+        the portal schedule and the clinician's Today show it (never a reminder or a feed)."""
+        if not self.by_video:
+            return ""
+        return self.group.join_link if self.group is not None else self.join_link
 
 
 class SessionClient(models.Model):

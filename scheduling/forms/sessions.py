@@ -6,7 +6,7 @@ from django import forms
 
 from clients.models import Client
 from clients.selectors import client_list
-from groups.models import MAX_SESSION_MINUTES, Room
+from groups.models import HTTPS_ONLY, MAX_SESSION_MINUTES, Room
 from iop.clock import local_datetime
 from iop.forms import clinic_date_field
 from iop.models import User
@@ -39,6 +39,15 @@ class IndividualSessionForm(forms.Form):
         queryset=Room.objects.filter(is_active=True), required=False, empty_label="No room"
     )
     is_telehealth = forms.BooleanField(label="Telehealth", required=False)
+    join_link = forms.URLField(
+        label="Video join link",
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        validators=[HTTPS_ONLY],
+        help_text="For a telehealth session: the https:// link the client opens to join. The "
+        "client sees it only in the portal, never in reminders or calendar feeds.",
+    )
     repeat = forms.ChoiceField(
         label="Repeats",
         choices=[("", "Once"), *SessionSeries.Frequency.choices],
@@ -72,6 +81,7 @@ class IndividualSessionForm(forms.Form):
             "duration_minutes": data["duration_minutes"],
             "room": data["room"],
             "is_telehealth": data["is_telehealth"],
+            "join_link": data["join_link"],
             "repeat": data["repeat"],
             "until": data["until"] if data["repeat"] else None,
         }

@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from clients.models import Client
-from groups.models import MAX_SESSION_MINUTES, Group, Room
+from groups.models import MAX_SESSION_MINUTES, Group, Room, meets_by_video
 from iop.clock import local_datetime, week_bounds, week_start_of
 from iop.dates import check_dates
 from iop.models import User
@@ -243,6 +243,7 @@ def session_schedule(
     duration_minutes: int,
     room: Room | None = None,
     is_telehealth: bool = False,
+    join_link: str = "",
     repeat: str = "",
     until: date | None = None,
     counts_toward_hours: bool = True,
@@ -261,6 +262,11 @@ def session_schedule(
         raise ValidationError({"clinician": "Sessions are led by a clinician."})
     if room is None and not is_telehealth:
         raise ValidationError({"room": "Choose a room or mark the session as telehealth."})
+    join_link = join_link.strip()
+    if join_link and not meets_by_video(room=room, is_telehealth=is_telehealth):
+        raise ValidationError(
+            {"join_link": "Only a session held by video (telehealth) has a join link."}
+        )
     _lock_people(clinician, client, room)
     client.refresh_from_db(fields=["status", "admission_date", "expected_length_weeks"])
     if client.status == Client.Status.DISCHARGED:
@@ -291,6 +297,7 @@ def session_schedule(
             clinician=clinician,
             room=room,
             is_telehealth=is_telehealth,
+            join_link=join_link,
             starts_at=start,
             ends_at=end,
             counts_toward_hours=counts_toward_hours,
