@@ -168,11 +168,12 @@ def group_pattern_clash_list(
     return problems
 
 
-def group_session_clash_check(*, group: Group) -> None:
+def group_session_clash_check(*, group: Group, materialized_until: date) -> None:
     """Refuse a group pattern whose coming sessions would double-book a facilitator or the room
     with a session already on the calendar (clashes between group patterns are refused earlier,
-    by the groups service). Only reads: raised inside the group's save (by the receiver of
-    `group_pattern_changed`), so the whole change rolls back."""
+    by the groups service): the sessions materialized up to `materialized_until`, and beyond it
+    the pattern against the individual sessions already booked. Only reads: raised inside the
+    group's save (by the receiver of `group_pattern_changed`), so the whole change rolls back."""
     facilitators = list(group.facilitators.all())
     busy = Q(clinician__in=facilitators)
     if group.room_id is not None:
@@ -188,11 +189,30 @@ def group_session_clash_check(*, group: Group) -> None:
         .filter(Exists(clashing))
         .first()
     )
+    if first is None and group.is_active:
+        later = Session.objects.filter(
+            busy,
+            group__isnull=True,
+            status=Session.Status.SCHEDULED,
+            starts_at__gte=local_midnight(materialized_until + timedelta(days=1)),
+        ).order_by("starts_at")
+        first = next((s for s in later if _pattern_meets_during(group, s)), None)
     if first is not None:
         when = timezone.localtime(first.starts_at).strftime("%a %b %-d, %-I:%M %p")
         raise ValidationError(
             f"{when}: a facilitator or the room already has another session then."
         )
+
+
+def _pattern_meets_during(group: Group, session: Session) -> bool:
+    day = timezone.localdate(session.starts_at)
+    if day.weekday() not in group.weekdays or day < group.first_date:
+        return False
+    if group.last_date is not None and day > group.last_date:
+        return False
+    meets = local_datetime(day, group.start_time)
+    ends = meets + timedelta(minutes=group.duration_minutes)
+    return meets < session.ends_at and session.starts_at < ends
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from groups.models import Group
+from groups.services import group_create
 from iop.clock import local_datetime
 from scheduling.models import Session, SessionSeries, SessionType
 from scheduling.services.sessions import (
@@ -193,3 +195,16 @@ def test_the_session_page_offers_to_move_or_cancel_the_rest(client, clinician, d
     )
     assert response.status_code == 302
     assert Session.objects.filter(client=dana, status="cancelled").count() == 5
+
+
+def test_a_new_group_pattern_that_meets_during_a_later_booked_session_is_refused(dana, clinician):
+    """A series reaches past the weeks of group sessions on the calendar: a group created later
+    whose pattern meets then, with the same clinician, is refused like any other clash."""
+    book(dana, clinician)
+    with pytest.raises(ValidationError, match="Thu Feb 11, 10:00 AM"):
+        group_create(
+            name="Thursday Process", group_type="interpersonal_process", track=dana.track,
+            facilitators=[clinician], capacity=8, weekdays=[3], start_time=time(9, 30),
+            duration_minutes=60, first_date=date(2027, 2, 1), is_telehealth=True,
+        )  # fmt: skip
+    assert not Group.objects.filter(name="Thursday Process").exists()
