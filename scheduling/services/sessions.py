@@ -197,13 +197,17 @@ def _clashes(
     return problems
 
 
-def _refuse_clashes(clashes: dict[datetime, list[str]], field: str | None = None) -> None:
+def _refuse_clashes(
+    clashes: dict[datetime, list[str]], dates: int, field: str | None = None
+) -> None:
     """One message per clashing date, so every clash of a series is seen at once."""
     if clashes:
         messages = [
             f"{timezone.localtime(start):%a %b %-d, %-I:%M %p}: {' '.join(problems)}"
             for start, problems in sorted(clashes.items())
         ]
+        if dates > 1:
+            messages.insert(0, f"Nothing was changed: {len(clashes)} of {dates} dates clash.")
         raise ValidationError({field: messages} if field else messages)
 
 
@@ -304,7 +308,7 @@ def session_schedule(
         )
         session.full_clean()
         sessions.append(session)
-    _refuse_clashes(clashes)
+    _refuse_clashes(clashes, len(days))
     if series is not None:
         series.save()
         for session in sessions:
@@ -453,7 +457,7 @@ def session_series_move_rest(
             exclude_ids=moving,
         ):
             clashes[starts_at] = problems
-    _refuse_clashes(clashes, "first_date")
+    _refuse_clashes(clashes, len(days), "first_date")
     compliance_recompute_sessions_on_commit(session_ids=moving)  # the weeks they leave
     for each, day in zip(rest, days, strict=True):
         length = each.length_minutes
