@@ -2,8 +2,9 @@
 
 A plan is activated by the clinician's signature; activation needs every problem to have a goal,
 every goal an objective and every objective an intervention. Active and superseded plans never
-change: a revision is a new draft copied from the active plan. The client e-signs the active plan
-by typing their legal or preferred name.
+change: a revision is a new draft copied from the active plan (each part remembers the part it
+was copied from), whose parts are edited and removed until it is signed and supersedes the plan in
+force. The client e-signs the active plan by typing their legal or preferred name.
 """
 
 from datetime import date, timedelta
