@@ -57,6 +57,7 @@ def join_link_field() -> models.URLField:
         "video join link",
         max_length=500,
         blank=True,
+        db_default="",  # rows written in bulk by SQL (the synthetic clinic) have none
         validators=[HTTPS_ONLY],
         help_text="For a meeting by video: the https:// link to join it. Shown to clients only in "
         "the portal, never in reminders or calendar feeds.",

@@ -10,17 +10,21 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from groups.models import Group
 from groups.services import group_create
 from iop.clock import local_datetime
+from iop.models import Role
 from scheduling.models import Session, SessionSeries, SessionType
 from scheduling.services.sessions import (
     session_schedule,
     session_series_cancel_rest,
     session_series_move_rest,
 )
-from tests.factories import ClientFactory, EnrollmentFactory, GroupFactory
+from tests.factories import ClientFactory, EnrollmentFactory, GroupFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 EXPECTED_END = date(2027, 2, 14)
@@ -209,3 +213,34 @@ def test_a_new_group_pattern_that_meets_during_a_later_booked_session_is_refused
             duration_minutes=60, first_date=date(2027, 2, 1), is_telehealth=True,
         )  # fmt: skip
     assert not Group.objects.filter(name="Thursday Process").exists()
+
+
+class TestSeriesUntilInput(HypothesisTestCase):
+    @settings(max_examples=25, deadline=None)
+    @given(
+        until=st.dates(min_value=date(2026, 11, 1), max_value=date(2027, 6, 30)),
+        repeat=st.sampled_from(["weekly", "biweekly"]),
+    )
+    def test_any_until_date_books_within_the_program_or_is_refused_with_nothing_booked(
+        self, until, repeat
+    ):
+        with time_machine.travel(
+            datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("America/New_York")), tick=False
+        ):
+            clinician = UserFactory(role=Role.CLINICIAN)
+            client = ClientFactory(primary_clinician=clinician, admission_date=date(2026, 11, 23))
+            try:
+                sessions = book(client, clinician, repeat=repeat, until=until)
+            except ValidationError as error:
+                refused, sessions = error.message_dict, []
+            else:
+                refused = None
+        if refused:
+            assert "until" in refused
+            assert not Session.objects.filter(client=client).exists()
+            assert until < date(2026, 12, 3) or until > EXPECTED_END
+        else:
+            assert date(2026, 12, 3) <= until <= EXPECTED_END
+            assert max(local_days(sessions)) <= until
+            step = 14 if repeat == "biweekly" else 7
+            assert len(sessions) == (until - date(2026, 12, 3)).days // step + 1
