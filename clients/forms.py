@@ -330,6 +330,31 @@ class InterventionForm(PlanPartForm):
         self.fields["responsible"].queryset = User.objects.clinicians()  # type: ignore[attr-defined]  # a ModelChoiceField; the stubs type form fields as Field
 
 
+class GoalEditForm(forms.ModelForm):
+    class Meta:
+        model = Goal
+        fields = ["statement"]
+        labels = {"statement": "Goal"}
+
+
+class ObjectiveEditForm(forms.ModelForm):
+    class Meta:
+        model = Objective
+        fields = ["description", "target_date"]
+        widgets = {"target_date": DATE}
+        labels = {"description": "Objective"}
+
+
+class InterventionEditForm(forms.ModelForm):
+    class Meta:
+        model = Intervention
+        fields = ["modality", "frequency", "responsible"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = User.objects.clinicians()  # type: ignore[attr-defined]  # a ModelChoiceField; the stubs type form fields as Field
+
+
 class PlanReviewForm(forms.Form):
     reviewed_on = clinic_date_field()
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))

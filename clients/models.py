@@ -1,4 +1,5 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
 import pgtrigger
 from django.conf import settings
@@ -173,6 +174,14 @@ class Client(models.Model):
     def display_name(self) -> str:
         """The name staff say aloud: preferred first name if given, then the legal last name."""
         return f"{self.preferred_name or self.legal_first_name} {self.legal_last_name}"
+
+    @property
+    def expected_end(self) -> date | None:
+        """The last day of the planned length of the program, counted from the admission; None
+        before the admission."""
+        if self.admission_date is None:
+            return None
+        return self.admission_date + timedelta(weeks=self.expected_length_weeks, days=-1)
 
     @property
     def intake_is_open(self) -> bool:
@@ -522,6 +531,14 @@ class TreatmentPlan(models.Model):
     clinician_signed_at = models.DateTimeField(null=True, blank=True)
     client_signed_name = models.CharField(max_length=200, blank=True)
     client_signed_at = models.DateTimeField(null=True, blank=True)
+    revises = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revisions",
+        help_text="The plan this version was copied from.",
+    )
 
     class Meta:
         ordering = ["-version"]
@@ -552,6 +569,9 @@ class TreatmentPlan(models.Model):
                 condition=Q(next_review_due__gt=F("activated_on")),
                 name="plan_review_due_after_activation",
             ),
+            models.CheckConstraint(
+                condition=~Q(revises=F("pk")), name="plan_does_not_revise_itself"
+            ),
         ]
         triggers = [keep_rows("plan_never_deleted")]
 
@@ -563,13 +583,80 @@ class TreatmentPlan(models.Model):
         return self.status == self.Status.DRAFT
 
 
+def _changes_only_in_draft(
+    name: str, parent: str, plan_status_of_parent: str, may_change_in_force: str = ""
+) -> pgtrigger.Trigger:
+    """A trigger: a part of a plan is added, changed or removed only while its plan is a draft.
+    `plan_status_of_parent` selects the plan's status from the part's parent id (`$1`).
+    `may_change_in_force` names a column that still changes once the plan is in force."""
+    unchanged = (
+        f"(to_jsonb(NEW) - '{may_change_in_force}') = (to_jsonb(OLD) - '{may_change_in_force}')"
+    )
+    old_status = plan_status_of_parent.replace("$1", f"OLD.{parent}")
+    new_status = plan_status_of_parent.replace("$1", f"NEW.{parent}")
+    return pgtrigger.Trigger(
+        name=name,
+        operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+        when=pgtrigger.Before,
+        func=f"""
+        IF TG_OP = 'UPDATE' THEN
+            IF {unchanged} THEN
+                RETURN NEW;
+            END IF;
+        END IF;
+        IF TG_OP <> 'INSERT' THEN
+            IF ({old_status}) <> 'draft' THEN
+                RAISE EXCEPTION 'a part of a plan in force or superseded never changes (% on %)',
+                    TG_OP, TG_TABLE_NAME;
+            END IF;
+        END IF;
+        IF TG_OP = 'DELETE' THEN
+            RETURN OLD;
+        END IF;
+        IF ({new_status}) <> 'draft' THEN
+            RAISE EXCEPTION 'a part of a plan in force or superseded never changes (% on %)',
+                TG_OP, TG_TABLE_NAME;
+        END IF;
+        RETURN NEW;
+        """,
+    )
+
+
+_PLAN_STATUS = "SELECT status FROM clients_treatmentplan WHERE id = $1"
+_PROBLEM_PLAN_STATUS = (
+    "SELECT plan.status FROM clients_problem problem"
+    " JOIN clients_treatmentplan plan ON plan.id = problem.plan_id WHERE problem.id = $1"
+)
+_GOAL_PLAN_STATUS = (
+    "SELECT plan.status FROM clients_goal goal"
+    " JOIN clients_problem problem ON problem.id = goal.problem_id"
+    " JOIN clients_treatmentplan plan ON plan.id = problem.plan_id WHERE goal.id = $1"
+)
+_OBJECTIVE_PLAN_STATUS = (
+    "SELECT plan.status FROM clients_objective objective"
+    " JOIN clients_goal goal ON goal.id = objective.goal_id"
+    " JOIN clients_problem problem ON problem.id = goal.problem_id"
+    " JOIN clients_treatmentplan plan ON plan.id = problem.plan_id WHERE objective.id = $1"
+)
+
+
+def _copied_from(model: str) -> "models.ForeignKey[Any, Any]":
+    """The part of the revised plan this part was copied from: what a comparison matches."""
+    return models.ForeignKey(
+        model, on_delete=models.PROTECT, null=True, blank=True, related_name="copies"
+    )
+
+
 class Problem(models.Model):
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="problems")
     statement = models.CharField(max_length=300, validators=NO_NUL)
+    copied_from = _copied_from("self")
 
     class Meta:
         ordering = ["pk"]
-        triggers = [keep_rows("problem_never_deleted")]
+        triggers = [
+            _changes_only_in_draft("problem_changes_only_in_draft", "plan_id", _PLAN_STATUS)
+        ]
 
     def __str__(self) -> str:
         return self.statement
@@ -578,10 +665,13 @@ class Problem(models.Model):
 class Goal(models.Model):
     problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="goals")
     statement = models.CharField(max_length=300, validators=NO_NUL)
+    copied_from = _copied_from("self")
 
     class Meta:
         ordering = ["pk"]
-        triggers = [keep_rows("goal_never_deleted")]
+        triggers = [
+            _changes_only_in_draft("goal_changes_only_in_draft", "problem_id", _PROBLEM_PLAN_STATUS)
+        ]
 
     def __str__(self) -> str:
         return self.statement
@@ -614,9 +704,19 @@ class Objective(models.Model):
     measure_scale = models.CharField(max_length=30, blank=True)
     measure_below = models.PositiveSmallIntegerField(null=True, blank=True)
 
+    copied_from = _copied_from("self")
+
     class Meta:
         ordering = ["target_date", "pk"]
-        triggers = [keep_rows("objective_never_deleted")]
+        triggers = [
+            # Reviews record progress on the plan in force: its objectives' status may change.
+            _changes_only_in_draft(
+                "objective_changes_only_in_draft",
+                "goal_id",
+                _GOAL_PLAN_STATUS,
+                may_change_in_force="status",
+            )
+        ]
         constraints = [
             plausible_dates("objective_target_date_plausible", "target_date"),
             models.CheckConstraint(
@@ -665,10 +765,15 @@ class Intervention(models.Model):
         limit_choices_to={"role": "clinician"},
         verbose_name="responsible staff",
     )
+    copied_from = _copied_from("self")
 
     class Meta:
         ordering = ["pk"]
-        triggers = [keep_rows("intervention_never_deleted")]
+        triggers = [
+            _changes_only_in_draft(
+                "intervention_changes_only_in_draft", "objective_id", _OBJECTIVE_PLAN_STATUS
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_modality_display()}, {self.frequency}"

@@ -8,6 +8,8 @@ from typing import Any, cast
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Count, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from iop import clock
@@ -30,6 +32,7 @@ from .models import (
     Instrument,
     InstrumentVersion,
     Intake,
+    Intervention,
     LevelOfCareEpisode,
     Objective,
     Problem,
@@ -108,7 +111,7 @@ def plan_list(*, client: Client) -> QuerySet[TreatmentPlan]:
     queries."""
     return (
         TreatmentPlan.objects.filter(client=client)
-        .select_related("client", "clinician_signed_by", "created_by")
+        .select_related("client", "clinician_signed_by", "created_by", "revises")
         .prefetch_related(
             Prefetch(
                 "problems",
@@ -189,6 +192,11 @@ def client_chart_list(*, user: User) -> QuerySet[Client]:
 def plan_active(*, client: Client) -> TreatmentPlan | None:
     """The client's plan in force, with its tree; None before the first one is signed."""
     return plan_list(client=client).filter(status=TreatmentPlan.Status.ACTIVE).first()
+
+
+def plan_draft(*, client: Client) -> TreatmentPlan | None:
+    """The client's draft of the next version, if one is open (at most one is)."""
+    return client.treatment_plans.filter(status=TreatmentPlan.Status.DRAFT).first()
 
 
 def plan_reviews_overdue(
@@ -496,3 +504,170 @@ def track_choice_list(*, current: ProgramTrack | None = None) -> QuerySet[Progra
     """The tracks a client or a group may be put on: the active ones, and the one it is on."""
     active = Q(is_active=True)
     return ProgramTrack.objects.filter(active | Q(pk=current.pk) if current else active)
+
+
+def plan_part_get(
+    *, plan: TreatmentPlan, kind: str, pk: int
+) -> Problem | Goal | Objective | Intervention:
+    """Part `pk` of kind `kind` (problem, goal, objective, intervention) in `plan`, or 404."""
+    parts: dict[str, QuerySet[Any]] = {
+        "problem": Problem.objects.filter(plan=plan),
+        "goal": Goal.objects.filter(problem__plan=plan),
+        "objective": Objective.objects.filter(goal__problem__plan=plan),
+        "intervention": Intervention.objects.filter(objective__goal__problem__plan=plan),
+    }
+    if kind not in parts:
+        raise Http404
+    part: Problem | Goal | Objective | Intervention = get_object_or_404(parts[kind], pk=pk)
+    return part
+
+
+# What a comparison looks at in each kind of part, with the name a clinician reads.
+_COMPARED = {
+    "problem": (("statement", "statement"),),
+    "goal": (("statement", "statement"),),
+    "objective": (
+        ("description", "description"),
+        ("target_date", "target date"),
+        ("status", "status"),
+    ),
+    "intervention": (
+        ("modality", "modality"),
+        ("frequency", "frequency"),
+        ("responsible_id", "responsible staff"),
+    ),
+}
+_CHILDREN = {
+    "problem": ("goals", "goal"),
+    "goal": ("objectives", "objective"),
+    "objective": ("interventions", "intervention"),
+}
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    """One part of either version, side by side: `older` or `newer` is None when it was added or
+    removed; `changed` names what differs."""
+
+    kind: str
+    depth: int
+    older: Any
+    newer: Any
+    changed: tuple[str, ...]
+
+    @property
+    def change(self) -> str:
+        if self.older is None:
+            return "added"
+        if self.newer is None:
+            return "removed"
+        return "changed" if self.changed else "unchanged"
+
+
+@dataclass(frozen=True)
+class PlanComparison:
+    older: TreatmentPlan
+    newer: TreatmentPlan
+    rows: list[PlanChange]
+    versions: list[TreatmentPlan]  # every version of the client's plan, to compare another pair
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            change: sum(1 for row in self.rows if row.change == change)
+            for change in ("added", "removed", "changed")
+        }
+
+
+def plan_comparison(*, plan: TreatmentPlan, against_pk: int | None) -> PlanComparison | None:
+    """`plan` side by side with version `against_pk` of the same client's plan (by default the plan
+    it revises, else the version before it): every problem, goal, objective and intervention,
+    added, removed, changed or unchanged. A part matches the one it was copied from, through any
+    versions in between; a part without that link (plans revised before it was kept) matches an
+    unmatched part under the same parent that reads the same. None when there is nothing to
+    compare with. Five queries whatever the size of the plans."""
+    versions = list(plan_list(client=plan.client).order_by("version"))
+    by_pk = {version.pk: version for version in versions}
+    if against_pk is None:
+        earlier = [v.pk for v in versions if v.version < plan.version]
+        against_pk = plan.revises_id or (earlier[-1] if earlier else None)
+        if against_pk is None:
+            return None
+    if against_pk not in by_pk or against_pk == plan.pk:
+        raise Http404
+    older, newer = sorted((by_pk[plan.pk], by_pk[against_pk]), key=lambda v: v.version)
+    copied_from: dict[tuple[str, int], int | None] = {}
+    for version in versions:
+        for problem in version.problems.all():
+            copied_from["problem", problem.pk] = problem.copied_from_id
+            for goal in problem.goals.all():
+                copied_from["goal", goal.pk] = goal.copied_from_id
+                for objective in goal.objectives.all():
+                    copied_from["objective", objective.pk] = objective.copied_from_id
+                    for intervention in objective.interventions.all():
+                        copied_from["intervention", intervention.pk] = intervention.copied_from_id
+    rows: list[PlanChange] = []
+    _compare_parts(
+        rows, copied_from, "problem", 0, list(older.problems.all()), list(newer.problems.all())
+    )
+    return PlanComparison(older=older, newer=newer, rows=rows, versions=versions)
+
+
+def _reads_the_same(kind: str, one: Any, other: Any) -> bool:
+    return all(getattr(one, field) == getattr(other, field) for field, _ in _COMPARED[kind][:2])
+
+
+def _compare_parts(
+    rows: list[PlanChange],
+    copied_from: dict[tuple[str, int], int | None],
+    kind: str,
+    depth: int,
+    olders: list[Any],
+    newers: list[Any],
+) -> None:
+    unmatched = {part.pk: part for part in olders}
+    matches: dict[int, Any] = {}
+    for newer in newers:
+        ancestor = copied_from.get((kind, newer.pk))
+        while ancestor is not None and ancestor not in unmatched:
+            ancestor = copied_from.get((kind, ancestor))
+        if ancestor is not None:
+            matches[newer.pk] = unmatched.pop(ancestor)
+    for newer in newers:
+        if newer.pk not in matches and copied_from.get((kind, newer.pk)) is None:
+            same = next((o for o in unmatched.values() if _reads_the_same(kind, o, newer)), None)
+            if same is not None:
+                matches[newer.pk] = unmatched.pop(same.pk)
+    for newer in newers:
+        older = matches.get(newer.pk)
+        changed = tuple(
+            label
+            for field, label in _COMPARED[kind]
+            if older is not None and getattr(older, field) != getattr(newer, field)
+        )
+        rows.append(PlanChange(kind, depth, older, newer, changed))
+        _compare_children(rows, copied_from, kind, depth, older, newer)
+    for older in unmatched.values():
+        rows.append(PlanChange(kind, depth, older, None, ()))
+        _compare_children(rows, copied_from, kind, depth, older, None)
+
+
+def _compare_children(
+    rows: list[PlanChange],
+    copied_from: dict[tuple[str, int], int | None],
+    kind: str,
+    depth: int,
+    older: Any,
+    newer: Any,
+) -> None:
+    if kind not in _CHILDREN:
+        return
+    related, child_kind = _CHILDREN[kind]
+    _compare_parts(
+        rows,
+        copied_from,
+        child_kind,
+        depth + 1,
+        list(getattr(older, related).all()) if older is not None else [],
+        list(getattr(newer, related).all()) if newer is not None else [],
+    )

@@ -39,6 +39,18 @@ urlpatterns = [
     path("<int:pk>/plans/<int:plan_pk>/", views.plan, name="plan"),
     path("<int:pk>/plans/<int:plan_pk>/activate/", views.plan_activate, name="plan-activate"),
     path("<int:pk>/plans/<int:plan_pk>/review/", views.plan_review, name="plan-review"),
+    path("<int:pk>/plans/<int:plan_pk>/revise/", views.plan_revise, name="plan-revise"),
+    path("<int:pk>/plans/<int:plan_pk>/changes/", views.plan_changes, name="plan-changes"),
+    path(
+        "<int:pk>/plans/<int:plan_pk>/<str:kind>/<int:part_pk>/edit/",
+        views.plan_part_edit,
+        name="plan-part-edit",
+    ),
+    path(
+        "<int:pk>/plans/<int:plan_pk>/<str:kind>/<int:part_pk>/remove/",
+        views.plan_part_remove,
+        name="plan-part-remove",
+    ),
     path("<int:pk>/discharge/", views.discharge, name="discharge"),
     path("<int:pk>/drug-screens/new/", views.drug_screen_record, name="drug-screen-record"),
     path(

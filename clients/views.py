@@ -480,6 +480,39 @@ def _plan_part_forms(
     }
 
 
+@dataclass(frozen=True)
+class PlanPartEdit:
+    """How a part of a draft is edited (its form, the service that saves it) and removed."""
+
+    form: type[django_forms.ModelForm]
+    update: Callable[[Any, dict[str, Any]], object]
+    remove: Callable[[Any], TreatmentPlan]
+
+
+PLAN_PART_EDITS = {
+    "problem": PlanPartEdit(
+        forms.ProblemForm,
+        lambda part, data: plan_services.problem_update(problem=part, **data),
+        lambda part: plan_services.problem_remove(problem=part),
+    ),
+    "goal": PlanPartEdit(
+        forms.GoalEditForm,
+        lambda part, data: plan_services.goal_update(goal=part, **data),
+        lambda part: plan_services.goal_remove(goal=part),
+    ),
+    "objective": PlanPartEdit(
+        forms.ObjectiveEditForm,
+        lambda part, data: plan_services.objective_update(objective=part, **data),
+        lambda part: plan_services.objective_remove(objective=part),
+    ),
+    "intervention": PlanPartEdit(
+        forms.InterventionEditForm,
+        lambda part, data: plan_services.intervention_update(intervention=part, **data),
+        lambda part: plan_services.intervention_remove(intervention=part),
+    ),
+}
+
+
 @staff_required
 def plan(request: AuthedRequest, pk: int, plan_pk: int) -> HttpResponse:
     treatment_plan = access_plan(
@@ -499,7 +532,80 @@ def plan(request: AuthedRequest, pk: int, plan_pk: int) -> HttpResponse:
     return render(
         request,
         "clients/plan.html",
-        {"client": treatment_plan.client, "plan": treatment_plan, "part_forms": part_forms},
+        {
+            "client": treatment_plan.client,
+            "plan": treatment_plan,
+            "part_forms": part_forms,
+            "open_draft": selectors.plan_draft(client=treatment_plan.client),
+        },
+    )
+
+
+@staff_required
+def plan_part_edit(
+    request: AuthedRequest, pk: int, plan_pk: int, kind: str, part_pk: int
+) -> HttpResponse:
+    treatment_plan = access_plan(
+        request=request, client_pk=pk, pk=plan_pk, purpose="treatment plan: edit"
+    )
+    part = selectors.plan_part_get(plan=treatment_plan, kind=kind, pk=part_pk)
+    if not treatment_plan.is_editable:
+        messages.error(request, "Only a draft changes: revise the plan to edit it.")
+        return redirect("clients:plan", treatment_plan.client_id, treatment_plan.pk)
+    edit = PLAN_PART_EDITS[kind]
+    form = edit.form(request.POST or None, instance=part)
+    if service_result(request, form, lambda: edit.update(part, form.cleaned_data)):
+        messages.success(request, f"The {kind} was changed in draft v{treatment_plan.version}.")
+        return redirect("clients:plan", treatment_plan.client_id, treatment_plan.pk)
+    title = f"Edit {kind} in draft v{treatment_plan.version}"
+    return _client_form_page(request, treatment_plan.client, form, title, f"Save {kind}")
+
+
+@staff_required
+@require_POST
+def plan_part_remove(
+    request: AuthedRequest, pk: int, plan_pk: int, kind: str, part_pk: int
+) -> HttpResponse:
+    """Remove a part of a draft, and what hangs under it."""
+    treatment_plan = access_plan(
+        request=request, client_pk=pk, pk=plan_pk, purpose="treatment plan: edit"
+    )
+    part = selectors.plan_part_get(plan=treatment_plan, kind=kind, pk=part_pk)
+    if action_result(request, lambda: PLAN_PART_EDITS[kind].remove(part)):
+        messages.success(request, f"The {kind} was removed from draft v{treatment_plan.version}.")
+    return redirect("clients:plan", treatment_plan.client_id, treatment_plan.pk)
+
+
+@staff_required
+@require_POST
+def plan_revise(request: AuthedRequest, pk: int, plan_pk: int) -> HttpResponse:
+    """Copy the plan in force into a new draft; it stays in force until the draft is signed."""
+    treatment_plan = access_plan(
+        request=request, client_pk=pk, pk=plan_pk, purpose="treatment plan: revise"
+    )
+    if draft := action_result(
+        request,
+        lambda: plan_services.treatment_plan_revise(plan=treatment_plan, actor=request.user),
+    ):
+        messages.success(request, f"Draft v{draft.version} copies v{treatment_plan.version}.")
+        return redirect("clients:plan", draft.client_id, draft.pk)
+    return redirect("clients:plan", treatment_plan.client_id, treatment_plan.pk)
+
+
+@staff_required
+def plan_changes(request: AuthedRequest, pk: int, plan_pk: int) -> HttpResponse:
+    """Two versions side by side: what was added, removed or changed."""
+    treatment_plan = access_plan(
+        request=request, client_pk=pk, pk=plan_pk, purpose="treatment plan: compare versions"
+    )
+    against = request.GET.get("against", "")
+    comparison = selectors.plan_comparison(
+        plan=treatment_plan, against_pk=int(against) if against.isdigit() else None
+    )
+    return render(
+        request,
+        "clients/plan_changes.html",
+        {"client": treatment_plan.client, "plan": treatment_plan, "comparison": comparison},
     )
 
 

@@ -15,6 +15,7 @@ from clients.models import (
     InformationCategory,
     Intake,
     LevelOfCare,
+    Objective,
     ProgramTrack,
     TreatmentPlan,
 )
@@ -33,10 +34,14 @@ from clients.services.plans import (
     goal_add,
     intervention_add,
     objective_add,
+    objective_remove,
+    objective_update,
     problem_add,
+    problem_update,
     treatment_plan_activate,
     treatment_plan_client_sign,
     treatment_plan_create,
+    treatment_plan_revise,
 )
 from iop.clock import local_datetime
 from iop.models import Role, User
@@ -49,6 +54,7 @@ from .story import (
     ADOLESCENT_EVERY,
     DEMO_CLIENTS,
     IN_INTAKE,
+    REVISED_PLAN,
     STORIES,
     Ending,
     Story,
@@ -204,12 +210,11 @@ def seed_clients(fake: Faker, clinicians: list[User]) -> list[Client]:
             weeks_in = (today - admitted).days // 7
             if weeks_in >= PLAN_AFTER_WEEKS:
                 plan = _plan(client, clinician, admitted)
+                if number == REVISED_PLAN:
+                    _sign(plan, login)
+                    plan = _revise(plan, clinician)
                 if weeks_in >= CLIENT_SIGNS_AFTER_WEEKS:
-                    treatment_plan_client_sign(
-                        plan=plan,
-                        actor=login,
-                        typed_name=f"{client.legal_first_name} {client.legal_last_name}",
-                    )
+                    _sign(plan, login)
             _consent_and_disclosure(fake, client, clinician, admitted)
         elif number == IN_INTAKE:
             intake = intake_start(client=client, actor=clinician)
@@ -298,6 +303,44 @@ def _plan(client: Client, clinician: User, admitted: date) -> TreatmentPlan:
             objective=objective, modality=modality, frequency=frequency, responsible=clinician
         )
     return treatment_plan_activate(plan=plan, actor=clinician)
+
+
+def _revise(plan: TreatmentPlan, clinician: User) -> TreatmentPlan:
+    """The second version: the triggers step is achieved and dropped, group hours get more time,
+    the problem is restated and a goal for work is added."""
+    draft = treatment_plan_revise(plan=plan, actor=clinician)
+    problem = draft.problems.get()
+    problem_update(
+        problem=problem, statement="Substance use threatens work and family; early remission"
+    )
+    for objective in Objective.objects.filter(goal__problem=problem):
+        if objective.description.startswith("Name three triggers"):
+            objective_remove(objective=objective)
+        elif objective.description.startswith("Attend at least 9 hours"):
+            objective_update(
+                objective=objective,
+                description=objective.description,
+                target_date=timezone.localdate() + timedelta(weeks=4),
+            )
+    goal = goal_add(problem=problem, statement="Return to work with a relapse-prevention plan")
+    intervention_add(
+        objective=objective_add(
+            goal=goal,
+            description="Meet the employer's EAP counselor and agree a return date",
+            target_date=timezone.localdate() + timedelta(weeks=3),
+        ),
+        modality="case_management",
+        frequency="every two weeks",
+        responsible=clinician,
+    )
+    return treatment_plan_activate(plan=draft, actor=clinician)
+
+
+def _sign(plan: TreatmentPlan, login: User) -> None:
+    client = plan.client
+    treatment_plan_client_sign(
+        plan=plan, actor=login, typed_name=f"{client.legal_first_name} {client.legal_last_name}"
+    )
 
 
 def _consent_and_disclosure(fake: Faker, client: Client, clinician: User, admitted: date) -> None:

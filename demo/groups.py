@@ -33,6 +33,10 @@ GROUPS = [
 ]  # fmt: skip
 
 
+# The telehealth group's video link (an example domain: the demo joins nothing real).
+JOIN_LINKS = {"Family Night": "https://video.example.org/j/family-night"}
+
+
 def seed_groups(clinicians: list[User], clients: list[Client]) -> list[Group]:
     """Five groups on a weekly pattern since the first week of the hours chart, and their rosters;
     adults alternate between the evening and the morning program, every third also on Saturdays,
@@ -61,6 +65,7 @@ def seed_groups(clinicians: list[User], clients: list[Client]) -> list[Group]:
             first_date=first_date,
             room=rooms[room] if room else None,
             is_telehealth=room is None,
+            join_link=JOIN_LINKS.get(name, ""),
             what_to_bring=bring,
         )
     active = [c for c in clients if c.status == Client.Status.ACTIVE]

@@ -29,8 +29,9 @@ def _open_on_or_before(day: date) -> date:
 
 
 def seed_sessions(clinicians: list[User], clients: list[Client]) -> None:
-    """Three weekly individual sessions from next week for every active client with their primary
-    clinician, in the clinician's office."""
+    """A weekly series of individual sessions from next week for every active client with their
+    primary clinician, in the clinician's office: three sessions, or until the expected end of
+    the client's program if that comes first."""
     next_monday = week_start_of(timezone.localdate()) + timedelta(days=7)
     for number, clinician in enumerate(clinicians, start=1):
         office, _ = Room.objects.get_or_create(
@@ -47,6 +48,8 @@ def seed_sessions(clinicians: list[User], clients: list[Client]) -> None:
                 continue
             for week in range(WEEKS):
                 session_day = _open_on_or_before(next_monday + timedelta(days=day, weeks=week))
+                if client.expected_end and session_day > client.expected_end:
+                    break  # the client's planned program ends sooner
                 session_schedule(
                     session_type=SessionType.INDIVIDUAL,
                     client=client,

@@ -6,7 +6,8 @@ Twenty clients: clients 1-17 were admitted on a Monday over the last twelve week
 chart's weeks), client 18 is in intake, 19 and 20 are referred. Client 4 completed the program
 last week, client 9 tapered off and left before completing, client 6 struggles to come, and
 client 17, admitted this week, is enrolled short of the minimum while their schedule is arranged.
-Everyone else attends steadily."""
+Everyone else attends steadily. Client 1's plan has been revised once: version 1 is superseded,
+version 2 (a changed target date, a step achieved and dropped, a new goal) is in force."""
 
 import random
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from .holidays import clinic_closed, clinic_day_on_or_before
 DEMO_CLIENTS = 20
 ADOLESCENT_EVERY = 5  # one client in five is on the adolescent track
 IN_INTAKE = 18  # the clients after this one are referred, awaiting intake
+REVISED_PLAN = 1  # the client whose plan has a second version, to compare with the first
 
 
 class Attendance(StrEnum):

@@ -11,7 +11,7 @@ from iop import clock
 from iop.forms import clinic_date_field
 from iop.models import User
 
-from .models import MAX_SESSION_MINUTES, Group, GroupType, Room
+from .models import HTTPS_ONLY, MAX_SESSION_MINUTES, Group, GroupType, Room
 
 WEEKDAYS = [
     (0, "Mon"),
@@ -39,6 +39,15 @@ class GroupForm(forms.Form):
         queryset=Room.objects.filter(is_active=True), required=False, empty_label="No room"
     )
     is_telehealth = forms.BooleanField(label="Telehealth", required=False)
+    join_link = forms.URLField(
+        label="Video join link",
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        validators=[HTTPS_ONLY],
+        help_text="For a telehealth group: the https:// link clients open to join. Clients see it "
+        "only in the portal, never in reminders or calendar feeds.",
+    )
     capacity = forms.IntegerField(min_value=1, max_value=100)
     weekdays = forms.TypedMultipleChoiceField(
         choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple

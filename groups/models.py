@@ -3,6 +3,7 @@ from datetime import date
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -46,6 +47,37 @@ def meets_by_video(*, room: Room | None, is_telehealth: bool) -> bool:
     return is_telehealth or room is None
 
 
+HTTPS_ONLY = URLValidator(schemes=["https"], message="A join link is an https:// address.")
+
+
+def join_link_field() -> models.URLField:
+    """The address clients and clinicians open to join a video meeting: https only. Shown on the
+    client's portal schedule and the clinician's Today, never in a reminder or a calendar feed."""
+    return models.URLField(
+        "video join link",
+        max_length=500,
+        blank=True,
+        db_default="",  # rows written in bulk by SQL (the synthetic clinic) have none
+        validators=[HTTPS_ONLY],
+        help_text="For a meeting by video: the https:// link to join it. Shown to clients only in "
+        "the portal, never in reminders or calendar feeds.",
+    )
+
+
+def join_link_constraints(prefix: str) -> list[models.CheckConstraint]:
+    """A join link is https, and only on a meeting held by video (`meets_by_video`)."""
+    return [
+        models.CheckConstraint(
+            condition=Q(join_link="") | Q(join_link__startswith="https://"),
+            name=f"{prefix}_join_link_https",
+        ),
+        models.CheckConstraint(
+            condition=Q(join_link="") | Q(is_telehealth=True) | Q(room__isnull=True),
+            name=f"{prefix}_join_link_only_by_video",
+        ),
+    ]
+
+
 def place_text(*, room: Room | None, is_telehealth: bool) -> str:
     """Where a group or session meets, said the same way everywhere: "Telehealth", or the room
     with its location. `Group.place` and `scheduling`'s `Session.place` both say it."""
@@ -86,6 +118,7 @@ class Group(models.Model):
         Room, on_delete=models.PROTECT, null=True, blank=True, related_name="groups"
     )
     is_telehealth = models.BooleanField(default=False)
+    join_link = join_link_field()
     capacity = models.PositiveSmallIntegerField()
     weekdays = ArrayField(
         models.PositiveSmallIntegerField(),
@@ -123,6 +156,7 @@ class Group(models.Model):
             models.CheckConstraint(
                 condition=Q(room__isnull=False) | Q(is_telehealth=True), name="group_has_a_place"
             ),
+            *join_link_constraints("group"),
             plausible_dates("group_dates_plausible", "first_date", "last_date"),
         ]
 

@@ -16,7 +16,7 @@ from clients.signals import client_weeks_changed
 from iop.dates import check_dates
 from iop.models import User
 
-from .models import MAX_SESSION_MINUTES, Enrollment, Group, Room
+from .models import MAX_SESSION_MINUTES, Enrollment, Group, Room, meets_by_video
 from .selectors import group_clashes_with, room_groups_in_use
 from .signals import group_pattern_changed
 
@@ -42,6 +42,8 @@ def _group_check(group: Group, facilitators: Sequence[User]) -> None:
         errors["last_date"] = "The last date cannot be before the first date."
     if group.room is None and not group.is_telehealth:
         errors["room"] = "Choose a room or mark the group as telehealth."
+    if group.join_link and not meets_by_video(room=group.room, is_telehealth=group.is_telehealth):
+        errors["join_link"] = "Only a group that meets by video (telehealth) has a join link."
     if not facilitators:
         errors["facilitators"] = "A group needs at least one facilitator."
     elif any(not user.is_clinician for user in facilitators):
@@ -102,6 +104,7 @@ def group_create(
     last_date: date | None = None,
     room: Room | None = None,
     is_telehealth: bool = False,
+    join_link: str = "",
     is_open: bool = True,
     counts_toward_hours: bool = True,
     is_active: bool = True,
@@ -120,6 +123,7 @@ def group_create(
         last_date=last_date,
         room=room,
         is_telehealth=is_telehealth,
+        join_link=join_link.strip(),
         is_open=is_open,
         counts_toward_hours=counts_toward_hours,
         is_active=is_active,
@@ -133,7 +137,7 @@ def group_update(*, group: Group, facilitators: Sequence[User], **fields: Any) -
     """Change a group; a changed pattern moves its future sessions that nobody has logged yet."""
     group = Group.objects.select_for_update().get(pk=group.pk)
     for field, value in fields.items():
-        setattr(group, field, value.strip() if field == "name" else value)
+        setattr(group, field, value.strip() if field in ("name", "join_link") else value)
     return _group_save(group, facilitators)
 
 

@@ -82,6 +82,11 @@ def register() -> None:
         client=lambda row: None,
         events={"withdrawn_at": "withdrew"},
     )
+    audit_register(
+        models.SessionSeries,
+        record=lambda row: f"a series of individual sessions of {CLIENT}",
+        client=lambda row: row.client_id,
+    )
     audit_reads_register(
         {
             "weekly hours": f"the weekly hours of {CLIENT}",

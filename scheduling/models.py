@@ -7,7 +7,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from clients.models import CheckIn, Client, Objective
-from groups.models import Group, Room, meets_by_video, place_text
+from groups.models import (
+    Group,
+    Room,
+    join_link_constraints,
+    join_link_field,
+    meets_by_video,
+    place_text,
+)
 from iop.dates import NO_NUL, plausible_dates, validate_clinic_date
 from iop.history import keep_rows
 from iop.hours import hours
@@ -98,6 +105,42 @@ class ClinicClosure(models.Model):
         return f"Clinic closed: {self.label}"[:200]
 
 
+class SessionSeries(models.Model):
+    """Individual sessions booked together, weekly or every two weeks at one local time, from the
+    first session's date until a date no later than the client's expected end of the program.
+    Each session links here, so the rest of a series is moved or cancelled in one action."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", "Weekly"
+        BIWEEKLY = "biweekly", "Every two weeks"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="session_series")
+    frequency = models.CharField(max_length=10, choices=Frequency.choices)
+    first_date = models.DateField(validators=CLINIC_DATE)
+    until = models.DateField(validators=CLINIC_DATE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(until__gte=F("first_date")), name="session_series_until_after_first"
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency__in=["weekly", "biweekly"]),
+                name="session_series_frequency_valid",
+            ),
+            plausible_dates("session_series_dates_plausible", "first_date", "until"),
+        ]
+        triggers = [keep_rows("session_series_never_deleted")]
+
+    def __str__(self) -> str:
+        return f"{self.get_frequency_display()} until {self.until:%Y-%m-%d}"
+
+    @property
+    def step_days(self) -> int:
+        return 14 if self.frequency == self.Frequency.BIWEEKLY else 7
+
+
 class Session(models.Model):
     """One meeting on the calendar: a group occurrence (group set) or an individual session (client
     set). Times are stored in UTC; group occurrences come from the group's local weekly pattern."""
@@ -120,6 +163,11 @@ class Session(models.Model):
         Room, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
     )
     is_telehealth = models.BooleanField(default=False)
+    # An individual session's own link; a group session is joined by its group's link.
+    join_link = join_link_field()
+    series = models.ForeignKey(
+        SessionSeries, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
+    )
     starts_at = models.DateTimeField(db_index=True, validators=CLINIC_DATE)
     ends_at = models.DateTimeField(validators=CLINIC_DATE)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
@@ -171,6 +219,15 @@ class Session(models.Model):
                 condition=Q(closure__isnull=True) | Q(status="cancelled"),
                 name="session_closure_cancels",
             ),
+            models.CheckConstraint(
+                condition=Q(series__isnull=True) | Q(group__isnull=True),
+                name="session_series_individual_only",
+            ),
+            *join_link_constraints("session"),
+            models.CheckConstraint(
+                condition=Q(join_link="") | Q(group__isnull=True),
+                name="session_join_link_individual_only",
+            ),
             models.UniqueConstraint(
                 fields=["group", "starts_at"],
                 condition=Q(group__isnull=False),
@@ -194,6 +251,14 @@ class Session(models.Model):
     @property
     def by_video(self) -> bool:
         return meets_by_video(room=self.room, is_telehealth=self.is_telehealth)
+
+    @property
+    def video_join_link(self) -> str:
+        """Where to join it by video: the group's link for a group session, else its own. Only
+        the portal schedule and the clinician's Today show it (never a reminder or a feed)."""
+        if not self.by_video:
+            return ""
+        return self.group.join_link if self.group is not None else self.join_link
 
 
 class SessionClient(models.Model):

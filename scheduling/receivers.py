@@ -1,7 +1,9 @@
 """Reactions of scheduling to the client record and the group catalogue (connected in
 SchedulingConfig.ready)."""
 
-from datetime import date
+from datetime import date, timedelta
+
+from django.utils import timezone
 
 from clients.models import Client
 from groups.models import Group
@@ -9,7 +11,11 @@ from groups.models import Group
 from .selectors.compliance import client_weeks_between
 from .selectors.sessions import group_session_clash_check
 from .services.compliance import compliance_recompute_on_commit
-from .services.sessions import sessions_cancel_for_discharge, sessions_materialize
+from .services.sessions import (
+    MATERIALIZE_DAYS,
+    sessions_cancel_for_discharge,
+    sessions_materialize,
+)
 
 
 def cancel_sessions_on_discharge(*, client: Client, discharge_date: date, **kwargs: object) -> None:
@@ -20,7 +26,9 @@ def cancel_sessions_on_discharge(*, client: Client, discharge_date: date, **kwar
 def materialize_on_pattern_change(*, group: Group, **kwargs: object) -> None:
     """A new or changed pattern: its sessions appear at once, and must not double-book anyone."""
     sessions_materialize(groups=Group.objects.filter(pk=group.pk))
-    group_session_clash_check(group=group)
+    group_session_clash_check(
+        group=group, materialized_until=timezone.localdate() + timedelta(days=MATERIALIZE_DAYS - 1)
+    )
 
 
 def recompute_client_weeks(

@@ -1,7 +1,7 @@
 """Walk every URL pattern for every persona. A new URL fails here until it is listed in ACCESS
 (and, if it takes arguments, in URL_KWARGS): no URL is left out of the access check."""
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -12,10 +12,12 @@ from django.utils import timezone
 
 from clients.models import ClinicalAlert, EmergencyAccess
 from clients.services.alerts import clinical_alert_open
+from iop.clock import local_datetime
 from iop.models import ChartRead, Role
 from scheduling.models import ComplianceAlert, SessionType
 from scheduling.services.closures import clinic_closure_create
 from scheduling.services.feeds import calendar_feed_create
+from scheduling.services.sessions import session_schedule
 from tests import factories
 from tests.factories import ConsentFactory, EnrollmentFactory, SessionFactory, TreatmentPlanFactory
 
@@ -70,6 +72,10 @@ ACCESS: dict[str, set[str]] = {
     "clients:plan": STAFF,
     "clients:plan-activate": STAFF,
     "clients:plan-review": STAFF,
+    "clients:plan-revise": STAFF,
+    "clients:plan-changes": STAFF,
+    "clients:plan-part-edit": STAFF,
+    "clients:plan-part-remove": STAFF,
     "clients:discharge": STAFF,
     "clients:alert-follow-up": {CLINICIAN},
     "clients:drug-screen-record": STAFF,
@@ -103,6 +109,8 @@ ACCESS: dict[str, set[str]] = {
     "scheduling:session-new": STAFF,
     "scheduling:session-cancel": STAFF,
     "scheduling:session-reschedule": STAFF,
+    "scheduling:series-move": STAFF,
+    "scheduling:series-cancel": STAFF,
     "scheduling:feed-settings": {CLIENT, CLINICIAN},
     "scheduling:feed": PUBLIC,  # the unguessable token is the credential
     "scheduling:today": {CLINICIAN},
@@ -143,6 +151,10 @@ URL_KWARGS = {
     "clients:plan": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
     "clients:plan-activate": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
     "clients:plan-review": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
+    "clients:plan-revise": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
+    "clients:plan-changes": lambda world: {"pk": world.alice.pk, "plan_pk": world.plan.pk},
+    "clients:plan-part-edit": lambda world: plan_part_kwargs(world),
+    "clients:plan-part-remove": lambda world: plan_part_kwargs(world),
     "clients:discharge": lambda world: {"pk": world.alice.pk},
     "clients:drug-screen-record": lambda world: {"pk": world.alice.pk},
     "clients:drug-screen-void": lambda world: {"pk": world.alice.pk, "screen_pk": world.screen.pk},
@@ -164,6 +176,8 @@ URL_KWARGS = {
     "groups:enrollment-void": lambda world: {"pk": world.enrollment.pk},
     "scheduling:session-cancel": lambda world: {"pk": world.individual_session.pk},
     "scheduling:session-reschedule": lambda world: {"pk": world.individual_session.pk},
+    "scheduling:series-move": lambda world: {"pk": world.series_session.pk},
+    "scheduling:series-cancel": lambda world: {"pk": world.series_session.pk},
     "scheduling:feed": lambda world: {"token": world.alices_feed_token},
     "scheduling:session-detail": lambda world: {"pk": documented_note(world).session_id},
     "scheduling:session-summary": lambda world: {"pk": documented_note(world).session_id},
@@ -176,6 +190,18 @@ URL_KWARGS = {
     "scheduling:client-hours": lambda world: {"pk": world.alice.pk},
     "scheduling:alert-resolve": lambda world: {"pk": world.alice_alert.pk},
 }
+
+
+def plan_part_kwargs(world):
+    """The problem of Alice's plan in force (which refuses edits; the walk opens, never changes)."""
+    problem = world.plan.problems.get()
+    return {
+        "pk": world.alice.pk,
+        "plan_pk": world.plan.pk,
+        "kind": "problem",
+        "part_pk": problem.pk,
+    }
+
 
 # URL names whose arguments name Alice or one of her objects (her plan, consent, sessions, note,
 # alert): outside the unrelated clinician's reach, so a 404 for them, as for something missing.
@@ -191,6 +217,10 @@ REACHES_ALICE = {
     "clients:plan",
     "clients:plan-activate",
     "clients:plan-review",
+    "clients:plan-revise",
+    "clients:plan-changes",
+    "clients:plan-part-edit",
+    "clients:plan-part-remove",
     "clients:discharge",
     "clients:checkin",
     "clients:checkin-paper",
@@ -202,6 +232,8 @@ REACHES_ALICE = {
     "scheduling:alert-resolve",
     "scheduling:session-cancel",
     "scheduling:session-reschedule",
+    "scheduling:series-move",
+    "scheduling:series-cancel",
     "scheduling:session-detail",
     "scheduling:session-summary",
     "scheduling:session-drop-in",
@@ -219,7 +251,13 @@ CLIENT_REPORTS = {
     "clients:disclosure-accounting-csv",
 }
 CLINICAL_PAGES = (
-    REACHES_ALICE - {"scheduling:session-cancel", "scheduling:session-reschedule"}
+    REACHES_ALICE
+    - {
+        "scheduling:session-cancel",
+        "scheduling:session-reschedule",
+        "scheduling:series-move",
+        "scheduling:series-cancel",
+    }
 ) | CLIENT_REPORTS
 
 # URL names that only take POST: they change state, so a GET answers 405 (a link, a prefetch or a
@@ -230,6 +268,8 @@ POST_ONLY = {
     "iop:staff-set-active",
     "clients:plan-activate",
     "clients:my-checkin-save",
+    "clients:plan-revise",
+    "clients:plan-part-remove",
     "groups:enrollment-end",
     "groups:enrollment-void",
     "scheduling:session-summary",
@@ -278,6 +318,16 @@ def world(admin, clinician, alice, bob):
         individual_session=SessionFactory(
             session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician
         ),
+        series_session=session_schedule(
+            session_type=SessionType.INDIVIDUAL,
+            client=alice,
+            clinician=clinician,
+            starts_at=local_datetime(timezone.localdate() + timedelta(days=2), time(8)),
+            duration_minutes=50,
+            is_telehealth=True,
+            repeat="weekly",
+            until=timezone.localdate() + timedelta(days=9),
+        )[0],
         alices_feed_token=calendar_feed_create(actor=alice.user),
         screen=factories.DrugScreenFactory(client=alice, actor=clinician),
         check_in=factories.check_in_open(alice),

@@ -2,8 +2,9 @@
 
 A plan is activated by the clinician's signature; activation needs every problem to have a goal,
 every goal an objective and every objective an intervention. Active and superseded plans never
-change: a revision is a new draft copied from the active plan. The client e-signs the active plan
-by typing their legal or preferred name.
+change: a revision is a new draft copied from the active plan (each part remembers the part it
+was copied from), whose parts are edited and removed until it is signed and supersedes the plan in
+force. The client e-signs the active plan by typing their legal or preferred name.
 """
 
 from datetime import date, timedelta
@@ -38,7 +39,11 @@ def _editable(plan: TreatmentPlan) -> None:
 
 @transaction.atomic
 def treatment_plan_create(
-    *, client: Client, actor: User, review_every_days: int = 30
+    *,
+    client: Client,
+    actor: User,
+    review_every_days: int = 30,
+    revises: TreatmentPlan | None = None,
 ) -> TreatmentPlan:
     """Start a new draft version (empty). A client has at most one draft at a time."""
     Client.objects.select_for_update().get(pk=client.pk)  # serialize version numbers per client
@@ -48,7 +53,11 @@ def treatment_plan_create(
         raise ValidationError("This client already has a draft plan; finish that one.")
     last = client.treatment_plans.aggregate(Max("version"))["version__max"] or 0
     plan = TreatmentPlan(
-        client=client, version=last + 1, created_by=actor, review_every_days=review_every_days
+        client=client,
+        version=last + 1,
+        created_by=actor,
+        review_every_days=review_every_days,
+        revises=revises,
     )
     plan.full_clean()
     plan.save()
@@ -57,14 +66,22 @@ def treatment_plan_create(
 
 @transaction.atomic
 def treatment_plan_revise(*, plan: TreatmentPlan, actor: User) -> TreatmentPlan:
-    """A new draft that copies `plan`'s problems, goals, objectives and interventions."""
+    """A new draft that copies the active `plan`'s problems, goals, objectives and interventions,
+    each remembering what it was copied from, so the two versions can be compared. `plan` stays
+    in force until the draft is signed."""
+    if plan.status != TreatmentPlan.Status.ACTIVE:
+        raise ValidationError("Only the plan in force is revised.")
     draft = treatment_plan_create(
-        client=plan.client, actor=actor, review_every_days=plan.review_every_days
+        client=plan.client, actor=actor, review_every_days=plan.review_every_days, revises=plan
     )
     for problem in plan.problems.prefetch_related("goals__objectives__interventions"):
-        new_problem = Problem.objects.create(plan=draft, statement=problem.statement)
+        new_problem = Problem.objects.create(
+            plan=draft, statement=problem.statement, copied_from=problem
+        )
         for goal in problem.goals.all():
-            new_goal = Goal.objects.create(problem=new_problem, statement=goal.statement)
+            new_goal = Goal.objects.create(
+                problem=new_problem, statement=goal.statement, copied_from=goal
+            )
             for objective in goal.objectives.all():
                 new_objective = Objective.objects.create(
                     goal=new_goal,
@@ -74,6 +91,7 @@ def treatment_plan_revise(*, plan: TreatmentPlan, actor: User) -> TreatmentPlan:
                     measure_instrument_id=objective.measure_instrument_id,
                     measure_scale=objective.measure_scale,
                     measure_below=objective.measure_below,
+                    copied_from=objective,
                 )
                 Intervention.objects.bulk_create(
                     Intervention(
@@ -81,6 +99,7 @@ def treatment_plan_revise(*, plan: TreatmentPlan, actor: User) -> TreatmentPlan:
                         modality=intervention.modality,
                         frequency=intervention.frequency,
                         responsible_id=intervention.responsible_id,
+                        copied_from=intervention,
                     )
                     for intervention in objective.interventions.all()
                 )
@@ -129,8 +148,7 @@ def objective_add(
     """Add an objective; `measure` ("phq-9:total") and `measure_below` name a measure target, met
     when the latest score by the target date is below it."""
     _editable(goal.problem.plan)
-    if target_date < today():
-        raise ValidationError({"target_date": "The target date cannot be in the past."})
+    _check_target_date(target_date)
     objective = Objective(goal=goal, description=description.strip(), target_date=target_date)
     if measure or measure_below is not None:
         objective.measure_instrument, objective.measure_scale = _measure_target(
@@ -177,6 +195,106 @@ def intervention_add(
     intervention.full_clean()
     intervention.save()
     return intervention
+
+
+def _check_target_date(target_date: date, was: date | None = None) -> None:
+    """A new target date is not in the past; one copied from the revised plan may stay as it was."""
+    if target_date != was and target_date < today():
+        raise ValidationError({"target_date": "The target date cannot be in the past."})
+
+
+@transaction.atomic
+def problem_update(*, problem: Problem, statement: str) -> Problem:
+    problem = Problem.objects.select_related("plan").select_for_update().get(pk=problem.pk)
+    _editable(problem.plan)
+    problem.statement = statement.strip()
+    problem.full_clean()
+    problem.save()
+    return problem
+
+
+@transaction.atomic
+def goal_update(*, goal: Goal, statement: str) -> Goal:
+    goal = Goal.objects.select_related("problem__plan").select_for_update().get(pk=goal.pk)
+    _editable(goal.problem.plan)
+    goal.statement = statement.strip()
+    goal.full_clean()
+    goal.save()
+    return goal
+
+
+@transaction.atomic
+def objective_update(*, objective: Objective, description: str, target_date: date) -> Objective:
+    objective = (
+        Objective.objects.select_related("goal__problem__plan")
+        .select_for_update()
+        .get(pk=objective.pk)
+    )
+    _editable(objective.goal.problem.plan)
+    _check_target_date(target_date, was=objective.target_date)
+    objective.description = description.strip()
+    objective.target_date = target_date
+    objective.full_clean()
+    objective.save()
+    return objective
+
+
+@transaction.atomic
+def intervention_update(
+    *, intervention: Intervention, modality: str, frequency: str, responsible: User
+) -> Intervention:
+    intervention = (
+        Intervention.objects.select_related("objective__goal__problem__plan")
+        .select_for_update()
+        .get(pk=intervention.pk)
+    )
+    _editable(intervention.objective.goal.problem.plan)
+    if not responsible.is_clinician:
+        raise ValidationError({"responsible": "The responsible staff member must be a clinician."})
+    intervention.modality = modality
+    intervention.frequency = frequency.strip()
+    intervention.responsible = responsible
+    intervention.full_clean()
+    intervention.save()
+    return intervention
+
+
+# Removing a part of a draft removes what hangs under it, and returns the draft. A draft was never in force, so nothing
+# refers to its parts; the database refuses the same DELETE on a plan in force or superseded.
+
+
+@transaction.atomic
+def intervention_remove(*, intervention: Intervention) -> TreatmentPlan:
+    _editable(intervention.objective.goal.problem.plan)
+    Intervention.objects.filter(pk=intervention.pk).delete()
+    return intervention.objective.goal.problem.plan
+
+
+@transaction.atomic
+def objective_remove(*, objective: Objective) -> TreatmentPlan:
+    _editable(objective.goal.problem.plan)
+    Intervention.objects.filter(objective=objective).delete()
+    Objective.objects.filter(pk=objective.pk).delete()
+    return objective.goal.problem.plan
+
+
+@transaction.atomic
+def goal_remove(*, goal: Goal) -> TreatmentPlan:
+    _editable(goal.problem.plan)
+    Intervention.objects.filter(objective__goal=goal).delete()
+    Objective.objects.filter(goal=goal).delete()
+    Goal.objects.filter(pk=goal.pk).delete()
+    return goal.problem.plan
+
+
+@transaction.atomic
+def problem_remove(*, problem: Problem) -> TreatmentPlan:
+    _editable(problem.plan)
+    Intervention.objects.filter(objective__goal__problem=problem).delete()
+    Objective.objects.filter(goal__problem=problem).delete()
+    Goal.objects.filter(problem=problem).delete()
+    Problem.objects.filter(pk=problem.pk).delete()
+    return problem.plan
 
 
 @transaction.atomic

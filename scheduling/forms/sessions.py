@@ -6,12 +6,11 @@ from django import forms
 
 from clients.models import Client
 from clients.selectors import client_list
-from groups.models import MAX_SESSION_MINUTES, Room
+from groups.models import HTTPS_ONLY, MAX_SESSION_MINUTES, Room
 from iop.clock import local_datetime
 from iop.forms import clinic_date_field
 from iop.models import User
-from scheduling.models import SessionType
-from scheduling.services.sessions import MAX_WEEKLY_REPEATS
+from scheduling.models import SessionSeries, SessionType
 
 INDIVIDUAL_TYPES = [(value, label) for value, label in SessionType.choices if value != "group"]
 
@@ -40,11 +39,25 @@ class IndividualSessionForm(forms.Form):
         queryset=Room.objects.filter(is_active=True), required=False, empty_label="No room"
     )
     is_telehealth = forms.BooleanField(label="Telehealth", required=False)
-    weekly_repeats = forms.IntegerField(
-        label="Weeks (1 for a one-off session)",
-        min_value=1,
-        max_value=MAX_WEEKLY_REPEATS,
-        initial=1,
+    join_link = forms.URLField(
+        label="Video join link",
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        validators=[HTTPS_ONLY],
+        help_text="For a telehealth session: the https:// link the client opens to join. The "
+        "client sees it only in the portal, never in reminders or calendar feeds.",
+    )
+    repeat = forms.ChoiceField(
+        label="Repeats",
+        choices=[("", "Once"), *SessionSeries.Frequency.choices],
+        required=False,
+    )
+    until = clinic_date_field(
+        label="Until",
+        required=False,
+        help_text="For a series: the last day it may meet, at most the expected end of the "
+        "client's program.",
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -68,7 +81,9 @@ class IndividualSessionForm(forms.Form):
             "duration_minutes": data["duration_minutes"],
             "room": data["room"],
             "is_telehealth": data["is_telehealth"],
-            "weekly_repeats": data["weekly_repeats"],
+            "join_link": data["join_link"],
+            "repeat": data["repeat"],
+            "until": data["until"] if data["repeat"] else None,
         }
 
 
@@ -79,6 +94,28 @@ class CancelForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("cancel", "Cancel session…", css_class="btn-danger"))
+
+
+class SeriesMoveForm(forms.Form):
+    first_date = clinic_date_field(label="From (the new date of the first session moved)")
+    start_time = _time("New start (local time)")
+    reason = forms.CharField(max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("move", "Move the rest of the series"))
+
+
+class SeriesCancelForm(forms.Form):
+    reason = forms.CharField(max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(
+            Submit("cancel", "Cancel the rest of the series…", css_class="btn-danger")
+        )
 
 
 class RescheduleForm(forms.Form):

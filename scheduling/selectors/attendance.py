@@ -28,7 +28,9 @@ NOTE_DUE_AFTER = timedelta(hours=24)
 def session_list(*, user: User) -> QuerySet[Session]:
     """Admins see every session; clinicians the sessions they lead or co-facilitate; clients none
     (their schedule is another page)."""
-    sessions = Session.objects.select_related("group", "client", "room", "clinician", "log")
+    sessions = Session.objects.select_related(
+        "group", "client", "room", "clinician", "log", "series"
+    )
     if user.is_admin:
         return sessions
     if user.is_clinician:

@@ -1,6 +1,7 @@
 """Reads of sessions: who leads one, a client's schedule, a clinician's week, the clinic's day,
 feeds, and what a new or moved session would double-book."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -10,8 +11,8 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from clients.models import Client
-from groups.models import Group, Room
-from iop.clock import local_midnight
+from groups.models import Enrollment, Group, Room
+from iop.clock import local_datetime, local_midnight
 from iop.models import User
 from scheduling.models import Session, SessionClient
 
@@ -92,32 +93,87 @@ def session_conflict_list(
     clinician: User | None = None,
     room: Room | None = None,
     client: Client | None = None,
-    exclude: Session | None = None,
+    exclude_ids: Collection[int] = (),
 ) -> list[str]:
-    """What would be double-booked by a session in [starts_at, ends_at): one message per clash.
-    Only a read: the booking services call it under row locks, so its answer holds."""
-    overlapping = Session.objects.filter(
-        starts_at__lt=ends_at, ends_at__gt=starts_at, status=Session.Status.SCHEDULED
+    """What would be double-booked by a session in [starts_at, ends_at): one message per clash,
+    naming what it clashes with. Only a read: the booking services call it under row locks, so its
+    answer holds. `exclude_ids`: sessions being moved, which free their own times."""
+    overlapping = (
+        Session.objects.filter(
+            starts_at__lt=ends_at, ends_at__gt=starts_at, status=Session.Status.SCHEDULED
+        )
+        .exclude(pk__in=exclude_ids)
+        .select_related("group")
+        .order_by("starts_at", "pk")
     )
-    if exclude is not None:
-        overlapping = overlapping.exclude(pk=exclude.pk)
     problems = []
     if clinician is not None:
         busy = overlapping.filter(Q(clinician=clinician) | Q(group__facilitators=clinician))
-        if busy.exists():
-            problems.append(f"{clinician} already has a session then.")
-    if room is not None and overlapping.filter(room=room).exists():
-        problems.append(f"{room} is already booked then.")
-    if client is not None and overlapping.filter(session_has_client(client=client)).exists():
-        problems.append(f"{client.display_name} already has a session then.")
+        if clash := busy.first():
+            problems.append(f"{clinician} already has a session then ({_what(clash)}).")
+    if room is not None and (clash := overlapping.filter(room=room).first()):
+        problems.append(f"{room} is already booked then ({_what(clash)}).")
+    if client is not None and (
+        clash := overlapping.filter(session_has_client(client=client)).first()
+    ):
+        problems.append(f"{client.display_name} already has a session then ({_what(clash)}).")
     return problems
 
 
-def group_session_clash_check(*, group: Group) -> None:
+def _what(session: Session) -> str:
+    """A clashing session said without naming its clients: the group, or the kind and time."""
+    start = timezone.localtime(session.starts_at).strftime("%-I:%M %p")
+    if session.group is not None:
+        return f"{session.group.name} at {start}"
+    return f"{session.get_session_type_display().lower()} at {start}"
+
+
+def group_pattern_clash_list(
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    clinician: User,
+    room: Room | None,
+    client: Client,
+) -> list[str]:
+    """What group meetings not yet on the calendar (beyond the days materialized) would clash
+    with a session in [starts_at, ends_at): their weekly patterns, with the facilitators, the room
+    and the enrollments they will have."""
+    day = timezone.localdate(starts_at)
+    involved = Q(facilitators=clinician) | Q(
+        enrollments__in=Enrollment.objects.filter(client=client).covering(day)
+    )
+    if room is not None:
+        involved |= Q(room=room)
+    groups = (
+        Group.objects.filter(involved, is_active=True, first_date__lte=day)
+        .filter(Q(last_date__isnull=True) | Q(last_date__gte=day))
+        .filter(weekdays__contains=[day.weekday()])
+        .prefetch_related("facilitators")
+        .distinct()
+        .order_by("name")
+    )
+    problems = []
+    for group in groups:
+        meets = local_datetime(day, group.start_time)
+        if not (meets < ends_at and starts_at < meets + timedelta(minutes=group.duration_minutes)):
+            continue
+        what = f"{group.name} at {timezone.localtime(meets):%-I:%M %p}"
+        if clinician in group.facilitators.all():
+            problems.append(f"{clinician} already has a session then ({what}).")
+        if room is not None and group.room_id == room.pk:
+            problems.append(f"{room} is already booked then ({what}).")
+        if Enrollment.objects.filter(group=group, client=client).covering(day).exists():
+            problems.append(f"{client.display_name} already has a session then ({what}).")
+    return problems
+
+
+def group_session_clash_check(*, group: Group, materialized_until: date) -> None:
     """Refuse a group pattern whose coming sessions would double-book a facilitator or the room
     with a session already on the calendar (clashes between group patterns are refused earlier,
-    by the groups service). Only reads: raised inside the group's save (by the receiver of
-    `group_pattern_changed`), so the whole change rolls back."""
+    by the groups service): the sessions materialized up to `materialized_until`, and beyond it
+    the pattern against the individual sessions already booked. Only reads: raised inside the
+    group's save (by the receiver of `group_pattern_changed`), so the whole change rolls back."""
     facilitators = list(group.facilitators.all())
     busy = Q(clinician__in=facilitators)
     if group.room_id is not None:
@@ -133,11 +189,30 @@ def group_session_clash_check(*, group: Group) -> None:
         .filter(Exists(clashing))
         .first()
     )
+    if first is None and group.is_active:
+        later = Session.objects.filter(
+            busy,
+            group__isnull=True,
+            status=Session.Status.SCHEDULED,
+            starts_at__gte=local_midnight(materialized_until + timedelta(days=1)),
+        ).order_by("starts_at")
+        first = next((s for s in later if _pattern_meets_during(group, s)), None)
     if first is not None:
         when = timezone.localtime(first.starts_at).strftime("%a %b %-d, %-I:%M %p")
         raise ValidationError(
             f"{when}: a facilitator or the room already has another session then."
         )
+
+
+def _pattern_meets_during(group: Group, session: Session) -> bool:
+    day = timezone.localdate(session.starts_at)
+    if day.weekday() not in group.weekdays or day < group.first_date:
+        return False
+    if group.last_date is not None and day > group.last_date:
+        return False
+    meets = local_datetime(day, group.start_time)
+    ends = meets + timedelta(minutes=group.duration_minutes)
+    return meets < session.ends_at and session.starts_at < ends
 
 
 Day = tuple[date, list[Session]]

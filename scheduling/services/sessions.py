@@ -7,7 +7,7 @@ clinician, a room or a client in two sessions at once) cannot be an exclusion co
 btree_gist), so it is checked under row locks on the clinician, the room and the client."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
@@ -16,23 +16,20 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from clients.models import Client
-from groups.models import MAX_SESSION_MINUTES, Group, Room
+from groups.models import MAX_SESSION_MINUTES, Group, Room, meets_by_video
 from iop.clock import local_datetime, week_bounds, week_start_of
 from iop.dates import check_dates
 from iop.models import User
-from scheduling.models import Attendance, Session, SessionLog, SessionType
+from scheduling.models import Attendance, Session, SessionLog, SessionSeries, SessionType
 from scheduling.selectors.closures import closure_by_day, closure_on
 from scheduling.selectors.compliance import client_weeks_of_groups
-from scheduling.selectors.sessions import session_conflict_list
+from scheduling.selectors.sessions import group_pattern_clash_list, session_conflict_list
 from scheduling.services.compliance import (
     compliance_recompute_on_commit,
     compliance_recompute_sessions_on_commit,
 )
 
 MATERIALIZE_DAYS = 28
-# Individual sessions are booked within the horizon group sessions are materialized for, so a
-# clash with a group meeting is always checked against a row on the calendar.
-MAX_WEEKLY_REPEATS = MATERIALIZE_DAYS // 7
 DISCHARGE_CANCEL_REASON = "Client discharged"
 
 
@@ -181,15 +178,77 @@ def _check_times(starts_at: datetime, duration_minutes: int) -> None:
         raise ValidationError(
             {"starts_at": f"The clinic is closed on {day:%a %b %-d} ({closure.label})."}
         )
-    horizon = timezone.localdate() + timedelta(days=MATERIALIZE_DAYS - 1)
-    if timezone.localdate(starts_at) > horizon:
-        raise ValidationError(
-            {"starts_at": f"Sessions can be booked up to four weeks ahead ({horizon:%b %-d})."}
-        )
     if not 0 < duration_minutes <= MAX_SESSION_MINUTES:
         raise ValidationError(
             {"duration_minutes": f"A session lasts 1 to {MAX_SESSION_MINUTES} minutes."}
         )
+
+
+def _clashes(
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    clinician: User,
+    room: Room | None,
+    client: Client,
+    exclude_ids: Collection[int] = (),
+) -> list[str]:
+    """Everything a session at this time would double-book: the calendar's sessions, and beyond
+    the days group sessions are materialized for, the meetings the groups' patterns will add."""
+    problems = session_conflict_list(
+        starts_at=starts_at,
+        ends_at=ends_at,
+        clinician=clinician,
+        room=room,
+        client=client,
+        exclude_ids=exclude_ids,
+    )
+    last_materialized = timezone.localdate() + timedelta(days=MATERIALIZE_DAYS - 1)
+    if timezone.localdate(starts_at) > last_materialized:
+        problems += group_pattern_clash_list(
+            starts_at=starts_at, ends_at=ends_at, clinician=clinician, room=room, client=client
+        )
+    return problems
+
+
+def _refuse_clashes(
+    clashes: dict[datetime, list[str]], dates: int, field: str | None = None
+) -> None:
+    """One message per clashing date, so every clash of a series is seen at once."""
+    if clashes:
+        messages = [
+            f"{timezone.localtime(start):%a %b %-d, %-I:%M %p}: {' '.join(problems)}"
+            for start, problems in sorted(clashes.items())
+        ]
+        if dates > 1:
+            messages.insert(0, f"Nothing was changed: {len(clashes)} of {dates} dates clash.")
+        raise ValidationError({field: messages} if field else messages)
+
+
+def _series_dates(first: date, until: date, frequency: str) -> list[date]:
+    step = 14 if frequency == SessionSeries.Frequency.BIWEEKLY else 7
+    return [first + timedelta(days=days) for days in range(0, (until - first).days + 1, step)]
+
+
+def _check_until(client: Client, until: date | None, first: date) -> date:
+    """A series runs until a date from its first session to the client's expected end of the
+    program (admission plus the planned length)."""
+    if until is None:
+        raise ValidationError({"until": "Give the date the series ends."})
+    if until < first:
+        raise ValidationError({"until": "The series ends on or after its first session."})
+    expected_end = client.expected_end
+    if expected_end is None:
+        raise ValidationError({"until": f"{client.display_name} has not been admitted yet."})
+    if until > expected_end:
+        raise ValidationError(
+            {
+                "until": f"A series runs at most until the expected end of "
+                f"{client.display_name}'s program, {expected_end:%a %b %-d, %Y} "
+                f"({client.expected_length_weeks} weeks from the admission)."
+            }
+        )
+    return until
 
 
 @transaction.atomic
@@ -202,49 +261,72 @@ def session_schedule(
     duration_minutes: int,
     room: Room | None = None,
     is_telehealth: bool = False,
-    weekly_repeats: int = 1,
+    join_link: str = "",
+    repeat: str = "",
+    until: date | None = None,
     counts_toward_hours: bool = True,
 ) -> list[Session]:
     """Schedule an individual session (individual, family, case management, medication
-    management, intake assessment) once, or weekly at the same local time `weekly_repeats` times.
-    Refused when the client is not active or anyone or the room would be double-booked."""
+    management, intake assessment) once, or as a series at the same local time, weekly or every
+    two weeks (`repeat`) until a date no later than the client's expected end of the program.
+    Refused, with every clashing date named and nothing booked, when the client is not active or
+    anyone or the room would be double-booked."""
     _check_times(starts_at, duration_minutes)
     if session_type == SessionType.GROUP or session_type not in SessionType.values:
         raise ValidationError({"session_type": "Choose an individual session type."})
-    if not 1 <= weekly_repeats <= MAX_WEEKLY_REPEATS:
-        raise ValidationError({"weekly_repeats": f"Repeat from 1 to {MAX_WEEKLY_REPEATS} weeks."})
+    if repeat and repeat not in SessionSeries.Frequency.values:
+        raise ValidationError({"repeat": "Choose weekly or every two weeks."})
     if not clinician.is_clinician:
         raise ValidationError({"clinician": "Sessions are led by a clinician."})
     if room is None and not is_telehealth:
         raise ValidationError({"room": "Choose a room or mark the session as telehealth."})
+    join_link = join_link.strip()
+    if join_link and not meets_by_video(room=room, is_telehealth=is_telehealth):
+        raise ValidationError(
+            {"join_link": "Only a session held by video (telehealth) has a join link."}
+        )
     _lock_people(clinician, client, room)
-    client.refresh_from_db(fields=["status"])
+    client.refresh_from_db(fields=["status", "admission_date", "expected_length_weeks"])
     if client.status == Client.Status.DISCHARGED:
         raise ValidationError(f"{client.display_name} is discharged.")
     local_start = timezone.localtime(starts_at)
+    series = None
+    days = [local_start.date()]
+    if repeat:
+        last = _check_until(client, until, local_start.date())
+        days = _series_dates(local_start.date(), last, repeat)
+        series = SessionSeries(
+            client=client, frequency=repeat, first_date=local_start.date(), until=last
+        )
+        series.full_clean()
     sessions = []
-    for week in range(weekly_repeats):
-        start = local_datetime(local_start.date() + timedelta(weeks=week), local_start.time())
+    clashes = {}
+    for day in days:
+        start = local_datetime(day, local_start.time())
         _check_times(start, duration_minutes)
         end = start + timedelta(minutes=duration_minutes)
-        problems = session_conflict_list(
+        if problems := _clashes(
             starts_at=start, ends_at=end, clinician=clinician, room=room, client=client
-        )
-        if problems:
-            when = timezone.localtime(start).strftime("%a %b %-d, %-I:%M %p")
-            raise ValidationError(f"{when}: {' '.join(problems)}")
+        ):
+            clashes[start] = problems
         session = Session(
             session_type=session_type,
             client=client,
             clinician=clinician,
             room=room,
             is_telehealth=is_telehealth,
+            join_link=join_link,
             starts_at=start,
             ends_at=end,
             counts_toward_hours=counts_toward_hours,
         )
         session.full_clean()
         sessions.append(session)
+    _refuse_clashes(clashes, len(days))
+    if series is not None:
+        series.save()
+        for session in sessions:
+            session.series = series
     created = Session.objects.bulk_create(sessions)
     compliance_recompute_sessions_on_commit(session_ids=[session.pk for session in created])
     return created
@@ -294,13 +376,13 @@ def session_reschedule(*, session: Session, starts_at: datetime, reason: str) ->
     assert session.client is not None
     _lock_people(session.clinician, session.client, session.room)
     ends_at = starts_at + timedelta(minutes=session.length_minutes)
-    problems = session_conflict_list(
+    problems = _clashes(
         starts_at=starts_at,
         ends_at=ends_at,
         clinician=session.clinician,
         room=session.room,
         client=session.client,
-        exclude=session,
+        exclude_ids=[session.pk],
     )
     if problems:
         raise ValidationError({"starts_at": " ".join(problems)})
@@ -326,3 +408,81 @@ def sessions_cancel_for_discharge(*, client: Client, discharge_date: date) -> in
     for session in future:
         session_cancel(session=session, reason=DISCHARGE_CANCEL_REASON)
     return len(future)
+
+
+def _rest_of_series(session: Session) -> list[Session]:
+    """The series' sessions from `session` on that are still to come: scheduled, not logged."""
+    if session.series_id is None:
+        raise ValidationError("This session is not part of a series.")
+    return list(
+        Session.objects.select_for_update(of=("self",))
+        .filter(
+            series_id=session.series_id,
+            starts_at__gte=session.starts_at,
+            status=Session.Status.SCHEDULED,
+        )
+        .exclude(Exists(Attendance.objects.filter(session=OuterRef("pk"))))
+        .select_related("client", "room", "clinician", "series")
+        .order_by("starts_at")
+    )
+
+
+@transaction.atomic
+def session_series_cancel_rest(*, session: Session, reason: str) -> list[Session]:
+    """Cancel this session of a series and every later one still to come, with one reason."""
+    reason = _reason(reason, "reason")
+    rest = _rest_of_series(session)
+    if not rest:
+        raise ValidationError("No session of this series is left to cancel.")
+    return [session_cancel(session=each, reason=reason) for each in rest]
+
+
+@transaction.atomic
+def session_series_move_rest(
+    *, session: Session, first_date: date, start_time: time, reason: str
+) -> list[Session]:
+    """Move this session of a series and every later one still to come to a new weekday and
+    time: the first to `first_date` at `start_time`, the others following at the series'
+    interval. Each keeps its length; refused, naming every clashing date, when anything would be
+    double-booked, or when the last would fall after the client's expected end of the program."""
+    reason = _reason(reason, "reason")
+    rest = _rest_of_series(session)
+    if not rest:
+        raise ValidationError("No session of this series is left to move.")
+    series = rest[0].series
+    assert series is not None
+    assert rest[0].client is not None
+    client = rest[0].client
+    _lock_people(rest[0].clinician, client, rest[0].room)
+    client.refresh_from_db(fields=["status", "admission_date", "expected_length_weeks"])
+    days = [first_date + timedelta(days=series.step_days * n) for n in range(len(rest))]
+    _check_until(client, days[-1], first_date)
+    moving = [each.pk for each in rest]
+    clashes = {}
+    for each, day in zip(rest, days, strict=True):
+        starts_at = local_datetime(day, start_time)
+        _check_times(starts_at, each.length_minutes)
+        if problems := _clashes(
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=each.length_minutes),
+            clinician=each.clinician,
+            room=each.room,
+            client=client,
+            exclude_ids=moving,
+        ):
+            clashes[starts_at] = problems
+    _refuse_clashes(clashes, len(days), "first_date")
+    compliance_recompute_sessions_on_commit(session_ids=moving)  # the weeks they leave
+    for each, day in zip(rest, days, strict=True):
+        length = each.length_minutes
+        each.starts_at = local_datetime(day, start_time)
+        each.ends_at = each.starts_at + timedelta(minutes=length)
+        each.reschedule_reason = reason
+        each.full_clean()
+        each.save(update_fields=["starts_at", "ends_at", "reschedule_reason"])
+    if days[-1] > series.until:
+        series.until = days[-1]
+        series.full_clean()
+        series.save(update_fields=["until"])
+    compliance_recompute_sessions_on_commit(session_ids=moving)  # the weeks they join
+    return rest

@@ -1,4 +1,5 @@
-"""Booking pages: schedule an individual session, cancel one (after a confirm step), move one."""
+"""Booking pages: schedule an individual session or a series, cancel one (after a confirm step),
+move one; move or cancel the rest of a series."""
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -9,7 +10,13 @@ from iop.access import staff_required
 from iop.forms import Confirmation, Step, irreversible_result, service_result
 from iop.http import AuthedRequest
 from scheduling.access import access_session
-from scheduling.forms.sessions import CancelForm, IndividualSessionForm, RescheduleForm
+from scheduling.forms.sessions import (
+    CancelForm,
+    IndividualSessionForm,
+    RescheduleForm,
+    SeriesCancelForm,
+    SeriesMoveForm,
+)
 from scheduling.models import Session
 from scheduling.services import sessions as services
 from scheduling.views import form_methods
@@ -21,7 +28,7 @@ START_RENAMES = {"starts_at": "start_time"}
 @staff_required
 @form_methods
 def session_new(request: AuthedRequest) -> HttpResponse:
-    """Schedule an individual session for a client, once or weekly."""
+    """Schedule an individual session for a client, once, weekly or every two weeks."""
     initial = {
         "date": timezone.localdate(),
         "client": request.GET.get("client"),
@@ -98,4 +105,70 @@ def session_reschedule(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         "scheduling/session_form.html",
         {"form": form, "title": "Move a session", "session": session},
+    )
+
+
+@staff_required
+@form_methods
+def series_move(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Move this session of a series and the later ones to a new weekday and time."""
+    session = access_session(user=request.user, pk=pk)
+    local_start = timezone.localtime(session.starts_at)
+    form = SeriesMoveForm(
+        request.POST or None,
+        initial={"first_date": local_start.date(), "start_time": local_start.time()},
+    )
+    if moved := service_result(
+        request,
+        form,
+        lambda: services.session_series_move_rest(session=session, **form.cleaned_data),
+    ):
+        messages.success(request, f"{len(moved)} session(s) of the series moved.")
+        return redirect("scheduling:session-detail", session.pk)
+    return render(
+        request,
+        "scheduling/session_form.html",
+        {"form": form, "title": "Move the rest of a series", "session": session},
+    )
+
+
+@staff_required
+@form_methods
+def series_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Cancel this session of a series and the later ones, after a confirm step."""
+    session = access_session(user=request.user, pk=pk)
+    form = SeriesCancelForm(request.POST or None)
+    step, cancelled = irreversible_result(
+        request,
+        form,
+        lambda: services.session_series_cancel_rest(
+            session=session, reason=form.cleaned_data["reason"]
+        ),
+    )
+    if step is Step.DONE:
+        messages.success(request, f"{len(cancelled or [])} session(s) of the series cancelled.")
+        return redirect("scheduling:clinician-week")
+    confirm = (
+        Confirmation(
+            title="Cancel the rest of this series?",
+            consequences=[
+                f"This session and every later one of the series still to come are cancelled "
+                f"because: {form.cleaned_data['reason'].strip()}",
+                "They stay on the calendar marked cancelled, and no reminders go out for them.",
+                "A cancellation cannot be undone; book a new series instead.",
+            ],
+            button="Cancel the rest of the series",
+        )
+        if step is Step.CONFIRM
+        else None
+    )
+    return render(
+        request,
+        "scheduling/session_form.html",
+        {
+            "form": form,
+            "title": "Cancel the rest of a series",
+            "session": session,
+            "confirm": confirm,
+        },
     )

@@ -3,6 +3,8 @@
 from django.core.management import call_command
 
 from clients.models import Client, Consent, Disclosure, Intake, TreatmentPlan
+from clients.selectors import plan_comparison, plan_list
+from groups.models import Group
 
 
 def test_the_demo_clinic_shows_the_whole_client_record(db):
@@ -17,3 +19,21 @@ def test_the_demo_clinic_shows_the_whole_client_record(db):
     assert (
         Client.objects.filter(status=Client.Status.DISCHARGED, discharge__isnull=False).count() == 2
     )
+
+
+def test_the_demo_clinic_has_a_revised_plan_whose_versions_differ(db):
+    call_command("seed_demo")
+    revised = TreatmentPlan.objects.get(status="active", revises__isnull=False)
+    assert revised.revises.status == "superseded"
+    comparison = plan_comparison(
+        plan=plan_list(client=revised.client).get(pk=revised.pk), against_pk=None
+    )
+    assert comparison.counts["added"]
+    assert comparison.counts["removed"]
+    assert comparison.counts["changed"]
+
+
+def test_the_demo_clinic_has_a_telehealth_group_with_a_join_link(db):
+    call_command("seed_demo")
+    group = Group.objects.get(is_telehealth=True, join_link__startswith="https://")
+    assert group.enrollments.exists()

@@ -142,7 +142,6 @@ def test_a_session_in_1900_is_refused_and_never_reaches_the_overdue_list(client,
             "start_time": "10:00",
             "duration_minutes": "50",
             "is_telehealth": "on",
-            "weekly_repeats": "1",
         },
     )
     assert response.context["form"].errors["date"] == [range_message()]

@@ -22,14 +22,16 @@ pytestmark = pytest.mark.django_db
 
 
 def individual(clinician, client, days=1, hour=10, weeks=1):
+    first = timezone.localdate() + timedelta(days=days)
     return session_schedule(
         session_type=SessionType.INDIVIDUAL,
         client=client,
         clinician=clinician,
-        starts_at=local_datetime(timezone.localdate() + timedelta(days=days), time(hour)),
+        starts_at=local_datetime(first, time(hour)),
         duration_minutes=60,
         is_telehealth=True,
-        weekly_repeats=weeks,
+        repeat="weekly" if weeks > 1 else "",
+        until=first + timedelta(weeks=weeks - 1) if weeks > 1 else None,
     )
 
 
@@ -132,7 +134,8 @@ def test_a_clinician_schedules_a_weekly_session_from_the_form(client, clinician,
         {
             "client": alice.pk, "session_type": "individual", "clinician": clinician.pk,
             "date": day.isoformat(), "start_time": "10:00", "duration_minutes": "50",
-            "is_telehealth": "on", "weekly_repeats": "4",
+            "is_telehealth": "on", "repeat": "weekly",
+            "until": (day + timedelta(weeks=3)).isoformat(),
         },
     )  # fmt: skip
     assert response.status_code == 302
@@ -148,7 +151,6 @@ def test_a_double_booking_from_the_form_shows_why_and_adds_nothing(client, clini
             "client": bob.pk, "session_type": "family", "clinician": clinician.pk,
             "date": (timezone.localdate() + timedelta(days=1)).isoformat(),
             "start_time": "10:30", "duration_minutes": "50", "is_telehealth": "on",
-            "weekly_repeats": "1",
         },
     )  # fmt: skip
     assert response.status_code == 200

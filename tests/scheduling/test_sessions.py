@@ -178,7 +178,8 @@ def test_a_clinician_schedules_weekly_individual_sessions_at_the_same_local_time
         starts_at=next_local(10),
         duration_minutes=50,
         is_telehealth=True,
-        weekly_repeats=4,
+        repeat="weekly",
+        until=timezone.localdate(next_local(10)) + timedelta(weeks=3),
     )
     assert len(sessions) == 4
     assert {timezone.localtime(s.starts_at).time() for s in sessions} == {time(10, 0)}
@@ -286,7 +287,8 @@ def test_discharge_ends_enrollments_and_cancels_later_individual_sessions(clinic
     enrollment = EnrollmentFactory(client=alice)
     later = session_schedule(
         session_type=SessionType.INDIVIDUAL, client=alice, clinician=clinician,
-        starts_at=next_local(10, days=3), duration_minutes=50, is_telehealth=True, weekly_repeats=2,
+        starts_at=next_local(10, days=3), duration_minutes=50, is_telehealth=True,
+        repeat="weekly", until=timezone.localdate() + timedelta(days=10),
     )  # fmt: skip
     discharge(alice, today + timedelta(days=1))
     enrollment.refresh_from_db()
@@ -309,7 +311,8 @@ class TestScheduleBadInput(HypothesisTestCase):
             session_schedule(
                 session_type=SessionType.INDIVIDUAL, client=client, clinician=clinician,
                 starts_at=next_local(10), duration_minutes=duration, is_telehealth=True,
-                weekly_repeats=repeats,
+                repeat="weekly" if repeats > 1 else "",
+                until=timezone.localdate(next_local(10)) + timedelta(weeks=repeats - 1),
             )  # fmt: skip
         assert "duration_minutes" in error.value.message_dict
         assert not Session.objects.filter(client=client).exists()
@@ -341,14 +344,26 @@ def test_a_group_pattern_that_double_books_its_facilitator_is_refused(clinician,
     assert Session.objects.get(pk=therapy.pk).status == Session.Status.SCHEDULED
 
 
-def test_individual_sessions_are_booked_at_most_four_weeks_ahead(clinician, alice):
-    with pytest.raises(ValidationError) as error:
+def test_beyond_the_materialized_weeks_a_session_is_checked_against_the_groups_patterns(
+    clinician, alice
+):
+    """Group meetings are on the calendar four weeks ahead; a later booking is checked against
+    the meetings the patterns will add, so no horizon is needed."""
+    EnrollmentFactory(
+        client=alice,
+        group=GroupFactory(weekdays=list(range(7)), start_time=time(10), duration_minutes=90),
+    )
+    later = next_local(10, days=MATERIALIZE_DAYS + 7)
+    with pytest.raises(ValidationError, match="Alice Anders already has a session then"):
         session_schedule(
             session_type=SessionType.INDIVIDUAL, client=alice, clinician=clinician,
-            starts_at=next_local(10, days=MATERIALIZE_DAYS), duration_minutes=50,
-            is_telehealth=True,
+            starts_at=later, duration_minutes=50, is_telehealth=True,
         )  # fmt: skip
-    assert "four weeks ahead" in error.value.message_dict["starts_at"][0]
+    [booked] = session_schedule(
+        session_type=SessionType.INDIVIDUAL, client=alice, clinician=clinician,
+        starts_at=later + timedelta(hours=2), duration_minutes=50, is_telehealth=True,
+    )  # fmt: skip
+    assert timezone.localdate(booked.starts_at) == timezone.localdate(later)
 
 
 def test_materializing_from_an_earlier_moment_leaves_the_later_calendar_alone():
