@@ -28,5 +28,8 @@ class ClientsConfig(AppConfig):
             models.PlanReview,
             models.ObjectiveProgress,
             models.Discharge,
+            models.Payer,
+            models.PayerUnitRule,
+            models.Authorization,
         ):
             auditlog.register(model)

@@ -4,13 +4,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from iop import clock
 from iop.models import User
 
 from .models import (
+    Authorization,
     Client,
     Consent,
     Discharge,
@@ -20,6 +21,7 @@ from .models import (
     Intake,
     LevelOfCareEpisode,
     Objective,
+    Payer,
     Problem,
     TreatmentPlan,
 )
@@ -224,3 +226,23 @@ def consent_list(*, client: Client) -> QuerySet[Consent]:
 def disclosure_list(*, client: Client) -> QuerySet[Disclosure]:
     """The ledger of what was disclosed from the client's record, which the client sees."""
     return Disclosure.objects.filter(client=client).select_related("disclosed_by")
+
+
+def authorization_list(*, client: Client) -> QuerySet[Authorization]:
+    """The client's authorizations, voided ones included (the record keeps them), latest first."""
+    return Authorization.objects.filter(client=client).select_related("payer", "client")
+
+
+def authorization_overlapping(
+    *, client: Client, service_code: str, first_day: date, last_day: date
+) -> QuerySet[Authorization]:
+    """The client's live authorizations of `service_code` that cover a day of first..last."""
+    return (
+        Authorization.objects.live()
+        .filter(client=client, service_code=service_code, first_day__lte=last_day)
+        .filter(Q(ended_on__gte=first_day) | Q(ended_on__isnull=True, last_day__gte=first_day))
+    )
+
+
+def payer_list() -> QuerySet[Payer]:
+    return Payer.objects.prefetch_related("unit_rules")

@@ -30,6 +30,7 @@ class SchedulingConfig(AppConfig):
             ReminderPreference,
             Session,
             SessionLog,
+            UtilizationReview,
         )
         from .receivers import (
             cancel_sessions_on_discharge,
@@ -48,6 +49,7 @@ class SchedulingConfig(AppConfig):
             ReminderPreference,
             Session,
             SessionLog,
+            UtilizationReview,
         ):
             auditlog.register(model)
         # Linking objectives goes through the m2m manager, which saves no through rows one by one.

@@ -6,7 +6,16 @@ import factory
 from django.utils import timezone
 from faker import Faker
 
-from clients.models import Client, Consent, Intervention, ProgramTrack, TreatmentPlan
+from clients.models import (
+    Authorization,
+    Client,
+    Consent,
+    Intervention,
+    Payer,
+    ProgramTrack,
+    TreatmentPlan,
+)
+from clients.services.authorizations import authorization_create, payer_create
 from clients.services.clients import client_admit, client_create
 from clients.services.consents import consent_create
 from clients.services.plans import (
@@ -273,3 +282,37 @@ class ReminderPreferenceFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, **kwargs):
         return reminder_preference_update(**kwargs)
+
+
+class PayerFactory(factory.django.DjangoModelFactory):
+    """A payer counting one H0015 unit per day of 3 attended hours (180 minutes), and S9480 alike."""
+
+    class Meta:
+        model = Payer
+
+    name = factory.Sequence(lambda n: f"Health Plan {n + 1}")
+    unit_rules = factory.LazyFunction(lambda: {"H0015": 180, "S9480": 180})
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        return payer_create(**kwargs)
+
+
+class AuthorizationFactory(factory.django.DjangoModelFactory):
+    """20 H0015 units over 8 weeks from the client's admission."""
+
+    class Meta:
+        model = Authorization
+
+    client = factory.SubFactory(ClientFactory)
+    payer = factory.SubFactory(PayerFactory)
+    number = factory.Sequence(lambda n: f"AUTH-{n + 1000}")
+    service_code = "H0015"
+    units_authorized = 20
+    first_day = factory.LazyAttribute(lambda a: a.client.admission_date)
+    last_day = factory.LazyAttribute(lambda a: a.first_day + timedelta(weeks=8, days=-1))
+    actor = factory.LazyAttribute(lambda a: a.client.primary_clinician)
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        return authorization_create(**kwargs)
