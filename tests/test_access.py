@@ -53,6 +53,8 @@ ACCESS: dict[str, set[str]] = {
     "clients:intake": STAFF,
     "clients:level-of-care": STAFF,
     "clients:consent-create": STAFF,
+    "clients:authorization-create": STAFF,
+    "clients:authorization-end": STAFF,
     "clients:consent-revoke": STAFF,
     "clients:disclose": STAFF,
     "clients:plan-create": STAFF,
@@ -72,6 +74,9 @@ ACCESS: dict[str, set[str]] = {
     "groups:enrollment-void": {ADMIN},
     "scheduling:my-schedule": {CLIENT},
     "scheduling:client-activity": STAFF,
+    "scheduling:client-authorizations": STAFF,
+    "scheduling:authorizations-review": STAFF,
+    "scheduling:authorizations-export": STAFF,
     "scheduling:clinician-week": STAFF,
     "scheduling:clinic-day": {ADMIN},
     "scheduling:session-new": STAFF,
@@ -100,6 +105,12 @@ ACCESS: dict[str, set[str]] = {
 # URL name -> the arguments to open it with, from the world of named people below.
 URL_KWARGS = {
     "scheduling:client-activity": lambda world: {"pk": world.alice.pk},
+    "scheduling:client-authorizations": lambda world: {"pk": world.alice.pk},
+    "clients:authorization-create": lambda world: {"pk": world.alice.pk},
+    "clients:authorization-end": lambda world: {
+        "pk": world.alice.pk,
+        "authorization_pk": world.authorization.pk,
+    },
     "password_reset_confirm": lambda world: {"uidb64": "MQ", "token": "set-password"},
     "clients:chart": lambda world: {"pk": world.alice.pk},
     "iop:staff-set-active": lambda world: {"pk": world.clinician.pk},
@@ -138,6 +149,9 @@ URL_KWARGS = {
 # alert): outside the unrelated clinician's reach, so a 404 for them, as for something missing.
 REACHES_ALICE = {
     "clients:chart",
+    "clients:authorization-create",
+    "clients:authorization-end",
+    "scheduling:client-authorizations",
     "clients:edit",
     "clients:intake",
     "clients:level-of-care",
@@ -214,6 +228,7 @@ def world(admin, clinician, alice, bob):
         bob=bob,
         plan=TreatmentPlanFactory(client=alice),
         consent=ConsentFactory(client=alice),
+        authorization=factories.AuthorizationFactory(client=alice),
         group=enrollment.group,
         enrollment=enrollment,
         individual_session=SessionFactory(

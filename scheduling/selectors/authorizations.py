@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from clients.models import Authorization, Client
 from iop.clock import today as clinic_today
 from iop.models import User
-from scheduling.models import COUNTED_ATTENDANCE_SQL
+from scheduling.models import COUNTED_ATTENDANCE_SQL, UtilizationReview
 
 # The client's current rate is the units of the last four weeks (fewer since admission).
 RATE_DAYS = 28
@@ -400,3 +400,27 @@ def authorization_review_list(*, user: User, today: date | None = None) -> Revie
             key=lambda pair: (pair[0].legal_last_name, pair[0].legal_first_name, pair[0].pk),
         ),
     )
+
+
+def authorization_export_list(*, user: User, today: date | None = None) -> list[AuthorizationUsage]:
+    """Every live authorization of the active clients `user` answers for (admins: all; a
+    clinician: their caseload), with units used, for the CSV export. Two queries."""
+    authorizations = (
+        Authorization.objects.live()
+        .filter(client__status=Client.Status.ACTIVE)
+        .select_related("payer", "client", "client__primary_clinician")
+        .order_by("client__legal_last_name", "client__legal_first_name", "client_id", "first_day")
+    )
+    if not user.is_admin:
+        authorizations = authorizations.filter(client__primary_clinician=user)
+    return authorization_usage_list(authorizations=authorizations, today=today)
+
+
+def utilization_review_open_list(*, user: User) -> QuerySet[UtilizationReview]:
+    """The open utilization-review alerts: a clinician's caseload's, or all for admins."""
+    reviews = UtilizationReview.objects.filter(resolved_at__isnull=True).select_related(
+        "authorization", "authorization__payer", "client", "client__primary_clinician"
+    )
+    if not user.is_admin:
+        reviews = reviews.filter(client__primary_clinician=user)
+    return reviews.order_by("authorization__last_day", "pk")
