@@ -52,7 +52,7 @@ def authorization_create(
     ).first():
         errors["first_day"] = (
             f"Overlaps authorization {clash.number} ({clash.first_day:%-d %b %Y} to "
-            f"{clash.covered_last_day:%-d %b %Y}); end that one first."
+            f"{clash.covered_last_day:%-d %b %Y}): start after its last day, or end it first."
         )
     if units_authorized is not None and units_authorized < 1:
         errors["units_authorized"] = "Authorize at least one unit."
