@@ -83,3 +83,9 @@ def access_authorization(
         client.pk,
         purpose,
     )
+
+
+def access_client_to_export(*, request: AuthedRequest, pk: int) -> Client:
+    """A client whose records go into a printable page or a CSV file: reached as any other, but
+    recorded by `iop.exports` as one export rather than here as a read."""
+    return _reachable(request, pk)

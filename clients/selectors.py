@@ -8,7 +8,9 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from iop import clock
+from iop.audit import AuditLine
 from iop.models import User
+from iop.selectors import AuditFilters, audit_lines, chart_read_list, record_change_list
 
 from .models import (
     Authorization,
@@ -246,3 +248,14 @@ def authorization_overlapping(
 
 def payer_list() -> QuerySet[Payer]:
     return Payer.objects.prefetch_related("unit_rules")
+
+
+def client_access_history(*, client: Client) -> list[AuditLine]:
+    """Every recorded read, export and change of the client's records, newest first, in words
+    (the access report). It names no other client: a page that showed others counts them."""
+    filters = AuditFilters(client_ids=[client.pk])
+    return audit_lines(
+        reads=chart_read_list(filters=filters),
+        entries=record_change_list(filters=filters),
+        focus=client.pk,
+    )

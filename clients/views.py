@@ -14,8 +14,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from iop import clock
+from iop import clock, exports
 from iop.access import admin_required, client_required, role_required, staff_required
+from iop.exports import REDISCLOSURE_NOTICE
 from iop.forms import Confirmation, Step, action_result, irreversible_result, service_result
 from iop.http import AuthedRequest
 from iop.models import Role, User
@@ -25,13 +26,13 @@ from .access import (
     access_authorization,
     access_client,
     access_client_chart,
+    access_client_to_export,
     access_consent,
     access_own_client,
     access_own_plan,
     access_plan,
 )
 from .models import (
-    REDISCLOSURE_NOTICE,
     Client,
     Discharge,
     InformationCategory,
@@ -388,6 +389,63 @@ def disclose(request: AuthedRequest, pk: int) -> HttpResponse:
             "plan": selectors.plan_active(client=client) if shows_plan else None,
         },
     )
+
+
+# --- The client's access report and accounting of disclosures (admins) ------------------------
+
+
+ACCESS_REPORT_HEADER = ["When (clinic time)", "Who", "What", "From"]
+DISCLOSURES_HEADER = [
+    "Disclosed at (clinic time)", "Recipient", "Information", "Purpose", "Disclosed by",
+    "Consent signed on", "Consent expires on",
+]  # fmt: skip
+
+
+@admin_required
+def access_report(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Every read, export and change of the client's records, in words, to print."""
+    client = access_client_to_export(request=request, pk=pk)
+    context = {"client": client, "lines": selectors.client_access_history(client=client)}
+    return exports.printable_page(
+        request=request, template="clients/access_report.html", context=context,
+        what="access report", client_ids=[client.pk],
+    )  # fmt: skip
+
+
+@admin_required
+def access_report_csv(request: AuthedRequest, pk: int) -> HttpResponse:
+    client = access_client_to_export(request=request, pk=pk)
+    return exports.csv_export(
+        request=request, filename=f"access-report-{client.mrn}-{clock.today()}.csv",
+        what="access report", client_ids=[client.pk], header=ACCESS_REPORT_HEADER,
+        rows=([f"{line.at:%Y-%m-%d %H:%M:%S}", line.who, line.sentence, line.where]
+              for line in selectors.client_access_history(client=client)),
+    )  # fmt: skip
+
+
+@admin_required
+def disclosure_accounting(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The accounting of disclosures (42 CFR 2.24): what left the clinic under a consent, to print."""
+    client = access_client_to_export(request=request, pk=pk)
+    disclosures = selectors.disclosure_list(client=client).select_related("consent")
+    context = {"client": client, "disclosures": disclosures}
+    return exports.printable_page(
+        request=request, template="clients/disclosure_accounting.html", context=context,
+        what="accounting of disclosures", client_ids=[client.pk],
+    )  # fmt: skip
+
+
+@admin_required
+def disclosure_accounting_csv(request: AuthedRequest, pk: int) -> HttpResponse:
+    client = access_client_to_export(request=request, pk=pk)
+    return exports.csv_export(
+        request=request, filename=f"disclosures-{client.mrn}-{clock.today()}.csv",
+        what="accounting of disclosures", client_ids=[client.pk], header=DISCLOSURES_HEADER,
+        rows=([f"{timezone.localtime(row.disclosed_at):%Y-%m-%d %H:%M}", row.recipient,
+               row.get_information_display(), row.purpose, str(row.disclosed_by),
+               row.consent.signed_on.isoformat(), row.consent.expires_on.isoformat()]
+              for row in selectors.disclosure_list(client=client).select_related("consent")),
+    )  # fmt: skip
 
 
 # --- Treatment plans ---------------------------------------------------------------------------

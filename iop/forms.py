@@ -14,8 +14,10 @@ from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.http import HttpRequest
 
+from .audit import audit_client_search
 from .dates import validate_clinic_date
 from .models import Role, User
+from .selectors import AuditFilters
 
 Result = TypeVar("Result")
 
@@ -167,3 +169,60 @@ class AuthenticatorConfirmForm(SecondFactorCodeForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["code"].help_text = "The six digits the app shows now."
+
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class AuditLogFilterForm(forms.Form):
+    """The audit log's filters. `client` is an MRN or a name, resolved to the clients within the
+    admin's reach; `filters()` is what the selectors take, or None when nothing can match."""
+
+    client = forms.CharField(
+        required=False, max_length=100, label="Client", help_text="MRN or name"
+    )
+    user = forms.ModelChoiceField(
+        # Staff read and change charts: the thousands of client logins are not offered.
+        queryset=User.objects.exclude(role=Role.CLIENT).order_by("last_name", "first_name"),
+        required=False,
+        label="Who",
+    )
+    action = forms.ChoiceField(required=False, label="Did")
+    since = forms.DateField(
+        required=False, widget=DATE, label="From", validators=[validate_clinic_date]
+    )
+    until = forms.DateField(
+        required=False, widget=DATE, label="To", validators=[validate_clinic_date]
+    )
+
+    def __init__(self, *args: Any, actions: Sequence[str], viewer: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+        self.client_ids: list[int] | None = None
+        action_field = self.fields["action"]
+        assert isinstance(action_field, forms.ChoiceField)
+        action_field.choices = [("", "anything"), *((action, action) for action in actions)]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The last day comes on or after the first.")
+        if text := cleaned.get("client", "").strip():
+            self.client_ids = audit_client_search(text=text, user=self.viewer)
+            if not self.client_ids:
+                self.add_error("client", f"No client has the MRN or name “{text}”.")
+        return cleaned
+
+    def filters(self) -> AuditFilters | None:
+        """The valid filters; None when the input is bad or no client matches: nothing is shown."""
+        if not self.is_valid():
+            return None
+        data = self.cleaned_data
+        return AuditFilters(
+            client_ids=self.client_ids,
+            user=data["user"],
+            action=data["action"],
+            since=data["since"],
+            until=data["until"],
+        )

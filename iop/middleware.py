@@ -3,11 +3,13 @@ second factor staff give before any page."""
 
 from collections.abc import Callable
 
+import auditlog.middleware
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
+from .http import client_ip
 from .models import User
 from .second_factor import authenticator_get, is_verified, second_factor_required
 
@@ -55,3 +57,18 @@ class SecondFactorMiddleware:
             return None
         to = "second-factor-verify" if authenticator_get(user=user) else "second-factor-enrol"
         return redirect_to_login(request.get_full_path(), reverse(to))
+
+
+class AuditlogMiddleware(auditlog.middleware.AuditlogMiddleware):
+    """django-auditlog's, with the caller's address from `iop.http.client_ip` (our trusted
+    proxies, as for chart reads and the login lockout): auditlog's own believes the left-most
+    X-Forwarded-For, which any caller can write. The port is not kept: X-Forwarded-Port is the
+    caller's word too."""
+
+    @staticmethod
+    def _get_remote_addr(request: HttpRequest) -> str | None:
+        return client_ip(request)
+
+    @staticmethod
+    def _get_remote_port(request: HttpRequest) -> int | None:
+        return None

@@ -1,25 +1,127 @@
-from datetime import timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from .audit import (
+    AuditLine,
+    audit_client_labels,
+    change_lines,
+    entry_client_id,
+    read_lines,
+    record_event_fields,
+    record_events,
+    related_keys,
+)
+from .clock import day_bounds
 from .models import ChartRead, Role, User, WorkerHeartbeat
 
 # Beat runs the heartbeat every minute; three missed beats mean no worker is taking tasks.
 HEARTBEAT_STALE_AFTER = timedelta(minutes=3)
 
 
-def record_change_list() -> QuerySet[LogEntry]:
+@dataclass(frozen=True)
+class AuditFilters:
+    """What the audit log is narrowed to: clients (None: any), who, what kind of act (`ACTIONS`),
+    and clinic days."""
+
+    client_ids: list[int] | None = None
+    user: User | None = None
+    action: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+READ_ACTIONS = {"read": ChartRead.Action.READ, "exported": ChartRead.Action.EXPORT}
+CHANGE_ACTIONS = {
+    "created": LogEntry.Action.CREATE,
+    "changed": LogEntry.Action.UPDATE,
+    "deleted": LogEntry.Action.DELETE,
+}
+
+
+def change_actions() -> list[str]:
+    """The acts record changes can be narrowed to: created, changed, deleted, and those the apps
+    registered (signed, voided, revoked...)."""
+    return [*CHANGE_ACTIONS, *record_events()]
+
+
+def _on_days(rows: QuerySet, field: str, filters: AuditFilters) -> QuerySet:
+    """Clinic days as the moments that bound them, so the timestamp's index answers."""
+    if filters.since:
+        rows = rows.filter(**{f"{field}__gte": day_bounds(filters.since)[0]})
+    if filters.until:
+        rows = rows.filter(**{f"{field}__lt": day_bounds(filters.until)[1]})
+    return rows
+
+
+def chart_read_list(*, filters: AuditFilters = AuditFilters()) -> QuerySet[ChartRead]:
+    """The recorded page views and exports that showed client records, newest first."""
+    reads = ChartRead.objects.select_related("user").order_by("-at")
+    if filters.client_ids is not None:
+        reads = reads.filter(client_ids__overlap=filters.client_ids)
+    if filters.user:
+        reads = reads.filter(user=filters.user)
+    if filters.action:
+        reads = reads.filter(action=READ_ACTIONS.get(filters.action, "none"))
+    return _on_days(reads, "at", filters)
+
+
+def record_change_list(*, filters: AuditFilters = AuditFilters()) -> QuerySet[LogEntry]:
     """Every audited change of a record (django-auditlog), newest first."""
-    return LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
+    entries = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
+    if filters.client_ids is not None:
+        # Matches the index on (additional_data -> 'client_id', timestamp).
+        entries = entries.filter(additional_data__client_id__in=filters.client_ids)
+    if filters.user:
+        entries = entries.filter(actor=filters.user)
+    if filters.action in CHANGE_ACTIONS:
+        entries = entries.filter(action=CHANGE_ACTIONS[filters.action])
+    elif filters.action:
+        entries = entries.filter(_event_filter(filters.action))
+    return _on_days(entries, "timestamp", filters)
 
 
-def chart_read_list() -> QuerySet[ChartRead]:
-    """Every recorded read of a chart, newest first."""
-    return ChartRead.objects.select_related("user").order_by("-at")
+def _event_filter(event: str) -> Q:
+    """Entries where a field that means `event` went from empty to filled; none for an unknown."""
+    fields = record_event_fields(event)
+    types = ContentType.objects.get_for_models(*fields)
+    matches = Q(pk__in=[])
+    for model, names in fields.items():
+        for name in names:
+            emptied = Q(**{f"changes__{name}__0": "None"})
+            matches |= (
+                Q(content_type=types[model]) & emptied & ~Q(**{f"changes__{name}__1": "None"})
+            )
+    return matches
+
+
+def audit_lines(
+    *,
+    reads: Iterable[ChartRead] = (),
+    entries: Iterable[LogEntry] = (),
+    focus: int | None = None,
+) -> list[AuditLine]:
+    """Reads and changes in words, newest first: the clients named in one query, and the rows the
+    changes point to in one query per kind of row. With `focus` (a client's own report), no
+    other client is named."""
+    reads, entries = list(reads), list(entries)
+    client_ids = {pk for read in reads for pk in read.client_ids}
+    client_ids |= {pk for entry in entries if (pk := entry_client_id(entry))}
+    labels = audit_client_labels({focus} if focus is not None else client_ids)
+    related: dict[tuple[type, str], str] = {}
+    for model, keys in related_keys(entries).items():
+        valid = [key for key in keys if key.isdigit()]
+        for row in model._default_manager.filter(pk__in=valid):
+            related[(model, str(row.pk))] = str(row)
+    lines = read_lines(reads, labels, focus) + change_lines(entries, labels, related)
+    return sorted(lines, key=lambda line: line.at, reverse=True)
 
 
 def user_counts_by_role() -> dict[str, int]:

@@ -14,24 +14,10 @@ class SchedulingConfig(AppConfig):
     name = "scheduling"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
         from clients.signals import client_discharged, client_weeks_changed
         from groups.signals import group_pattern_changed
 
-        from .models import (
-            Attendance,
-            AttendanceAmendment,
-            CalendarFeed,
-            ComplianceAlert,
-            DropIn,
-            NoteAddendum,
-            ProgressNote,
-            ReminderPreference,
-            Session,
-            SessionLog,
-            UtilizationReview,
-        )
+        from . import audit
         from .receivers import (
             cancel_sessions_on_discharge,
             materialize_on_pattern_change,
@@ -39,21 +25,7 @@ class SchedulingConfig(AppConfig):
         )
 
         # WeeklyCompliance and Reminder are derived or transport state, rewritten by jobs: not audited.
-        for model in (
-            Attendance,
-            AttendanceAmendment,
-            CalendarFeed,
-            ComplianceAlert,
-            DropIn,
-            NoteAddendum,
-            ReminderPreference,
-            Session,
-            SessionLog,
-            UtilizationReview,
-        ):
-            auditlog.register(model)
-        # Linking objectives goes through the m2m manager, which saves no through rows one by one.
-        auditlog.register(ProgressNote, m2m_fields={"objectives"})
+        audit.register()
         post_migrate.connect(
             _session_clients_view_refresh, sender=self, dispatch_uid="scheduling-session-clients"
         )

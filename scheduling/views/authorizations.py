@@ -1,15 +1,13 @@
 """Authorizations seen from scheduling, where units are counted: the chart's burn-down panel, the
 utilization-review list (Today, the admin home) and the CSV export."""
 
-import csv
-
 from django.http import HttpResponse
 from django.shortcuts import render
 
 from clients.access import access_client
-from clients.models import REDISCLOSURE_NOTICE
 from iop.access import staff_required
 from iop.clock import today
+from iop.exports import csv_export
 from iop.http import AuthedRequest
 from iop.services import chart_reads_record
 from scheduling.selectors import authorizations as selectors
@@ -38,37 +36,28 @@ def authorizations_review(request: AuthedRequest) -> HttpResponse:
 
 @staff_required
 def authorizations_export(request: AuthedRequest) -> HttpResponse:
-    """Live authorizations with units used, as CSV: a disclosure, so it opens with the 42 CFR 2.32
-    notice and every client in it is logged as read. Admins: every active client; a clinician:
-    their caseload."""
+    """Live authorizations with units used, as CSV: a disclosure (`iop.exports`), recorded as one
+    export naming every client in it. Admins: every active client; a clinician: their caseload."""
     rows = selectors.authorization_export_list(user=request.user)
-    chart_reads_record(
+    return csv_export(
         request=request,
-        client_ids=sorted({row.authorization.client_id for row in rows}),
+        filename=f"authorizations-{today():%Y-%m-%d}.csv",
         what="authorizations export",
-    )
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = (
-        f'attachment; filename="authorizations-{today():%Y-%m-%d}.csv"'
-    )
-    writer = csv.writer(response)
-    writer.writerow([REDISCLOSURE_NOTICE])
-    writer.writerow([])
-    writer.writerow(
-        ["MRN", "Client", "Primary clinician", "Payer", "Authorization number", "Service code",
-         "First day", "Last day", "Ended on", "Units authorized", "Units used", "Units left",
-         "Units a week (last 4 weeks)", "Projected run-out", "Utilization review"]
+        client_ids=[row.authorization.client_id for row in rows],
+        header=["MRN", "Client", "Primary clinician", "Payer", "Authorization number",
+                "Service code", "First day", "Last day", "Ended on", "Units authorized",
+                "Units used", "Units left", "Units a week (last 4 weeks)", "Projected run-out",
+                "Utilization review"],
+        rows=(_export_row(row) for row in rows),
     )  # fmt: skip
-    for row in rows:
-        authorization, client = row.authorization, row.authorization.client
-        run_out = row.projected_run_out
-        writer.writerow(
-            [client.mrn, client.display_name, client.primary_clinician, authorization.payer,
-             authorization.number, authorization.service_code, authorization.first_day.isoformat(),
-             authorization.last_day.isoformat(),
-             authorization.ended_on.isoformat() if authorization.ended_on else "",
-             authorization.units_authorized, row.units_used, row.units_left,
-             f"{row.units_per_week:.1f}", run_out.isoformat() if run_out else "",
-             row.review_reason]
-        )  # fmt: skip
-    return response
+
+
+def _export_row(row: selectors.AuthorizationUsage) -> list[object]:
+    authorization, client = row.authorization, row.authorization.client
+    run_out, ended_on = row.projected_run_out, authorization.ended_on
+    return [client.mrn, client.display_name, client.primary_clinician, authorization.payer,
+            authorization.number, authorization.service_code, authorization.first_day.isoformat(),
+            authorization.last_day.isoformat(), ended_on.isoformat() if ended_on else "",
+            authorization.units_authorized, row.units_used, row.units_left,
+            f"{row.units_per_week:.1f}", run_out.isoformat() if run_out else "",
+            row.review_reason]  # fmt: skip

@@ -10,8 +10,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import REDISCLOSURE_NOTICE, Authorization
+from clients.models import Authorization
 from iop.clock import local_datetime
+from iop.exports import REDISCLOSURE_NOTICE
 from iop.models import ChartRead
 from scheduling.services.authorizations import utilization_reviews_update
 from tests.factories import AttendanceFactory, AuthorizationFactory, PayerFactory, SessionFactory
@@ -51,7 +52,7 @@ def test_the_chart_fragment_draws_the_burn_down_with_a_text_alternative(
     assert "<polyline" in html
     assert "4 of 6 units used, 2 left" in html
     assert "Utilization review due" in html
-    assert ChartRead.objects.filter(client_id=alice.pk, what="payer authorizations").exists()
+    assert ChartRead.objects.filter(client_ids=[alice.pk], what="payer authorizations").exists()
 
 
 def test_the_chart_flags_attended_days_no_authorization_covers(client, clinician, alice):
@@ -117,7 +118,7 @@ def test_the_review_list_and_the_alerts_page_show_the_authorization_running_out(
     assert "Utilization review due" in alerts
     assert running_out.number in alerts
     assert client.get(reverse("scheduling:today")).status_code == 200
-    assert ChartRead.objects.filter(what="utilization review list", client_id=alice.pk).exists()
+    assert ChartRead.objects.filter(what="utilization review list", client_ids=[alice.pk]).exists()
 
 
 def test_the_csv_export_opens_with_the_part_2_notice_and_logs_each_client(
@@ -130,7 +131,9 @@ def test_the_csv_export_opens_with_the_part_2_notice_and_logs_each_client(
     assert rows[2][:2] == ["MRN", "Client"]
     assert rows[3][0] == alice.mrn
     assert rows[3][9:12] == ["6", "4", "2"]
-    assert ChartRead.objects.filter(what="authorizations export", client_id=alice.pk).exists()
+    assert ChartRead.objects.filter(
+        what="authorizations export", client_ids=[alice.pk], action=ChartRead.Action.EXPORT
+    ).exists()
 
 
 def test_clients_see_none_of_it(client, alice, running_out):
