@@ -123,6 +123,13 @@ class AuthorizationUsage:
         return run_out is not None and run_out < self.authorization.covered_last_day
 
     @property
+    def review_by(self) -> date:
+        """The earlier of the last day and the projected run-out: when care stops being paid."""
+        run_out = self.projected_run_out
+        last = self.authorization.covered_last_day
+        return min(run_out, last) if run_out else last
+
+    @property
     def is_current(self) -> bool:
         authorization = self.authorization
         return not authorization.is_void and authorization.covered_last_day >= self.today
@@ -386,9 +393,7 @@ def authorization_review_list(*, user: User, today: date | None = None) -> Revie
         for usage in authorization_usage_list(authorizations=candidates, today=today)
         if usage.review_reason
     ]
-    due.sort(
-        key=lambda u: (u.projected_run_out or u.authorization.covered_last_day, u.authorization.pk)
-    )
+    due.sort(key=lambda u: (u.review_by, u.authorization.pk))
     clients = {client.pk: client for client in scope.select_related("primary_clinician")}
     gaps = unauthorized_days_list(
         client_ids=clients, first_day=today - timedelta(days=RATE_DAYS - 1), last_day=today
