@@ -232,6 +232,12 @@ class BurnDown:
     plot_bottom: int = BURN_DOWN_HEIGHT - _PAD_BOTTOM
 
     @property
+    def run_out_label_after(self) -> bool:
+        """The run-out label goes right of its line when it fits before the last day, so it
+        never crosses today's line, which is always left of the run-out."""
+        return self.run_out_x is not None and self.run_out_x + 110 < self.last_day_x
+
+    @property
     def summary(self) -> str:
         """The chart in one sentence, for people who cannot see it."""
         usage = self.usage

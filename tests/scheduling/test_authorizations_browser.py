@@ -5,6 +5,7 @@ first. Screenshots go to var/screenshots/."""
 from datetime import time, timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -28,14 +29,15 @@ TODAY = timezone.localdate()
 
 @pytest.fixture
 def maria(clinician):
-    """Admitted five weeks ago, attending three days a week; 20 units for eight weeks."""
+    """Admitted five weeks ago, attending three days a week; 17 units for eight weeks, so about
+    two are left: utilization review is due."""
     client = ClientFactory(
         legal_first_name="Maria", legal_last_name="Lopez", primary_clinician=clinician,
         admission_date=TODAY - timedelta(weeks=5),
     )  # fmt: skip
     payer = PayerFactory(name="Keystone Health Plan")
     AuthorizationFactory(
-        client=client, payer=payer, number="KH-204816", units_authorized=20,
+        client=client, payer=payer, number="KH-204816", units_authorized=17,
         first_day=client.admission_date, last_day=client.admission_date + timedelta(weeks=8, days=-1),
     )  # fmt: skip
     group = GroupFactory(facilitators=[clinician])
@@ -51,7 +53,7 @@ def maria(clinician):
     return client
 
 
-def test_the_burn_down_shows_units_running_out_before_the_last_day(page, clinician, maria):
+def test_the_burn_down_shows_units_running_out_and_today_lists_the_review(page, clinician, maria):
     log_in(page, clinician.username, PASSWORD)
     page.goto(f"/clients/{maria.pk}/")
     panel = page.locator("#chart-authorizations")
@@ -59,6 +61,7 @@ def test_the_burn_down_shows_units_running_out_before_the_last_day(page, clinici
     expect(panel.get_by_text("Keystone Health Plan · H0015 · #KH-204816")).to_be_visible()
     expect(panel.get_by_role("img", name="Units left of authorization KH-204816")).to_be_visible()
     expect(panel.get_by_text("projected to run out about")).to_be_visible()
+    expect(panel.get_by_text("Utilization review due: Runs out about")).to_be_visible()
     panel.scroll_into_view_if_needed()
     screenshot(page, "authorization-burn-down")
     panel.screenshot(path="var/screenshots/authorization-burn-down-panel.png")
@@ -74,3 +77,9 @@ def test_the_burn_down_shows_units_running_out_before_the_last_day(page, clinici
     expect(page.get_by_text("Overlaps authorization KH-204816")).to_be_visible()
     screenshot(page, "authorization-overlap-refused")
     assert Authorization.objects.count() == 1
+
+    page.goto(reverse("scheduling:today"))
+    review = page.locator("#authorizations-review")
+    expect(review.get_by_role("link", name="Maria Lopez")).to_be_visible()
+    expect(review.get_by_text("Runs out about")).to_be_visible()
+    review.screenshot(path="var/screenshots/authorization-review-today.png")
