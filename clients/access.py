@@ -19,9 +19,20 @@ from iop.models import User
 from iop.services import chart_read_record
 
 from . import selectors
-from .models import CheckIn, Client, ClinicalAlert, Consent, DrugScreen, ProgramTrack, TreatmentPlan
+from .models import (
+    Authorization,
+    CheckIn,
+    Client,
+    ClinicalAlert,
+    Consent,
+    DrugScreen,
+    ProgramTrack,
+    TreatmentPlan,
+)
 
-Opened = TypeVar("Opened", Client, ClinicalAlert, Consent, DrugScreen, TreatmentPlan, CheckIn)
+Opened = TypeVar(
+    "Opened", Authorization, Client, ClinicalAlert, Consent, DrugScreen, TreatmentPlan, CheckIn
+)
 
 
 def _read(request: AuthedRequest, opened: Opened, client_id: int, purpose: str) -> Opened:
@@ -70,6 +81,18 @@ def access_consent(*, request: AuthedRequest, client_pk: int, pk: int, purpose: 
     client = _reachable(request, client_pk)
     return _read(
         request, get_object_or_404(selectors.consent_list(client=client), pk=pk), client.pk, purpose
+    )
+
+
+def access_authorization(
+    *, request: AuthedRequest, client_pk: int, pk: int, purpose: str
+) -> Authorization:
+    client = _reachable(request, client_pk)
+    return _read(
+        request,
+        get_object_or_404(selectors.authorization_list(client=client), pk=pk),
+        client.pk,
+        purpose,
     )
 
 

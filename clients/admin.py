@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from iop.admin import ReadOnlyAdmin
 
 from .models import (
+    Authorization,
     CheckIn,
     Client,
     ClinicalAlert,
@@ -12,6 +13,8 @@ from .models import (
     DrugScreenResult,
     InstrumentVersion,
     MeasureSchedule,
+    Payer,
+    PayerUnitRule,
     ProgramTrack,
 )
 
@@ -74,3 +77,22 @@ class DrugScreenAdmin(ReadOnlyAdmin):
     list_display = ("client", "collected_on", "panel", "observed", "recorded_by", "voided_at")
     list_filter = ("panel", "observed")
     inlines = [DrugScreenResultInline]
+
+
+class PayerUnitRuleInline(admin.TabularInline):
+    model = PayerUnitRule
+    extra = 1
+
+
+@admin.register(Payer)
+class PayerAdmin(admin.ModelAdmin):
+    """Admins keep the payers and how each counts units (configuration, not clinical data)."""
+
+    list_display = ("name",)
+    inlines = [PayerUnitRuleInline]
+
+
+@admin.register(Authorization)
+class AuthorizationAdmin(ReadOnlyAdmin):
+    list_display = ("number", "client", "payer", "service_code", "first_day", "last_day")
+    list_filter = ("payer", "service_code")

@@ -184,6 +184,19 @@ def register() -> None:
         events={"submitted_at": "submitted"},
         exclude_fields=["answers", "scores"],
     )
+    audit_register(models.Payer, record=lambda row: f"the payer “{row}”", client=lambda row: None)
+    audit_register(
+        models.PayerUnitRule,
+        record=lambda row: f"the unit rule of {row.payer} for {row.service_code}",
+        client=lambda row: None,
+    )
+    audit_register(
+        models.Authorization,
+        record=lambda row: f"the {row.service_code} authorization {row.number} of {CLIENT}",
+        client=lambda row: row.client_id,
+        created="recorded",
+        events={"ended_on": "ended", "voided_at": "voided"},
+    )
     audit_reads_register(
         {
             "chart": f"the chart of {CLIENT}",
@@ -196,5 +209,6 @@ def register() -> None:
             "treatment plan: sign": f"the treatment plan of {CLIENT} to sign it",
             "access report": f"the access report of {CLIENT}",
             "accounting of disclosures": f"the accounting of disclosures of {CLIENT}",
+            "payer authorization": f"the authorizations of {CLIENT} to record or end one",
         }
     )

@@ -16,6 +16,7 @@ from iop.models import User
 from .models import (
     PANEL_SUBSTANCES,
     AsamRisk,
+    Authorization,
     Client,
     Consent,
     Diagnosis,
@@ -542,3 +543,26 @@ class TrackEditForm(TrackForm):
     def for_track(cls, track: ProgramTrack, data: Any = None) -> "TrackEditForm":
         initial = {field: getattr(track, field) for field in cls.base_fields}
         return cls(data, initial=initial)
+
+
+class AuthorizationForm(forms.ModelForm):
+    """A payer's authorization as the payer's letter gives it; the service checks overlaps."""
+
+    class Meta:
+        model = Authorization
+        fields = ["payer", "number", "service_code", "units_authorized", "first_day", "last_day"]
+        widgets = {"first_day": DATE, "last_day": DATE}
+        labels = {"units_authorized": "Units authorized", "last_day": "Last day (inclusive)"}
+        help_texts = {
+            "payer": "Payers and how they count units are kept by an admin.",
+            "units_authorized": "For H0015 and S9480, one unit is one clinic day.",
+        }
+
+
+class AuthorizationEndForm(forms.Form):
+    ended_on = clinic_date_field(label="Last covered day")
+    reason = forms.CharField(
+        max_length=200,
+        validators=NO_NUL,
+        help_text="A step-down, a denial, a replacing authorization.",
+    )

@@ -1309,3 +1309,160 @@ class DrugScreenResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_substance_display()}: {self.get_result_display()}"
+
+
+class ServiceCode(models.TextChoices):
+    """HCPCS codes a payer authorizes for this program."""
+
+    IOP_PER_DIEM = "H0015", "H0015 Intensive outpatient (per diem)"
+    S9480 = "S9480", "S9480 Intensive outpatient psychiatric (per diem)"
+
+
+class Payer(models.Model):
+    """An insurer or funder that authorizes units of service."""
+
+    name = models.CharField(max_length=120, unique=True, validators=NO_NUL)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PayerUnitRule(models.Model):
+    """How a payer counts units of a service code, as data: a clinic day with at least
+    `minutes_per_unit` attended minutes is one unit (H0015 commonly: 180 minutes, 3 hours)."""
+
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="unit_rules")
+    service_code = models.CharField(max_length=8, choices=ServiceCode.choices)
+    minutes_per_unit = models.PositiveSmallIntegerField(
+        default=180, help_text="Attended minutes in one clinic day that make one unit."
+    )
+
+    class Meta:
+        ordering = ["payer", "service_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payer", "service_code"], name="payer_unit_rule_once_per_code"
+            ),
+            models.CheckConstraint(
+                condition=Q(minutes_per_unit__gte=1, minutes_per_unit__lte=24 * 60),
+                name="payer_unit_rule_minutes_in_a_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payer} {self.service_code}: one unit per day of {self.minutes_per_unit} min"
+
+
+# An authorization spans at most this many days (payers authorize weeks to months at a time).
+AUTHORIZATION_MAX_DAYS = 366
+AUTHORIZATION_MAX_UNITS = 366
+
+
+class AuthorizationQuerySet(models.QuerySet):
+    def live(self) -> "AuthorizationQuerySet":
+        return self.filter(voided_at__isnull=True)
+
+
+class Authorization(models.Model):
+    """A payer's authorization of `units_authorized` units of a service code for a client from
+    `first_day` to `last_day` (inclusive). Ending it early sets `ended_on` (its last covered day);
+    one recorded by mistake is voided. Live authorizations of one code never overlap."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="authorizations")
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="authorizations")
+    number = models.CharField("Authorization number", max_length=60, validators=NO_NUL)
+    service_code = models.CharField(max_length=8, choices=ServiceCode.choices)
+    units_authorized = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(AUTHORIZATION_MAX_UNITS)]
+    )
+    first_day = models.DateField(validators=CLINIC_DATE)
+    last_day = models.DateField(validators=CLINIC_DATE)
+    ended_on = models.DateField(
+        null=True, blank=True, validators=CLINIC_DATE, help_text="Last covered day, if ended early."
+    )
+    end_reason = models.CharField(max_length=200, validators=NO_NUL, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    void_reason = models.CharField(max_length=200, validators=NO_NUL, blank=True)
+
+    objects = AuthorizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-first_day", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(units_authorized__gt=0, units_authorized__lte=AUTHORIZATION_MAX_UNITS),
+                name="authorization_units_positive",
+                violation_error_message=f"Authorize between 1 and {AUTHORIZATION_MAX_UNITS} units.",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_day__gte=F("first_day")),
+                name="authorization_last_day_not_before_first",
+                violation_error_message="The last day cannot be before the first day.",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_day__lt=F("first_day") + timedelta(days=AUTHORIZATION_MAX_DAYS)),
+                name="authorization_span_plausible",
+                violation_error_message=f"An authorization spans at most {AUTHORIZATION_MAX_DAYS} "
+                "days.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True)
+                | Q(ended_on__gte=F("first_day"), ended_on__lt=F("last_day"), end_reason__gt=""),
+                name="authorization_ended_within_its_days",
+                violation_error_message="End an authorization before its last day, with a reason.",
+            ),
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True)
+                | Q(voided_by__isnull=False, void_reason__gt=""),
+                name="authorization_void_has_reason",
+            ),
+            plausible_dates("authorization_dates_plausible", "first_day", "last_day", "ended_on"),
+        ]
+        triggers = [
+            keep_rows("authorization_never_deleted"),
+            # No btree_gist, so an exclusion constraint is out (see the level of care above).
+            pgtrigger.Trigger(
+                name="authorization_ranges_do_not_overlap",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                condition=pgtrigger.Q(new__voided_at__isnull=True),
+                func="""
+                -- Reversed dates are the check constraint's to refuse, after this trigger.
+                IF NEW.first_day <= COALESCE(NEW.ended_on, NEW.last_day) AND EXISTS (
+                    SELECT 1 FROM clients_authorization other
+                    WHERE other.client_id = NEW.client_id AND other.id <> NEW.id
+                      AND other.service_code = NEW.service_code AND other.voided_at IS NULL
+                      AND daterange(other.first_day, COALESCE(other.ended_on, other.last_day), '[]')
+                          && daterange(NEW.first_day, COALESCE(NEW.ended_on, NEW.last_day), '[]')
+                ) THEN
+                    RAISE EXCEPTION 'authorizations of client % overlap', NEW.client_id
+                        USING ERRCODE = 'exclusion_violation';
+                END IF;
+                RETURN NEW;
+                """,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.service_code} authorization {self.number} ({self.first_day} to {self.last_day})"
+        )
+
+    @property
+    def covered_last_day(self) -> date:
+        """The last day it covers: the day it was ended, or its last authorized day."""
+        return self.ended_on or self.last_day
+
+    @property
+    def is_void(self) -> bool:
+        return self.voided_at is not None

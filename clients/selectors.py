@@ -20,6 +20,7 @@ from iop.selectors import AuditFilters, audit_lines, chart_read_list, record_cha
 from . import measures
 from .models import (
     PRESCRIBED_AS,
+    Authorization,
     CheckIn,
     Client,
     ClinicalAlert,
@@ -35,6 +36,7 @@ from .models import (
     Intervention,
     LevelOfCareEpisode,
     Objective,
+    Payer,
     Problem,
     ProgramTrack,
     TreatmentPlan,
@@ -285,6 +287,26 @@ def consent_list(*, client: Client) -> QuerySet[Consent]:
 def disclosure_list(*, client: Client) -> QuerySet[Disclosure]:
     """The ledger of what was disclosed from the client's record, which the client sees."""
     return Disclosure.objects.filter(client=client).select_related("disclosed_by")
+
+
+def authorization_list(*, client: Client) -> QuerySet[Authorization]:
+    """The client's authorizations, voided ones included (the record keeps them), latest first."""
+    return Authorization.objects.filter(client=client).select_related("payer", "client")
+
+
+def authorization_overlapping(
+    *, client: Client, service_code: str, first_day: date, last_day: date
+) -> QuerySet[Authorization]:
+    """The client's live authorizations of `service_code` that cover a day of first..last."""
+    return (
+        Authorization.objects.live()
+        .filter(client=client, service_code=service_code, first_day__lte=last_day)
+        .filter(Q(ended_on__gte=first_day) | Q(ended_on__isnull=True, last_day__gte=first_day))
+    )
+
+
+def payer_list() -> QuerySet[Payer]:
+    return Payer.objects.prefetch_related("unit_rules")
 
 
 def client_access_history(*, client: Client) -> list[AuditLine]:

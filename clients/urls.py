@@ -24,6 +24,12 @@ urlpatterns = [
     path("<int:pk>/edit/", views.client_edit, name="edit"),
     path("<int:pk>/intake/<slug:step>/", views.intake, name="intake"),
     path("<int:pk>/level-of-care/", views.level_of_care_change, name="level-of-care"),
+    path("<int:pk>/authorizations/new/", views.authorization_create, name="authorization-create"),
+    path(
+        "<int:pk>/authorizations/<int:authorization_pk>/end/",
+        views.authorization_end,
+        name="authorization-end",
+    ),
     path("<int:pk>/consents/new/", views.consent_create, name="consent-create"),
     path("<int:pk>/consents/<int:consent_pk>/revoke/", views.consent_revoke, name="consent-revoke"),
     path("<int:pk>/disclose/", views.disclose, name="disclose"),

@@ -23,6 +23,7 @@ from iop.models import Role, User
 
 from . import forms, selectors
 from .access import (
+    access_authorization,
     access_client,
     access_client_chart,
     access_client_to_export,
@@ -44,6 +45,7 @@ from .models import (
     TreatmentPlan,
 )
 from .services import alerts as alert_services
+from .services import authorizations as authorization_services
 from .services import clients as client_services
 from .services import consents as consent_services
 from .services import discharge as discharge_services
@@ -292,6 +294,43 @@ def level_of_care_change(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.success(request, "Level of care changed.")
         return redirect("clients:chart", client.pk)
     return _client_form_page(request, client, form, "Change level of care", "Change")
+
+
+@staff_required
+def authorization_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Record a payer's authorization from the chart (admins, and clinicians within reach)."""
+    client = access_client(request=request, pk=pk, purpose="payer authorization")
+    form = forms.AuthorizationForm(request.POST or None)
+    if authorization := service_result(
+        request,
+        form,
+        lambda: authorization_services.authorization_create(
+            client=client, actor=request.user, **form.cleaned_data
+        ),
+    ):
+        messages.success(request, f"Authorization {authorization.number} recorded.")
+        return redirect("clients:chart", client.pk)
+    return _client_form_page(request, client, form, "Record an authorization", "Record")
+
+
+@staff_required
+def authorization_end(request: AuthedRequest, pk: int, authorization_pk: int) -> HttpResponse:
+    """End an authorization early; it stays in the record as authorized."""
+    authorization = access_authorization(
+        request=request, client_pk=pk, pk=authorization_pk, purpose="payer authorization"
+    )
+    form = forms.AuthorizationEndForm(request.POST or None, initial={"ended_on": clock.today()})
+    if service_result(
+        request,
+        form,
+        lambda: authorization_services.authorization_end(
+            authorization=authorization, actor=request.user, **form.cleaned_data
+        ),
+    ):
+        messages.success(request, f"Authorization {authorization.number} ended.")
+        return redirect("clients:chart", authorization.client_id)
+    title = f"End authorization {authorization.number}"
+    return _client_form_page(request, authorization.client, form, title, "End it")
 
 
 @staff_required

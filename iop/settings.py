@@ -241,6 +241,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.compliance_nudges_send",
         "schedule": crontab(hour=7, minute=0),
     },
+    "utilization-review": {
+        "task": "scheduling.tasks.utilization_reviews_update",
+        "schedule": crontab(hour=6, minute=30),
+    },
     "week-close": {
         "task": "scheduling.tasks.week_close",
         "schedule": crontab(day_of_week=1, hour=2, minute=0),

@@ -87,9 +87,21 @@ def register() -> None:
         record=lambda row: f"a series of individual sessions of {CLIENT}",
         client=lambda row: row.client_id,
     )
+    audit_register(
+        models.UtilizationReview,
+        record=lambda row: (
+            f"the utilization review of authorization {row.authorization.number} of {CLIENT}"
+        ),
+        client=lambda row: row.client_id,
+        created="opened",
+        events={"resolved_at": "resolved"},
+    )
     audit_reads_register(
         {
             "weekly hours": f"the weekly hours of {CLIENT}",
+            "payer authorizations": f"the payer authorizations of {CLIENT}",
+            "utilization review list": f"the utilization review list, showing {CLIENT}",
+            "authorizations export": f"the authorizations (CSV), with {CLIENT}",
             "weekly hours report": f"the weekly hours report, showing {CLIENT}",
             "weekly hours export": f"the weekly hours report (CSV), with {CLIENT}",
             "compliance alert": f"an hours alert of {CLIENT}",

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from clients.models import CheckIn, Client, Objective
+from clients.models import Authorization, CheckIn, Client, Objective
 from groups.models import (
     Group,
     Room,
@@ -294,6 +294,10 @@ class AttendanceStatus(models.TextChoices):
 
 
 ATTENDED_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY)
+
+# The attendance that counts toward a client's hours (weekly compliance) and a payer's units, as
+# SQL over `scheduling_attendance a` joined to its `scheduling_session s`: one rule for both.
+COUNTED_ATTENDANCE_SQL = "a.minutes_attended > 0 AND s.counts_toward_hours"
 
 
 class Attendance(models.Model):
@@ -986,3 +990,50 @@ class ComplianceAlert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class UtilizationReview(models.Model):
+    """An authorization due for utilization review: it ends, or runs out at the client's current
+    rate, within `REVIEW_DAYS`, and no later authorization of its code is recorded yet. The
+    primary clinician's alert, beside the weekly-hours alerts. Derived by the daily job
+    (`scheduling.services.authorizations.utilization_reviews_update`): at most one open per
+    authorization, its figures follow each run, and it resolves itself (saying why) once renewed,
+    ended or voided."""
+
+    class Resolution(models.TextChoices):
+        RENEWED = "renewed", "A later authorization was recorded"
+        ENDED = "ended", "The authorization ended"
+        VOIDED = "voided", "The authorization was voided"
+        NOT_DUE = "not_due", "No longer due (the rate or the dates changed)"
+        DISCHARGED = "discharged", "The client was discharged"
+
+    authorization = models.ForeignKey(
+        Authorization, on_delete=models.PROTECT, related_name="utilization_reviews"
+    )
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="utilization_reviews")
+    reason = models.CharField(max_length=80, help_text="Why the review is due, in words.")
+    units_left = models.PositiveSmallIntegerField()
+    projected_run_out = models.DateField(null=True, blank=True)
+    opened_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authorization"],
+                condition=Q(resolved_at__isnull=True),
+                name="utilization_review_one_open_per_authorization",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, resolution="")
+                | Q(resolved_at__isnull=False) & ~Q(resolution=""),
+                name="utilization_review_resolution_has_reason",
+            ),
+            plausible_dates("utilization_review_run_out_plausible", "projected_run_out"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Utilization review of authorization {self.authorization_id}: {self.reason}"

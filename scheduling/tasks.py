@@ -7,6 +7,7 @@ from celery import shared_task
 from django.utils.dateparse import parse_date
 
 from scheduling.services import compliance, reminders
+from scheduling.services.authorizations import utilization_reviews_update as reviews_update
 from scheduling.services.sessions import sessions_materialize
 
 IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True}
@@ -61,3 +62,9 @@ def compliance_nudges_send() -> None:
 @shared_task(**IDEMPOTENT)
 def week_close() -> None:
     compliance.week_close()
+
+
+@shared_task(**IDEMPOTENT)
+def utilization_reviews_update() -> None:
+    """Daily: the authorizations ending or running out within a week alert their clinicians."""
+    reviews_update()

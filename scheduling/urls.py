@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import calendars, closures, compliance, documentation, feeds, sessions
+from .views import authorizations, calendars, closures, compliance, documentation, feeds, sessions
 
 app_name = "scheduling"
 urlpatterns = [
@@ -25,6 +25,21 @@ urlpatterns = [
     path("notes/<int:pk>/addenda/", documentation.note_addendum, name="note-addendum"),
     path("hours/<int:pk>/", compliance.client_hours, name="client-hours"),
     path("clients/<int:pk>/activity/", compliance.client_chart_activity, name="client-activity"),
+    path(
+        "clients/<int:pk>/authorizations/",
+        authorizations.client_authorizations,
+        name="client-authorizations",
+    ),
+    path(
+        "authorizations/review/",
+        authorizations.authorizations_review,
+        name="authorizations-review",
+    ),
+    path(
+        "authorizations/export.csv",
+        authorizations.authorizations_export,
+        name="authorizations-export",
+    ),
     path("me/hours/", compliance.my_hours, name="my-hours"),
     path("me/reminders/", compliance.reminder_preferences, name="reminder-preferences"),
     path("reminders/", compliance.reminder_settings, name="reminder-settings"),

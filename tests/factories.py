@@ -9,6 +9,7 @@ from faker import Faker
 from clients.instruments import instruments_install
 from clients.models import (
     PANEL_SUBSTANCES,
+    Authorization,
     CheckIn,
     Client,
     Consent,
@@ -18,10 +19,12 @@ from clients.models import (
     Intervention,
     MeasureSchedule,
     Panel,
+    Payer,
     ProgramTrack,
     ScreenResult,
     TreatmentPlan,
 )
+from clients.services.authorizations import authorization_create, payer_create
 from clients.services.clients import client_admit, client_create
 from clients.services.consents import consent_create
 from clients.services.drug_screens import drug_screen_record
@@ -326,3 +329,37 @@ def check_in_open(client: Client, code: str = "phq-9", due_on: date | None = Non
         instrument=Instrument.objects.get(code=code),
         due_on=due_on or timezone.localdate(),
     )
+
+
+class PayerFactory(factory.django.DjangoModelFactory):
+    """A payer counting one H0015 unit per day of 3 attended hours (180 minutes), and S9480 alike."""
+
+    class Meta:
+        model = Payer
+
+    name = factory.Sequence(lambda n: f"Health Plan {n + 1}")
+    unit_rules = factory.LazyFunction(lambda: {"H0015": 180, "S9480": 180})
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        return payer_create(**kwargs)
+
+
+class AuthorizationFactory(factory.django.DjangoModelFactory):
+    """20 H0015 units over 8 weeks from the client's admission."""
+
+    class Meta:
+        model = Authorization
+
+    client = factory.SubFactory(ClientFactory)
+    payer = factory.SubFactory(PayerFactory)
+    number = factory.Sequence(lambda n: f"AUTH-{n + 1000}")
+    service_code = "H0015"
+    units_authorized = 20
+    first_day = factory.LazyAttribute(lambda a: a.client.admission_date)
+    last_day = factory.LazyAttribute(lambda a: a.first_day + timedelta(weeks=8, days=-1))
+    actor = factory.LazyAttribute(lambda a: a.client.primary_clinician)
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        return authorization_create(**kwargs)

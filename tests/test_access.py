@@ -62,6 +62,8 @@ ACCESS: dict[str, set[str]] = {
     "clients:intake": STAFF,
     "clients:level-of-care": STAFF,
     "clients:consent-create": STAFF,
+    "clients:authorization-create": STAFF,
+    "clients:authorization-end": STAFF,
     "clients:consent-revoke": STAFF,
     "clients:disclose": STAFF,
     "clients:access-report": {ADMIN},
@@ -102,6 +104,9 @@ ACCESS: dict[str, set[str]] = {
     "groups:enrollment-void": {ADMIN},
     "scheduling:my-schedule": {CLIENT},
     "scheduling:client-activity": STAFF,
+    "scheduling:client-authorizations": STAFF,
+    "scheduling:authorizations-review": STAFF,
+    "scheduling:authorizations-export": STAFF,
     "scheduling:clinician-week": STAFF,
     "scheduling:clinic-day": {ADMIN},
     "scheduling:closures": {ADMIN},
@@ -134,6 +139,12 @@ ACCESS: dict[str, set[str]] = {
 # URL name -> the arguments to open it with, from the world of named people below.
 URL_KWARGS = {
     "scheduling:client-activity": lambda world: {"pk": world.alice.pk},
+    "scheduling:client-authorizations": lambda world: {"pk": world.alice.pk},
+    "clients:authorization-create": lambda world: {"pk": world.alice.pk},
+    "clients:authorization-end": lambda world: {
+        "pk": world.alice.pk,
+        "authorization_pk": world.authorization.pk,
+    },
     "password_reset_confirm": lambda world: {"uidb64": "MQ", "token": "set-password"},
     "clients:chart": lambda world: {"pk": world.alice.pk},
     "iop:staff-set-active": lambda world: {"pk": world.clinician.pk},
@@ -207,6 +218,9 @@ def plan_part_kwargs(world):
 # alert): outside the unrelated clinician's reach, so a 404 for them, as for something missing.
 REACHES_ALICE = {
     "clients:chart",
+    "clients:authorization-create",
+    "clients:authorization-end",
+    "scheduling:client-authorizations",
     "clients:edit",
     "clients:intake",
     "clients:level-of-care",
@@ -313,6 +327,7 @@ def world(admin, clinician, alice, bob):
         bob=bob,
         plan=TreatmentPlanFactory(client=alice),
         consent=consent,
+        authorization=factories.AuthorizationFactory(client=alice),
         group=enrollment.group,
         enrollment=enrollment,
         individual_session=SessionFactory(

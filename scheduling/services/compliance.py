@@ -38,6 +38,7 @@ from iop.dates import check_dates
 from iop.hours import hours
 from iop.models import User
 from scheduling.models import (
+    COUNTED_ATTENDANCE_SQL,
     ComplianceAlert,
     Reminder,
     ReminderChannel,
@@ -118,9 +119,9 @@ _RECOMPUTE_SQL = f"""
                (s.starts_at AT TIME ZONE %(tz)s)::date AS day,
                a.minutes_attended AS attended, 0 AS pending
         FROM enrolled e
-        JOIN scheduling_attendance a ON a.client_id = e.client_id AND a.minutes_attended > 0
+        JOIN scheduling_attendance a ON a.client_id = e.client_id
         JOIN scheduling_session s
-          ON s.id = a.session_id AND s.counts_toward_hours
+          ON s.id = a.session_id AND {COUNTED_ATTENDANCE_SQL}
          AND s.starts_at >= e.window_start AND s.starts_at < e.window_end
          AND s.starts_at >= (SELECT first_start FROM span)
          AND s.starts_at < (SELECT last_end FROM span)

@@ -27,6 +27,7 @@ from scheduling.forms.compliance import (
 )
 from scheduling.selectors import compliance as compliance_selectors
 from scheduling.selectors import reminders as reminder_selectors
+from scheduling.selectors.authorizations import utilization_review_open_list
 from scheduling.selectors.notes import recent_note_list
 from scheduling.selectors.screens import screen_timeline_get
 from scheduling.selectors.sessions import SCHEDULE_DAYS, client_session_list
@@ -207,7 +208,12 @@ def alerts(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "scheduling/alerts.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "utilization_reviews": utilization_review_open_list(user=request.user)[:50],
+        },
     )
 
 

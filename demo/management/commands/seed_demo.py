@@ -10,6 +10,7 @@ from django.db import transaction
 from faker import Faker
 
 from clients.models import Client
+from demo.authorizations import seed_authorizations
 from demo.clients import seed_clients, seed_discharges
 from demo.groups import seed_groups
 from demo.history import seed_attendance_history, seed_calendar, seed_documentation
@@ -45,6 +46,7 @@ class Command(BaseCommand):
         seed_sessions(clinicians, clients)
         seed_this_week(clients)
         seed_measures(clients)
+        seed_authorizations(clients)
         notes = ProgressNote.objects.count()
         self.stdout.write(
             self.style.SUCCESS(
