@@ -9,6 +9,7 @@ urlpatterns = [
     path("caseload/", views.caseload, name="caseload"),
     path("emergency-access/", views.emergency_access, name="emergency-access"),
     path("emergency-access/review/", views.emergency_access_review, name="emergency-access-review"),
+    path("census/", views.census, name="census"),
     path("me/", views.portal, name="portal"),
     path("me/plans/<int:plan_pk>/", views.my_plan, name="my-plan"),
     path("me/disclosures/", views.my_disclosures, name="my-disclosures"),

@@ -6,6 +6,7 @@ app_name = "groups"
 urlpatterns = [
     path("", views.group_list, name="list"),
     path("new/", views.group_create, name="create"),
+    path("near-capacity/", views.near_capacity, name="near-capacity"),
     path("<int:pk>/edit/", views.group_edit, name="edit"),
     path("<int:pk>/roster/", views.roster, name="roster"),
     path("enrollments/<int:pk>/end/", views.enrollment_end, name="enrollment-end"),

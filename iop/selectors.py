@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from auditlog.models import LogEntry
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -20,12 +20,6 @@ def record_change_list() -> QuerySet[LogEntry]:
 def chart_read_list() -> QuerySet[ChartRead]:
     """Every recorded read of a chart, newest first."""
     return ChartRead.objects.select_related("user").order_by("-at")
-
-
-def user_counts_by_role() -> dict[str, int]:
-    """How many active logins each role has."""
-    rows = User.objects.filter(is_active=True).values("role").annotate(n=Count("id"))
-    return {row["role"]: row["n"] for row in rows}
 
 
 def worker_heartbeat_latest() -> WorkerHeartbeat | None:
