@@ -177,6 +177,7 @@ def group_near_capacity_list(*, on: date) -> QuerySet[Group]:
     query."""
     return (
         group_list(on=on)
+        .prefetch_related(None)
         .filter(is_active=True, first_date__lte=on)
         .filter(Q(last_date__isnull=True) | Q(last_date__gte=on))
         .filter(Q(enrolled__gte=F("capacity") * NEAR_CAPACITY) | Q(enrolled__gte=F("capacity") - 1))

@@ -331,7 +331,10 @@ def group_fill_report(*, scope: ReportScope) -> Report:
         starts_at__lt=scope.end,
     )
     on_rosters = SessionClient.objects.filter(
-        session__in=held.values("pk"), session__group=OuterRef("pk")
+        session__group=OuterRef("pk"),
+        session__status=Session.Status.SCHEDULED,
+        session__starts_at__gte=scope.start,
+        session__starts_at__lt=scope.end,
     )
 
     def counted(rows: QuerySet, by: str) -> Coalesce:
