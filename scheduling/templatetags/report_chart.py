@@ -12,10 +12,10 @@ from scheduling.selectors.reports import Chart
 
 register = template.Library()
 
-WIDTH = 680
-LABEL_WIDTH = 180  # row labels, right-aligned against the plot
-PLOT_WIDTH = 420
-BAR_HEIGHT = 14
+WIDTH = 740
+LABEL_WIDTH = 220  # row labels, right-aligned against the plot
+PLOT_WIDTH = 440
+BAR_HEIGHT = 16
 ROW_GAP = 8
 TOP = 28  # room for the legend
 AXIS_HEIGHT = 44  # tick labels and the unit
@@ -23,11 +23,16 @@ FILLS = ["#0d6efd", "#fd7e14"]  # blue, then orange (the second series)
 
 
 def _axis_end(maximum: float) -> float:
-    """A round number at or above `maximum` (1, 2 or 5 times a power of ten), so ticks read well."""
-    if maximum <= 0:
-        return 1
-    power = 10 ** math.floor(math.log10(maximum))
-    return next(step * power for step in (1, 2, 5, 10) if step * power >= maximum)
+    """A round number at or above `maximum` whose quarters are whole and round too (4, 8, 20,
+    40, 200...), so the ticks of a count never read 0.5 clients."""
+    quarter = max(maximum, 1) / 4
+    power = 10 ** math.floor(math.log10(quarter))
+    step = next(s * power for s in (1, 2, 3, 4, 5, 6, 8, 10) if s * power >= quarter)
+    return 4 * max(step, 1)
+
+
+def _shortened(label: str, most: int = 34) -> str:
+    return label if len(label) <= most else label[: most - 1] + "…"
 
 
 def _number(value: float) -> str:
@@ -53,7 +58,7 @@ def report_chart(chart: Chart, chart_id: str) -> SafeString:
         parts.append(
             format_html(
                 '<line x1="{x}" x2="{x}" y1="{top}" y2="{bottom}" stroke="#dee2e6"></line>'
-                '<text x="{x}" y="{label_y}" text-anchor="middle" font-size="11">{text}</text>',
+                '<text x="{x}" y="{label_y}" text-anchor="middle" font-size="12">{text}</text>',
                 x=x(value),
                 top=TOP,
                 bottom=TOP + plot_height,
@@ -69,7 +74,7 @@ def report_chart(chart: Chart, chart_id: str) -> SafeString:
             format_html(
                 '<rect x="{x0}" y="{y}" width="{w}" height="{h}" fill="{fill}">'
                 "<title>{label}: {name}{text}</title></rect>"
-                '<text x="{tx}" y="{ty}" font-size="11">{text}</text>',
+                '<text x="{tx}" y="{ty}" font-size="12">{text}</text>',
                 x0=x0,
                 y=y,
                 w=x(bar.value) - x0,
@@ -87,7 +92,7 @@ def report_chart(chart: Chart, chart_id: str) -> SafeString:
             "",
             '<text x="{}" y="{}" text-anchor="end" font-size="12">{}</text>',
             (
-                (LABEL_WIDTH, TOP + index * row_height + row_height / 2 + 4, label[:28])
+                (LABEL_WIDTH, TOP + index * row_height + row_height / 2 + 4, _shortened(label))
                 for index, label in enumerate(labels)
             ),
         )
@@ -116,7 +121,7 @@ def report_chart(chart: Chart, chart_id: str) -> SafeString:
             )
         )
     return format_html(
-        '<svg viewBox="0 0 {w} {h}" width="100%" style="max-width: {w}px" role="img" '
+        '<svg viewBox="0 0 {w} {h}" width="100%" style="max-width: {max_width}px" role="img" '
         'aria-labelledby="{id}-title {id}-desc" class="d-block mb-3">'
         '<title id="{id}-title">{title}</title>'
         '<desc id="{id}-desc">The table below the chart gives the same figures.</desc>{body}</svg>',
