@@ -127,6 +127,7 @@ def report_chart(chart: Chart, chart_id: str) -> SafeString:
         '<desc id="{id}-desc">The table below the chart gives the same figures.</desc>{body}</svg>',
         w=WIDTH,
         h=height,
+        max_width=round(WIDTH * 1.2),
         id=chart_id,
         title=chart.title,
         body=mark_safe("".join(parts)),
