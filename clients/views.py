@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from iop import clock
 from iop.access import admin_required, client_required, role_required, staff_required
+from iop.exports import REDISCLOSURE_NOTICE
 from iop.forms import Confirmation, Step, action_result, irreversible_result, service_result
 from iop.http import AuthedRequest
 from iop.models import Role, User
@@ -30,7 +31,6 @@ from .access import (
     access_plan,
 )
 from .models import (
-    REDISCLOSURE_NOTICE,
     Client,
     Discharge,
     InformationCategory,

@@ -286,11 +286,11 @@ _NOTES_SQL = """
 """
 
 _CHART_READS_SQL = """
-    INSERT INTO iop_chartread (user_id, client_id, at, path, ip_address, what)
-    SELECT c.clinician_id, c.client_id,
+    INSERT INTO iop_chartread (user_id, client_ids, at, path, ip_address, what, action)
+    SELECT c.clinician_id, ARRAY[c.client_id],
            LEAST(c.admission_date::timestamp AT TIME ZONE %(tz)s
                  + random() * ((c.last_day - c.admission_date + 1) * interval '1 day'), %(now)s),
-           '/clients/' || c.client_id || '/', ('10.0.0.' || (1 + n %% 200))::inet, 'chart'
+           '/clients/' || c.client_id || '/', ('10.0.0.' || (1 + n %% 200))::inet, 'chart', 'read'
     FROM synthetic_client c
     CROSS JOIN LATERAL generate_series(1, c.chart_reads) n;
 """

@@ -30,5 +30,5 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ChartRead)
 class ChartReadAdmin(ReadOnlyAdmin):
-    list_display = ("at", "user", "client_id", "what", "ip_address")
-    list_filter = ("what",)
+    list_display = ("at", "user", "action", "client_ids", "what", "ip_address")
+    list_filter = ("action", "what")

@@ -26,10 +26,15 @@ class ChartReadFilter(django_filters.FilterSet):
     user = django_filters.ModelChoiceFilter(
         queryset=User.objects.exclude(role="client").order_by("username"), label="Who"
     )
-    client_id = django_filters.NumberFilter(label="Client id")
+    client_id = django_filters.NumberFilter(
+        field_name="client_ids", lookup_expr="contains", method="filter_client", label="Client id"
+    )
     since = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", widget=DATE)
     until = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", widget=DATE)
 
     class Meta:
         model = ChartRead
         fields = ["user", "client_id", "since", "until"]
+
+    def filter_client(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        return queryset.filter(client_ids__contains=[value])

@@ -1,6 +1,9 @@
 from typing import Any, ClassVar
 
+import pgtrigger
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 
@@ -64,23 +67,46 @@ class User(AbstractUser):
 
 
 class ChartRead(models.Model):
-    """One read of a client's chart (HIPAA access accounting): who, when, what, from where.
+    """One page view or export that showed clients' records (HIPAA access accounting): who, when,
+    what, from where, and every client it showed. A page listing many clients (an attendance sheet,
+    the weekly-hours report) is one row naming them all.
 
-    The client is kept as a plain id: `iop` sits below `clients` and must not point up at it.
+    Clients are kept as plain ids: `iop` sits below `clients` and must not point up at it. The rows
+    are append-only: a trigger refuses UPDATE and DELETE, even as raw SQL.
     """
 
+    class Action(models.TextChoices):
+        READ = "read", "read"
+        # A printable page or a CSV file: a disclosure of the record, carrying the 2.32 notice.
+        EXPORT = "export", "exported"
+
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="chart_reads")
-    client_id = models.PositiveBigIntegerField(db_index=True)
+    client_ids = ArrayField(models.BigIntegerField())
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     path = models.CharField(max_length=500)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     what = models.CharField(max_length=100)
+    action = models.CharField(max_length=8, choices=Action.choices, default=Action.READ)
 
     class Meta:
         ordering = ["-at"]
+        indexes = [
+            # The audit log's filters: by client (array containment), by user, by action.
+            GinIndex(fields=["client_ids"], name="chartread_client_ids"),
+            models.Index(fields=["user", "-at"], name="chartread_user_at"),
+            models.Index(fields=["action", "-at"], name="chartread_action_at"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="chart_read_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} read client {self.client_id} ({self.what}) at {self.at:%Y-%m-%d %H:%M}"
+        clients = ", ".join(str(pk) for pk in self.client_ids)
+        return (
+            f"{self.user} {self.action} clients {clients} ({self.what}) at {self.at:%Y-%m-%d %H:%M}"
+        )
 
 
 class WorkerHeartbeat(models.Model):

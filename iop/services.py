@@ -51,13 +51,32 @@ def user_create(
 
 @transaction.atomic
 def chart_read_record(*, request: HttpRequest, client_id: int, what: str) -> ChartRead:
+    """A page showing one client's records."""
+    read = chart_reads_record(request=request, client_ids=[client_id], what=what)
+    assert read is not None
+    return read
+
+
+@transaction.atomic
+def chart_reads_record(
+    *,
+    request: HttpRequest,
+    client_ids: list[int],
+    what: str,
+    action: str = ChartRead.Action.READ,
+) -> ChartRead | None:
+    """One page view (or export, `action`) that showed these clients: one row naming them all;
+    none when it showed no client (an empty roster or report)."""
     assert isinstance(request.user, User)
+    if not client_ids:
+        return None
     return ChartRead.objects.create(
         user=request.user,
-        client_id=client_id,
+        client_ids=sorted(set(client_ids)),
         path=request.get_full_path()[:500],
         ip_address=client_ip(request),
         what=what,
+        action=action,
     )
 
 
@@ -106,19 +125,6 @@ def user_set_active(*, user: User, is_active: bool, actor: User) -> User:
     user.is_active = is_active
     user.save(update_fields=["is_active"])
     return user
-
-
-@transaction.atomic
-def chart_reads_record(
-    *, request: HttpRequest, client_ids: list[int], what: str
-) -> list[ChartRead]:
-    """One read per client shown together (a session's roster), in one insert."""
-    assert isinstance(request.user, User)
-    user, path, ip_address = request.user, request.get_full_path()[:500], client_ip(request)
-    return ChartRead.objects.bulk_create(
-        ChartRead(user=user, client_id=client_id, path=path, ip_address=ip_address, what=what)
-        for client_id in client_ids
-    )
 
 
 @transaction.atomic

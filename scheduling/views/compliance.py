@@ -1,6 +1,5 @@
 """Pages for reminders and weekly hours. Thin: check the role, validate, call a service."""
 
-import csv
 from datetime import timedelta
 
 from django.contrib import messages
@@ -10,9 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from clients.access import access_client, access_own_client
-from clients.models import REDISCLOSURE_NOTICE, Client
+from clients.models import Client
 from iop.access import admin_required, client_required, staff_required
 from iop.clock import week_start_of
+from iop.exports import csv_export
 from iop.forms import service_result
 from iop.hours import hours
 from iop.http import AuthedRequest
@@ -162,32 +162,26 @@ def compliance_report(request: AuthedRequest) -> HttpResponse:
 
 @admin_required
 def compliance_export(request: AuthedRequest) -> HttpResponse:
-    """The weekly report as CSV: a disclosure, so it opens with the 42 CFR 2.32 notice and every
-    client in it is logged as read."""
+    """The weekly report as CSV: a disclosure (`iop.exports`), recorded as one export naming every
+    client in it."""
     _, filters = _report_filters(request)
     rows = list(compliance_selectors.weekly_compliance_list(**filters))
-    chart_reads_record(
-        request=request, client_ids=[row.client_id for row in rows], what="weekly hours export"
-    )
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = (
-        f'attachment; filename="weekly-hours-{filters["week_start"]:%Y-%m-%d}.csv"'
-    )
-    writer = csv.writer(response)
-    writer.writerow([REDISCLOSURE_NOTICE])
-    writer.writerow([])
-    writer.writerow(
-        ["MRN", "Client", "Primary clinician", "Track", "Week of", "Attended hours",
-         "Still scheduled hours", "Required hours", "Treatment days", "Required days", "Status"]
-    )  # fmt: skip
-    for row in rows:
-        writer.writerow(
+    return csv_export(
+        request=request,
+        filename=f"weekly-hours-{filters['week_start']:%Y-%m-%d}.csv",
+        what="weekly hours export",
+        client_ids=[row.client_id for row in rows],
+        header=["MRN", "Client", "Primary clinician", "Track", "Week of", "Attended hours",
+                "Still scheduled hours", "Required hours", "Treatment days", "Required days",
+                "Status"],
+        rows=(
             [row.client.mrn, row.client.display_name, row.client.primary_clinician,
              row.client.track, row.week_start.isoformat(), hours(row.attended_minutes),
              hours(row.scheduled_minutes), hours(row.required_minutes),
              row.treatment_days, row.required_days, row.get_status_display()]
-        )  # fmt: skip
-    return response
+            for row in rows
+        ),
+    )  # fmt: skip
 
 
 ALERTS_PAGE_SIZE = 25

@@ -47,7 +47,7 @@ def test_the_chart_keeps_a_constant_number_of_queries_as_the_record_grows(
 def test_every_chart_open_is_audited(staff_client, alice, clinician):
     staff_client.get(reverse("clients:chart", args=[alice.pk]))
     read = ChartRead.objects.get()
-    assert (read.user, read.client_id, read.what) == (clinician, alice.pk, "chart")
+    assert (read.user, read.client_ids, read.what) == (clinician, [alice.pk], "chart")
 
 
 def test_the_client_list_keeps_a_constant_number_of_queries(

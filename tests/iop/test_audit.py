@@ -1,8 +1,14 @@
+import csv
+import io
+
+import pytest
 from auditlog.models import LogEntry
+from django.db import InternalError, connection
 from django.test import override_settings
 from django.urls import reverse
 
 from clients.services.clients import client_admit
+from iop.exports import REDISCLOSURE_NOTICE, csv_export, printable_page
 from iop.models import ChartRead
 from tests.helpers import SECOND_FACTOR_QUERIES
 
@@ -11,7 +17,7 @@ def test_opening_a_chart_records_who_what_when_and_where(client, clinician, alic
     client.force_login(clinician)
     client.get(reverse("clients:chart", args=[alice.pk]), REMOTE_ADDR="10.1.2.3")
     read = ChartRead.objects.get()
-    assert (read.user, read.client_id, read.what) == (clinician, alice.pk, "chart")
+    assert (read.user, read.client_ids, read.what) == (clinician, [alice.pk], "chart")
     assert read.path == reverse("clients:chart", args=[alice.pk])
     assert read.ip_address == "10.1.2.3"
 
@@ -76,7 +82,7 @@ def test_audit_log_page_filters_chart_reads_by_user_and_client(
     url = reverse("iop:audit-log")
     response = client.get(url, {"kind": "reads", "user": clinician.pk, "client_id": alice.pk})
     reads = list(response.context["page"])
-    assert [(read.user, read.client_id) for read in reads] == [(clinician, alice.pk)]
+    assert [(read.user, read.client_ids) for read in reads] == [(clinician, [alice.pk])]
 
 
 def test_audit_log_page_lists_record_changes_with_their_actor(client, admin, clinician, alice):
@@ -108,3 +114,62 @@ def test_audit_log_pages_keep_the_filters(client, admin, clinician, alice):
     page = client.get(reverse("iop:audit-log"), {"kind": "reads", "client_id": alice.pk})
     assert f"?kind=reads&amp;client_id={alice.pk}&page=2" in page.content.decode()
     assert "Page 1 of 2" in page.content.decode()
+
+
+def test_an_export_writes_the_notice_first_and_one_entry_naming_its_clients(rf, admin, alice, bob):
+    request = rf.get("/reports/export.csv", REMOTE_ADDR="10.1.2.3")
+    request.user = admin
+    response = csv_export(
+        request=request,
+        filename="report.csv",
+        what="test report",
+        client_ids=[bob.pk, alice.pk, bob.pk],
+        header=["MRN"],
+        rows=[[alice.mrn], [bob.mrn]],
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows == [[REDISCLOSURE_NOTICE], [], ["MRN"], [alice.mrn], [bob.mrn]]
+    assert response["Content-Disposition"] == 'attachment; filename="report.csv"'
+    export = ChartRead.objects.get()
+    assert (export.user, export.action, export.what) == (admin, "export", "test report")
+    assert (export.client_ids, export.ip_address) == (sorted([alice.pk, bob.pk]), "10.1.2.3")
+
+
+def test_a_printable_page_carries_the_notice_and_is_recorded_as_an_export(rf, admin, alice):
+    request = rf.get("/print/")
+    request.user = admin
+    response = printable_page(
+        request=request,
+        template="_redisclosure_notice.html",
+        context={},
+        what="test page",
+        client_ids=[alice.pk],
+    )
+    assert "42 CFR 2.32" in response.content.decode()
+    assert REDISCLOSURE_NOTICE[:80] in response.content.decode()
+    assert ChartRead.objects.get().client_ids == [alice.pk]
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE iop_chartread SET what = 'nothing'", "DELETE FROM iop_chartread"]
+)
+def test_chart_reads_cannot_be_changed_or_removed_even_by_raw_sql(
+    client, clinician, alice, statement
+):
+    client.force_login(clinician)
+    client.get(reverse("clients:chart", args=[alice.pk]))
+    with (
+        pytest.raises(InternalError, match="Cannot update or delete"),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE auditlog_logentry SET changes_text = 'nothing'", "DELETE FROM auditlog_logentry"],
+)
+def test_record_changes_cannot_be_changed_or_removed_even_by_raw_sql(alice, statement):
+    assert LogEntry.objects.exists()
+    with pytest.raises(InternalError, match="append-only"), connection.cursor() as cursor:
+        cursor.execute(statement)

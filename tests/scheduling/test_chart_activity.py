@@ -30,7 +30,9 @@ def test_the_panel_shows_upcoming_sessions_hours_and_notes(client, clinician, al
     assert list(response.context["upcoming"]) == [upcoming]
     assert list(response.context["notes"]) == [note]
     assert b"Hours this week" in response.content
-    assert ChartRead.objects.filter(client_id=alice.pk, what="sessions, hours and notes").exists()
+    assert ChartRead.objects.filter(
+        client_ids__contains=[alice.pk], what="sessions, hours and notes"
+    ).exists()
 
 
 def test_the_panel_is_for_staff_only(client, alice, bob):

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import REDISCLOSURE_NOTICE
 from iop.clock import week_start_of
+from iop.exports import REDISCLOSURE_NOTICE
 from iop.models import ChartRead
 from scheduling.models import ComplianceAlert, WeeklyCompliance
 from scheduling.services.compliance import compliance_recompute_week
@@ -37,7 +37,7 @@ def test_staff_get_a_clients_hours_as_a_fragment_and_the_read_is_logged(
     assert "<svg" in html
     assert "<html" not in html
     assert ChartRead.objects.filter(
-        user=clinician, client_id=alice.pk, what="weekly hours"
+        user=clinician, client_ids__contains=[alice.pk], what="weekly hours"
     ).exists()
 
 
@@ -87,7 +87,8 @@ def test_the_csv_export_opens_with_the_part_2_notice_and_logs_each_client(
     assert rows[0] == [REDISCLOSURE_NOTICE]
     assert rows[2][0] == "MRN"
     assert {row[0] for row in rows[3:]} == {alice.mrn, bob.mrn}
-    assert ChartRead.objects.filter(what="weekly hours export").count() == 2
+    export = ChartRead.objects.get(what="weekly hours export")
+    assert (export.action, export.client_ids) == ("export", sorted([alice.pk, bob.pk]))
 
 
 def test_a_clinician_resolves_a_short_week_with_a_reason_and_plan(client, clinician, alice):

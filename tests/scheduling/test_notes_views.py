@@ -49,7 +49,7 @@ def test_a_clinician_saves_a_draft_then_signs_it(clinician_client, attended, ali
     page = response.content.decode()
     assert "Signed and locked" in page
     assert "Sign and add addendum" in page
-    assert ChartRead.objects.filter(client_id=alice.pk, what="progress note").exists()
+    assert ChartRead.objects.filter(client_ids__contains=[alice.pk], what="progress note").exists()
 
 
 def test_signing_asks_for_confirmation_before_locking(clinician_client, attended, alice):
