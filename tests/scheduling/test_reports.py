@@ -12,9 +12,10 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis.extra.django import TestCase
 
-from clients.models import REDISCLOSURE_NOTICE, Discharge
+from clients.models import Discharge
 from clients.services.discharge import client_discharge
 from iop.clock import local_datetime, week_start_of
+from iop.exports import REDISCLOSURE_NOTICE
 from iop.models import ChartRead, Role
 from scheduling.models import AttendanceStatus
 from tests.factories import (
@@ -174,13 +175,16 @@ def test_the_export_is_a_disclosure_with_the_notice_first_and_every_counted_clie
 
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == [REDISCLOSURE_NOTICE]
-    assert rows[2] == ["Attendance by group"]
-    assert rows[4] == ["Evening Skills", "2", "1", "0", "1", "50.0"]
+    assert rows[2][0] == "Group"
+    assert rows[3] == ["Evening Skills", "2", "1", "0", "1", "50.0"]
+    assert rows[5] == ["Attendance by the clinician leading the session"]
+    assert rows[6][0] == "Clinician"
     assert "attachment" in response["Content-Disposition"]
     assert "Alice" not in response["Content-Disposition"]
-    reads = ChartRead.objects.filter(user=admin)
-    assert set(reads.values_list("client_id", flat=True)) == {alice.pk, bob.pk}
-    assert reads.first().what == "Attendance rate report export"
+    export = ChartRead.objects.get(user=admin)
+    assert export.action == ChartRead.Action.EXPORT
+    assert export.client_ids == sorted([alice.pk, bob.pk])
+    assert export.what == "Attendance rate report export"
 
 
 @pytest.mark.parametrize(
