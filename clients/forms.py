@@ -45,23 +45,42 @@ class ClientFilter(django_filters.FilterSet):
     primary_clinician = django_filters.ModelChoiceFilter(
         queryset=User.objects.clinicians(), label="Clinician"
     )
-    track = django_filters.ModelChoiceFilter(queryset=ProgramTrack.objects.all())
+    track = django_filters.ModelChoiceFilter(
+        queryset=ProgramTrack.objects.all(), empty_label="Any track"
+    )
     level_of_care = django_filters.ChoiceFilter(
         choices=[*LevelOfCare.choices, ("none", "Not recorded")],
         method="current_level",
         label="Level of care now",
+        empty_label="Any level",
     )
     admitted_from = django_filters.DateFilter(
-        field_name="admission_date", lookup_expr="gte", widget=DATE, validators=CLINIC_DATE
+        label="Admitted from",
+        field_name="admission_date",
+        lookup_expr="gte",
+        widget=DATE,
+        validators=CLINIC_DATE,
     )
     admitted_to = django_filters.DateFilter(
-        field_name="admission_date", lookup_expr="lte", widget=DATE, validators=CLINIC_DATE
+        label="Admitted by",
+        field_name="admission_date",
+        lookup_expr="lte",
+        widget=DATE,
+        validators=CLINIC_DATE,
     )
     discharged_from = django_filters.DateFilter(
-        field_name="discharge_date", lookup_expr="gte", widget=DATE, validators=CLINIC_DATE
+        label="Discharged from",
+        field_name="discharge_date",
+        lookup_expr="gte",
+        widget=DATE,
+        validators=CLINIC_DATE,
     )
     discharged_to = django_filters.DateFilter(
-        field_name="discharge_date", lookup_expr="lte", widget=DATE, validators=CLINIC_DATE
+        label="Discharged by",
+        field_name="discharge_date",
+        lookup_expr="lte",
+        widget=DATE,
+        validators=CLINIC_DATE,
     )
 
     class Meta:

@@ -18,6 +18,7 @@ from iop.clock import local_datetime, week_start_of
 from iop.exports import REDISCLOSURE_NOTICE
 from iop.models import ChartRead, Role
 from scheduling.models import AttendanceStatus
+from scheduling.selectors.reports import REPORTS
 from tests.factories import (
     AttendanceFactory,
     ClientFactory,
@@ -155,9 +156,10 @@ def test_a_clinician_sees_their_own_caseload_only_whatever_they_ask(
 def test_a_client_sees_no_report(client, alice):
     client.force_login(alice.user)
     assert client.get(reverse("scheduling:reports")).status_code == 403
-    assert report(client, "attendance").status_code == 403
-    export = reverse("scheduling:report-export", args=["attendance"])
-    assert client.get(export).status_code == 403
+    for slug in REPORTS:
+        assert report(client, slug).status_code == 403
+        export = reverse("scheduling:report-export", args=[slug])
+        assert client.get(export).status_code == 403
 
 
 def test_an_unknown_report_is_not_found(client, admin):
