@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from iop.dates import NO_NUL
+from iop.dates import NO_NUL, validate_clinic_date
 from iop.forms import HoursField, clinic_date_field
 from iop.models import User
 
@@ -41,6 +41,7 @@ from .selectors import track_choice_list
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+CLINIC_DATE = [validate_clinic_date]
 
 
 class ClientFilter(django_filters.FilterSet):
@@ -49,10 +50,55 @@ class ClientFilter(django_filters.FilterSet):
     primary_clinician = django_filters.ModelChoiceFilter(
         queryset=User.objects.clinicians(), label="Clinician"
     )
+    track = django_filters.ModelChoiceFilter(
+        queryset=ProgramTrack.objects.all(), empty_label="Any track"
+    )
+    level_of_care = django_filters.ChoiceFilter(
+        choices=[*LevelOfCare.choices, ("none", "Not recorded")],
+        method="current_level",
+        label="Level of care now",
+        empty_label="Any level",
+    )
+    admitted_from = django_filters.DateFilter(
+        label="Admitted from",
+        field_name="admission_date",
+        lookup_expr="gte",
+        widget=DATE,
+        validators=CLINIC_DATE,
+    )
+    admitted_to = django_filters.DateFilter(
+        label="Admitted by",
+        field_name="admission_date",
+        lookup_expr="lte",
+        widget=DATE,
+        validators=CLINIC_DATE,
+    )
+    discharged_from = django_filters.DateFilter(
+        label="Discharged from",
+        field_name="discharge_date",
+        lookup_expr="gte",
+        widget=DATE,
+        validators=CLINIC_DATE,
+    )
+    discharged_to = django_filters.DateFilter(
+        label="Discharged by",
+        field_name="discharge_date",
+        lookup_expr="lte",
+        widget=DATE,
+        validators=CLINIC_DATE,
+    )
 
     class Meta:
         model = Client
-        fields = ["q", "status", "primary_clinician"]
+        fields = ["q", "status", "primary_clinician", "track", "level_of_care"]
+
+    def current_level(self, queryset: QuerySet[Client], name: str, value: str) -> QuerySet[Client]:
+        """The clients whose open level of care is `value` ("none": no open level of care), as
+        the admin home's census counts them."""
+        open_levels = LevelOfCareEpisode.objects.filter(end_date__isnull=True)
+        if value == "none":
+            return queryset.exclude(pk__in=open_levels.values("client_id"))
+        return queryset.filter(pk__in=open_levels.filter(level=value).values("client_id"))
 
     def search(self, queryset: QuerySet[Client], name: str, value: str) -> QuerySet[Client]:
         for word in value.split():

@@ -7,7 +7,8 @@ from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Count, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -34,6 +35,7 @@ from .models import (
     InstrumentVersion,
     Intake,
     Intervention,
+    LevelOfCare,
     LevelOfCareEpisode,
     Objective,
     Payer,
@@ -692,4 +694,81 @@ def _compare_children(
         depth + 1,
         list(getattr(older, related).all()) if older is not None else [],
         list(getattr(newer, related).all()) if newer is not None else [],
+    )
+
+
+@dataclass(frozen=True)
+class CensusRow:
+    """A track's active clients, by level of care in the order of `Census.levels`."""
+
+    track_id: int
+    track: str
+    counts: list[tuple[str, int]]  # (level of care, clients); "" for none recorded
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, n in self.counts)
+
+
+@dataclass(frozen=True)
+class Census:
+    """Today's census for the admin home: active clients by track and level of care, and the
+    admissions and discharges of this week and this month."""
+
+    rows: list[CensusRow]
+    levels: list[tuple[str, str]]  # the levels that have clients, in LevelOfCare's order
+    today: date
+    week_start: date
+    month_start: date
+    admitted_week: int
+    admitted_month: int
+    discharged_week: int
+    discharged_month: int
+
+    @property
+    def active(self) -> int:
+        return sum(row.total for row in self.rows)
+
+
+NO_LEVEL_OF_CARE = ("", "Not recorded")
+
+
+def census_get(*, today: date | None = None) -> Census:
+    """Two aggregate queries, whatever the number of clients."""
+    today = today or clock.today()
+    week_start, month_start = clock.week_start_of(today), today.replace(day=1)
+    open_level = LevelOfCareEpisode.objects.filter(
+        client=OuterRef("pk"), end_date__isnull=True
+    ).values("level")[:1]
+    counted = (
+        Client.objects.filter(status=Client.Status.ACTIVE)
+        .annotate(level=Coalesce(Subquery(open_level), Value("")))
+        .order_by()
+        .values("track_id", "track__name", "level")
+        .annotate(n=Count("pk"))
+    )
+    counts = {(r["track_id"], r["level"]): r["n"] for r in counted}
+    tracks = sorted({(r["track__name"], r["track_id"]) for r in counted})
+    present = {level for _, level in counts}
+    levels = [(v, label) for v, label in [*LevelOfCare.choices, NO_LEVEL_OF_CARE] if v in present]
+    moves = Client.objects.aggregate(
+        admitted_week=Count("pk", filter=Q(admission_date__range=(week_start, today))),
+        admitted_month=Count("pk", filter=Q(admission_date__range=(month_start, today))),
+        discharged_week=Count("pk", filter=Q(discharge_date__range=(week_start, today))),
+        discharged_month=Count("pk", filter=Q(discharge_date__range=(month_start, today))),
+    )
+    return Census(
+        rows=[
+            CensusRow(
+                track_id=track_id,
+                track=name,
+                counts=[(level, counts.get((track_id, level), 0)) for level, _ in levels],
+            )
+            for name, track_id in tracks
+        ],
+        levels=levels,
+        today=today,
+        week_start=week_start,
+        month_start=month_start,
+        **moves,
     )

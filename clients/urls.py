@@ -12,6 +12,7 @@ urlpatterns = [
     path("tracks/<int:pk>/edit/", views.track_edit, name="track-edit"),
     path("emergency-access/", views.emergency_access, name="emergency-access"),
     path("emergency-access/review/", views.emergency_access_review, name="emergency-access-review"),
+    path("census/", views.census, name="census"),
     path("me/", views.portal, name="portal"),
     path("outcomes/", measure_views.outcomes, name="outcomes"),
     path("outcomes/export/", measure_views.outcomes_export, name="outcomes-export"),

@@ -866,6 +866,13 @@ def emergency_access_review(request: AuthedRequest) -> HttpResponse:
     )
 
 
+@admin_required
+def census(request: AuthedRequest) -> HttpResponse:
+    """A card for the admin home (loaded with htmx): today's census, each number a link to the
+    client list filtered to it."""
+    return render(request, "clients/_census.html", {"census": selectors.census_get()})
+
+
 # --- Client portal -----------------------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from clients.models import Client, ProgramTrack
@@ -178,3 +178,21 @@ def room_list() -> QuerySet[Room]:
 def room_groups_in_use(*, room: Room) -> QuerySet[Group]:
     """The active groups that meet in the room."""
     return Group.objects.filter(room=room, is_active=True).order_by("name")
+
+
+# A group is near capacity once this share of its seats is taken (or it has one seat left).
+NEAR_CAPACITY = 0.8
+
+
+def group_near_capacity_list(*, on: date) -> QuerySet[Group]:
+    """Groups meeting on `on` with their enrolled clients at or near capacity, fullest first: one
+    query."""
+    return (
+        group_list(on=on)
+        .prefetch_related(None)
+        .filter(is_active=True, first_date__lte=on)
+        .filter(Q(last_date__isnull=True) | Q(last_date__gte=on))
+        .filter(Q(enrolled__gte=F("capacity") * NEAR_CAPACITY) | Q(enrolled__gte=F("capacity") - 1))
+        .annotate(seats_left=F("capacity") - F("enrolled"))
+        .order_by("seats_left", "name")
+    )

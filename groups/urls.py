@@ -9,6 +9,7 @@ urlpatterns = [
     path("rooms/", views.room_list, name="rooms"),
     path("rooms/new/", views.room_create, name="room-create"),
     path("rooms/<int:pk>/edit/", views.room_edit, name="room-edit"),
+    path("near-capacity/", views.near_capacity, name="near-capacity"),
     path("<int:pk>/edit/", views.group_edit, name="edit"),
     path("<int:pk>/roster/", views.roster, name="roster"),
     path("enrollments/<int:pk>/end/", views.enrollment_end, name="enrollment-end"),

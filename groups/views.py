@@ -32,6 +32,13 @@ def group_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "groups/list.html", {"groups": groups})
 
 
+@admin_required
+def near_capacity(request: AuthedRequest) -> HttpResponse:
+    """A card for the admin home (loaded with htmx): the groups at or near capacity today."""
+    groups = selectors.group_near_capacity_list(on=clock.today())
+    return render(request, "groups/_near_capacity.html", {"groups": groups})
+
+
 def _group_saved(request: AuthedRequest, group: Group) -> HttpResponse:
     messages.success(
         request, f"{group} saved; its sessions for the next four weeks are on the calendar."

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -124,12 +124,6 @@ def audit_lines(
     related |= {(CLIENT_ROW, str(pk)): label for pk, label in labels.items()}
     lines = read_lines(reads, labels, focus) + change_lines(entries, labels, related)
     return sorted(lines, key=lambda line: line.at, reverse=True)
-
-
-def user_counts_by_role() -> dict[str, int]:
-    """How many active logins each role has."""
-    rows = User.objects.filter(is_active=True).values("role").annotate(n=Count("id"))
-    return {row["role"]: row["n"] for row in rows}
 
 
 def worker_heartbeat_latest() -> WorkerHeartbeat | None:

@@ -51,7 +51,6 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         request,
         "iop/dashboard.html",
         {
-            "users_by_role": selectors.user_counts_by_role(),
             "heartbeat": selectors.worker_heartbeat_latest(),
             "worker_alive": selectors.worker_is_alive(),
         },

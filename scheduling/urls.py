@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import authorizations, calendars, closures, compliance, documentation, feeds, sessions
+from .views import (
+    authorizations,
+    calendars,
+    closures,
+    compliance,
+    documentation,
+    feeds,
+    home,
+    reports,
+    sessions,
+)
 
 app_name = "scheduling"
 urlpatterns = [
@@ -46,6 +56,11 @@ urlpatterns = [
     path("reminders/health/", compliance.reminder_health, name="reminder-health"),
     path("compliance/", compliance.compliance_report, name="compliance-report"),
     path("compliance/export.csv", compliance.compliance_export, name="compliance-export"),
+    path("home/hours/", home.home_hours, name="home-hours"),
+    path("home/overdue/", home.home_overdue, name="home-overdue"),
+    path("reports/", reports.reports, name="reports"),
+    path("reports/<slug:slug>/", reports.report, name="report"),
+    path("reports/<slug:slug>/export.csv", reports.report_export, name="report-export"),
     path("alerts/", compliance.alerts, name="alerts"),
     path("alerts/<int:pk>/resolve/", compliance.alert_resolve, name="alert-resolve"),
 ]

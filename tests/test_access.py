@@ -93,6 +93,13 @@ ACCESS: dict[str, set[str]] = {
     "clients:outcomes": {ADMIN},
     "clients:outcomes-export": {ADMIN},
     "clients:outcomes-summary": {ADMIN},
+    "clients:census": {ADMIN},
+    "groups:near-capacity": {ADMIN},
+    "scheduling:home-hours": {ADMIN},
+    "scheduling:home-overdue": {ADMIN},
+    "scheduling:reports": STAFF,
+    "scheduling:report": STAFF,
+    "scheduling:report-export": STAFF,
     "groups:list": {ADMIN},
     "groups:create": {ADMIN},
     "groups:edit": {ADMIN},
@@ -200,6 +207,8 @@ URL_KWARGS = {
     "scheduling:note-addendum": lambda world: {"pk": documented_note(world).pk},
     "scheduling:client-hours": lambda world: {"pk": world.alice.pk},
     "scheduling:alert-resolve": lambda world: {"pk": world.alice_alert.pk},
+    "scheduling:report": lambda world: {"slug": "attendance"},
+    "scheduling:report-export": lambda world: {"slug": "attendance"},
 }
 
 

@@ -311,3 +311,14 @@ class AddendumForm(forms.Form):
 
     helper = FormHelper()
     helper.form_tag = False
+
+
+class OverdueFilterForm(forms.Form):
+    """The overdue page's clinician; a deactivated one too, since their overdue work remains."""
+
+    clinician = forms.ModelChoiceField(
+        queryset=User.objects.filter(role="clinician").order_by("last_name", "first_name"),
+        required=False,
+        empty_label="Every clinician",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )

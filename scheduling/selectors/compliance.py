@@ -312,3 +312,28 @@ def at_risk_forecast_list(*, week_start: date, now: datetime) -> list[Forecast]:
                 forecast.sessions.append(session)
         forecasts.append(forecast)
     return forecasts
+
+
+def compliance_counts_by_week(*, week_starts: list[date]) -> dict[date, dict[str, int]]:
+    """How many clients' weeks are in each status, for each of these weeks: one query."""
+    counts: dict[date, dict[str, int]] = {week: {} for week in week_starts}
+    rows = (
+        WeeklyCompliance.objects.filter(week_start__in=week_starts)
+        .order_by()
+        .values("week_start", "status")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        counts[row["week_start"]][row["status"]] = row["n"]
+    return counts
+
+
+def open_alert_counts_by_kind(*, user: User) -> dict[str, int]:
+    """How many of the alerts `user` sees are open, by kind: one query."""
+    rows = (
+        compliance_alert_list(user=user, status="open")
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("pk"))
+    )
+    return {row["kind"]: row["n"] for row in rows}

@@ -13,7 +13,12 @@ from django.views.decorators.http import require_POST
 
 from clients.forms import ClientFilter
 from clients.models import Client
-from clients.selectors import checkin_overdue_list, client_list, clinical_alert_list
+from clients.selectors import (
+    checkin_overdue_list,
+    client_list,
+    clinical_alert_list,
+    plan_reviews_overdue,
+)
 from iop.access import admin_required, role_required, staff_required
 from iop.forms import Confirmation, Step, irreversible_result, service_result
 from iop.http import AuthedRequest
@@ -31,10 +36,12 @@ from scheduling.forms.documentation import (
     DropInForm,
     IndividualLogForm,
     NoteForm,
+    OverdueFilterForm,
     SessionSummaryForm,
 )
 from scheduling.models import ProgressNote, Session, SessionLog
 from scheduling.selectors.attendance import (
+    OVERDUE_SHOWN,
     RosterRow,
     attendance_length,
     drop_in_candidate_list,
@@ -75,9 +82,21 @@ def today(request: AuthedRequest) -> HttpResponse:
 
 @admin_required
 def overdue(request: AuthedRequest) -> HttpResponse:
-    """The admins' list of overdue documentation across the clinic."""
-    context = overdue_documentation_get(user=request.user, now=timezone.now())
-    return render(request, "scheduling/overdue.html", context)
+    """The admins' list of overdue documentation and plan reviews, of one clinician or all."""
+    form = OverdueFilterForm(request.GET or None)
+    clinician = form.cleaned_data["clinician"] if form.is_valid() else None
+    context = overdue_documentation_get(user=request.user, now=timezone.now(), clinician=clinician)
+    reviews = plan_reviews_overdue(clinician=clinician).select_related("client__primary_clinician")
+    return render(
+        request,
+        "scheduling/overdue.html",
+        {
+            **context,
+            "form": form,
+            "plan_reviews": reviews[:OVERDUE_SHOWN],
+            "plan_review_count": reviews.count(),
+        },
+    )
 
 
 LogForm = AttendanceSheetForm | IndividualLogForm
