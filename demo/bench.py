@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
@@ -49,6 +50,9 @@ THROUGHPUT_REMINDERS = 10_000
 # What one reminders_send_due task handles at most (its `limit`).
 SEND_BATCH = 1000
 LOAD_CLINICIANS, LOAD_CLIENTS, LOAD_SECONDS = 50, 200, 60
+# Sync gunicorn workers: gunicorn's rule of thumb (2 per core, plus one), so a core is not idle
+# while a worker waits on PostgreSQL (on the same machine).
+LOAD_WORKERS = 2 * (os.cpu_count() or 2) + 1
 
 
 class _Rollback(Exception):
@@ -379,7 +383,7 @@ def _login_cookies(usernames: list[str]) -> list[str]:
     return keys
 
 
-def measure_load(seconds: int = LOAD_SECONDS) -> dict[str, float]:
+def measure_load(seconds: int = LOAD_SECONDS) -> dict[str, Any]:
     """locust (headless, on loopback) against gunicorn: LOAD_CLINICIANS clinicians and
     LOAD_CLIENTS clients for `seconds`. Requests a second, p95 (ms), errors."""
     import csv
@@ -423,7 +427,7 @@ def measure_load(seconds: int = LOAD_SECONDS) -> dict[str, float]:
     (work / "plan.json").write_text(json.dumps(plan))
     server = _start(
         "gunicorn", "iop.wsgi", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(os.cpu_count() or 2), "--log-level", "warning",
+        "--workers", str(LOAD_WORKERS), "--log-level", "warning",
     )  # fmt: skip
     try:
         for _ in range(100):
@@ -461,7 +465,8 @@ def measure_load(seconds: int = LOAD_SECONDS) -> dict[str, float]:
     finally:
         _stop(server)
     with (work / "load_stats.csv").open() as stats:
-        total = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
+        rows = {row["Name"]: row for row in csv.DictReader(stats)}
+    total = rows.pop("Aggregated")
     return {
         "requests": float(total["Request Count"]),
         "errors": float(total["Failure Count"]),
@@ -469,4 +474,14 @@ def measure_load(seconds: int = LOAD_SECONDS) -> dict[str, float]:
         "p50_ms": float(total["50%"]),
         "p95_ms": float(total["95%"]),
         "seconds": seconds,
+        "workers": LOAD_WORKERS,
+        # Which pages make the p95.
+        "pages": {
+            name: {
+                "requests": float(row["Request Count"]),
+                "p50_ms": float(row["50%"]),
+                "p95_ms": float(row["95%"]),
+            }
+            for name, row in rows.items()
+        },
     }

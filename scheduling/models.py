@@ -3,7 +3,7 @@ from datetime import timedelta
 import pgtrigger
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from clients.models import Authorization, CheckIn, Client, Objective
@@ -191,6 +191,11 @@ class Session(models.Model):
     # Kept by the database (a trigger on attendance): whether any attendance was recorded. Lets a
     # partial index hold only the sessions still waiting for it, however long the history.
     attendance_taken = models.BooleanField(db_default=False, editable=False)
+    # Kept by the database (triggers on attendance, which notes' signing updates): whether any
+    # attended client's note is unsigned (`Attendance.note_open`). Its partial indexes hold only
+    # the sessions with open notes, by clinician and by group, so a clinician's overdue notes are
+    # found among their open sessions, not among every session they ever ran.
+    notes_open = models.BooleanField(db_default=False, editable=False)
 
     class Meta:
         ordering = ["starts_at"]
@@ -200,6 +205,31 @@ class Session(models.Model):
                 fields=["starts_at"],
                 condition=Q(attendance_taken=False, status="scheduled"),
                 name="session_attendance_open_start",
+            ),
+            # A clinician's sessions still waiting for attendance (those ahead, and the few past
+            # ones), by clinician and by group: not every session they ever ran.
+            models.Index(
+                fields=["clinician", "starts_at"],
+                condition=Q(attendance_taken=False, status="scheduled"),
+                name="session_attendance_open_by",
+            ),
+            models.Index(
+                fields=["group", "starts_at"],
+                condition=Q(attendance_taken=False, status="scheduled"),
+                name="session_attendance_open_grp",
+            ),
+            models.Index(
+                fields=["starts_at"], condition=Q(notes_open=True), name="session_notes_open_start"
+            ),
+            models.Index(
+                fields=["clinician", "starts_at"],
+                condition=Q(notes_open=True),
+                name="session_notes_open_clinician",
+            ),
+            models.Index(
+                fields=["group", "starts_at"],
+                condition=Q(notes_open=True),
+                name="session_notes_open_group",
             ),
         ]
         constraints = [
@@ -317,13 +347,30 @@ class Attendance(models.Model):
     # for the session is signed. Lets a partial index hold only the open documentation work;
     # readers still test for the signed note, so the flag only ever narrows.
     note_signed = models.BooleanField(db_default=False, editable=False)
+    # Attended and the note not signed: the open documentation work, as one column. Its own
+    # statistics tell the planner how few rows the partial index holds (a predicate on the two
+    # columns above was estimated as if they were independent: twenty times the rows, so it
+    # scanned the whole table instead).
+    note_open = models.GeneratedField(
+        expression=ExpressionWrapper(
+            Q(status__in=[s.value for s in ATTENDED_STATUSES], note_signed=False),
+            output_field=models.BooleanField(),
+        ),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
 
     class Meta:
         indexes = [
             models.Index(
+                fields=["session"], condition=Q(note_open=True), name="attendance_note_open_work"
+            ),
+            # The weekly recompute reads a week's sessions' attendance from this index alone
+            # (minutes by client), instead of hashing the sessions and scanning all attendance.
+            models.Index(
                 fields=["session"],
-                condition=Q(note_signed=False, status__in=[s.value for s in ATTENDED_STATUSES]),
-                name="attendance_note_open",
+                include=["client", "minutes_attended"],
+                name="attendance_session_minutes",
             ),
         ]
         constraints = [
@@ -354,6 +401,30 @@ class Attendance(models.Model):
                 WHERE s.id = added.session_id AND NOT s.attendance_taken;
                 RETURN NULL;
                 """,
+            ),
+            # Session.notes_open follows its attendance (new rows, amended statuses, and the
+            # note_signed flag the notes' triggers set).
+            *(
+                pgtrigger.Trigger(
+                    name=f"attendance_marks_session_notes_{event}",
+                    operation=operation,
+                    when=pgtrigger.After,
+                    level=pgtrigger.Statement,
+                    referencing=pgtrigger.Referencing(new="new_rows"),
+                    func="""
+                    UPDATE scheduling_session s SET notes_open = changed.notes_open
+                    FROM (
+                        SELECT touched.session_id, EXISTS (
+                            SELECT 1 FROM scheduling_attendance a
+                            WHERE a.session_id = touched.session_id AND a.note_open
+                        ) AS notes_open
+                        FROM (SELECT DISTINCT session_id FROM new_rows) touched
+                    ) changed
+                    WHERE s.id = changed.session_id AND s.notes_open <> changed.notes_open;
+                    RETURN NULL;
+                    """,
+                )
+                for event, operation in (("insert", pgtrigger.Insert), ("update", pgtrigger.Update))
             ),
         ]
 

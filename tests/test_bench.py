@@ -8,7 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from clients.models import Client
@@ -59,6 +59,21 @@ def test_generator_makes_a_clinic_of_the_right_shape(db):
     assert flagged_pairs == signed_pairs
     taken = set(Attendance.objects.values_list("session_id", flat=True))
     assert set(Session.objects.filter(attendance_taken=True).values_list("pk", flat=True)) == taken
+    signed_note = ProgressNote.objects.filter(
+        session_id=OuterRef("session_id"), client_id=OuterRef("client_id"), signed_at__isnull=False
+    )
+    open_pairs = set(
+        Attendance.objects.filter(status__in=ATTENDED_STATUSES)
+        .exclude(Exists(signed_note))
+        .values_list("session_id", "client_id")
+    )
+    assert open_pairs  # the tail of open work
+    assert set(
+        Attendance.objects.filter(note_open=True).values_list("session_id", "client_id")
+    ) == (open_pairs)
+    assert set(Session.objects.filter(notes_open=True).values_list("pk", flat=True)) == {
+        session_id for session_id, _ in open_pairs
+    }
     assert ChartRead.objects.count() > 0
     assert Reminder.objects.filter(status=Reminder.Status.SENT).count() > 0
     # Derived state: every past week computed, the old alerts resolved, a few left open.

@@ -4,7 +4,7 @@ session's roster, how long its attendance may run, Today, and what is overdue.""
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -27,17 +27,21 @@ from scheduling.selectors.sessions import session_is_led_by
 NOTE_DUE_AFTER = timedelta(hours=24)
 
 
-def session_list(*, user: User) -> QuerySet[Session]:
+def session_is_visible_to(*, user: User, via: str = "") -> Q:
     """Admins see every session; clinicians the sessions they lead or co-facilitate; clients none
-    (their schedule is another page)."""
-    sessions = Session.objects.select_related(
-        "group", "client", "room", "clinician", "log", "series"
-    )
+    (their schedule is another page). `via` is the path to the session from another model."""
     if user.is_admin:
-        return sessions
+        return Q()
     if user.is_clinician:
-        return sessions.filter(session_is_led_by(user=user))
-    return sessions.none()
+        return session_is_led_by(user=user, via=via)
+    return Q(**{f"{via}pk__in": []})
+
+
+def session_list(*, user: User) -> QuerySet[Session]:
+    """The sessions `user` may see (session_is_visible_to) with what their pages show."""
+    return Session.objects.select_related(
+        "group", "client", "room", "clinician", "log", "series"
+    ).filter(session_is_visible_to(user=user))
 
 
 def session_is_documentable_by(*, session: Session, user: User) -> bool:
@@ -143,10 +147,11 @@ def overdue_note_list(*, user: User, now: datetime) -> QuerySet[Attendance]:
     )
     return (
         Attendance.objects.filter(
-            session__in=session_list(user=user).values("pk"),
-            # The open work's partial index: the flag narrows, the signed-note test decides.
-            note_signed=False,
-            status__in=ATTENDED_STATUSES,
+            session_is_visible_to(user=user, via="session__"),
+            # Open work through partial indexes: the sessions' flag finds the user's sessions
+            # with open notes, the rows' flag their open rows; the signed-note test decides.
+            session__notes_open=True,
+            note_open=True,
             session__status=Session.Status.SCHEDULED,
             session__ends_at__lte=now - NOTE_DUE_AFTER,
         )
@@ -160,8 +165,14 @@ def session_missing_attendance_list(*, user: User, now: datetime) -> QuerySet[Se
     """Sessions that have ended with no attendance recorded."""
     return (
         session_list(user=user)
-        # The open work's partial index: the flag narrows, the attendance test decides.
-        .filter(attendance_taken=False, status=Session.Status.SCHEDULED, ends_at__lte=now)
+        # The open work's partial index: the flag narrows, the attendance test decides; the
+        # start bound keeps the index walk to the past (every upcoming session is in it too).
+        .filter(
+            attendance_taken=False,
+            status=Session.Status.SCHEDULED,
+            starts_at__lt=now,
+            ends_at__lte=now,
+        )
         .exclude(Exists(Attendance.objects.filter(session_id=OuterRef("pk"))))
         .order_by("starts_at")
     )

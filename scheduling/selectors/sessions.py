@@ -5,8 +5,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -20,10 +21,23 @@ from scheduling.models import Session, SessionClient
 SCHEDULE_DAYS = 14
 
 
-def session_is_led_by(*, user: User) -> Q:
-    """Filter for sessions `user` leads or co-facilitates: the people who run and document them."""
+def session_is_led_by(*, user: User, via: str = "") -> Q:
+    """Filter for sessions `user` leads or co-facilitates: the people who run and document them.
+    `via` is the path to the session from another model ("session__")."""
     facilitated = Group.facilitators.through.objects.filter(user_id=user.pk).values("group_id")
-    return Q(clinician_id=user.pk) | Q(group_id__in=facilitated)
+    # `= ANY(ARRAY(...))` is computed once, before the scan: the planner reads the group index
+    # and estimates a few groups' sessions (`IN (subquery)` was a filter guessed at half of them,
+    # which sent it scanning every session of the clinic).
+    led_group = _EqualsAny(F(f"{via}group_id"), ArraySubquery(facilitated))
+    return Q(**{f"{via}clinician_id": user.pk}) | Q(led_group)
+
+
+class _EqualsAny(Func):
+    """`value = ANY(array)`."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
 
 
 def session_has_client(*, client: Client) -> Q:

@@ -33,7 +33,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from iop.clock import week_start_of
+from iop.clock import week_bounds, week_start_of
 from iop.dates import check_dates
 from iop.hours import hours
 from iop.models import User
@@ -85,9 +85,6 @@ _RECOMPUTE_SQL = f"""
                ((week_start + 7)::timestamp AT TIME ZONE %(tz)s) AS window_end
         FROM requested
     ),
-    -- The whole span as constants, so the roster view reads only its sessions (a bound taken
-    -- from each target row alone left it computing every roster of every session ever held).
-    span AS (SELECT min(window_start) AS first_start, max(window_end) AS last_end FROM targets),
     in_program AS (
         SELECT t.*, c.track_id,
                GREATEST(t.week_start, c.admission_date) AS from_day,
@@ -123,8 +120,11 @@ _RECOMPUTE_SQL = f"""
         JOIN scheduling_session s
           ON s.id = a.session_id AND {COUNTED_ATTENDANCE_SQL}
          AND s.starts_at >= e.window_start AND s.starts_at < e.window_end
-         AND s.starts_at >= (SELECT first_start FROM span)
-         AND s.starts_at < (SELECT last_end FROM span)
+         -- The whole span as constants (computed by the caller), so the roster view and the
+         -- attendance are read for its sessions only, with estimates the planner can use: a
+         -- bound taken from each target row alone left it computing every roster ever held,
+         -- and one taken from a CTE left it guessing, and scanning all the attendance.
+         AND s.starts_at >= %(first_start)s AND s.starts_at < %(last_end)s
         UNION ALL
         SELECT e.client_id, e.week_start, e.from_day, e.to_day,
                (s.starts_at AT TIME ZONE %(tz)s)::date,
@@ -133,8 +133,7 @@ _RECOMPUTE_SQL = f"""
         JOIN scheduling_sessionclient sc
           ON sc.client_id = e.client_id
          AND sc.starts_at >= e.window_start AND sc.starts_at < e.window_end
-         AND sc.starts_at >= (SELECT first_start FROM span)
-         AND sc.starts_at < (SELECT last_end FROM span)
+         AND sc.starts_at >= %(first_start)s AND sc.starts_at < %(last_end)s
         JOIN scheduling_session s
           ON s.id = sc.session_id AND s.status = 'scheduled' AND s.counts_toward_hours
         WHERE NOT EXISTS (
@@ -177,16 +176,17 @@ _RECOMPUTE_SQL = f"""
         LEFT JOIN totals t ON t.client_id = e.client_id AND t.week_start = e.week_start
     ),
     -- A client-week no longer in the program (admission moved, discharge earlier) has no row.
+    -- (The test of `enrolled`, negated on a join: an anti-join with the CTE was planned as
+    -- a nested loop, every target against every enrolled row.)
     removed AS (
         DELETE FROM scheduling_weeklycompliance w
         USING targets t
+        JOIN clients_client c ON c.id = t.client_id
         WHERE w.client_id = t.client_id AND w.week_start = t.week_start
-          AND w.week_start BETWEEN (SELECT min(week_start) FROM targets)
-                               AND (SELECT max(week_start) FROM targets)
-          AND NOT EXISTS (
-              SELECT 1 FROM enrolled e
-              WHERE e.client_id = t.client_id AND e.week_start = t.week_start
-          )
+          AND w.week_start BETWEEN %(first_week)s AND %(last_week)s
+          AND NOT (c.status IN ('active', 'discharged')
+                   AND c.admission_date <= t.week_start + 6
+                   AND (c.discharge_date IS NULL OR c.discharge_date >= t.week_start))
     )
     INSERT INTO scheduling_weeklycompliance (
         client_id, week_start, attended_minutes, scheduled_minutes, treatment_days, possible_days,
@@ -255,7 +255,7 @@ _ALERTS_SQL = f"""
                OR a.week_start - 7 = ANY(%(all_weeks)s::date[])
                OR a.client_id IN (SELECT client_id FROM requested))
     ),
-    -- As constants, so the weekly rows are read by week, not all of them (see span above).
+    -- As constants, so the weekly rows are read by week, not all of them.
     alert_weeks AS (
         SELECT min(week_start) - 7 AS first_week, max(week_start) AS last_week FROM alert_targets
     ),
@@ -356,11 +356,17 @@ def compliance_recompute(
         raise ValidationError({"week_start": "A clinic week starts on a Monday."})
     if not pairs and not weeks:
         return RecomputeResult(0, 0, 0, 0)
+    every_week = [week for _, week in pairs] + weeks
+    first_week, last_week = min(every_week), max(every_week)
     params = {
         "tz": settings.TIME_ZONE,
         "client_ids": [client_id for client_id, _ in pairs],
         "week_starts": [week for _, week in pairs],
         "all_weeks": weeks,
+        "first_week": first_week,
+        "last_week": last_week,
+        "first_start": week_bounds(first_week)[0],
+        "last_end": week_bounds(last_week)[1],
         "now": now or timezone.now(),
     }
     with connection.cursor() as cursor:

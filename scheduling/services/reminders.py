@@ -1,10 +1,12 @@
 """Reminders as an outbox: `reminders_plan` keeps one row per (session, client, kind,
-channel) in step with the sessions table, `reminders_send_due` claims due rows with SKIP LOCKED and
-sends each in its own transaction. Messages say "Appointment" with a time and place, nothing more.
+channel) in step with the sessions table, `reminders_send_due` claims due rows in batches with SKIP
+LOCKED, sends them and marks them in the batch's transaction. Messages say "Appointment" with a time
+and place, nothing more.
 
-Exactly once: a row is locked, sent and marked sent in one transaction, so a killed worker leaves
-it pending for the next scan. The one gap is a crash after the provider accepted a message and
-before the commit; email carries a Message-ID derived from the row, which mail systems deduplicate.
+Exactly once: rows are locked, sent and marked sent in one transaction, so a killed worker leaves
+its batch pending for the next scan. The one gap is a crash after a provider accepted a message and
+before the commit; each message carries a key derived from its row (email's Message-ID, the SMS
+backend's `reference`), which the providers deduplicate.
 """
 
 from dataclasses import dataclass
@@ -220,39 +222,67 @@ class SendResult:
     cancelled: int = 0
 
 
+# Rows claimed and finished in one transaction. A worker killed mid-batch leaves the whole batch
+# pending; the rows it had already handed to a provider go out again under the same Message-ID or
+# reference, which the providers deduplicate. Small, so that gap stays small.
+SEND_BATCH = 50
+# What a sent row's save checks (full_clean without the foreign keys, each of which is a query).
+_SEND_FIELDS = ["status", "attempts", "last_error", "sent_at", "due_at"]
+_NOT_CHECKED = [field.name for field in Reminder._meta.fields if field.name not in _SEND_FIELDS]
+
+
 def reminders_send_due(*, now: datetime | None = None, limit: int = 1000) -> SendResult:
-    """Send due reminders, each claimed and finished in its own transaction, until none is due or
-    `limit` rows were handled. Several workers may run this at once: SKIP LOCKED shares the rows."""
+    """Send due reminders in batches, each claimed and finished in its own transaction, until none
+    is due or `limit` rows were handled. Several workers may run this at once: SKIP LOCKED shares
+    the rows."""
     outcomes: dict[str, int] = {}
-    for _ in range(limit):
-        reminder = reminder_send_next(now=now or timezone.now())
-        if reminder is None:
+    handled = 0
+    while handled < limit:
+        batch = reminder_batch_send(
+            now=now or timezone.now(), size=min(SEND_BATCH, limit - handled)
+        )
+        if not batch:
             break
-        outcome = "retried" if reminder.status == Reminder.Status.PENDING else reminder.status
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        handled += len(batch)
+        for reminder in batch:
+            outcome = "retried" if reminder.status == Reminder.Status.PENDING else reminder.status
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return SendResult(**outcomes)
 
 
 @transaction.atomic
-def reminder_send_next(*, now: datetime) -> Reminder | None:
-    """Claim the oldest due row nobody else holds, send it, record the outcome; None when no row
-    is due."""
-    reminder = (
+def reminder_batch_send(*, now: datetime, size: int = SEND_BATCH) -> list[Reminder]:
+    """Claim up to `size` of the oldest due rows nobody else holds, send each, and record every
+    outcome in one statement; [] when no row is due. One reminder's failure is its own: it is
+    retried later, the others are sent."""
+    batch = list(
         due_reminder_list(now=now)
         .select_for_update(skip_locked=True, of=("self",))
-        .select_related("client", "session__room", "check_in")
-        .first()
+        .select_related("client", "session__room", "check_in")[:size]
     )
-    if reminder is None:
-        return None
-    reason_not_to_send = _reason_not_to_send(reminder, now)
+    if not batch:
+        return []
+    hours_before = timedelta(minutes=reminder_lead_times_get().hours_before_minutes)
+    outbox = _Outbox()
+    try:
+        for reminder in batch:
+            _send(reminder, now=now, hours_before=hours_before, outbox=outbox)
+    finally:
+        outbox.close()
+    Reminder.objects.bulk_update(batch, _SEND_FIELDS)
+    return batch
+
+
+def _send(reminder: Reminder, *, now: datetime, hours_before: timedelta, outbox: "_Outbox") -> None:
+    """Send one claimed row, or skip or cancel it, and set its outcome (not saved)."""
+    reason_not_to_send = _reason_not_to_send(reminder, now, hours_before)
     if reason_not_to_send:
         status, reminder.last_error = reason_not_to_send
         reminder.status = status
     else:
         reminder.attempts += 1
         try:
-            _deliver(reminder)
+            outbox.deliver(reminder)
         except Exception as error:  # any transport failure is retried, then recorded as failed
             reminder.last_error = f"{type(error).__name__}: {error}"[:ERROR_LENGTH]
             retry_at = now + timedelta(minutes=2 ** (reminder.attempts - 1))
@@ -265,13 +295,13 @@ def reminder_send_next(*, now: datetime) -> Reminder | None:
             reminder.status = Reminder.Status.SENT
             reminder.sent_at = now
             reminder.last_error = ""
-    # The database holds the keys and invariants; this checks the fields.
-    reminder.full_clean(validate_unique=False, validate_constraints=False)
-    reminder.save(update_fields=["status", "attempts", "last_error", "sent_at", "due_at"])
-    return reminder
+    # The database holds the keys and invariants; this checks the fields the send changed.
+    reminder.full_clean(exclude=_NOT_CHECKED, validate_unique=False, validate_constraints=False)
 
 
-def _reason_not_to_send(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
+def _reason_not_to_send(
+    reminder: Reminder, now: datetime, hours_before: timedelta
+) -> tuple[str, str] | None:
     session, client = reminder.session, reminder.client
     if session is not None:
         # A notice says the session is cancelled: it goes only while that is still true.
@@ -280,7 +310,6 @@ def _reason_not_to_send(reminder: Reminder, now: datetime) -> tuple[str, str] | 
             return Reminder.Status.CANCELLED, ""
         if session.starts_at <= now:
             return Reminder.Status.SKIPPED, "The appointment had started."
-        hours_before = timedelta(minutes=reminder_lead_times_get().hours_before_minutes)
         if reminder.kind == ReminderKind.DAY_BEFORE and session.starts_at - hours_before <= now:
             return Reminder.Status.SKIPPED, "The later reminder was already due."
     elif reminder.nudge_week is not None and timezone.localdate(
@@ -311,30 +340,50 @@ def _message_context(reminder: Reminder) -> dict[str, object]:
     return context
 
 
-def _deliver(reminder: Reminder) -> None:
-    template = {
-        ReminderKind.CANCELLATION: "appointment_cancelled",
-        ReminderKind.HOURS_NUDGE: "schedule_nudge",
-        ReminderKind.CHECK_IN: "check_in",
-    }.get(ReminderKind(reminder.kind), "appointment")
-    context = _message_context(reminder)
-    reference = f"reminder-{reminder.pk}"
-    if reminder.channel == ReminderChannel.SMS:
-        body = render_to_string(f"emails/{template}_sms.txt", context).strip()
-        sms_backend().send(to=reminder.client.phone, body=body, reference=reference)
-        return
-    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=render_to_string(f"emails/{template}.txt", context),
-        to=[reminder.client.email],
-        headers={
-            "Message-ID": f"<{reference}@{settings.DEFAULT_FROM_EMAIL.split('@')[-1].strip('<> ')}>"
-        },
-        connection=get_connection(),
-    )
-    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
-    message.send()
+class _Outbox:
+    """A batch's senders: one mail connection and one SMS backend for all its messages, and each
+    text rendered once per kind and session (a message names nothing but the session's time and
+    place; a check-in reminder or a nudge names nothing at all)."""
+
+    def __init__(self) -> None:
+        self.mail = get_connection()
+        self.sms = sms_backend()
+        self.texts: dict[tuple[str, int | None], str] = {}
+
+    def _text(self, reminder: Reminder, template: str) -> str:
+        key = (template, reminder.session_id)  # the template names the kind
+        if key not in self.texts:
+            self.texts[key] = render_to_string(template, _message_context(reminder))
+        return self.texts[key]
+
+    def deliver(self, reminder: Reminder) -> None:
+        template = {
+            ReminderKind.CANCELLATION: "appointment_cancelled",
+            ReminderKind.HOURS_NUDGE: "schedule_nudge",
+            ReminderKind.CHECK_IN: "check_in",
+        }.get(ReminderKind(reminder.kind), "appointment")
+        reference = f"reminder-{reminder.pk}"
+        if reminder.channel == ReminderChannel.SMS:
+            body = self._text(reminder, f"emails/{template}_sms.txt").strip()
+            self.sms.send(to=reminder.client.phone, body=body, reference=reference)
+            return
+        subject = self._text(reminder, f"emails/{template}_subject.txt").strip()
+        domain = settings.DEFAULT_FROM_EMAIL.split("@")[-1].strip("<> ")
+        message = EmailMultiAlternatives(
+            subject=" ".join(subject.split()),
+            body=self._text(reminder, f"emails/{template}.txt"),
+            to=[reminder.client.email],
+            headers={"Message-ID": f"<{reference}@{domain}>"},
+            connection=self.mail,
+        )
+        message.attach_alternative(self._text(reminder, f"emails/{template}.html"), "text/html")
+        # Opened by the first message and kept (a no-op once open); a failure here is that
+        # message's, retried like any other, and the next message tries again.
+        self.mail.open()
+        message.send()
+
+    def close(self) -> None:
+        self.mail.close()
 
 
 @transaction.atomic

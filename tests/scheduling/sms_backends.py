@@ -13,6 +13,32 @@ class FailingSmsBackend:
         raise ConnectionError("provider unreachable")
 
 
+class UnreachableNumberSmsBackend(RecordingSmsBackend):
+    """Delivers every message but those to UNREACHABLE, whose carrier refuses them."""
+
+    UNREACHABLE = "555-0000"
+
+    def send(self, *, to: str, body: str, reference: str) -> None:
+        if to == self.UNREACHABLE:
+            raise ConnectionError("number unreachable")
+        super().send(to=to, body=body, reference=reference)
+
+
+class WorkerKilled(BaseException):
+    """What the worker's death looks like from inside a batch: nothing after it runs."""
+
+
+class DyingSmsBackend(RecordingSmsBackend):
+    """Delivers LIVES messages, then the worker dies in the middle of the next send."""
+
+    LIVES = 3
+
+    def send(self, *, to: str, body: str, reference: str) -> None:
+        if len(self.sent) == self.LIVES:
+            raise WorkerKilled
+        super().send(to=to, body=body, reference=reference)
+
+
 JOURNAL_TABLE = "test_sms_journal"
 
 

@@ -25,6 +25,7 @@ from scheduling.models import (
 from scheduling.selectors.reminders import reminder_lead_times_get
 from scheduling.services.reminders import (
     MAX_ATTEMPTS,
+    SEND_BATCH,
     reminder_lead_times_update,
     reminder_preference_update,
     reminders_plan,
@@ -39,7 +40,12 @@ from tests.factories import (
     SessionFactory,
     check_in_open,
 )
-from tests.scheduling.sms_backends import RecordingSmsBackend
+from tests.scheduling.sms_backends import (
+    DyingSmsBackend,
+    RecordingSmsBackend,
+    UnreachableNumberSmsBackend,
+    WorkerKilled,
+)
 
 TUESDAY = date(2026, 11, 17)
 NOW = local_datetime(TUESDAY, time(10, 0))
@@ -268,6 +274,79 @@ def test_a_transport_error_is_retried_with_backoff_then_fails(group, session, se
     ]
     assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
     assert row.last_error == "ConnectionError: provider unreachable"
+
+
+def text_reminders_due(group, clients):
+    """`clients` text-only clients on the group; returns the moment their day-before reminders of
+    Wednesday's session are due."""
+    for _ in range(clients):
+        enrolled(group, email_opt_in=False)
+    reminders_plan(now=NOW)
+    return WEDNESDAY_6PM - timedelta(days=1)
+
+
+def test_one_unreachable_number_in_a_batch_is_retried_and_the_others_are_sent(
+    group, session, settings
+):
+    settings.SMS_BACKEND = "tests.scheduling.sms_backends.UnreachableNumberSmsBackend"
+    due = text_reminders_due(group, 4)
+    unreachable = Client.objects.order_by("pk")[1]
+    Client.objects.filter(pk=unreachable.pk).update(phone=UnreachableNumberSmsBackend.UNREACHABLE)
+    result = reminders_send_due(now=due)
+    assert (result.sent, result.retried) == (3, 1)
+    assert sorted(m["to"] for m in RecordingSmsBackend.sent) == sorted(
+        Client.objects.exclude(pk=unreachable.pk).values_list("phone", flat=True)
+    )
+    failed = Reminder.objects.get(client=unreachable, kind="day_before")
+    assert (failed.status, failed.attempts, failed.due_at) == (
+        "pending",
+        1,
+        due + timedelta(minutes=1),
+    )
+    assert failed.last_error == "ConnectionError: number unreachable"
+
+
+def test_a_worker_killed_mid_batch_leaves_the_batch_pending_and_the_next_run_sends_each_once(
+    group, session, settings
+):
+    settings.SMS_BACKEND = "tests.scheduling.sms_backends.DyingSmsBackend"
+    due = text_reminders_due(group, 6)
+    with pytest.raises(WorkerKilled):
+        reminders_send_due(now=due)
+    # Nothing was marked: the messages handed over before the death go again under the same
+    # reference (the provider's idempotency key), none is lost.
+    assert set(Reminder.objects.filter(kind="day_before").values_list("status", "attempts")) == {
+        ("pending", 0)
+    }
+    handed_over = {m["reference"] for m in RecordingSmsBackend.sent}
+    assert len(handed_over) == DyingSmsBackend.LIVES
+    settings.SMS_BACKEND = "tests.scheduling.sms_backends.RecordingSmsBackend"
+    RecordingSmsBackend.sent.clear()
+    assert reminders_send_due(now=due).sent == 6
+    assert reminders_send_due(now=due).sent == 0
+    references = [m["reference"] for m in RecordingSmsBackend.sent]
+    assert sorted(references) == sorted(
+        f"reminder-{pk}"
+        for pk in Reminder.objects.filter(kind="day_before").values_list("pk", flat=True)
+    )
+    assert handed_over < set(references)
+
+
+def test_sending_takes_the_same_queries_for_one_batch_whatever_its_size(
+    group, session, django_assert_max_num_queries
+):
+    text_reminders_due(group, SEND_BATCH // 2)
+    # Both reminders of each client are due (the day-before one is skipped): one full batch.
+    with django_assert_max_num_queries(8):  # claim, lead times, mark, the next (empty) claim,
+        result = reminders_send_due(now=WEDNESDAY_6PM - timedelta(minutes=90))  # savepoints
+    assert (result.sent, result.skipped) == (SEND_BATCH // 2, SEND_BATCH // 2)
+
+
+def test_a_run_sends_batch_after_batch_up_to_its_limit(group, session):
+    due = text_reminders_due(group, SEND_BATCH + 5)
+    assert reminders_send_due(now=due, limit=SEND_BATCH + 2).sent == SEND_BATCH + 2
+    assert reminders_send_due(now=due).sent == 3
+    assert len(RecordingSmsBackend.sent) == SEND_BATCH + 5
 
 
 def test_a_day_before_reminder_overdue_past_the_later_one_is_skipped(group, session):

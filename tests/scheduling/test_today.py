@@ -113,6 +113,22 @@ def test_a_signed_note_or_an_absence_is_not_overdue(group_session, clinician, al
     ).exists()
 
 
+def test_an_unsigned_note_is_overdue_for_a_co_facilitator_until_the_attendance_is_amended(
+    group_session, clinician, second_clinician, alice
+):
+    group_session.group.facilitators.add(second_clinician)
+    record(group_session, clinician, (alice, AttendanceStatus.PRESENT, 180))
+    ProgressNoteFactory(session=group_session, client=alice)
+    later = group_session.ends_at + timedelta(days=2)
+    (overdue,) = overdue_note_list(user=second_clinician, now=later)
+    assert overdue.client == alice
+    # She was not there after all: no note is due, and the session holds no open note.
+    record(group_session, clinician, (alice, AttendanceStatus.ABSENT, 0))
+    assert not overdue_note_list(user=second_clinician, now=later).exists()
+    group_session.refresh_from_db()
+    assert not group_session.notes_open
+
+
 def test_a_session_that_ended_without_attendance_is_overdue(group_session, clinician, alice):
     assert not session_missing_attendance_list(user=clinician, now=timezone.now()).exists()
     later = group_session.ends_at + timedelta(minutes=1)

@@ -196,4 +196,10 @@ class Command(BaseCommand):
                 f"Load test ({bench.LOAD_CLINICIANS} clinicians, {bench.LOAD_CLIENTS} clients, "
                 f"{load['seconds']} s): {load['rps']:.1f} requests/s, p50 {load['p50_ms']:.0f} ms, "
                 f"p95 {load['p95_ms']:.0f} ms, {load['errors']:.0f} errors of {load['requests']:.0f}"
+                f" ({load['workers']} gunicorn workers)"
             )
+            for name, page in sorted(load["pages"].items(), key=lambda item: -item[1]["p95_ms"]):
+                write(
+                    f"  {name:<24} {page['requests']:>6.0f} requests, p50 {page['p50_ms']:.0f} ms, "
+                    f"p95 {page['p95_ms']:.0f} ms"
+                )
