@@ -2,7 +2,6 @@
 submitted once), a clinician's reading of one, the entry of a paper form, and the admins'
 program outcomes."""
 
-import csv
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from iop import clock
 from iop.access import admin_required, client_required, staff_required
+from iop.exports import csv_export
 from iop.forms import action_result, service_result
 from iop.http import AuthedRequest
 from iop.query import query_date
@@ -20,7 +20,7 @@ from iop.services import chart_reads_record
 
 from . import forms, measures, selectors
 from .access import access_checkin, access_client, access_own_checkin
-from .models import REDISCLOSURE_NOTICE, CheckIn
+from .models import CheckIn
 from .services import measures as measure_services
 
 form_methods = require_http_methods(["GET", "POST"])
@@ -165,31 +165,24 @@ def outcomes(request: AuthedRequest) -> HttpResponse:
 
 @admin_required
 def outcomes_export(request: AuthedRequest) -> HttpResponse:
-    """The outcomes as CSV: a disclosure, so it opens with the 42 CFR 2.32 notice and every
-    client counted in it is logged as read. Aggregates only, no names."""
+    """The outcomes as CSV: a disclosure (iop.exports), so it opens with the 42 CFR 2.32 notice
+    and is recorded as one export naming every client counted in it. Aggregates only, no names."""
     start, end = _outcome_period(request)
     rows = selectors.outcome_list(start=start, end=end)
-    client_ids = sorted({pk for row in rows for pk in row.client_ids})
-    chart_reads_record(request=request, client_ids=client_ids, what="program outcomes export")
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = (
-        f'attachment; filename="outcomes-{start:%Y-%m-%d}-{end:%Y-%m-%d}.csv"'
-    )
-    writer = csv.writer(response)
-    writer.writerow([REDISCLOSURE_NOTICE])
-    writer.writerow([])
-    writer.writerow(
-        ["Track", "Instrument", "Scale", "Clients", "Mean at admission", "Mean at discharge",
-         "Mean change", "Share improved", "Share in remission"]
-    )  # fmt: skip
-    for row in rows:
-        remission = row.share_in_remission
-        writer.writerow(
+    return csv_export(
+        request=request,
+        filename=f"outcomes-{start:%Y-%m-%d}-{end:%Y-%m-%d}.csv",
+        what="program outcomes export",
+        client_ids=sorted({pk for row in rows for pk in row.client_ids}),
+        header=["Track", "Instrument", "Scale", "Clients", "Mean at admission",
+                "Mean at discharge", "Mean change", "Share improved", "Share in remission"],
+        rows=(
             [row.track, row.instrument, row.scale, row.clients, f"{row.mean_admission:.1f}",
              f"{row.mean_discharge:.1f}", f"{row.mean_change:+.1f}", f"{row.share_improved:.0%}",
-             "" if remission is None else f"{remission:.0%}"]
-        )  # fmt: skip
-    return response
+             "" if row.share_in_remission is None else f"{row.share_in_remission:.0%}"]
+            for row in rows
+        ),
+    )  # fmt: skip
 
 
 @admin_required
