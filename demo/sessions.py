@@ -48,8 +48,8 @@ def seed_sessions(clinicians: list[User], clients: list[Client]) -> None:
                 continue
             for week in range(WEEKS):
                 session_day = _open_on_or_before(next_monday + timedelta(days=day, weeks=week))
-                if client.expected_end and session_day > client.expected_end:
-                    break  # the client's planned program ends sooner
+                if week and client.expected_end and session_day > client.expected_end:
+                    break  # the weeks after the client's planned program ends
                 session_schedule(
                     session_type=SessionType.INDIVIDUAL,
                     client=client,

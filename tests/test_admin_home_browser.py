@@ -1,17 +1,30 @@
 """A program director's morning in Chromium, on the demo clinic: the admin home, a number followed
 to the list behind it, and two reports. Screenshots go to var/screenshots/."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from demo.people import DEMO_PASSWORD
+from tests.factories import instruments_installed
 from tests.helpers import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
 
+def migration_data_restored() -> None:
+    """A live-server test's database is flushed between tests, data migrations' rows too: put
+    back the program tracks and the instruments the demo relies on."""
+    tracks = importlib.import_module("clients.migrations.0002_mrn_sequence_and_tracks")
+    tracks.create_tracks(apps, None)
+    instruments_installed()
+
+
 def test_the_director_scans_the_home_follows_a_number_and_opens_two_reports(page):
+    migration_data_restored()
     call_command("seed_demo")
     log_in(page, "admin", DEMO_PASSWORD)
 

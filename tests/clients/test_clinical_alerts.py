@@ -174,7 +174,9 @@ def test_documenting_the_follow_up_clears_it_from_today(client, alice, clinician
     url = reverse("clients:alert-follow-up", args=[alice.pk, alert.pk])
     client.force_login(clinician)
     assert client.get(url).status_code == 200
-    assert ChartRead.objects.filter(user=clinician, client_id=alice.pk, path=url).exists()
+    assert ChartRead.objects.filter(
+        user=clinician, client_ids__contains=[alice.pk], path=url
+    ).exists()
 
     response = client.post(url, {"note": FOLLOW_UP})
 

@@ -261,7 +261,9 @@ def test_recording_an_unexpected_positive_from_the_chart(client, alice, clinicia
     response = client.post(url, form_data(cocaine=ScreenResult.POSITIVE))
     assert response.status_code == 302
     assert response.url == reverse("clients:chart", args=[alice.pk])
-    assert ChartRead.objects.filter(user=clinician, client_id=alice.pk, path=url).exists()
+    assert ChartRead.objects.filter(
+        user=clinician, client_ids__contains=[alice.pk], path=url
+    ).exists()
     screen = DrugScreen.objects.get()
     assert screen.substances_with(ScreenResult.POSITIVE) == ["Cocaine"]
     assert clinical_alert_list(user=clinician, open_only=True).get().source == screen

@@ -159,7 +159,7 @@ def test_the_clinician_reads_the_answers_and_the_read_is_recorded(client, clinic
     assert "Moderately severe" in page
     assert "More than half the days" in page
     read = ChartRead.objects.get(path=url)
-    assert (read.user, read.client_id, read.what) == (clinician, alice.pk, "check-in")
+    assert (read.user, read.client_ids, read.what) == (clinician, [alice.pk], "check-in")
 
 
 def test_a_paper_form_entered_on_the_chart_is_marked_and_locked(client, clinician, alice):
@@ -343,4 +343,5 @@ def test_program_outcomes_compare_admission_and_discharge_by_track_with_a_csv(
     assert "Adult IOP,GAD-7,Anxiety,5,13.4,5.4,-8.0,80%,80%" in export
     summary = client.get(reverse("clients:outcomes-summary")).content.decode()
     assert "GAD-7 anxiety: 13.4 → 5.4 (5 clients), 80% improved, 80% in remission" in summary
-    assert ChartRead.objects.filter(what="program outcomes export").count() == 5
+    export_read = ChartRead.objects.get(what="program outcomes export")  # one entry per export
+    assert (export_read.action, len(export_read.client_ids)) == (ChartRead.Action.EXPORT, 5)

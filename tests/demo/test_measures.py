@@ -80,7 +80,9 @@ def test_most_clients_improve_and_the_struggling_client_does_not(demo):
 
 
 def test_one_urgent_alert_is_open_for_the_struggling_clients_latest_phq_9(demo):
-    (alert,) = ClinicalAlert.objects.filter(followed_up_at__isnull=True)
+    (alert,) = ClinicalAlert.objects.filter(
+        followed_up_at__isnull=True, kind=ClinicalAlert.Kind.SELF_HARM_RISK
+    )
     assert alert.urgent
     assert alert.kind == ClinicalAlert.Kind.SELF_HARM_RISK
     assert alert.client == _client(6)

@@ -74,7 +74,7 @@ def test_one_unexpected_positive_waits_for_its_follow_up_on_top_of_today(demo, c
     assert (struggling.user.username, positive.substance) == ("client6", "cocaine")
     last_week = week_start_of(timezone.localdate()) - timedelta(weeks=1)
     assert week_start_of(screen.collected_on) == last_week
-    alert = ClinicalAlert.objects.get()
+    alert = ClinicalAlert.objects.get(kind=ClinicalAlert.Kind.UNEXPECTED_POSITIVE_SCREEN)
     assert (alert.client, alert.source, alert.is_open) == (struggling, screen, True)
     assert timezone.localdate(alert.opened_at) == screen.collected_on
     client.force_login(struggling.primary_clinician)

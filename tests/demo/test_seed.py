@@ -33,5 +33,5 @@ def test_seed_demo_fills_rosters_and_calendars_once(db):
         for client in Client.objects.filter(status="active")
     ]
     assert len(per_client) == 15
-    assert all(1 <= count <= 3 for count in per_client)
+    assert all(1 <= count <= 3 for count in per_client), per_client
     assert per_client.count(3) >= 10

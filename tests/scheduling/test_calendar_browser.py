@@ -28,7 +28,7 @@ def test_an_admin_builds_a_group_and_a_client_sees_it_on_a_phone(
     carmen = ClientFactory(legal_first_name="Carmen", legal_last_name="Cruz")
     RoomFactory(name="Group Room A", capacity=12)
     log_in(page, admin.username, PASSWORD)
-    page.get_by_role("link", name="Groups").click()
+    page.get_by_role("link", name="Groups", exact=True).click()
     page.get_by_role("link", name="New group").click()
     page.get_by_label("Name").fill("Evening Relapse Prevention")
     page.get_by_label("Type").select_option(label="Relapse prevention")
