@@ -6,7 +6,7 @@ import math
 
 from django import template
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from scheduling.selectors.reports import Chart
 
@@ -130,5 +130,5 @@ def report_chart(chart: Chart, chart_id: str) -> SafeString:
         max_width=round(WIDTH * 1.2),
         id=chart_id,
         title=chart.title,
-        body=mark_safe("".join(parts)),
+        body=format_html_join("", "{}", ((part,) for part in parts)),  # each part is escaped
     )
