@@ -200,6 +200,7 @@ def register() -> None:
     audit_reads_register(
         {
             "chart": f"the chart of {CLIENT}",
+            "measures": f"the check-in scores and trends of {CLIENT}",
             "client record": f"the record of {CLIENT} to edit it",
             "consent revocation": f"a consent of {CLIENT} to revoke it",
             "consent to disclose": f"the consents of {CLIENT} to record one",

@@ -106,6 +106,16 @@ def checkin(request: AuthedRequest, pk: int, checkin_pk: int) -> HttpResponse:
 
 
 @staff_required
+def chart_measures(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The chart's measures card, loaded by htmx from the chart page: its own read, as the chart's
+    activity panel is (the chart records "chart", this card "measures")."""
+    client = access_client(request=request, pk=pk, purpose="measures")
+    return render(
+        request, "clients/_chart_measures.html", vars(selectors.client_measures_get(client=client))
+    )
+
+
+@staff_required
 @form_methods
 def checkin_paper(request: AuthedRequest, pk: int, instrument: str) -> HttpResponse:
     client = access_client(request=request, pk=pk, purpose="check-in (paper form)")

@@ -255,10 +255,6 @@ class ClientChart:
     review_overdue: bool
     consents: list[tuple[Consent, bool]]  # each with whether it is valid today
     open_alerts: list[ClinicalAlert]
-    today: date
-    trends: list[MeasureTrend]
-    open_check_ins: list[CheckIn]
-    instruments: list[Instrument]
 
 
 def client_chart(*, client: Client) -> ClientChart:
@@ -274,10 +270,6 @@ def client_chart(*, client: Client) -> ClientChart:
         review_overdue=plan_reviews_overdue(client=client, today=today).exists(),
         consents=[(consent, consent.is_valid_on(today)) for consent in client.consents.all()],
         open_alerts=list(clinical_alert_list(client=client, open_only=True)),
-        today=today,
-        trends=measure_trend_list(client=client),
-        open_check_ins=checkin_due_list(client=client),
-        instruments=list(instrument_list()),
     )
 
 
@@ -389,6 +381,28 @@ def measure_trend_list(*, client: Client) -> list[MeasureTrend]:
             end=clock.today(),
         )
     ]
+
+
+@dataclass(frozen=True)
+class ClientMeasures:
+    """The chart's measures card (loaded on its own, so the chart stays within its queries): the
+    check-ins due, each scale's trend, and the instruments a paper form can be entered for."""
+
+    client: Client
+    today: date
+    open_check_ins: list[CheckIn]
+    trends: list[MeasureTrend]
+    instruments: list[Instrument]
+
+
+def client_measures_get(*, client: Client) -> ClientMeasures:
+    return ClientMeasures(
+        client=client,
+        today=clock.today(),
+        open_check_ins=checkin_due_list(client=client),
+        trends=measure_trend_list(client=client),
+        instruments=list(instrument_list()),
+    )
 
 
 def instrument_list() -> QuerySet[Instrument]:

@@ -65,6 +65,7 @@ urlpatterns = [
         views.drug_screen_void,
         name="drug-screen-void",
     ),
+    path("<int:pk>/measures/", measure_views.chart_measures, name="chart-measures"),
     path("<int:pk>/check-ins/<int:checkin_pk>/", measure_views.checkin, name="checkin"),
     path(
         "<int:pk>/check-ins/paper/<slug:instrument>/",

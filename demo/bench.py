@@ -125,6 +125,7 @@ def _pages(subjects: dict[str, object]) -> list[Page]:
         Page(
             "chart activity panel", staff, reverse("scheduling:client-activity", args=[client.pk])
         ),
+        Page("chart measures panel", staff, reverse("clients:chart-measures", args=[client.pk])),
         Page("client hours (staff)", staff, reverse("scheduling:client-hours", args=[client.pk])),
         Page("caseload", staff, reverse("clients:caseload")),
         Page("clinician week", staff, reverse("scheduling:clinician-week")),

@@ -214,7 +214,7 @@ def test_the_chart_shows_each_trend_with_bands_baseline_and_response(client, cli
             completed_on=min(admitted + timedelta(weeks=week), timezone.localdate()),
         )
     client.force_login(clinician)
-    page = client.get(reverse("clients:chart", args=[alice.pk])).content.decode()
+    page = client.get(reverse("clients:chart-measures", args=[alice.pk])).content.decode()
     assert "PHQ-9 · Depression" in page
     assert "admission baseline" in page
     assert "Remission" in page
@@ -222,6 +222,36 @@ def test_the_chart_shows_each_trend_with_bands_baseline_and_response(client, cli
     assert "Moderately severe" in page  # a band's name on the chart
     assert "Scores as a table" in page  # the text alternative
     assert Instrument.objects.count() == 3
+
+
+def test_the_chart_loads_its_measures_card_which_records_its_own_read(client, clinician, alice):
+    due = check_in_open(alice, "phq-9")
+    client.force_login(clinician)
+    measures = reverse("clients:chart-measures", args=[alice.pk])
+    chart = client.get(reverse("clients:chart", args=[alice.pk])).content.decode()
+    assert f'hx-get="{measures}" hx-trigger="load"' in chart
+    assert "Loading measures and check-ins" in chart
+    assert "PHQ-9 due" not in chart
+    assert ChartRead.objects.get().what == "chart"  # the card is read when it loads
+
+    card = client.get(measures).content.decode()
+
+    assert f"PHQ-9 due {due.due_on:%b} {due.due_on.day}" in card
+    assert reverse("clients:checkin-paper", args=[alice.pk, "gad-7"]) in card
+    read = ChartRead.objects.get(path=measures)
+    assert (read.user, read.client_ids, read.what) == (clinician, [alice.pk], "measures")
+    assert ChartRead.objects.count() == 2  # one entry per page view: the chart, then its card
+
+
+def test_the_measures_card_is_for_staff_who_may_open_the_chart(
+    client, alice, bob, second_clinician
+):
+    measures = reverse("clients:chart-measures", args=[alice.pk])
+    client.force_login(bob.user)
+    assert client.get(measures).status_code == 403
+    client.force_login(second_clinician)
+    assert client.get(measures).status_code == 404
+    assert not ChartRead.objects.exists()
 
 
 def test_the_scores_are_disclosed_only_under_a_consent_that_covers_them(client, clinician, alice):
