@@ -18,7 +18,7 @@ from iop.dates import (
     validate_clinic_date,
     validate_history_date,
 )
-from iop.history import keep_rows
+from iop.history import final_once, keep_rows
 from iop.models import User
 
 CLINIC_DATE = [validate_clinic_date]
@@ -1024,10 +1024,10 @@ class CheckIn(models.Model):
             plausible_dates("checkin_dates_plausible", "due_on", "completed_on"),
         ]
         triggers = [
-            pgtrigger.Protect(
-                name="checkin_locked_once_submitted",
+            final_once(
+                "checkin_locked_once_submitted",
+                "submitted_at",
                 operation=pgtrigger.Update | pgtrigger.Delete,
-                condition=pgtrigger.Q(old__submitted_at__isnull=False),
             ),
             keep_rows("checkin_never_deleted"),
         ]
@@ -1119,11 +1119,7 @@ class ClinicalAlert(models.Model):
                     "client", "kind", "urgent", "detail", "source_type", "source_id"
                 ),
             ),
-            pgtrigger.Protect(
-                name="clinical_alert_final_once_followed_up",
-                operation=pgtrigger.Update,
-                condition=pgtrigger.Q(old__followed_up_at__isnull=False),
-            ),
+            final_once("clinical_alert_final_once_followed_up", "followed_up_at"),
         ]
 
     def __str__(self) -> str:
@@ -1239,11 +1235,7 @@ class DrugScreen(models.Model):
                     "client", "collected_on", "observed", "panel", "recorded_by", "recorded_at"
                 ),
             ),
-            pgtrigger.Protect(
-                name="drug_screen_final_once_voided",
-                operation=pgtrigger.Update,
-                condition=pgtrigger.Q(old__voided_at__isnull=False),
-            ),
+            final_once("drug_screen_final_once_voided", "voided_at"),
         ]
 
     def __str__(self) -> str:

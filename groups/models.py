@@ -1,6 +1,5 @@
 from datetime import date
 
-import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import URLValidator
@@ -9,7 +8,7 @@ from django.db.models import F, Q
 
 from clients.models import Client, ProgramTrack
 from iop.dates import NO_NUL, plausible_dates, validate_clinic_date
-from iop.history import keep_rows
+from iop.history import final_once, keep_rows
 
 CLINIC_DATE = [validate_clinic_date]
 MAX_SESSION_MINUTES = 8 * 60
@@ -220,12 +219,7 @@ class Enrollment(models.Model):
         ]
         triggers = [
             keep_rows("enrollment_never_deleted"),
-            # A void is final: the voided row stays exactly as it was voided.
-            pgtrigger.Protect(
-                name="enrollment_void_is_final",
-                operation=pgtrigger.Update,
-                condition=pgtrigger.Q(old__voided_at__isnull=False),
-            ),
+            final_once("enrollment_final_once_voided", "voided_at"),
         ]
 
     def __str__(self) -> str:

@@ -16,7 +16,7 @@ from groups.models import (
     place_text,
 )
 from iop.dates import NO_NUL, plausible_dates, validate_clinic_date
-from iop.history import keep_rows
+from iop.history import final_once, keep_rows
 from iop.hours import hours
 
 CLINIC_DATE = [validate_clinic_date]
@@ -579,10 +579,10 @@ class ProgressNote(models.Model):
             ),
         ]
         triggers = [
-            pgtrigger.Protect(
-                name="note_locked_once_signed",
+            final_once(
+                "note_locked_once_signed",
+                "signed_at",
                 operation=pgtrigger.Update | pgtrigger.Delete,
-                condition=pgtrigger.Q(old__signed_at__isnull=False),
             ),
             # A draft is part of the record too: it is finished and signed, never removed.
             keep_rows("note_never_deleted"),

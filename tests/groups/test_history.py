@@ -78,7 +78,7 @@ def test_a_voided_enrollment_is_final(admin, alice):
     with pytest.raises(ValidationError, match="voided"):
         enrollment_void(enrollment=enrollment, actor=admin, reason="Again")
     with (
-        pytest.raises(InternalError, match="enrollment_void_is_final"),
+        pytest.raises(InternalError, match="enrollment_final_once_voided"),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
