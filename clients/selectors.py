@@ -1,13 +1,24 @@
 """Reads of the client record: who sees which clients, caseloads, plans, the chart."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Count, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    F,
+    JSONField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -301,6 +312,35 @@ def authorization_overlapping(
 
 def payer_list() -> QuerySet[Payer]:
     return Payer.objects.prefetch_related("unit_rules")
+
+
+def client_access_rows(*, client: Client) -> QuerySet:
+    """The client's reads, exports and changes as one list of (kind, row, at), newest first, for
+    the access report to page through; `client_access_lines` puts a page of them in words."""
+    filters = AuditFilters(client_ids=[client.pk])
+    reads = (
+        chart_read_list(filters=filters)
+        .order_by()
+        .values(kind=Value("read"), row=F("pk"), when=F("at"))
+    )
+    changes = (
+        record_change_list(filters=filters)
+        .order_by()
+        .values(kind=Value("change"), row=F("pk"), when=F("timestamp"))
+    )
+    return reads.union(changes, all=True).order_by("-when", "kind", "-row")
+
+
+def client_access_lines(*, client: Client, rows: Iterable[dict[str, Any]]) -> list[AuditLine]:
+    """Rows of `client_access_rows` in words, in a fixed number of queries."""
+    ids: dict[str, list[int]] = {"read": [], "change": []}
+    for row in rows:
+        ids[row["kind"]].append(row["row"])
+    return audit_lines(
+        reads=chart_read_list().filter(pk__in=ids["read"]),
+        entries=record_change_list().filter(pk__in=ids["change"]),
+        focus=client.pk,
+    )
 
 
 def client_access_history(*, client: Client) -> list[AuditLine]:

@@ -211,6 +211,33 @@ def test_the_access_report_takes_the_same_queries_however_long(
     assert len(response.context["lines"]) > reads
 
 
+def test_the_access_report_pages_its_entries_newest_first_and_the_csv_has_them_all(
+    client, admin, clinician, alice, django_assert_max_num_queries
+):
+    client.force_login(clinician)
+    for _ in range(60):
+        client.get(reverse("clients:chart", args=[alice.pk]))
+    total = ChartRead.objects.count() + LogEntry.objects.count()
+    url = reverse("clients:access-report", args=[alice.pk])
+    client.force_login(admin)
+    with django_assert_max_num_queries(15 + SECOND_FACTOR_QUERIES):
+        first = client.get(url)
+    second = client.get(url, {"page": 2})
+
+    first_lines, second_lines = first.context["lines"], second.context["lines"]
+    assert len(first_lines) == 50
+    assert len(second_lines) == total + 1 - 50  # the first page's own export now heads the list
+    lines = [*first_lines, *second_lines]
+    assert [line.at for line in lines] == sorted((line.at for line in lines), reverse=True)
+    assert f"registered Alice Anders ({alice.mrn})" in {line.sentence for line in second_lines}
+    page = first.content.decode()
+    assert f"Entries 1\u201350 of {total}, newest first; the CSV has them all." in page
+    assert "?&page=2" in page
+    csv_url = reverse("clients:access-report-csv", args=[alice.pk])
+    rows = list(csv.reader(io.StringIO(client.get(csv_url).content.decode())))
+    assert len(rows[3:]) == total + 2  # with the exports of both pages
+
+
 def test_the_access_report_csv_opens_with_the_notice(client, admin, clinician, alice):
     client.force_login(admin)
     response = client.get(reverse("clients:access-report-csv", args=[alice.pk]))
