@@ -51,7 +51,7 @@ def access_client(*, request: AuthedRequest, pk: int, purpose: str) -> Client:
 
 
 def access_client_chart(*, request: AuthedRequest, pk: int, purpose: str) -> Client:
-    """The client with everything the chart shows loaded, for the chart and printed disclosures."""
+    """The client with everything the chart shows loaded, for the chart."""
     client = get_object_or_404(selectors.client_chart_list(user=request.user), pk=pk)
     return _read(request, client, client.pk, purpose)
 
@@ -100,6 +100,17 @@ def access_client_to_export(*, request: AuthedRequest, pk: int) -> Client:
     """A client whose records go into a printable page or a CSV file: reached as any other, but
     recorded by `iop.exports` as one export rather than here as a read."""
     return _reachable(request, pk)
+
+
+def access_client_to_disclose(*, request: AuthedRequest, pk: int) -> Client:
+    """The client, with everything the chart shows, for printing part of the record under a
+    consent. Opening the form is a read of the chart, recorded here; the printed page a POST
+    answers is a disclosure, recorded by `iop.exports` as one export and not also as a read (a
+    refused POST shows the form again, whose read was recorded when it was opened)."""
+    client = get_object_or_404(selectors.client_chart_list(user=request.user), pk=pk)
+    if request.method == "POST":
+        return client
+    return _read(request, client, client.pk, "print or export under a consent")
 
 
 def access_checkin(*, request: AuthedRequest, client_pk: int, pk: int, purpose: str) -> CheckIn:

@@ -205,6 +205,7 @@ def register() -> None:
             "consent revocation": f"a consent of {CLIENT} to revoke it",
             "consent to disclose": f"the consents of {CLIENT} to record one",
             "print or export under a consent": f"the chart of {CLIENT} to disclose part of it",
+            "disclosure under a consent": f"part of the record of {CLIENT} under a consent",
             "treatment plan: new version": f"the treatment plan of {CLIENT} to revise it",
             "treatment plan: review": f"the treatment plan of {CLIENT} to review it",
             "treatment plan: sign": f"the treatment plan of {CLIENT} to sign it",

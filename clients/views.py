@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from iop import clock, exports
 from iop.access import admin_required, client_required, role_required, staff_required
-from iop.exports import REDISCLOSURE_NOTICE
 from iop.forms import Confirmation, Step, action_result, irreversible_result, service_result
 from iop.http import AuthedRequest
 from iop.models import Role, User
@@ -27,6 +26,7 @@ from .access import (
     access_authorization,
     access_client,
     access_client_chart,
+    access_client_to_disclose,
     access_client_to_export,
     access_clinical_alert,
     access_consent,
@@ -374,9 +374,10 @@ def consent_revoke(request: AuthedRequest, pk: int, consent_pk: int) -> HttpResp
 
 @staff_required
 def disclose(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Print or export part of the record: only under a valid consent that covers it, with the
-    42 CFR 2.32 notice, and logged in the ledger the client sees."""
-    client = access_client_chart(request=request, pk=pk, purpose="print or export under a consent")
+    """Print or export part of the record: only under a valid consent that covers it, logged in
+    the ledger the client sees, and printed through `iop.exports` (the 42 CFR 2.32 notice, one
+    export entry in the audit log)."""
+    client = access_client_to_disclose(request=request, pk=pk)
     form = forms.DisclosureForm(request.POST or None, client=client)
     disclosure = service_result(
         request,
@@ -389,16 +390,17 @@ def disclose(request: AuthedRequest, pk: int) -> HttpResponse:
         )
     shows_plan = disclosure.information == InformationCategory.TREATMENT_PLAN
     shows_scores = disclosure.information == InformationCategory.MEASURES
-    return render(
-        request,
-        "clients/disclosure_print.html",
-        {
+    return exports.printable_page(
+        request=request,
+        template="clients/disclosure_print.html",
+        context={
             "client": client,
             "disclosure": disclosure,
-            "redisclosure_notice": REDISCLOSURE_NOTICE,
             "plan": selectors.plan_active(client=client) if shows_plan else None,
             "check_ins": selectors.checkin_score_list(client=client) if shows_scores else None,
         },
+        what="disclosure under a consent",
+        client_ids=[client.pk],
     )
 
 

@@ -270,6 +270,8 @@ def test_the_scores_are_disclosed_only_under_a_consent_that_covers_them(client, 
     assert "GAD-7 v1" in page
     assert "Anxiety 14 (Moderate)" in page
     assert Disclosure.objects.get().information == "measures"
+    export = ChartRead.objects.get(action=ChartRead.Action.EXPORT)
+    assert (export.what, export.client_ids) == ("disclosure under a consent", [alice.pk])
 
 
 def test_an_objective_names_a_measure_target_and_the_plan_shows_whether_it_is_met(

@@ -19,6 +19,7 @@ from clients.services.consents import disclosure_record
 from clients.services.level_of_care import level_of_care_change
 from clients.services.measures import checkin_paper_enter
 from clients.services.plans import treatment_plan_revise
+from iop.exports import REDISCLOSURE_NOTICE
 from iop.models import ChartRead, Role
 from tests.factories import (
     ClientFactory,
@@ -167,15 +168,32 @@ def test_a_plan_of_another_client_is_not_found_under_this_chart(staff_client, al
 def test_disclosing_prints_the_part_with_the_notice_and_logs_it(staff_client, alice, clinician):
     TreatmentPlanFactory(client=alice)
     consent = ConsentFactory(client=alice)
-    response = staff_client.post(
-        reverse("clients:disclose", args=[alice.pk]),
-        {"consent": consent.pk, "information": "treatment_plan"},
+    url = reverse("clients:disclose", args=[alice.pk])
+    staff_client.get(url)
+    opened = ChartRead.objects.get()
+    assert (opened.action, opened.what) == (
+        ChartRead.Action.READ,
+        "print or export under a consent",
     )
+
+    response = staff_client.post(url, {"consent": consent.pk, "information": "treatment_plan"})
+
     content = response.content.decode()
     assert "42 CFR 2.32" in content
+    assert REDISCLOSURE_NOTICE[:60] in content
+    assert "data-print" in content
     assert "Sustained abstinence" in content
     disclosure = Disclosure.objects.get()
     assert (disclosure.client, disclosure.disclosed_by) == (alice, clinician)
+    # The printed page is one export entry, not also a read.
+    printed = ChartRead.objects.exclude(pk=opened.pk).get()
+    assert (printed.action, printed.what, printed.client_ids, printed.user) == (
+        ChartRead.Action.EXPORT,
+        "disclosure under a consent",
+        [alice.pk],
+        clinician,
+    )
+    assert printed.path == url
 
 
 def test_disclosing_under_an_expired_consent_is_refused_with_a_field_error(staff_client, alice):
@@ -190,6 +208,7 @@ def test_disclosing_under_an_expired_consent_is_refused_with_a_field_error(staff
     assert "consent" in response.context["form"].errors
     assert "42 CFR 2.32" not in response.content.decode()
     assert not Disclosure.objects.exists()
+    assert not ChartRead.objects.filter(action=ChartRead.Action.EXPORT).exists()
 
 
 def test_alice_sees_her_disclosure_ledger_and_not_bobs(client, alice, bob, clinician):
