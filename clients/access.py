@@ -26,6 +26,7 @@ from .models import (
     ClinicalAlert,
     Consent,
     DrugScreen,
+    Payer,
     ProgramTrack,
     TreatmentPlan,
 )
@@ -142,6 +143,12 @@ def access_drug_screen(
     client = _reachable(request, client_pk)
     screens = selectors.drug_screen_list(client=client).select_related("client")
     return _read(request, get_object_or_404(screens, pk=pk), client.pk, purpose)
+
+
+def access_payer(*, user: User, pk: int) -> Payer:
+    """A payer, for an admin (clinic set-up; it holds no client data)."""
+    payers = selectors.payer_list()
+    return get_object_or_404(payers if user.is_admin else payers.none(), pk=pk)
 
 
 def access_track(*, user: User, pk: int) -> ProgramTrack:

@@ -211,6 +211,6 @@ def register() -> None:
             "treatment plan: sign": f"the treatment plan of {CLIENT} to sign it",
             "access report": f"the access report of {CLIENT}",
             "accounting of disclosures": f"the accounting of disclosures of {CLIENT}",
-            "payer authorization": f"the authorizations of {CLIENT} to record or end one",
+            "payer authorization": f"the authorizations of {CLIENT} to record, end or void one",
         }
     )

@@ -7,7 +7,9 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from iop.dates import NO_NUL, validate_clinic_date
 from iop.forms import HoursField, clinic_date_field
@@ -30,9 +32,11 @@ from .models import (
     Medication,
     Objective,
     ObjectiveStatus,
+    Payer,
     Problem,
     ProgramTrack,
     ScreenResult,
+    ServiceCode,
     Substance,
     SubstanceUse,
     TreatmentPlan,
@@ -591,6 +595,44 @@ class TrackEditForm(TrackForm):
         return cls(data, initial=initial)
 
 
+class PayerForm(forms.Form):
+    """A payer and how it counts units: for each service code, the hours attended in a clinic day
+    that make one unit, as people say them ("3", "2.5"); blank for a code it does not authorize."""
+
+    name = forms.CharField(max_length=120, validators=NO_NUL)
+
+    def __init__(self, *args: Any, recounts: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        recounted = (
+            " A change recounts the units used of this payer's authorizations from attendance."
+            if recounts
+            else ""
+        )
+        for code, label in ServiceCode.choices:
+            self.fields[code] = HoursField(
+                label=f"{label}: hours for one unit",
+                required=False,
+                max_value=24,
+                help_text=f"Hours attended in one clinic day that make one unit (commonly 3). "
+                f"Leave blank if this payer does not authorize {code}.{recounted}",
+            )
+
+    @classmethod
+    def for_payer(cls, payer: Payer, data: Any = None) -> "PayerForm":
+        rules = {rule.service_code: rule.minutes_per_unit for rule in payer.unit_rules.all()}
+        return cls(data, initial={"name": payer.name, **rules}, recounts=True)
+
+    def service_arguments(self) -> dict[str, Any]:
+        return {
+            "name": self.cleaned_data["name"],
+            "unit_rules": {
+                code: minutes
+                for code in ServiceCode.values
+                if (minutes := self.cleaned_data[code]) is not None
+            },
+        }
+
+
 class AuthorizationForm(forms.ModelForm):
     """A payer's authorization as the payer's letter gives it; the service checks overlaps."""
 
@@ -603,6 +645,23 @@ class AuthorizationForm(forms.ModelForm):
             "payer": "Payers and how they count units are kept by an admin.",
             "units_authorized": "For H0015 and S9480, one unit is one clinic day.",
         }
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user.is_admin:
+            self.fields["payer"].help_text = format_html(
+                'Payers and how they count units of each code are kept on the <a href="{}">'
+                "Payers page</a>.",
+                reverse("clients:payers"),
+            )
+
+
+class AuthorizationVoidForm(forms.Form):
+    reason = forms.CharField(
+        max_length=200,
+        validators=NO_NUL,
+        help_text="Why it is void (entered for the wrong client, a wrong number, entered twice…).",
+    )
 
 
 class AuthorizationEndForm(forms.Form):

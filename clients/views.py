@@ -33,10 +33,12 @@ from .access import (
     access_drug_screen,
     access_own_client,
     access_own_plan,
+    access_payer,
     access_plan,
     access_track,
 )
 from .models import (
+    Authorization,
     Client,
     Discharge,
     DrugScreen,
@@ -301,7 +303,7 @@ def level_of_care_change(request: AuthedRequest, pk: int) -> HttpResponse:
 def authorization_create(request: AuthedRequest, pk: int) -> HttpResponse:
     """Record a payer's authorization from the chart (admins, and clinicians within reach)."""
     client = access_client(request=request, pk=pk, purpose="payer authorization")
-    form = forms.AuthorizationForm(request.POST or None)
+    form = forms.AuthorizationForm(request.POST or None, user=request.user)
     if authorization := service_result(
         request,
         form,
@@ -332,6 +334,41 @@ def authorization_end(request: AuthedRequest, pk: int, authorization_pk: int) ->
         return redirect("clients:chart", authorization.client_id)
     title = f"End authorization {authorization.number}"
     return _client_form_page(request, authorization.client, form, title, "End it")
+
+
+def _authorization_void_confirmation(authorization: Authorization) -> Confirmation:
+    return Confirmation(
+        title=f"Void authorization {authorization.number}?",
+        consequences=[
+            "It stays in the record, struck through, with your name and reason.",
+            "It counts no units: days it covered show as attended without an authorization "
+            "unless another one covers them.",
+            "A void cannot be undone: record the authorization again if it was right.",
+        ],
+        button="Void the authorization",
+    )
+
+
+@staff_required
+def authorization_void(request: AuthedRequest, pk: int, authorization_pk: int) -> HttpResponse:
+    """Void an authorization recorded by mistake (same access as ending one)."""
+    authorization = access_authorization(
+        request=request, client_pk=pk, pk=authorization_pk, purpose="payer authorization"
+    )
+    form = forms.AuthorizationVoidForm(request.POST or None)
+    step, _ = irreversible_result(
+        request,
+        form,
+        lambda: authorization_services.authorization_void(
+            authorization=authorization, actor=request.user, reason=form.cleaned_data["reason"]
+        ),
+    )
+    if step is Step.DONE:
+        messages.success(request, f"Authorization {authorization.number} voided.")
+        return redirect("clients:chart", authorization.client_id)
+    confirm = _authorization_void_confirmation(authorization) if step is Step.CONFIRM else None
+    title = f"Void authorization {authorization.number}"
+    return _client_form_page(request, authorization.client, form, title, "Void…", confirm)
 
 
 @staff_required
@@ -926,6 +963,45 @@ def my_disclosures(request: AuthedRequest) -> HttpResponse:
         "clients/my_disclosures.html",
         {"client": client, "disclosures": selectors.disclosure_list(client=client)},
     )
+
+
+@admin_required
+def payer_list(request: AuthedRequest) -> HttpResponse:
+    """The payers and how each counts units, with how many authorizations use each."""
+    return render(request, "clients/payers.html", {"payers": selectors.payer_list()})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def payer_create(request: AuthedRequest) -> HttpResponse:
+    form = forms.PayerForm(request.POST or None)
+    if payer := service_result(
+        request,
+        form,
+        lambda: authorization_services.payer_create(actor=request.user, **form.service_arguments()),
+    ):
+        messages.success(request, f"Payer added: {payer}.")
+        return redirect("clients:payers")
+    return render(request, "clients/payer_form.html", {"form": form, "title": "New payer"})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def payer_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Rename a payer or change its unit rules; units used are recounted from attendance."""
+    payer = access_payer(user=request.user, pk=pk)
+    form = forms.PayerForm.for_payer(payer, request.POST or None)
+    if saved := service_result(
+        request,
+        form,
+        lambda: authorization_services.payer_update(
+            payer=payer, actor=request.user, **form.service_arguments()
+        ),
+    ):
+        messages.success(request, f"{saved} saved.")
+        return redirect("clients:payers")
+    context = {"form": form, "title": f"Edit {payer}", "payer": payer}
+    return render(request, "clients/payer_form.html", context)
 
 
 @admin_required

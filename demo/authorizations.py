@@ -11,6 +11,7 @@ from django.db import transaction
 from clients.models import Authorization, Client, Payer
 from clients.services.authorizations import authorization_create, payer_create
 from iop.clock import today
+from iop.models import User
 from scheduling.selectors.authorizations import authorization_usage_list
 from scheduling.services.authorizations import utilization_reviews_update
 
@@ -25,9 +26,9 @@ LATE_START = {12}
 UNITS = 48  # twelve weeks of four days
 
 
-def _payer(name: str) -> Payer:
+def _payer(name: str, admin: User) -> Payer:
     return Payer.objects.filter(name=name).first() or payer_create(
-        name=name, unit_rules=PAYERS[name]
+        name=name, unit_rules=PAYERS[name], actor=admin
     )
 
 
@@ -44,8 +45,8 @@ def _units_used_from(client: Client, payer: Payer, first_day: date, last_day: da
     return used
 
 
-def seed_authorizations(clients: list[Client]) -> None:
-    payers = [_payer(name) for name in PAYERS]
+def seed_authorizations(clients: list[Client], *, admin: User) -> None:
+    payers = [_payer(name, admin) for name in PAYERS]
     covered = set(Authorization.objects.values_list("client_id", flat=True))
     for client in clients:
         story = story_of(client)

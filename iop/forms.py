@@ -3,6 +3,7 @@
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -138,7 +139,12 @@ class HoursField(forms.DecimalField):
         self.widget.attrs.update({"step": "0.25", "inputmode": "decimal"})
 
     def prepare_value(self, value: Any) -> Any:
-        return hours(value) if isinstance(value, int) else value
+        if not isinstance(value, int):
+            return value
+        shown = hours(value)
+        # Saved again unchanged, the form must give back the same minutes: 135 reads "2.25", not
+        # the pages' "2.3" (138 minutes).
+        return shown if round(Decimal(shown) * 60) == value else f"{Decimal(value) / 60:.2f}"
 
     def clean(self, value: Any) -> int | None:  # type: ignore[override]
         cleaned = super().clean(value)

@@ -346,6 +346,13 @@ class PayerFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Health Plan {n + 1}")
     unit_rules = factory.LazyFunction(lambda: {"H0015": 180, "S9480": 180})
+    # The clinic's first admin, as in a clinic; one is made only when the test has none.
+    actor = factory.LazyFunction(
+        lambda: (
+            User.objects.filter(role=Role.ADMIN).order_by("pk").first()
+            or UserFactory(role=Role.ADMIN)
+        )
+    )
 
     @classmethod
     def _create(cls, model_class, **kwargs):

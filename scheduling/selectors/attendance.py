@@ -21,6 +21,7 @@ from scheduling.models import (
     SessionClient,
     SessionLog,
 )
+from scheduling.selectors.authorizations import unauthorized_days_list
 from scheduling.selectors.sessions import session_is_led_by
 
 # An attended session's note is overdue this long after the session ends.
@@ -78,6 +79,8 @@ class RosterRow:
     client: Client
     attendance: Attendance | None
     note: ProgressNote | None
+    # Attended on a day no live authorization covers: attendance the clinic cannot bill.
+    unauthorized: bool = False
 
     @property
     def attended(self) -> bool:
@@ -85,11 +88,20 @@ class RosterRow:
 
 
 def roster_row_list(*, session: Session) -> list[RosterRow]:
-    """The attendance sheet in three queries, whatever the roster's size."""
+    """The attendance sheet in four queries, whatever the roster's size: who attended on a day no
+    authorization covers is asked of `unauthorized_days_list` for the whole sheet at once."""
     attendance = {row.client_id: row for row in Attendance.objects.filter(session_id=session.pk)}
     notes = {note.client_id: note for note in ProgressNote.objects.filter(session_id=session.pk)}
+    attended = [pk for pk, row in attendance.items() if row.status in ATTENDED_STATUSES]
+    day = timezone.localdate(session.starts_at)
+    unauthorized = unauthorized_days_list(client_ids=attended, first_day=day, last_day=day)
     return [
-        RosterRow(client=client, attendance=attendance.get(client.pk), note=notes.get(client.pk))
+        RosterRow(
+            client=client,
+            attendance=attendance.get(client.pk),
+            note=notes.get(client.pk),
+            unauthorized=client.pk in unauthorized,
+        )
         for client in roster_client_list(session=session)
     ]
 

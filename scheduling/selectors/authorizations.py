@@ -327,7 +327,9 @@ class ClientAuthorizations:
 def client_authorizations_get(*, client: Client, today: date | None = None) -> ClientAuthorizations:
     """Three queries."""
     today = today or clinic_today()
-    authorizations = Authorization.objects.filter(client=client).select_related("payer")
+    authorizations = Authorization.objects.filter(client=client).select_related(
+        "payer", "voided_by"
+    )
     usages = authorization_usage_list(authorizations=authorizations, today=today)
     first_day = client.admission_date or today
     return ClientAuthorizations(

@@ -11,10 +11,17 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from clients.services.authorizations import authorization_end, authorization_void
 from iop.models import ChartRead
 from scheduling.models import Attendance, AttendanceStatus, DropIn, SessionLog, SessionType
 from scheduling.services.notes import note_sign
-from tests.factories import ClientFactory, EnrollmentFactory, GroupFactory, ProgressNoteFactory
+from tests.factories import (
+    AuthorizationFactory,
+    ClientFactory,
+    EnrollmentFactory,
+    GroupFactory,
+    ProgressNoteFactory,
+)
 from tests.helpers import SECOND_FACTOR_QUERIES, undone
 from tests.scheduling.helpers import current_version, record, session_in_progress
 
@@ -138,6 +145,9 @@ def test_the_session_page_takes_the_same_queries_for_1_or_15_clients(
     clinician_client, clinician, group, size
 ):
     clients = [EnrollmentFactory(group=group).client for _ in range(size)]
+    # All but the first are authorized: one client attended without an authorization.
+    for person in clients[1:]:
+        AuthorizationFactory(client=person, first_day=timezone.localdate())
     session = session_in_progress(group=group)
     record(session, clinician, *[(person, "present", 180) for person in clients])
     for person in clients[:5]:
@@ -146,11 +156,62 @@ def test_the_session_page_takes_the_same_queries_for_1_or_15_clients(
         response = clinician_client.get(url(session))
     assert response.status_code == 200
     assert len(queries) == PAGE_QUERIES
+    assert response.content.decode().count("No authorization</a>") == 1
 
 
-# Session, access, log, roster, attendance, notes, drop-in choices, chart reads, plus the
-# login session, user, second factor and savepoints: never per client.
-PAGE_QUERIES = 14 + SECOND_FACTOR_QUERIES
+# Session, access, log, roster, attendance, notes, attended days no authorization covers,
+# drop-in choices, chart reads, plus the login session, user, second factor and savepoints:
+# never per client.
+PAGE_QUERIES = 15 + SECOND_FACTOR_QUERIES
+
+
+def test_who_attended_on_a_day_no_authorization_covers_is_marked_with_a_link_to_their_chart(
+    clinician_client, clinician, group, alice, bob
+):
+    EnrollmentFactory(group=group, client=alice)
+    EnrollmentFactory(group=group, client=bob)
+    carol = EnrollmentFactory(group=group).client
+    today = timezone.localdate()
+    AuthorizationFactory(client=alice, first_day=today)
+    # Bob's authorization ended yesterday; Carol's was voided; Dan has none but was absent.
+    ended = AuthorizationFactory(client=bob, first_day=today - timedelta(days=10))
+    authorization_end(authorization=ended, ended_on=today - timedelta(days=1), reason="Step-down",
+                      actor=clinician)  # fmt: skip
+    voided = AuthorizationFactory(client=carol, first_day=today)
+    authorization_void(authorization=voided, reason="Wrong client", actor=clinician)
+    dan = EnrollmentFactory(group=group).client
+    session = session_in_progress(group=group)
+    record(session, clinician, (alice, "present", 180), (bob, "late", 120),
+           (carol, "left_early", 60), (dan, "absent", 0))  # fmt: skip
+    rows = {
+        row.client: row.unauthorized for row in clinician_client.get(url(session)).context["roster"]
+    }
+    assert rows == {alice: False, bob: True, carol: True, dan: False}
+    page = clinician_client.get(url(session)).content.decode()
+    chart = reverse("clients:chart", args=[bob.pk])
+    assert f'href="{chart}#chart-authorizations"' in page
+
+
+def test_an_individual_session_marks_its_client_without_an_authorization(
+    clinician_client, clinician, alice
+):
+    session = session_in_progress(
+        session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician
+    )
+    assert "No authorization</a>" not in clinician_client.get(url(session)).content.decode()
+    started = timezone.localtime(session.starts_at)
+    clinician_client.post(
+        url(session),
+        {
+            "session_type": SessionType.INDIVIDUAL,
+            "held_starts_at": started.strftime("%Y-%m-%dT%H:%M"),
+            "held_ends_at": (started + timedelta(minutes=45)).strftime("%Y-%m-%dT%H:%M"),
+            "status": "present",
+            "minutes": "45",
+            "version": "0",
+        },
+    )
+    assert "No authorization</a>" in clinician_client.get(url(session)).content.decode()
 
 
 def test_a_clinician_who_does_not_run_the_session_cannot_open_it(

@@ -144,3 +144,44 @@ def test_clients_see_none_of_it(client, alice, running_out):
         reverse("scheduling:client-authorizations", args=[alice.pk]),
     ):
         assert client.get(url).status_code == 403
+
+
+def test_voiding_an_authorization_asks_for_a_reason_then_to_confirm_and_keeps_it_struck_through(
+    client, clinician, alice, running_out
+):
+    client.force_login(clinician)
+    url = reverse("clients:authorization-void", args=[alice.pk, running_out.pk])
+    chart_panel = reverse("scheduling:client-authorizations", args=[alice.pk])
+    assert url in client.get(chart_panel).content.decode()
+    assert "Why it is void" in client.get(url).content.decode()
+    refused = client.post(url, {"reason": "  "})
+    assert "This field is required." in refused.content.decode()
+    confirm = client.post(url, {"reason": "Entered for the wrong client"})
+    assert "It counts no units" in confirm.content.decode()
+    assert not Authorization.objects.get().is_void
+    done = client.post(url, {"reason": "Entered for the wrong client", "confirm": "yes"})
+    assert done.status_code == 302
+    running_out.refresh_from_db()
+    assert (running_out.voided_by, running_out.void_reason) == (
+        clinician,
+        "Entered for the wrong client",
+    )
+    panel = client.get(chart_panel).content.decode()
+    assert "<del>" in panel
+    assert f"voided by {clinician} on {TODAY:%b %-d, %Y}: Entered for the wrong client" in panel
+    assert "No current authorization." in panel
+    # It counts nothing: the days it covered are attended without an authorization.
+    assert "Attended without an authorization" in panel
+    again = client.post(url, {"reason": "Twice", "confirm": "yes"})
+    assert "already voided" in again.content.decode()
+
+
+def test_a_clinician_outside_reach_and_a_client_cannot_void(
+    client, second_clinician, alice, running_out
+):
+    url = reverse("clients:authorization-void", args=[alice.pk, running_out.pk])
+    client.force_login(second_clinician)
+    assert client.post(url, {"reason": "No", "confirm": "yes"}).status_code == 404
+    client.force_login(alice.user)
+    assert client.post(url, {"reason": "No", "confirm": "yes"}).status_code == 403
+    assert not Authorization.objects.get().is_void

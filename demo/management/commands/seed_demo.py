@@ -46,7 +46,7 @@ class Command(BaseCommand):
         seed_sessions(clinicians, clients)
         seed_this_week(clients)
         seed_measures(clients)
-        seed_authorizations(clients)
+        seed_authorizations(clients, admin=admin)
         notes = ProgressNote.objects.count()
         self.stdout.write(
             self.style.SUCCESS(
