@@ -1,6 +1,7 @@
 """Headers every page the app renders carries (static files are served before this runs), and the
 second factor staff give before any page."""
 
+import time
 from collections.abc import Callable
 
 import auditlog.middleware
@@ -25,6 +26,30 @@ def private_pages(get_response: Callable[[HttpRequest], HttpResponse]) -> Callab
         response = get_response(request)
         add_never_cache_headers(response)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+    return middleware
+
+
+# The idle logoff clock restarts on a request at most this often: a session saved on every request
+# was a database write, and a commit waiting on the disk, on every page view.
+IDLE_CLOCK_RESOLUTION_SECONDS = 60
+_IDLE_CLOCK_KEY = "idle_clock_restarted_at"
+
+
+def idle_clock(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable:
+    """Idle logoff: a signed-in session expires SESSION_COOKIE_AGE after it was last saved, and
+    activity saves it again once IDLE_CLOCK_RESOLUTION_SECONDS have passed. So it ends at most
+    SESSION_IDLE_MINUTES after the last request (up to a minute sooner), never later."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        session = request.session
+        now = int(time.time())
+        if not session.is_empty() and (
+            now - session.get(_IDLE_CLOCK_KEY, 0) >= IDLE_CLOCK_RESOLUTION_SECONDS
+        ):
+            session[_IDLE_CLOCK_KEY] = now
         return response
 
     return middleware

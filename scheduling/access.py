@@ -25,6 +25,7 @@ from scheduling.selectors.attendance import (
     RosterRow,
     roster_client_list,
     roster_row_list,
+    session_get,
     session_list,
 )
 from scheduling.selectors.closures import closure_in_force_list
@@ -33,7 +34,7 @@ from scheduling.selectors.closures import closure_in_force_list
 def access_session(*, user: User, pk: int) -> Session:
     """A session the user may see: admins any, clinicians the ones they lead or co-facilitate."""
     try:
-        return session_list(user=user).get(pk=pk)
+        return session_get(user=user, pk=pk)
     except Session.DoesNotExist:
         raise Http404("No such session.") from None
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("calendar-link/", feeds.feed_settings, name="feed-settings"),
     path("feed/<str:token>.ics", feeds.feed, name="feed"),
     path("today/", documentation.today, name="today"),
+    path("caseload-hours/", documentation.caseload_hours, name="caseload-hours"),
     path("overdue/", documentation.overdue, name="overdue"),
     path("sessions/<int:pk>/", documentation.session_detail, name="session-detail"),
     path("sessions/<int:pk>/summary/", documentation.session_summary, name="session-summary"),

@@ -131,6 +131,7 @@ ACCESS: dict[str, set[str]] = {
     "scheduling:feed-settings": {CLIENT, CLINICIAN},
     "scheduling:feed": PUBLIC,  # the unguessable token is the credential
     "scheduling:today": {CLINICIAN},
+    "scheduling:caseload-hours": {CLINICIAN},
     "scheduling:overdue": {ADMIN},
     "scheduling:session-detail": STAFF,
     "scheduling:session-summary": {CLINICIAN},

@@ -39,10 +39,19 @@ def session_is_visible_to(*, user: User, via: str = "") -> Q:
 
 
 def session_list(*, user: User) -> QuerySet[Session]:
-    """The sessions `user` may see (session_is_visible_to) with what their pages show."""
-    return Session.objects.select_related(
-        "group", "client", "room", "clinician", "log", "series"
-    ).filter(session_is_visible_to(user=user))
+    """The sessions `user` may see (session_is_visible_to). Each list selects the tables it
+    shows, no more: every table joined multiplies the planner's work on these partially indexed
+    queries (seven tables took 40 ms to plan a 1 ms query, four 3 ms)."""
+    return Session.objects.filter(session_is_visible_to(user=user))
+
+
+def session_get(*, user: User, pk: int) -> Session:
+    """One session `user` may see, with everything its page shows."""
+    return (
+        session_list(user=user)
+        .select_related("group", "client", "room", "clinician", "log", "series")
+        .get(pk=pk)
+    )
 
 
 def session_is_documentable_by(*, session: Session, user: User) -> bool:
@@ -134,6 +143,7 @@ def session_day_list(*, user: User, day: date) -> QuerySet[Session]:
     attendance = Attendance.objects.filter(session_id=OuterRef("pk"))
     return (
         session_list(user=user)
+        .select_related("group", "client", "room")
         .filter(starts_at__gte=start, starts_at__lt=end)
         .annotate(
             enrolled_count=_count(
@@ -177,6 +187,7 @@ def session_missing_attendance_list(*, user: User, now: datetime) -> QuerySet[Se
     """Sessions that have ended with no attendance recorded."""
     return (
         session_list(user=user)
+        .select_related("group", "client", "clinician")
         # The open work's partial index: the flag narrows, the attendance test decides; the
         # start bound keeps the index walk to the past (every upcoming session is in it too).
         .filter(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import chain
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -107,7 +107,7 @@ class ChartBar:
 
     @property
     def label(self) -> str:
-        status = f" ({self.status.replace('_', '')})" if self.status else ""
+        status = f" ({self.status.replace('_', ' ')})" if self.status else ""
         return f"Week of {self.week_start:%b} {self.week_start.day}: {hours(self.minutes)} hours{status}"
 
 
@@ -141,13 +141,49 @@ def hours_overview_get(*, client: Client, today: date | None = None) -> HoursOve
 
 def hours_overview_list(*, clinician: User, today: date | None = None) -> list[HoursOverview]:
     """hours_overview_get for each active client of the clinician's caseload, in two queries."""
+    clients = Client.objects.filter(primary_clinician=clinician, status=Client.Status.ACTIVE)
+    return _overviews(list(clients.select_related("track")), today)
+
+
+# Statuses of a week that is not going to be met as things stand.
+BEHIND_STATUSES = (ComplianceStatus.AT_RISK, ComplianceStatus.SHORT)
+
+
+@dataclass(frozen=True)
+class CaseloadBehind:
+    """The first `overviews` of a clinician's active clients behind on hours this week, of
+    `count` in all."""
+
+    overviews: list[HoursOverview]
+    count: int
+
+
+def hours_behind_list(*, clinician: User, limit: int, today: date | None = None) -> CaseloadBehind:
+    """The clinician's active clients whose week is at risk or short, or not computed yet (so no
+    one behind is missed), as hours overviews: the ones to see today, however large the caseload.
+    Two queries."""
+    _, week_start = _chart_weeks(today)
+    this_week = WeeklyCompliance.objects.filter(client=OuterRef("pk"), week_start=week_start)
+    behind = (
+        Client.objects.filter(primary_clinician=clinician, status=Client.Status.ACTIVE)
+        .filter(Exists(this_week.filter(status__in=BEHIND_STATUSES)) | ~Exists(this_week))
+        .select_related("track")
+        .annotate(behind_count=Window(Count("*")))
+    )
+    clients = list(behind[:limit])
+    return CaseloadBehind(
+        overviews=_overviews(clients, today), count=clients[0].behind_count if clients else 0
+    )
+
+
+def _overviews(clients: list[Client], today: date | None) -> list[HoursOverview]:
+    """hours_overview_get for each of `clients` (their track selected), in one query."""
     first_week, week_start = _chart_weeks(today)
-    clients = Client.objects.filter(
-        primary_clinician=clinician, status=Client.Status.ACTIVE
-    ).select_related("track")
     weeks: dict[int, dict[date, WeeklyCompliance]] = {}
     for row in WeeklyCompliance.objects.filter(
-        client__in=clients, week_start__gte=first_week, week_start__lte=week_start
+        client__in=[client.pk for client in clients],
+        week_start__gte=first_week,
+        week_start__lte=week_start,
     ):
         weeks.setdefault(row.client_id, {})[row.week_start] = row
     return [_overview(client, weeks.get(client.pk, {}), week_start) for client in clients]

@@ -50,7 +50,7 @@ from scheduling.selectors.attendance import (
     session_is_documentable_by,
     session_log_get,
 )
-from scheduling.selectors.compliance import hours_overview_list
+from scheduling.selectors.compliance import hours_behind_list, hours_overview_list
 from scheduling.selectors.notes import note_edit_refusal, note_get
 from scheduling.services.attendance import (
     AttendanceConflict,
@@ -62,22 +62,32 @@ from scheduling.services.attendance import (
 from scheduling.services.notes import note_addendum_add, note_save
 from scheduling.views import form_errors_text, form_methods
 
+# Today lists this many of a clinician's clients behind on hours; the caseload's hours page has all.
+BEHIND_SHOWN = 15
+
 
 @role_required(Role.CLINICIAN)
 def today(request: AuthedRequest) -> HttpResponse:
     """A clinician's day: open clinical alerts of their clients first, their sessions with what
     documentation is done, what is overdue (documentation, their clients' check-ins), and their
-    caseload's hours this week."""
+    caseload's clients behind on hours this week."""
     day = timezone.localdate()
     context = {
         "day": day,
         "clinical_alerts": list(clinical_alert_list(user=request.user, open_only=True)),
         "overdue_check_ins": checkin_overdue_list(clinician=request.user, today=day),
         "sessions": session_day_list(user=request.user, day=day),
-        "caseload_hours": hours_overview_list(clinician=request.user, today=day),
+        "behind": hours_behind_list(clinician=request.user, limit=BEHIND_SHOWN, today=day),
         **overdue_documentation_get(user=request.user, now=timezone.now()),
     }
     return render(request, "scheduling/today.html", context)
+
+
+@role_required(Role.CLINICIAN)
+def caseload_hours(request: AuthedRequest) -> HttpResponse:
+    """Every active client of the clinician's caseload: this week's hours and the last 12."""
+    overviews = hours_overview_list(clinician=request.user)
+    return render(request, "scheduling/caseload_hours.html", {"overviews": overviews})
 
 
 @admin_required

@@ -5,7 +5,9 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth.hashers import identify_hasher
 from django.core import mail
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -115,6 +117,26 @@ def test_idle_session_logs_out_after_the_idle_minutes(client, clinician):
         response = client.get(reverse("clients:caseload"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+def test_the_idle_clock_restarts_at_most_once_a_minute_without_a_write_between(client, clinician):
+    from django.contrib.sessions.models import Session as StoredSession
+
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        log_in_with_code(client, clinician)
+        stored = StoredSession.objects.get()
+        traveller.shift(timedelta(seconds=30))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("clients:caseload")).status_code == 200
+        assert not [
+            q
+            for q in queries.captured_queries
+            if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")
+        ]
+        assert StoredSession.objects.get().expire_date == stored.expire_date
+        traveller.shift(timedelta(seconds=30))
+        assert client.get(reverse("clients:caseload")).status_code == 200
+        assert StoredSession.objects.get().expire_date == stored.expire_date + timedelta(minutes=1)
 
 
 def test_password_reset_mails_a_link_that_sets_a_new_password(client, clinician):

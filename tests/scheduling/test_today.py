@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from iop.clock import day_bounds, local_datetime
-from scheduling.models import AttendanceStatus
+from scheduling.models import AttendanceStatus, ComplianceStatus, WeeklyCompliance
 from scheduling.selectors.attendance import (
     overdue_note_list,
     session_day_list,
@@ -198,16 +198,68 @@ def test_the_overdue_list_takes_the_same_queries_for_any_number_of_rows(
     assert page.count("/schedule/sessions/") >= 2 * overdue
 
 
-def test_today_shows_the_caseloads_hours_this_week(client, clinician, alice, bob):
+def _this_week_computed():
     from iop.clock import week_start_of
     from scheduling.services.compliance import compliance_recompute_week
 
     compliance_recompute_week(week_start=week_start_of(timezone.localdate()))
+
+
+def test_today_lists_the_caseloads_clients_behind_on_hours_this_week(client, clinician, alice, bob):
+    _this_week_computed()
+    # Bob's week is as it should be; Alice has nothing scheduled that would reach the minimum.
+    WeeklyCompliance.objects.filter(client=bob).update(status=ComplianceStatus.ON_TRACK)
     client.force_login(clinician)
     response = client.get(reverse("scheduling:today"))
-    overviews = response.context["caseload_hours"]
-    assert {overview.client for overview in overviews} == {alice, bob}
-    assert all(overview.current is not None for overview in overviews)
+    behind = response.context["behind"]
+    assert [overview.client for overview in behind.overviews] == [alice]
+    assert behind.count == 1
     page = response.content.decode()
-    assert "hours this week" in page
-    assert page.count("Hours attended in each of the last 12 weeks") == 2
+    assert "Behind on hours this week" in page
+    assert page.count("Hours attended in each of the last 12 weeks") == 1
+    assert reverse("scheduling:caseload-hours") in page
+
+
+def test_a_client_whose_week_is_not_computed_yet_counts_as_behind(clinician, alice, bob):
+    from scheduling.selectors.compliance import hours_behind_list
+
+    behind = hours_behind_list(clinician=clinician, limit=15)
+    assert {overview.client for overview in behind.overviews} == {alice, bob}
+    assert all(overview.current is None for overview in behind.overviews)
+
+
+@pytest.mark.parametrize("caseload", [2, 20])
+def test_today_shows_at_most_15_behind_and_counts_them_all_in_the_same_queries(
+    client, clinician, django_assert_max_num_queries, caseload
+):
+    from scheduling.views.documentation import BEHIND_SHOWN
+
+    ClientFactory.create_batch(caseload, primary_clinician=clinician)
+    client.force_login(clinician)
+    with django_assert_max_num_queries(14 + SECOND_FACTOR_QUERIES):
+        behind = client.get(reverse("scheduling:today")).context["behind"]
+    assert len(behind.overviews) == min(caseload, BEHIND_SHOWN)
+    assert behind.count == caseload
+
+
+def test_everyone_on_track_says_so(client, clinician, alice, bob):
+    _this_week_computed()
+    WeeklyCompliance.objects.update(status=ComplianceStatus.MET)
+    client.force_login(clinician)
+    page = client.get(reverse("scheduling:today")).content.decode()
+    assert "Everyone on your caseload is on track" in page
+
+
+@pytest.mark.parametrize("caseload", [2, 20])
+def test_the_caseloads_hours_page_shows_every_active_client_in_the_same_queries(
+    client, clinician, second_clinician, django_assert_max_num_queries, caseload
+):
+    mine = ClientFactory.create_batch(caseload, primary_clinician=clinician)
+    ClientFactory(primary_clinician=second_clinician)
+    _this_week_computed()
+    client.force_login(clinician)
+    with django_assert_max_num_queries(7 + SECOND_FACTOR_QUERIES):
+        response = client.get(reverse("scheduling:caseload-hours"))
+    assert {overview.client for overview in response.context["overviews"]} == set(mine)
+    page = response.content.decode()
+    assert page.count("Hours attended in each of the last 12 weeks") == caseload
