@@ -2,7 +2,7 @@
 admins' weekly report, open alerts, and the forecast of sessions that would close an at-risk gap."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import chain
@@ -176,7 +176,7 @@ def hours_behind_list(*, clinician: User, limit: int, today: date | None = None)
     )
 
 
-def _overviews(clients: list[Client], today: date | None) -> list[HoursOverview]:
+def _overviews(clients: Sequence[Client], today: date | None) -> list[HoursOverview]:
     """hours_overview_get for each of `clients` (their track selected), in one query."""
     first_week, week_start = _chart_weeks(today)
     weeks: dict[int, dict[date, WeeklyCompliance]] = {}
