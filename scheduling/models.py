@@ -270,6 +270,14 @@ class Session(models.Model):
         return f"{self.get_session_type_display()} at {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
 
     @property
+    def name(self) -> str:
+        """What pages call it: the group's name, or the kind of session and the client's name."""
+        if self.group is not None:
+            return self.group.name
+        assert self.client is not None  # a session is a group's or a client's (a constraint)
+        return f"{self.get_session_type_display()}: {self.client.display_name}"
+
+    @property
     def length_minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 

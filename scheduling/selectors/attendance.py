@@ -12,6 +12,7 @@ from clients.models import Client
 from clients.selectors import plan_reviews_overdue
 from iop.clock import day_bounds
 from iop.models import User
+from iop.pagination import MAX_COUNTED
 from scheduling.models import (
     ATTENDED_STATUSES,
     Attendance,
@@ -218,11 +219,15 @@ def overdue_documentation_get(
             notes.filter(session__clinician=clinician),
             sessions.filter(clinician=clinician),
         )
+    # Counted along the open-work index in start order, up to a cap: counted unordered, the planner
+    # took the index's upcoming sessions for past ones and scanned every session of the clinic.
+    missing = sessions[: MAX_COUNTED + 1].count()
     return {
         "overdue_notes": notes[:OVERDUE_SHOWN],
         "overdue_note_count": notes.count(),
         "missing_attendance": sessions[:OVERDUE_SHOWN],
-        "missing_attendance_count": sessions.count(),
+        "missing_attendance_count": min(missing, MAX_COUNTED),
+        "missing_attendance_capped": missing > MAX_COUNTED,
     }
 
 
