@@ -36,7 +36,7 @@ MAX_CLOSURE_DAYS = 31
 
 class ClinicClosure(models.Model):
     """Days the clinic is closed (a holiday, a snow day, staff training): no session runs on them,
-    and the weekly requirement of a week that holds them is prorated for the days still open.
+    and the weekly requirement of a week that holds them is lowered by the sessions they cancel.
     Never deleted: a closure entered by mistake is withdrawn, with who and why."""
 
     first_day = models.DateField(validators=CLINIC_DATE)
@@ -896,9 +896,13 @@ class WeeklyCompliance(models.Model):
     possible_days = models.PositiveSmallIntegerField(default=0)
     enrolled_days = models.PositiveSmallIntegerField(default=7)
     closed_days = models.PositiveSmallIntegerField(
-        default=0, help_text="Enrolled days the clinic was closed: the requirement is prorated."
+        default=0,
+        help_text="Enrolled days the clinic was closed (calendar days). The requirement loses the "
+        "share of the client's session time on them, or a seventh a day if they had none.",
     )
-    required_minutes = models.PositiveIntegerField(help_text="Track minimum prorated by days.")
+    required_minutes = models.PositiveIntegerField(
+        help_text="Track minimum prorated by days in the program and sessions lost to closures."
+    )
     required_days = models.PositiveSmallIntegerField()
     maximum_minutes = models.PositiveIntegerField()
     status = models.CharField(max_length=12, choices=ComplianceStatus.choices)
