@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pgtrigger
 from django.conf import settings
@@ -139,6 +139,13 @@ class SessionSeries(models.Model):
     @property
     def step_days(self) -> int:
         return 14 if self.frequency == self.Frequency.BIWEEKLY else 7
+
+    def dates(self) -> list[date]:
+        """Every date it meets on, from the first to `until`, clinic closures included."""
+        return [
+            self.first_date + timedelta(days=days)
+            for days in range(0, (self.until - self.first_date).days + 1, self.step_days)
+        ]
 
 
 class Session(models.Model):

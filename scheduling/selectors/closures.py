@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from iop.clock import local_midnight, week_start_of
-from scheduling.models import ClinicClosure, Session, SessionClient, SessionLog
+from scheduling.models import ClinicClosure, Session, SessionClient, SessionLog, SessionSeries
 
 from .compliance import ClientWeek
 
@@ -34,6 +34,12 @@ def closure_by_day(*, first_day: date, last_day: date) -> dict[date, ClinicClosu
             closed[day] = closure
             day += timedelta(days=1)
     return closed
+
+
+def closure_series_dates(*, series: SessionSeries) -> dict[date, ClinicClosure]:
+    """The dates of `series` the clinic is closed, with the closure: those it skips. One query."""
+    closed = closure_by_day(first_day=series.first_date, last_day=series.until)
+    return {day: closed[day] for day in series.dates() if day in closed}
 
 
 def closure_on(*, day: date) -> ClinicClosure | None:
