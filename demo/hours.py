@@ -61,9 +61,9 @@ def _week_attendance(alert: ComplianceAlert) -> QuerySet[Attendance]:
 
 def _closure_explains(alert: ComplianceAlert) -> bool:
     """The week held a day the clinic closed and the client missed no session: a closed week was
-    short for the closure (or for the admission it moved to Tuesday), since a closed day takes a
-    seventh off the requirement while a group meeting three days a week loses a third; an at-risk
-    week would be on track with the sessions cancelled for it."""
+    short for the closure (or for the admission it moved to Tuesday: the sessions before it are
+    outside the program, and the closure takes its share of the few left); an at-risk week would
+    be on track with the sessions cancelled for it."""
     week_end = alert.week_start + timedelta(days=6)
     if not closure_overlapping(first_day=alert.week_start, last_day=week_end).exists():
         return False

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pgtrigger
 from django.conf import settings
@@ -36,7 +36,7 @@ MAX_CLOSURE_DAYS = 31
 
 class ClinicClosure(models.Model):
     """Days the clinic is closed (a holiday, a snow day, staff training): no session runs on them,
-    and the weekly requirement of a week that holds them is prorated for the days still open.
+    and the weekly requirement of a week that holds them is lowered by the sessions they cancel.
     Never deleted: a closure entered by mistake is withdrawn, with who and why."""
 
     first_day = models.DateField(validators=CLINIC_DATE)
@@ -139,6 +139,13 @@ class SessionSeries(models.Model):
     @property
     def step_days(self) -> int:
         return 14 if self.frequency == self.Frequency.BIWEEKLY else 7
+
+    def dates(self) -> list[date]:
+        """Every date it meets on, from the first to `until`, clinic closures included."""
+        return [
+            self.first_date + timedelta(days=days)
+            for days in range(0, (self.until - self.first_date).days + 1, self.step_days)
+        ]
 
 
 class Session(models.Model):
@@ -904,9 +911,13 @@ class WeeklyCompliance(models.Model):
     possible_days = models.PositiveSmallIntegerField(default=0)
     enrolled_days = models.PositiveSmallIntegerField(default=7)
     closed_days = models.PositiveSmallIntegerField(
-        default=0, help_text="Enrolled days the clinic was closed: the requirement is prorated."
+        default=0,
+        help_text="Enrolled days the clinic was closed (calendar days). The requirement loses the "
+        "share of the client's session time on them, or a seventh a day if they had none.",
     )
-    required_minutes = models.PositiveIntegerField(help_text="Track minimum prorated by days.")
+    required_minutes = models.PositiveIntegerField(
+        help_text="Track minimum prorated by days in the program and sessions lost to closures."
+    )
     required_days = models.PositiveSmallIntegerField()
     maximum_minutes = models.PositiveIntegerField()
     status = models.CharField(max_length=12, choices=ComplianceStatus.choices)

@@ -1,9 +1,11 @@
+from datetime import date
 from typing import Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
+from iop.dates import validate_clinic_date
 from iop.forms import clinic_date_field
 from scheduling.models import ClinicClosure
 
@@ -44,3 +46,14 @@ class ClosureWithdrawForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("withdraw", "Withdraw the closure…", css_class="btn-danger"))
+
+
+class ClosureMonthForm(forms.Form):
+    """The closure calendar's first month, `?month=YYYY-MM`; anything else shows this month."""
+
+    month = forms.DateField(
+        input_formats=["%Y-%m"], required=False, validators=[validate_clinic_date]
+    )
+
+    def first_month(self) -> date | None:
+        return self.cleaned_data["month"] if self.is_valid() else None

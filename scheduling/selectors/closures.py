@@ -1,6 +1,7 @@
 """Reads of clinic closures: which days are closed, the closure calendar, and what a closure
 would cancel."""
 
+from calendar import Calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -10,7 +11,8 @@ from django.utils import timezone
 
 from clients.models import Client
 from iop.clock import local_midnight, week_start_of
-from scheduling.models import ClinicClosure, Session, SessionClient, SessionLog
+from iop.dates import clinic_date_bounds
+from scheduling.models import ClinicClosure, Session, SessionClient, SessionLog, SessionSeries
 
 from .compliance import ClientWeek
 
@@ -34,6 +36,12 @@ def closure_by_day(*, first_day: date, last_day: date) -> dict[date, ClinicClosu
             closed[day] = closure
             day += timedelta(days=1)
     return closed
+
+
+def closure_series_dates(*, series: SessionSeries) -> dict[date, ClinicClosure]:
+    """The dates of `series` the clinic is closed, with the closure: those it skips. One query."""
+    closed = closure_by_day(first_day=series.first_date, last_day=series.until)
+    return {day: closed[day] for day in series.dates() if day in closed}
 
 
 def closure_on(*, day: date) -> ClinicClosure | None:
@@ -79,22 +87,110 @@ def closure_client_weeks(*, first_day: date, last_day: date) -> set[ClientWeek]:
 
 
 @dataclass(frozen=True)
-class ClosureCalendar:
-    """The closure page: closures ahead, recent ones, and recently withdrawn ones, each with the
-    sessions it cancelled (and how many clients were on them)."""
+class CalendarDay:
+    """A day of the closure calendar's month grid; `closure` is the one in force that day."""
 
+    day: date
+    in_month: bool
+    is_today: bool
+    closure: ClinicClosure | None
+
+    @property
+    def is_weekend(self) -> bool:
+        return self.day.weekday() >= 5
+
+
+@dataclass(frozen=True)
+class CalendarMonth:
+    """A month as the clinic's weeks, Monday to Sunday (days of the months around it included)."""
+
+    first: date
+    weeks: list[list[CalendarDay]]
+
+    @property
+    def closed_days(self) -> list[CalendarDay]:
+        return [day for week in self.weeks for day in week if day.in_month and day.closure]
+
+
+@dataclass(frozen=True)
+class ClosureCalendar:
+    """The closure page: CALENDAR_MONTHS month grids from `months[0]` (with the first month of the
+    pages before and after, None outside the clinic's dates), closures ahead, recent ones, and
+    recently withdrawn ones, each with the sessions it cancelled (and how many clients were on
+    them)."""
+
+    months: list[CalendarMonth]
+    previous_month: date | None
+    next_month: date | None
     upcoming: list[ClinicClosure]
     past: list[ClinicClosure]
     withdrawn: list[ClinicClosure]
 
+    @property
+    def previous_last(self) -> date | None:
+        """The last month of the page before (its first is `previous_month`)."""
+        return (
+            _month_shift(self.previous_month, CALENDAR_MONTHS - 1) if self.previous_month else None
+        )
+
+    @property
+    def next_last(self) -> date | None:
+        """The last month of the page after (its first is `next_month`)."""
+        return _month_shift(self.next_month, CALENDAR_MONTHS - 1) if self.next_month else None
+
+    @property
+    def listed(self) -> set[int]:
+        """The closures the page describes below the grid (a grid day links to its entry)."""
+        return {closure.pk for closure in self.upcoming + self.past}
+
 
 CALENDAR_PAST_DAYS = 90
+CALENDAR_MONTHS = 3
 
 
-def closure_calendar_get(*, today: date | None = None) -> ClosureCalendar:
-    """Closures ending CALENDAR_PAST_DAYS ago or later, each with `cancelled` (its sessions, with
-    `client_count`). Two queries whatever the number."""
+def _month_shift(first: date, months: int) -> date:
+    """The first of the month `months` after (or before) the month of `first`."""
+    year, month = divmod(first.year * 12 + first.month - 1 + months, 12)
+    return date(year, month + 1, 1)
+
+
+def _calendar_months(first_month: date, today: date) -> list[CalendarMonth]:
+    """CALENDAR_MONTHS months from `first_month`, each day with its closure. One query."""
+    weeks_of = Calendar(firstweekday=0).monthdatescalendar
+    firsts = [_month_shift(first_month, n) for n in range(CALENDAR_MONTHS)]
+    grids = [weeks_of(first.year, first.month) for first in firsts]
+    closed = closure_by_day(first_day=grids[0][0][0], last_day=grids[-1][-1][-1])
+    return [
+        CalendarMonth(
+            first=first,
+            weeks=[
+                [
+                    CalendarDay(
+                        day=day,
+                        in_month=day.month == first.month,
+                        is_today=day == today,
+                        closure=closed.get(day),
+                    )
+                    for day in week
+                ]
+                for week in grid
+            ],
+        )
+        for first, grid in zip(firsts, grids, strict=True)
+    ]
+
+
+def closure_calendar_get(
+    *, today: date | None = None, month: date | None = None
+) -> ClosureCalendar:
+    """The month grids from the month of `month` (default: this month), and closures ending
+    CALENDAR_PAST_DAYS ago or later, each with `cancelled` (its sessions, with `client_count`).
+    Three queries whatever the number."""
     today = today or timezone.localdate()
+    first_month = _month_shift(month or today, 0)
+    earliest, latest = clinic_date_bounds()
+    previous_month = _month_shift(first_month, -CALENDAR_MONTHS)
+    next_month = _month_shift(first_month, CALENDAR_MONTHS)
     client_count = (
         SessionClient.objects.filter(session=OuterRef("pk"))
         .order_by()
@@ -114,6 +210,9 @@ def closure_calendar_get(*, today: date | None = None) -> ClosureCalendar:
         .order_by("first_day")
     )
     return ClosureCalendar(
+        months=_calendar_months(first_month, today),
+        previous_month=previous_month if previous_month >= _month_shift(earliest, 0) else None,
+        next_month=next_month if next_month <= latest else None,
         upcoming=[c for c in closures if not c.is_withdrawn and c.last_day >= today],
         past=[c for c in closures if not c.is_withdrawn and c.last_day < today][::-1],
         withdrawn=[c for c in closures if c.is_withdrawn],

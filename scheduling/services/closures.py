@@ -2,8 +2,8 @@
 scheduled on them, with the reason "Clinic closed: <label>", in one transaction; the clients hear
 of it through the reminder outbox (a cancellation notice, planned by `reminders_plan`); the
 materializer puts later group occurrences of those days on the calendar already cancelled; and the
-weekly requirement of the weeks that hold them is prorated for the days still open (the
-recompute). A closure is never deleted: one entered by mistake is withdrawn, which puts the
+weekly requirement of the weeks that hold them is lowered by the share of each client's session
+time the closure took (the recompute). A closure is never deleted: one entered by mistake is withdrawn, which puts the
 sessions ahead it cancelled back on the calendar."""
 
 from datetime import date

@@ -16,9 +16,12 @@ Clients and groups cannot import scheduling, so they announce their changes with
 Decisions: "still scheduled" minutes are sessions the client is on that are not cancelled and have
 no attendance row yet (ahead, or awaiting the clinician's log); a week is `met` once both the
 prorated minutes and the prorated treatment days are reached (H0015 per diem); the weekly maximum is
-not prorated; the requirement is prorated for the days in the program that the clinic was open
-(calendar days, as for admission and discharge: a one-day closure takes a seventh off, and a week
-closed throughout requires nothing and is met); a week that holds the discharge and falls short of
+not prorated; the requirement is prorated for the days in the program (calendar days), then lowered
+by the share of the client's own session time that week (sessions counting toward hours, in the
+program, on the calendar or cancelled by a closure) that fell on closed days, in minutes and in
+days, so a group meeting three days a week that loses one leaves two thirds to meet; a client with
+no session that week loses a seventh per closed day instead; a week whose sessions were all closed
+(or closed throughout) requires nothing and is met; a week that holds the discharge and falls short of
 its prorated minimum is `discharged`, never at risk or short (nothing is left to act on); no week
 after the discharge has a row; a row is final once its week is over.
 """
@@ -111,6 +114,29 @@ _RECOMPUTE_SQL = f"""
                    AS closed_days
         FROM in_program p
     ),
+    -- The sessions the client is on that week and that count toward hours: those on the
+    -- calendar, and those a closure cancelled (still on the roster view, linked to it), which
+    -- the client lost to the closure. A session cancelled for another reason is neither.
+    roster AS (
+        SELECT e.client_id, e.week_start, e.from_day, e.to_day,
+               (s.starts_at AT TIME ZONE %(tz)s)::date AS day,
+               (EXTRACT(EPOCH FROM s.ends_at - s.starts_at) / 60)::int AS minutes,
+               s.status = 'scheduled' AS on_calendar,
+               s.status = 'scheduled' AND a.id IS NULL AS pending
+        FROM enrolled e
+        JOIN scheduling_sessionclient sc
+          ON sc.client_id = e.client_id
+         AND sc.starts_at >= e.window_start AND sc.starts_at < e.window_end
+         -- The whole span as constants (computed by the caller), so the roster view and the
+         -- attendance are read for its sessions only, with estimates the planner can use: a
+         -- bound taken from each target row alone left it computing every roster ever held,
+         -- and one taken from a CTE left it guessing, and scanning all the attendance.
+         AND sc.starts_at >= %(first_start)s AND sc.starts_at < %(last_end)s
+        JOIN scheduling_session s
+          ON s.id = sc.session_id AND s.counts_toward_hours
+         AND (s.status = 'scheduled' OR s.closure_id IS NOT NULL)
+        LEFT JOIN scheduling_attendance a ON a.session_id = s.id AND a.client_id = e.client_id
+    ),
     client_sessions AS (
         SELECT e.client_id, e.week_start, e.from_day, e.to_day,
                (s.starts_at AT TIME ZONE %(tz)s)::date AS day,
@@ -120,26 +146,25 @@ _RECOMPUTE_SQL = f"""
         JOIN scheduling_session s
           ON s.id = a.session_id AND {COUNTED_ATTENDANCE_SQL}
          AND s.starts_at >= e.window_start AND s.starts_at < e.window_end
-         -- The whole span as constants (computed by the caller), so the roster view and the
-         -- attendance are read for its sessions only, with estimates the planner can use: a
-         -- bound taken from each target row alone left it computing every roster ever held,
-         -- and one taken from a CTE left it guessing, and scanning all the attendance.
          AND s.starts_at >= %(first_start)s AND s.starts_at < %(last_end)s
         UNION ALL
-        SELECT e.client_id, e.week_start, e.from_day, e.to_day,
-               (s.starts_at AT TIME ZONE %(tz)s)::date,
-               0, (EXTRACT(EPOCH FROM s.ends_at - s.starts_at) / 60)::int
-        FROM enrolled e
-        JOIN scheduling_sessionclient sc
-          ON sc.client_id = e.client_id
-         AND sc.starts_at >= e.window_start AND sc.starts_at < e.window_end
-         AND sc.starts_at >= %(first_start)s AND sc.starts_at < %(last_end)s
-        JOIN scheduling_session s
-          ON s.id = sc.session_id AND s.status = 'scheduled' AND s.counts_toward_hours
-        WHERE NOT EXISTS (
-            SELECT 1 FROM scheduling_attendance a
-            WHERE a.session_id = s.id AND a.client_id = e.client_id
-        )
+        SELECT client_id, week_start, from_day, to_day, day, 0, minutes
+        FROM roster
+        WHERE pending
+    ),
+    -- What a closure took from each client: the share of their session time in the program
+    -- that week that fell on closed days, in minutes and in days. (A session a withdrawn
+    -- closure left cancelled is on an open day: not lost to a closure, not on the calendar.)
+    lost AS (
+        SELECT r.client_id, r.week_start,
+               SUM(r.minutes) AS session_minutes,
+               COALESCE(SUM(r.minutes) FILTER (WHERE c.day IS NOT NULL), 0) AS closed_minutes,
+               COUNT(DISTINCT r.day) AS session_days,
+               COUNT(DISTINCT r.day) FILTER (WHERE c.day IS NOT NULL) AS closed_session_days
+        FROM roster r
+        LEFT JOIN closed c ON c.day = r.day
+        WHERE r.day BETWEEN r.from_day AND r.to_day AND (r.on_calendar OR c.day IS NOT NULL)
+        GROUP BY r.client_id, r.week_start
     ),
     totals AS (
         SELECT client_id, week_start, SUM(attended) AS attended, SUM(pending) AS pending,
@@ -158,12 +183,26 @@ _RECOMPUTE_SQL = f"""
                COALESCE(t.possible_days, 0) AS possible_days,
                e.to_day - e.from_day + 1 AS enrolled_days,
                e.closed_days,
-               ROUND(tr.weekly_minimum_minutes
-                     * (e.to_day - e.from_day + 1 - e.closed_days) / 7.0)::int AS required_minutes,
-               -- At least one day, unless the clinic was closed every day of it.
-               CASE WHEN e.to_day - e.from_day + 1 = e.closed_days THEN 0
-                    ELSE GREATEST(1, ROUND(tr.minimum_treatment_days
-                                           * (e.to_day - e.from_day + 1 - e.closed_days) / 7.0))
+               -- The requirement of the days in the program, less the share of the client's
+               -- session time a closure took; with no session that week, less the closed days.
+               CASE WHEN l.session_minutes IS NULL THEN
+                        ROUND(tr.weekly_minimum_minutes
+                              * (e.to_day - e.from_day + 1 - e.closed_days) / 7.0)
+                    ELSE ROUND(tr.weekly_minimum_minutes * (e.to_day - e.from_day + 1)
+                               * (l.session_minutes - l.closed_minutes)
+                               / (7.0 * l.session_minutes))
+               END::int AS required_minutes,
+               -- At least one day, unless a closure took all of it.
+               CASE WHEN l.session_days IS NULL AND e.to_day - e.from_day + 1 = e.closed_days
+                        THEN 0
+                    WHEN l.session_days = l.closed_session_days THEN 0
+                    WHEN l.session_days IS NULL
+                        THEN GREATEST(1, ROUND(tr.minimum_treatment_days
+                                               * (e.to_day - e.from_day + 1 - e.closed_days)
+                                               / 7.0))
+                    ELSE GREATEST(1, ROUND(tr.minimum_treatment_days * (e.to_day - e.from_day + 1)
+                                           * (l.session_days - l.closed_session_days)
+                                           / (7.0 * l.session_days)))
                END::int AS required_days,
                tr.weekly_maximum_minutes AS maximum_minutes,
                EXISTS (
@@ -174,6 +213,7 @@ _RECOMPUTE_SQL = f"""
         FROM enrolled e
         JOIN clients_programtrack tr ON tr.id = e.track_id
         LEFT JOIN totals t ON t.client_id = e.client_id AND t.week_start = e.week_start
+        LEFT JOIN lost l ON l.client_id = e.client_id AND l.week_start = e.week_start
     ),
     -- A client-week no longer in the program (admission moved, discharge earlier) has no row.
     -- (The test of `enrolled`, negated on a join: an anti-join with the CTE was planned as

@@ -21,7 +21,7 @@ from iop.clock import local_datetime, week_bounds, week_start_of
 from iop.dates import check_dates
 from iop.models import User
 from scheduling.models import Attendance, Session, SessionLog, SessionSeries, SessionType
-from scheduling.selectors.closures import closure_by_day, closure_on
+from scheduling.selectors.closures import closure_by_day, closure_on, closure_series_dates
 from scheduling.selectors.compliance import client_weeks_of_groups
 from scheduling.selectors.sessions import group_pattern_clash_list, session_conflict_list
 from scheduling.services.compliance import (
@@ -173,14 +173,17 @@ def _check_times(starts_at: datetime, duration_minutes: int) -> None:
     if timezone.is_naive(starts_at):
         raise ValidationError({"starts_at": "The start needs a time zone."})
     check_dates(starts_at=starts_at)
+    if not 0 < duration_minutes <= MAX_SESSION_MINUTES:
+        raise ValidationError(
+            {"duration_minutes": f"A session lasts 1 to {MAX_SESSION_MINUTES} minutes."}
+        )
+
+
+def _refuse_closed_day(starts_at: datetime) -> None:
     day = timezone.localdate(starts_at)
     if closure := closure_on(day=day):
         raise ValidationError(
             {"starts_at": f"The clinic is closed on {day:%a %b %-d} ({closure.label})."}
-        )
-    if not 0 < duration_minutes <= MAX_SESSION_MINUTES:
-        raise ValidationError(
-            {"duration_minutes": f"A session lasts 1 to {MAX_SESSION_MINUTES} minutes."}
         )
 
 
@@ -225,11 +228,6 @@ def _refuse_clashes(
         raise ValidationError({field: messages} if field else messages)
 
 
-def _series_dates(first: date, until: date, frequency: str) -> list[date]:
-    step = 14 if frequency == SessionSeries.Frequency.BIWEEKLY else 7
-    return [first + timedelta(days=days) for days in range(0, (until - first).days + 1, step)]
-
-
 def _check_until(client: Client, until: date | None, first: date) -> date:
     """A series runs until a date from its first session to the client's expected end of the
     program (admission plus the planned length)."""
@@ -269,8 +267,9 @@ def session_schedule(
     """Schedule an individual session (individual, family, case management, medication
     management, intake assessment) once, or as a series at the same local time, weekly or every
     two weeks (`repeat`) until a date no later than the client's expected end of the program.
-    Refused, with every clashing date named and nothing booked, when the client is not active or
-    anyone or the room would be double-booked."""
+    A series skips the dates the clinic is closed (`closure_series_dates` names them); a single
+    session on one is refused. Refused, with every clashing date named and nothing booked, when
+    the client is not active or anyone or the room would be double-booked."""
     _check_times(starts_at, duration_minutes)
     if session_type == SessionType.GROUP or session_type not in SessionType.values:
         raise ValidationError({"session_type": "Choose an individual session type."})
@@ -294,11 +293,18 @@ def session_schedule(
     days = [local_start.date()]
     if repeat:
         last = _check_until(client, until, local_start.date())
-        days = _series_dates(local_start.date(), last, repeat)
         series = SessionSeries(
             client=client, frequency=repeat, first_date=local_start.date(), until=last
         )
         series.full_clean()
+        closed = closure_series_dates(series=series)
+        days = [day for day in series.dates() if day not in closed]
+        if not days:
+            raise ValidationError(
+                {"starts_at": "The clinic is closed on every date of this series."}
+            )
+    else:
+        _refuse_closed_day(starts_at)
     sessions = []
     clashes = {}
     for day in days:
@@ -373,6 +379,7 @@ def session_reschedule(*, session: Session, starts_at: datetime, reason: str) ->
     if session.attendance.exists():
         raise ValidationError("Attendance is already logged for this session.")
     _check_times(starts_at, session.length_minutes)
+    _refuse_closed_day(starts_at)
     assert session.client is not None
     _lock_people(session.clinician, session.client, session.room)
     ends_at = starts_at + timedelta(minutes=session.length_minutes)
@@ -462,6 +469,7 @@ def session_series_move_rest(
     for each, day in zip(rest, days, strict=True):
         starts_at = local_datetime(day, start_time)
         _check_times(starts_at, each.length_minutes)
+        _refuse_closed_day(starts_at)
         if problems := _clashes(
             starts_at=starts_at,
             ends_at=starts_at + timedelta(minutes=each.length_minutes),

@@ -13,7 +13,7 @@ from iop.access import admin_required
 from iop.forms import Confirmation, Step, irreversible_result
 from iop.http import AuthedRequest
 from scheduling.access import access_closure
-from scheduling.forms.closures import ClosureForm, ClosureWithdrawForm
+from scheduling.forms.closures import ClosureForm, ClosureMonthForm, ClosureWithdrawForm
 from scheduling.selectors.closures import closure_calendar_get, closure_preview_get
 from scheduling.services.closures import clinic_closure_create, clinic_closure_withdraw
 from scheduling.services.sessions import MATERIALIZE_DAYS
@@ -23,7 +23,8 @@ from scheduling.views import form_methods
 @admin_required
 @form_methods
 def closures(request: AuthedRequest) -> HttpResponse:
-    """Closures ahead and recent ones with the sessions each cancelled; the form to add one."""
+    """Three months of closed days as a calendar (`?month=YYYY-MM` for others), closures ahead
+    and recent ones with the sessions each cancelled; the form to add one."""
     form = ClosureForm(request.POST or None)
     step, closure = irreversible_result(
         request,
@@ -43,7 +44,7 @@ def closures(request: AuthedRequest) -> HttpResponse:
         {
             "form": form,
             "confirm": confirm,
-            "calendar": closure_calendar_get(),
+            "calendar": closure_calendar_get(month=ClosureMonthForm(request.GET).first_month()),
             "materialized_until": timezone.localdate() + timedelta(days=MATERIALIZE_DAYS - 1),
         },
     )
@@ -65,8 +66,10 @@ def _close_confirmation(form: ClosureForm) -> Confirmation:
             f"Tells the {preview.clients} client{pluralize(preview.clients)} on those sessions "
             "that their appointment is cancelled, by email or text if they chose reminders (no "
             "reason or program name is given).",
-            "Each client's weekly hours requirement for these weeks is lowered for the days "
-            "closed (one closed day takes a seventh off).",
+            "Each client's weekly hours requirement for these weeks is lowered by the share of "
+            "their sessions that fall on these days (a group meeting three days a week that "
+            "loses one needs two thirds of the hours); a client with no session that week loses "
+            "a seventh per closed day.",
             "A closure cannot be deleted; if it is a mistake, withdraw it and the sessions ahead "
             "come back.",
         ],

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from iop.access import staff_required
 from iop.forms import Confirmation, Step, irreversible_result, service_result
@@ -18,6 +19,7 @@ from scheduling.forms.sessions import (
     SeriesMoveForm,
 )
 from scheduling.models import Session
+from scheduling.selectors.closures import closure_series_dates
 from scheduling.services import sessions as services
 from scheduling.views import form_methods
 
@@ -42,8 +44,21 @@ def session_new(request: AuthedRequest) -> HttpResponse:
         START_RENAMES,
     ):
         messages.success(request, f"{len(sessions)} session(s) scheduled.")
+        if skipped := _closed_dates_skipped(sessions):
+            messages.warning(request, skipped)
         return redirect("scheduling:clinician-week")
     return render(request, "scheduling/session_form.html", {"form": form, "title": "New session"})
+
+
+def _closed_dates_skipped(sessions: list[Session]) -> str:
+    """The dates a new series skipped because the clinic is closed then, and why."""
+    series = sessions[0].series
+    if series is None:
+        return ""
+    return " ".join(
+        f"{date_format(day)} skipped: clinic closed ({closure.label})."
+        for day, closure in closure_series_dates(series=series).items()
+    )
 
 
 @staff_required

@@ -1,6 +1,6 @@
 """Clinic closures as plain functions: closing days cancels their sessions and tells the clients,
 the materializer keeps closed days cancelled, no session is booked on one, the weekly requirement
-is prorated for the closed days, a closure is withdrawn rather than deleted, and bad input changes
+is lowered by the sessions lost on the closed days (tests/scheduling/test_closure_proration.py), a closure is withdrawn rather than deleted, and bad input changes
 nothing."""
 
 from datetime import date, time, timedelta
@@ -157,19 +157,22 @@ def test_an_individual_session_cannot_be_booked_or_moved_onto_a_closed_day(admin
     assert not Session.objects.filter(client=alice).exists()
 
 
-def test_the_week_of_a_closure_requires_its_open_days_share(admin, clinician, group, opted_in):
-    """Adult IOP: 9 hours on 3 days a week; with Thursday closed, 6/7 of it: 7.7 hours on 3 days
-    (3 * 6/7 rounds to 3)."""
+def test_the_week_of_a_closure_requires_the_share_of_the_clients_sessions_left(
+    admin, clinician, group, opted_in
+):
+    """Adult IOP: 9 hours on 3 days a week. The group went on the calendar on Tuesday, so the
+    client's sessions this week are Wednesday and Thursday: with Thursday closed, half is left,
+    4.5 hours on 2 days (3 * 1/2 rounds to 2)."""
     close(admin, THURSDAY)
     compliance_recompute_week(week_start=MONDAY)
     week = WeeklyCompliance.objects.get(client=opted_in, week_start=MONDAY)
-    assert (week.closed_days, week.required_minutes, week.required_days) == (1, 463, 3)
-    # Two days closed: 5/7 of 540 minutes, on 2 days.
+    assert (week.closed_days, week.required_minutes, week.required_days) == (1, 270, 2)
+    # Both days closed: nothing is left to require.
     clinic_closure_withdraw(closure=ClinicClosure.objects.get(), actor=admin, reason="Wrong day")
     close(admin, WEDNESDAY, THURSDAY, label="Thanksgiving")
     compliance_recompute_week(week_start=MONDAY)
     week.refresh_from_db()
-    assert (week.closed_days, week.required_minutes, week.required_days) == (2, 386, 2)
+    assert (week.closed_days, week.required_minutes, week.required_days) == (2, 0, 0)
 
 
 def test_a_week_closed_throughout_requires_nothing_and_is_met(admin, group, opted_in):
@@ -187,7 +190,8 @@ def test_a_week_closed_throughout_requires_nothing_and_is_met(admin, group, opte
 def test_a_closure_asks_for_the_recompute_of_every_client_in_the_program_that_week(
     admin, group, opted_in, alice, django_capture_on_commit_callbacks, monkeypatch
 ):
-    """Alice is on no session that Thursday; her requirement changes all the same."""
+    """Alice is on no session that week; her requirement changes all the same (a seventh off, as
+    she lost no session to measure it by), and the group's client loses half of theirs."""
     enqueued = []
     monkeypatch.setattr(tasks.compliance_recompute_client_weeks, "delay", enqueued.append)
     with django_capture_on_commit_callbacks(execute=True):
@@ -198,7 +202,7 @@ def test_a_closure_asks_for_the_recompute_of_every_client_in_the_program_that_we
     required = dict(
         WeeklyCompliance.objects.filter(week_start=MONDAY).values_list("client", "required_minutes")
     )
-    assert required == {opted_in.pk: 463, alice.pk: 463}
+    assert required == {opted_in.pk: 270, alice.pk: 463}
 
 
 def test_withdrawing_a_closure_reopens_the_days_and_keeps_the_record(admin, group, opted_in):

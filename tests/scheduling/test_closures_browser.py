@@ -1,14 +1,18 @@
 """The closure journey in Chromium: a program director closes the clinic for a snow day, reads
 what it will cancel, confirms, and finds the cancelled sessions on the closure calendar and on the
-clinic day. Screenshots go to var/screenshots/."""
+clinic day; the closed days on the month calendar, on a desktop and on a phone. Screenshots go to
+var/screenshots/."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from groups.models import Group
+from scheduling.services.closures import clinic_closure_create
 from scheduling.services.sessions import sessions_materialize
 from tests.factories import PASSWORD, EnrollmentFactory, GroupFactory, RoomFactory
 from tests.helpers import log_in, open_menu, screenshot
@@ -73,3 +77,36 @@ def test_an_admin_reads_and_changes_a_track_requirement_in_hours(page, admin, al
     page.get_by_role("button", name="Save track").click()
     expect(page.get_by_role("row").filter(has_text="Adult IOP")).to_contain_text("8.5 h")
     screenshot(page, "admin-program-tracks")
+
+
+def test_an_admin_reads_the_closed_days_on_a_month_calendar_and_on_a_phone(page, phone_page, admin):
+    today = timezone.localdate()
+    first = (today.replace(day=1) + timedelta(days=40)).replace(day=24)
+    clinic_closure_create(first_day=first, last_day=first, label="Christmas Eve", actor=admin)
+    clinic_closure_create(
+        first_day=first + timedelta(days=1),
+        last_day=first + timedelta(days=2),
+        label="Christmas break",
+        actor=admin,
+    )
+
+    log_in(page, admin.username, PASSWORD)
+    page.goto(reverse("scheduling:closures"))
+    month = page.get_by_role("table", name=f"{first:%B %Y}")
+    expect(month.get_by_role("columnheader")).to_have_count(7)
+    eve = month.get_by_role("link", name="Closed: Christmas Eve")
+    expect(eve).to_be_visible()
+    expect(page.locator('td[aria-current="date"]')).to_have_count(1)
+    screenshot(page, "admin-closure-month-calendar")
+    eve.click()
+    expect(page).to_have_url(re.compile(r"#closure-\d+$"))
+
+    page.get_by_role("link", name="Next three months").click()
+    expect(page).to_have_url(re.compile(r"\?month=\d{4}-\d{2}$"))
+    expect(page.get_by_role("link", name="Previous three months")).to_be_visible()
+
+    log_in(phone_page, admin.username, PASSWORD)
+    phone_page.goto(reverse("scheduling:closures"))
+    expect(phone_page.get_by_role("table", name=f"{first:%B %Y}")).to_be_hidden()
+    expect(phone_page.get_by_text(f"{first:%a, %b %-d}: Christmas Eve")).to_be_visible()
+    screenshot(phone_page, "admin-closure-month-calendar-phone")

@@ -1,8 +1,9 @@
 """A clinician books a fortnightly video series for Alice, sees every clashing date named, books
-it at another time, then moves the rest of it; Alice sees the join link on her phone.
+it at another time, then moves the rest of it; Alice sees the join link on her phone. A weekly
+series over Christmas skips the closed days and names them.
 Screenshots go to var/screenshots/."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +13,7 @@ from playwright.sync_api import expect
 
 from iop.clock import local_datetime
 from scheduling.models import Session, SessionType
+from scheduling.services.closures import clinic_closure_create
 from scheduling.services.sessions import session_schedule
 from tests.factories import PASSWORD, ClientFactory
 from tests.helpers import log_in, screenshot
@@ -81,3 +83,31 @@ def test_a_clinician_books_and_moves_a_series_and_the_client_joins_by_video(
         expect(join).to_be_visible()
         assert join.get_attribute("href") == LINK
         screenshot(phone_page, "client-schedule-video-link-phone")
+
+
+def test_a_weekly_series_over_christmas_skips_the_closed_days_and_says_so(
+    page, admin, clinician, dana
+):
+    with time_machine.travel(
+        datetime(2026, 12, 1, 9, tzinfo=ZoneInfo("America/New_York")), tick=True
+    ):
+        for day, label in ((date(2026, 12, 24), "Christmas Eve"), (date(2026, 12, 31), "New Year")):
+            clinic_closure_create(first_day=day, last_day=day, label=label, actor=admin)
+        log_in(page, clinician.username, PASSWORD)
+        page.goto(reverse("scheduling:session-new"))
+        page.get_by_label("Client").select_option(label=f"{dana.display_name} ({dana.mrn})")
+        page.get_by_label("Type").select_option("individual")
+        page.get_by_label("Date").fill("2026-12-03")
+        page.get_by_label("Start (local time)").fill("10:00")
+        page.get_by_label("Telehealth").check()
+        page.get_by_label("Repeats").select_option(label="Weekly")
+        page.get_by_label("Until").fill("2027-01-14")
+        page.get_by_role("button", name="Schedule").click()
+        expect(page.get_by_text("5 session(s) scheduled")).to_be_visible()
+        expect(
+            page.get_by_text(
+                "Dec 24, 2026 skipped: clinic closed (Christmas Eve). "
+                "Dec 31, 2026 skipped: clinic closed (New Year)."
+            )
+        ).to_be_visible()
+        screenshot(page, "clinician-series-closed-days-skipped")

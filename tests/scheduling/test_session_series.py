@@ -1,6 +1,6 @@
 """Recurring individual sessions: a weekly or fortnightly series until a date no later than the
-client's expected end of the program, every clash named at once, and the rest of a series moved
-or cancelled in one action."""
+client's expected end of the program, the days the clinic is closed skipped and named, every clash
+named at once, and the rest of a series moved or cancelled in one action."""
 
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +19,8 @@ from groups.services import group_create
 from iop.clock import local_datetime
 from iop.models import Role
 from scheduling.models import Session, SessionSeries, SessionType
+from scheduling.selectors.closures import closure_series_dates
+from scheduling.services.closures import clinic_closure_create
 from scheduling.services.sessions import (
     session_schedule,
     session_series_cancel_rest,
@@ -244,3 +246,67 @@ class TestSeriesUntilInput(HypothesisTestCase):
             assert max(local_days(sessions)) <= until
             step = 14 if repeat == "biweekly" else 7
             assert len(sessions) == (until - date(2026, 12, 3)).days // step + 1
+
+
+def test_a_series_skips_the_days_the_clinic_is_closed_and_books_the_rest(dana, clinician, admin):
+    christmas_eve = clinic_closure_create(
+        first_day=date(2026, 12, 24), last_day=date(2026, 12, 24), label="Christmas Eve",
+        actor=admin,
+    )  # fmt: skip
+    booked = book(dana, clinician, repeat="weekly", until=date(2026, 12, 31))
+    assert local_days(booked) == [date(2026, 12, d) for d in (3, 10, 17, 31)]
+    assert {s.series for s in booked} == {booked[0].series}
+    assert closure_series_dates(series=booked[0].series) == {date(2026, 12, 24): christmas_eve}
+
+
+def test_a_real_clash_still_refuses_a_series_that_also_meets_a_closed_day(
+    dana, clinician, bob, admin
+):
+    clinic_closure_create(
+        first_day=date(2026, 12, 24), last_day=date(2026, 12, 24), label="Christmas Eve",
+        actor=admin,
+    )  # fmt: skip
+    book(bob, clinician, first=date(2026, 12, 10), repeat="", until=None)
+    book(bob, clinician, first=date(2026, 12, 31), repeat="", until=None)
+    with pytest.raises(ValidationError) as refused:
+        book(dana, clinician, repeat="weekly", until=date(2026, 12, 31))
+    messages = refused.value.messages
+    assert messages[0] == "Nothing was changed: 2 of 4 dates clash."
+    assert [m[:20] for m in messages[1:]] == ["Thu Dec 10, 10:00 AM", "Thu Dec 31, 10:00 AM"]
+    assert not Session.objects.filter(client=dana).exists()
+    assert not SessionSeries.objects.filter(client=dana).exists()
+
+
+def test_a_series_on_closed_days_only_is_refused(dana, clinician, admin):
+    clinic_closure_create(
+        first_day=date(2026, 12, 21), last_day=date(2027, 1, 1), label="Winter break",
+        actor=admin,
+    )  # fmt: skip
+    with pytest.raises(ValidationError) as refused:
+        book(dana, clinician, first=date(2026, 12, 24), repeat="weekly", until=date(2026, 12, 31))
+    assert refused.value.message_dict == {
+        "starts_at": ["The clinic is closed on every date of this series."]
+    }
+    assert not SessionSeries.objects.filter(client=dana).exists()
+
+
+def test_booking_a_series_from_the_form_says_which_dates_were_skipped_and_why(
+    client, clinician, dana, admin
+):
+    for day, label in ((date(2026, 12, 24), "Christmas Eve"), (date(2026, 12, 31), "New Year")):
+        clinic_closure_create(first_day=day, last_day=day, label=label, actor=admin)
+    client.force_login(clinician)
+    response = client.post(
+        reverse("scheduling:session-new"),
+        {
+            "client": dana.pk, "session_type": "individual", "clinician": clinician.pk,
+            "date": "2026-12-03", "start_time": "10:00", "duration_minutes": "50",
+            "is_telehealth": "on", "repeat": "weekly", "until": "2026-12-31",
+        },
+        follow=True,
+    )  # fmt: skip
+    assert [str(m) for m in response.context["messages"]] == [
+        "3 session(s) scheduled.",
+        "Dec 24, 2026 skipped: clinic closed (Christmas Eve). "
+        "Dec 31, 2026 skipped: clinic closed (New Year).",
+    ]
