@@ -197,6 +197,20 @@ def unauthorized_days_list(
     return days
 
 
+# The review's clients who attended without an authorization: the first REVIEW_UNAUTHORIZED_SHOWN
+# by name, each with their days, and how many there are in all.
+_UNAUTHORIZED_CLIENTS_SQL = f"""
+    WITH gaps AS ({_UNAUTHORIZED_SQL.replace("ORDER BY 1, 2", "")})
+    SELECT g.client_id, array_agg(g.day ORDER BY g.day), count(*) OVER ()
+    FROM gaps g
+    JOIN clients_client c ON c.id = g.client_id
+    GROUP BY g.client_id, c.legal_last_name, c.legal_first_name
+    ORDER BY c.legal_last_name, c.legal_first_name, g.client_id
+    LIMIT %(limit)s
+"""  # nosec B608  # this module's constants; every value is a parameter
+REVIEW_UNAUTHORIZED_SHOWN = 25
+
+
 # --- The chart -------------------------------------------------------------------------------
 
 BURN_DOWN_WIDTH, BURN_DOWN_HEIGHT = 600, 180
@@ -352,6 +366,8 @@ class ReviewList:
 
     due: list[AuthorizationUsage] = field(default_factory=list)
     unauthorized: list[tuple[Client, list[date]]] = field(default_factory=list)
+    # How many clients attended without an authorization (`unauthorized` holds the first few).
+    unauthorized_count: int = 0
 
     @property
     def client_ids(self) -> list[int]:
@@ -389,7 +405,7 @@ def current_authorization_list(*, today: date) -> QuerySet[Authorization]:
 
 
 def authorization_review_list(*, user: User, today: date | None = None) -> ReviewList:
-    """Admins: the whole clinic; a clinician: their caseload (whom the review alerts). Four
+    """Admins: the whole clinic; a clinician: their caseload (whom the review alerts). Five
     queries whatever the number of clients."""
     today = today or clinic_today()
     scope = Client.objects.filter(status=Client.Status.ACTIVE)
@@ -402,16 +418,23 @@ def authorization_review_list(*, user: User, today: date | None = None) -> Revie
         if usage.review_reason
     ]
     due.sort(key=lambda u: (u.review_by, u.authorization.pk))
-    clients = {client.pk: client for client in scope.select_related("primary_clinician")}
-    gaps = unauthorized_days_list(
-        client_ids=clients, first_day=today - timedelta(days=RATE_DAYS - 1), last_day=today
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _UNAUTHORIZED_CLIENTS_SQL,
+            {
+                "client_ids": list(scope.values_list("pk", flat=True)),
+                "first_day": today - timedelta(days=RATE_DAYS - 1),
+                "last_day": today,
+                "tz": settings.TIME_ZONE,
+                "limit": REVIEW_UNAUTHORIZED_SHOWN,
+            },
+        )
+        gaps = cursor.fetchall()
+    clients = Client.objects.in_bulk([client_id for client_id, _, _ in gaps])
     return ReviewList(
         due=due,
-        unauthorized=sorted(
-            ((clients[client_id], days) for client_id, days in gaps.items()),
-            key=lambda pair: (pair[0].legal_last_name, pair[0].legal_first_name, pair[0].pk),
-        ),
+        unauthorized=[(clients[client_id], list(days)) for client_id, days, _ in gaps],
+        unauthorized_count=gaps[0][2] if gaps else 0,
     )
 
 
