@@ -37,6 +37,13 @@ IDLE_CLOCK_RESOLUTION_SECONDS = 60
 _IDLE_CLOCK_KEY = "idle_clock_restarted_at"
 
 
+def idle_clock_start(*, request: HttpRequest | None, **kwargs: object) -> None:
+    """The idle clock starts at login, saved with the session the login saves anyway
+    (connected to `user_logged_in` in IopConfig.ready)."""
+    if request is not None:
+        request.session[_IDLE_CLOCK_KEY] = int(time.time())
+
+
 def idle_clock(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable:
     """Idle logoff: a signed-in session expires SESSION_COOKIE_AGE after it was last saved, and
     activity saves it again once IDLE_CLOCK_RESOLUTION_SECONDS have passed. So it ends at most
