@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from iop.dates import NO_NUL, validate_clinic_date
-from iop.forms import HoursField, clinic_date_field
+from iop.forms import HoursField, QuickSelect, clinic_date_field
 from iop.models import User
 
 from .models import (
@@ -48,7 +48,7 @@ class ClientFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Name or MRN")
     status = django_filters.ChoiceFilter(choices=Client.Status.choices)
     primary_clinician = django_filters.ModelChoiceFilter(
-        queryset=User.objects.clinicians(), label="Clinician"
+        queryset=User.objects.clinicians(), label="Clinician", widget=QuickSelect
     )
     track = django_filters.ModelChoiceFilter(
         queryset=ProgramTrack.objects.all(), empty_label="Any track"

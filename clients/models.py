@@ -141,6 +141,13 @@ class Client(models.Model):
 
     class Meta:
         ordering = ["legal_last_name", "legal_first_name"]
+        indexes = [
+            # By name, the order every list of clients is read in: a page of them is the first
+            # rows of this index, not a sort of the whole clinic.
+            models.Index(
+                fields=["legal_last_name", "legal_first_name", "id"], name="client_by_name"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(discharge_date__isnull=True)
