@@ -101,13 +101,10 @@ class ClientFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=open_levels.filter(level=value).values("client_id"))
 
     def search(self, queryset: QuerySet[Client], name: str, value: str) -> QuerySet[Client]:
+        """Every word in a name (any part of it, any case), or the MRN (issued in capitals, so
+        the unique index finds it)."""
         for word in value.split():
-            queryset = queryset.filter(
-                Q(legal_first_name__icontains=word)
-                | Q(legal_last_name__icontains=word)
-                | Q(preferred_name__icontains=word)
-                | Q(mrn__iexact=word)
-            )
+            queryset = queryset.filter(Q(search_name__contains=word.upper()) | Q(mrn=word.upper()))
         return queryset
 
 
