@@ -79,7 +79,10 @@ def clinic_day(request: AuthedRequest) -> HttpResponse:
     desk's filters; how many there are in each status heads the list."""
     day = query_date(request, "day", timezone.localdate())
     filterset = ClinicDayFilter(request.GET, queryset=clinic_day_list(day=day))
-    page = Paginator(filterset.qs, CLINIC_DAY_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = session_status_counts(sessions=filterset.qs)
+    paginator = Paginator(filterset.qs, CLINIC_DAY_PAGE_SIZE)
+    paginator.count = sum(counts.values())  # known already: no second COUNT of the day
+    page = paginator.get_page(request.GET.get("page"))
     filters = request.GET.copy()
     for name in ("day", "page"):
         filters.pop(name, None)
@@ -92,7 +95,7 @@ def clinic_day(request: AuthedRequest) -> HttpResponse:
             "day": day,
             "filter": filterset,
             "page": page,
-            "counts": session_status_counts(sessions=filterset.qs),
+            "counts": counts,
             "filters": filters.urlencode(),
             "query": paging.urlencode(),
             "closure": closure_on(day=day),
