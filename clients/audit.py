@@ -43,7 +43,12 @@ def _plan(plan: models.TreatmentPlan) -> str:
 def register() -> None:
     audit_clients_register(labels=client_labels, search=client_search)
     audit_register(
-        models.Client, record=lambda row: CLIENT, client=lambda row: row.pk, created="registered"
+        models.Client,
+        record=lambda row: CLIENT,
+        client=lambda row: row.pk,
+        created="registered",
+        # Derived from the names, whose changes are logged already.
+        exclude_fields=["search_name"],
     )
     audit_register(
         models.ProgramTrack,

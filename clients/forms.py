@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from iop.dates import NO_NUL, validate_clinic_date
-from iop.forms import HoursField, clinic_date_field
+from iop.forms import HoursField, QuickSelect, clinic_date_field
 from iop.models import User
 
 from .models import (
@@ -52,7 +52,7 @@ class ClientFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Name or MRN")
     status = django_filters.ChoiceFilter(choices=Client.Status.choices)
     primary_clinician = django_filters.ModelChoiceFilter(
-        queryset=User.objects.clinicians(), label="Clinician"
+        queryset=User.objects.clinicians(), label="Clinician", widget=QuickSelect
     )
     track = django_filters.ModelChoiceFilter(
         queryset=ProgramTrack.objects.all(), empty_label="Any track"
@@ -105,13 +105,10 @@ class ClientFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=open_levels.filter(level=value).values("client_id"))
 
     def search(self, queryset: QuerySet[Client], name: str, value: str) -> QuerySet[Client]:
+        """Every word in a name (any part of it, any case), or the MRN (issued in capitals, so
+        the unique index finds it)."""
         for word in value.split():
-            queryset = queryset.filter(
-                Q(legal_first_name__icontains=word)
-                | Q(legal_last_name__icontains=word)
-                | Q(preferred_name__icontains=word)
-                | Q(mrn__iexact=word)
-            )
+            queryset = queryset.filter(Q(search_name__contains=word.upper()) | Q(mrn=word.upper()))
         return queryset
 
 

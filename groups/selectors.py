@@ -16,8 +16,9 @@ from .models import Enrollment, Group, Room
 CLIENT_SEARCH_LIMIT = 10
 
 
-def group_list(*, on: date) -> QuerySet[Group]:
-    """Every group with its room, track, facilitators and how many clients are enrolled `on`."""
+def group_list(*, on: date, name: str = "") -> QuerySet[Group]:
+    """Every group (those whose name contains `name`, if given) by name, with its room, track,
+    facilitators and how many clients are enrolled `on`."""
     enrolled = (
         Enrollment.objects.covering(on)
         .filter(group=OuterRef("pk"))
@@ -26,10 +27,12 @@ def group_list(*, on: date) -> QuerySet[Group]:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    groups = Group.objects.filter(name__icontains=name) if name else Group.objects.all()
     return (
-        Group.objects.select_related("room", "track")
+        groups.select_related("room", "track")
         .prefetch_related("facilitators")
         .annotate(enrolled=Coalesce(Subquery(enrolled), 0))
+        .order_by("name", "pk")
     )
 
 

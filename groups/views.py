@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,11 +26,20 @@ from .access import access_enrollment, access_group, access_room
 from .forms import EnrollForm, GroupForm, RoomEditForm, RoomForm, VoidForm, WithdrawForm
 from .models import Enrollment, Group
 
+GROUP_PAGE_SIZE = 25
+
 
 @admin_required
 def group_list(request: AuthedRequest) -> HttpResponse:
-    groups = selectors.group_list(on=clock.today())
-    return render(request, "groups/list.html", {"groups": groups})
+    """The group catalogue a page at a time, searchable by name."""
+    name = query_text(request, "q")
+    groups = selectors.group_list(on=clock.today(), name=name)
+    page = Paginator(groups, GROUP_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "groups/list.html",
+        {"page": page, "q": name, "query": urlencode({"q": name} if name else {})},
+    )
 
 
 @admin_required

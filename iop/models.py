@@ -40,6 +40,9 @@ class User(AbstractUser):
     objects: ClassVar[ClinicUserManager] = ClinicUserManager()
 
     class Meta:
+        # The staff by role and name, as every clinician list is read: not a scan past every
+        # client's portal login.
+        indexes = [models.Index(fields=["role", "last_name", "first_name"], name="user_by_role")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="user_role_valid"

@@ -289,6 +289,11 @@ class Session(models.Model):
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
     @property
+    def title(self) -> str:
+        """What a calendar calls it: the group's name, or the kind of individual session."""
+        return self.group.name if self.group is not None else self.get_session_type_display()
+
+    @property
     def place(self) -> str:
         """Where it meets, by the groups app's one rule ("Telehealth", or the room)."""
         return place_text(room=self.room, is_telehealth=self.is_telehealth)

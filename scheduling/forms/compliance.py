@@ -4,7 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
-from iop.forms import clinic_date_field
+from iop.forms import QuickSelect, clinic_date_field
 from iop.models import User
 from scheduling.models import ComplianceAlert, ComplianceStatus
 
@@ -73,7 +73,7 @@ class ComplianceFilterForm(forms.Form):
         queryset=User.objects.clinicians(),
         required=False,
         empty_label="Any clinician",
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=QuickSelect(attrs={"class": "form-select"}),
     )
 
 
@@ -95,7 +95,7 @@ class AlertFilterForm(forms.Form):
         queryset=User.objects.clinicians(),
         required=False,
         empty_label="Any clinician",
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=QuickSelect(attrs={"class": "form-select"}),
     )
     week = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Any day of it."

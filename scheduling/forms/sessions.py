@@ -1,18 +1,69 @@
 from typing import Any
 
+import django_filters
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.db.models import Q, QuerySet
 
 from clients.models import Client
 from clients.selectors import client_list
 from groups.models import HTTPS_ONLY, MAX_SESSION_MINUTES, Room
 from iop.clock import local_datetime
-from iop.forms import clinic_date_field
-from iop.models import User
-from scheduling.models import SessionSeries, SessionType
+from iop.forms import QuickSelect, clinic_date_field
+from iop.models import Role, User
+from scheduling.models import Session, SessionSeries, SessionType
+from scheduling.selectors.sessions import session_is_led_by
 
 INDIVIDUAL_TYPES = [(value, label) for value, label in SessionType.choices if value != "group"]
+TELEHEALTH_PLACE = "telehealth"
+
+
+def _place_choices() -> list[tuple[str, str]]:
+    return [(TELEHEALTH_PLACE, "Telehealth"), *((str(r.pk), r.name) for r in Room.objects.all())]
+
+
+class ClinicDayFilter(django_filters.FilterSet):
+    """What the front desk narrows a busy day to: a clinician's sessions (led or co-facilitated),
+    group or individual sessions, one room or telehealth. A value that is not a choice is left out
+    of the filtering and said next to its field."""
+
+    clinician = django_filters.ModelChoiceFilter(
+        queryset=User.objects.filter(role=Role.CLINICIAN).order_by("last_name", "first_name"),
+        method="led_by",
+        empty_label="Every clinician",
+        widget=QuickSelect,
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=[("group", "Group sessions"), ("individual", "Individual sessions")],
+        method="of_kind",
+        label="Sessions",
+        empty_label="Group and individual",
+    )
+    place = django_filters.ChoiceFilter(
+        method="meeting_in", label="Place", empty_label="Every place", widget=QuickSelect
+    )
+
+    class Meta:
+        model = Session
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read once: both validating the value and drawing the list use them.
+        self.filters["place"].extra["choices"] = _place_choices()
+
+    def led_by(self, queryset: QuerySet[Session], name: str, value: User) -> QuerySet[Session]:
+        return queryset.filter(session_is_led_by(user=value))
+
+    def of_kind(self, queryset: QuerySet[Session], name: str, value: str) -> QuerySet[Session]:
+        return queryset.filter(group__isnull=value != "group")
+
+    def meeting_in(self, queryset: QuerySet[Session], name: str, value: str) -> QuerySet[Session]:
+        """By `Session.place`'s rule: telehealth is by video even with a room booked."""
+        if value == TELEHEALTH_PLACE:
+            return queryset.filter(Q(is_telehealth=True) | Q(room__isnull=True))
+        return queryset.filter(room_id=int(value), is_telehealth=False)
 
 
 def _time(label: str) -> forms.TimeField:

@@ -94,10 +94,20 @@ def clinician_week_list(*, clinician: User, monday: date) -> QuerySet[Session]:
 
 
 def clinic_day_list(*, day: date) -> QuerySet[Session]:
-    """Every session in the clinic on the local date `day`, with roster counts."""
+    """Every session in the clinic on the local date `day`, with roster counts, by start (then
+    id, so the pages of a busy day neither repeat nor skip a session)."""
     return _with_roster_count(
         session_between(sessions=calendar_session_list(), first=day, last=day)
+    ).order_by("starts_at", "pk")
+
+
+def session_status_counts(*, sessions: QuerySet[Session]) -> dict[str, int]:
+    """How many of `sessions` are in each status, by the status's label (every status, zero
+    included): one GROUP BY, whatever their number."""
+    counted = dict(
+        sessions.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
+    return {status.label: counted.get(status.value, 0) for status in Session.Status}
 
 
 def session_conflict_list(

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,9 +15,18 @@ from iop.http import AuthedRequest
 from iop.models import User
 from iop.query import query_date
 from scheduling.access import access_clinician
+from scheduling.forms.sessions import ClinicDayFilter
 from scheduling.selectors.closures import closure_on
 from scheduling.selectors.compliance import hours_overview_get
-from scheduling.selectors.sessions import client_schedule_get, clinic_day_list, clinician_week_days
+from scheduling.selectors.sessions import (
+    client_schedule_get,
+    clinic_day_list,
+    clinician_week_days,
+    session_status_counts,
+)
+
+# A screenful and a little more: a busy day is read a page at a time or narrowed by the filters.
+CLINIC_DAY_PAGE_SIZE = 40
 
 
 @client_required
@@ -65,14 +75,29 @@ def clinician_week(request: AuthedRequest) -> HttpResponse:
 
 @admin_required
 def clinic_day(request: AuthedRequest) -> HttpResponse:
-    """Every session in the clinic on one day, by start time."""
+    """The clinic's sessions on one day, by start time, a page at a time, narrowed by the front
+    desk's filters; how many there are in each status heads the list."""
     day = query_date(request, "day", timezone.localdate())
+    filterset = ClinicDayFilter(request.GET, queryset=clinic_day_list(day=day))
+    counts = session_status_counts(sessions=filterset.qs)
+    paginator = Paginator(filterset.qs, CLINIC_DAY_PAGE_SIZE)
+    paginator.count = sum(counts.values())  # known already: no second COUNT of the day
+    page = paginator.get_page(request.GET.get("page"))
+    filters = request.GET.copy()
+    for name in ("day", "page"):
+        filters.pop(name, None)
+    paging = filters.copy()
+    paging["day"] = day.isoformat()
     return render(
         request,
         "scheduling/clinic_day.html",
         {
             "day": day,
-            "sessions": clinic_day_list(day=day),
+            "filter": filterset,
+            "page": page,
+            "counts": counts,
+            "filters": filters.urlencode(),
+            "query": paging.urlencode(),
             "closure": closure_on(day=day),
             "previous": day - timedelta(days=1),
             "next": day + timedelta(days=1),

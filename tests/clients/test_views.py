@@ -121,6 +121,21 @@ def test_clients_are_found_by_name_mrn_and_status(staff_client, alice, bob):
     assert not staff_client.get(url, {"status": "discharged"}).context["page"].object_list
 
 
+def test_a_search_matches_any_part_of_any_name_in_any_case_and_the_mrn(staff_client, alice):
+    alice.preferred_name = "Ally"
+    alice.save()
+    url = reverse("clients:list")
+
+    def found(text):
+        return list(staff_client.get(url, {"q": text}).context["page"].object_list)
+
+    assert found("LIC") == [alice]  # inside the first name
+    assert found("ders ali") == [alice]  # a word of each name, in any order
+    assert found("ally") == [alice]  # the preferred name, renamed just now
+    assert found(alice.mrn.lower()) == [alice]
+    assert found("ali zed") == []  # every word must match
+
+
 def test_bob_cannot_open_alices_plan_in_the_portal(client, alice, bob):
     plan = TreatmentPlanFactory(client=alice)
     client.force_login(bob.user)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from groups.models import Enrollment, Group
+from groups.views import GROUP_PAGE_SIZE
 from iop.models import Role
 from tests.factories import (
     ClientFactory,
@@ -216,5 +217,32 @@ def test_the_catalogue_keeps_a_constant_number_of_queries(
     for _ in range(groups):
         GroupFactory()
     client.force_login(admin)
-    with django_assert_max_num_queries(8):
-        assert client.get(reverse("groups:list")).status_code == 200
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("groups:list"))
+    assert len(response.context["page"]) == min(groups, GROUP_PAGE_SIZE)
+    with django_assert_max_num_queries(9):
+        assert client.get(reverse("groups:list"), {"q": "Relapse", "page": 2}).status_code == 200
+
+
+def test_the_catalogue_is_searched_by_name_a_page_at_a_time(client, admin):
+    for number in range(GROUP_PAGE_SIZE + 2):
+        GroupFactory(name=f"Evening Skills {number:02}")
+    GroupFactory(name="Morning Process")
+    client.force_login(admin)
+    url = reverse("groups:list")
+    first = client.get(url).context["page"]
+    assert first.paginator.count == GROUP_PAGE_SIZE + 3
+    assert [group.name for group in client.get(url, {"page": 2}).context["page"]] == [
+        "Evening Skills 25",
+        "Evening Skills 26",
+        "Morning Process",
+    ]
+    found = client.get(url, {"q": " morning "})
+    assert [group.name for group in found.context["page"]] == ["Morning Process"]
+    assert "1 group named like" in found.content.decode()
+    # Past the last page: the last; not a number: the first; a search for nothing says so.
+    assert client.get(url, {"page": 99}).context["page"].number == 2
+    assert client.get(url, {"page": "x"}).context["page"].number == 1
+    nothing = client.get(url, {"q": "Yoga\x00"})
+    assert nothing.status_code == 200
+    assert "No group\N{RIGHT SINGLE QUOTATION MARK}s name contains" in nothing.content.decode()

@@ -11,10 +11,13 @@ from groups.services import enrollment_create
 from iop.clock import local_datetime, week_start_of
 from scheduling.models import Session, SessionType
 from scheduling.services.sessions import session_schedule, sessions_materialize
+from scheduling.views.calendars import CLINIC_DAY_PAGE_SIZE
 from tests.factories import (
     ClientFactory,
     EnrollmentFactory,
     GroupFactory,
+    IndividualSessionFactory,
+    RoomFactory,
     SessionFactory,
 )
 
@@ -121,9 +124,85 @@ def test_the_clinic_day_keeps_a_constant_number_of_queries(
     for _ in range(count):
         SessionFactory(group=GroupFactory())
     client.force_login(admin)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("scheduling:clinic-day"))
-    assert len(response.context["sessions"]) == count
+    assert len(response.context["page"]) == min(count, CLINIC_DAY_PAGE_SIZE)
+    filters = {
+        "clinician": Session.objects.first().clinician_id,
+        "kind": "group",
+        "place": "telehealth",
+    }
+    with django_assert_max_num_queries(12):
+        filtered = client.get(reverse("scheduling:clinic-day"), filters)
+    assert filtered.status_code == 200
+
+
+def _clinic_day(client, **params):
+    return client.get(reverse("scheduling:clinic-day"), params)
+
+
+def test_the_clinic_day_pages_a_busy_day_and_says_how_many_sessions_in_each_status(client, admin):
+    today = timezone.localdate()
+    group = GroupFactory()
+    for minute in range(CLINIC_DAY_PAGE_SIZE + 5):
+        SessionFactory(group=group, starts_at=local_datetime(today, time(8, minute)))
+    Session.objects.filter(pk=Session.objects.order_by("pk").first().pk).update(
+        status=Session.Status.CANCELLED, cancel_reason="Facilitator ill"
+    )
+    client.force_login(admin)
+    first = _clinic_day(client)
+    assert len(first.context["page"]) == CLINIC_DAY_PAGE_SIZE
+    assert first.context["counts"] == {"Scheduled": 44, "Cancelled": 1}
+    text = first.content.decode()
+    assert "45 sessions" in text
+    assert "44 scheduled, 1 cancelled" in text
+    second = _clinic_day(client, page=2)
+    assert len(second.context["page"]) == 5
+    shown = [s.pk for s in first.context["page"]] + [s.pk for s in second.context["page"]]
+    assert len(set(shown)) == 45
+    # A page past the end shows the last; a page that is not a number, the first.
+    assert _clinic_day(client, page=99).context["page"].number == 2
+    assert _clinic_day(client, page="junk").context["page"].number == 1
+
+
+def test_the_front_desk_narrows_the_day_to_a_clinician_a_kind_and_a_place(
+    client, admin, clinician, alice
+):
+    today = timezone.localdate()
+    room = RoomFactory(name="Room 7")
+    group = GroupFactory(room=room, facilitators=[clinician])
+    in_room = SessionFactory(group=group, starts_at=local_datetime(today, time(9)))
+    by_video = IndividualSessionFactory(
+        client=alice, clinician=clinician, starts_at=local_datetime(today, time(11))
+    )
+    someone_elses = SessionFactory(group=GroupFactory(), starts_at=local_datetime(today, time(13)))
+    client.force_login(admin)
+
+    def shown(**params):
+        return {session.pk for session in _clinic_day(client, **params).context["page"]}
+
+    assert shown() == {in_room.pk, by_video.pk, someone_elses.pk}
+    assert shown(clinician=clinician.pk) == {in_room.pk, by_video.pk}
+    assert shown(kind="group") == {in_room.pk, someone_elses.pk}
+    assert shown(kind="individual") == {by_video.pk}
+    assert shown(place=str(room.pk)) == {in_room.pk}
+    assert shown(place="telehealth") == {by_video.pk}
+    assert shown(clinician=clinician.pk, kind="group") == {in_room.pk}
+    # The day's navigation keeps the filters.
+    assert (
+        f"kind=group&day={(today + timedelta(days=1)).isoformat()}"
+        in _clinic_day(client, kind="group").content.decode()
+    )
+
+
+def test_a_filter_value_that_is_not_a_choice_is_ignored_and_said(client, admin):
+    SessionFactory(group=GroupFactory())
+    client.force_login(admin)
+    response = _clinic_day(client, clinician="999999", kind="everything", place="x\x00")
+    assert response.status_code == 200
+    assert len(response.context["page"]) == 1
+    assert response.context["filter"].form.errors.keys() == {"clinician", "kind", "place"}
+    assert "Select a valid choice" in response.content.decode()
 
 
 def test_a_clinician_schedules_a_weekly_session_from_the_form(client, clinician, alice):

@@ -87,3 +87,43 @@ def test_a_clinician_sees_their_week_and_an_admin_the_clinic_day(page, admin, cl
     open_menu(page, "Calendars", "Clinic day")
     expect(page.get_by_role("heading", name="Clinic day")).to_be_visible()
     screenshot(page, "admin-clinic-day")
+
+
+def test_the_front_desk_reads_a_busy_day_a_page_at_a_time_and_narrows_it(
+    page, admin, clinician, second_clinician, alice
+):
+    today = timezone.localdate()
+    room = RoomFactory(name="Group Room B", location="2nd floor")
+    for number in range(44):
+        GroupFactory(
+            name=f"Skills {number + 1:02}",
+            room=room if number % 2 else RoomFactory(name=f"Room {number + 1}"),
+            facilitators=[clinician if number % 3 else second_clinician],
+            start_time=time(8 + number % 12, 0),
+            duration_minutes=50,
+        )
+    sessions_materialize()
+    session_schedule(
+        session_type=SessionType.INDIVIDUAL,
+        client=alice,
+        clinician=clinician,
+        starts_at=local_datetime(today, time(20, 0)),
+        duration_minutes=50,
+        is_telehealth=True,
+    )
+    log_in(page, admin.username, PASSWORD)
+    open_menu(page, "Calendars", "Clinic day")
+    expect(page.get_by_role("status").filter(has_text="45 sessions")).to_be_visible()
+    expect(page.get_by_text("Page 1 of 2")).to_be_visible()
+    screenshot(page, "admin-clinic-day-busy")
+    page.get_by_label("Clinician").select_option(label=str(clinician))
+    page.get_by_label("Sessions", exact=True).select_option(label="Individual sessions")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("status").filter(has_text="1 session matching")).to_be_visible()
+    expect(page.get_by_text("Individual therapy: Alice")).to_be_visible()
+    screenshot(page, "admin-clinic-day-filtered")
+    page.get_by_role("link", name="Next day").click()
+    expect(page.get_by_role("heading", name="Clinic day")).to_contain_text(
+        f"{today + timedelta(days=1):%B %-d}"
+    )
+    expect(page.get_by_label("Sessions", exact=True)).to_have_value("individual")
