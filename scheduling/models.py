@@ -278,11 +278,10 @@ class Session(models.Model):
 
     @property
     def name(self) -> str:
-        """What pages call it: the group's name, or the kind of session and the client's name."""
-        if self.group is not None:
-            return self.group.name
-        assert self.client is not None  # a session is a group's or a client's (a constraint)
-        return f"{self.get_session_type_display()}: {self.client.display_name}"
+        """What staff pages call it: its title, and an individual session's client."""
+        if self.client is None:
+            return self.title
+        return f"{self.title}: {self.client.display_name}"
 
     @property
     def length_minutes(self) -> int:
