@@ -162,7 +162,7 @@ def test_the_session_page_takes_the_same_queries_for_1_or_15_clients(
 # Session, access, log, roster, attendance, notes, attended days no authorization covers,
 # drop-in choices, chart reads, plus the login session, user, second factor and savepoints:
 # never per client.
-PAGE_QUERIES = 15 + SECOND_FACTOR_QUERIES
+PAGE_QUERIES = 12 + SECOND_FACTOR_QUERIES
 
 
 def test_who_attended_on_a_day_no_authorization_covers_is_marked_with_a_link_to_their_chart(
