@@ -13,7 +13,6 @@ from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import transaction
-from django.forms.utils import flatatt
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -125,6 +124,20 @@ def irreversible_result(
     return (Step.DONE, result) if confirmed else (Step.CONFIRM, None)
 
 
+def _attrs_html(attrs: dict[str, Any]) -> SafeString:
+    """Attributes as Django's widget template writes them: in order, True bare, False left out
+    (`flatatt` sorts them)."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
+            for name, value in attrs.items()
+            if value is not False and value is not None
+        ),
+    )
+
+
 class QuickSelect(forms.Select):
     """A <select> whose options are joined in Python instead of rendered one template each: a
     filter listing every clinician or room then costs the same with 4 of them or 40 (the template
@@ -140,7 +153,7 @@ class QuickSelect(forms.Select):
                 "",
                 '<option value="{}"{}>{}</option>',
                 (
-                    (option["value"], flatatt(option["attrs"]), option["label"])
+                    (option["value"], _attrs_html(option["attrs"]), option["label"])
                     for option in options
                 ),
             )
@@ -152,8 +165,28 @@ class QuickSelect(forms.Select):
         return format_html(
             '<select name="{}"{}>{}</select>',
             widget["name"],
-            flatatt(widget["attrs"]),
+            _attrs_html(widget["attrs"]),
             format_html_join("", "{}", ((group,) for group in groups)),
+        )
+
+
+class QuickNumberInput(forms.NumberInput):
+    """A number <input> drawn in Python, for the same reason as QuickSelect: an attendance sheet
+    has one per client."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = (
+            format_html(' value="{}"', str(widget["value"])) if widget["value"] is not None else ""
+        )
+        return format_html(
+            '<input type="{}" name="{}"{}{}>',
+            widget["type"],
+            widget["name"],
+            shown,
+            _attrs_html(widget["attrs"]),
         )
 
 

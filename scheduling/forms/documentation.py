@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from clients.models import Client, Objective
 from clients.selectors import client_list
 from iop.dates import validate_clinic_date
+from iop.forms import QuickNumberInput, QuickSelect
 from iop.models import User
 from scheduling.models import (
     ATTENDED_STATUSES,
@@ -60,10 +61,12 @@ class AttendanceSheetForm(forms.Form):
         self.roster, self.full_minutes = roster, full_minutes
         for row in roster:
             status = forms.ChoiceField(
-                choices=[("", "Not recorded"), *AttendanceStatus.choices], required=False
+                choices=[("", "Not recorded"), *AttendanceStatus.choices],
+                required=False,
+                widget=QuickSelect,
             )
             status.widget.attrs["class"] = "form-select form-select-sm js-status"
-            minutes = forms.IntegerField(required=False)
+            minutes = forms.IntegerField(required=False, widget=QuickNumberInput)
             minutes.widget.attrs.update(
                 {"class": "form-control form-control-sm js-minutes", "max": full_minutes, "min": 0}
             )
@@ -190,6 +193,7 @@ DROP_IN_OFFERED = 50
 class DropInForm(forms.Form):
     client = forms.ModelChoiceField(
         queryset=Client.objects.none(),
+        widget=QuickSelect,
         label="Add a drop-in",
         error_messages={
             "required": "Choose a client to add as a drop-in.",

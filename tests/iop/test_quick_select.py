@@ -1,11 +1,12 @@
-"""`QuickSelect` draws the same <select> as Django's, only without a template per option."""
+"""`QuickSelect` and `QuickNumberInput` draw the same HTML as Django's widgets, only without a
+template per option or input."""
 
 import re
 
 import pytest
 from django import forms
 
-from iop.forms import QuickSelect
+from iop.forms import QuickNumberInput, QuickSelect
 from iop.models import Role, User
 from tests.factories import UserFactory
 
@@ -41,3 +42,15 @@ def test_it_draws_what_djangos_select_draws_chosen_value_and_escaping_included()
     assert quick == _html(_clinician_form(forms.Select)(data))
     assert f'<option value="{chosen.pk}" selected>Ben Park</option>' in quick
     assert "O&#x27;Neil &lt;Jr&gt;" in quick
+
+
+@pytest.mark.parametrize("value", [None, 0, 180, "12<b>"])
+def test_the_quick_number_input_draws_what_djangos_draws(value):
+    def form(widget: forms.NumberInput) -> forms.Form:
+        class MinutesForm(forms.Form):
+            minutes = forms.IntegerField(required=False, widget=widget)
+
+        return MinutesForm(initial={"minutes": value})
+
+    attrs = {"class": "form-control js-minutes", "max": 180, "min": 0}
+    assert _html(form(QuickNumberInput(attrs=attrs))) == _html(form(forms.NumberInput(attrs=attrs)))
