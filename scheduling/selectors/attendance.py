@@ -12,7 +12,6 @@ from clients.models import Client
 from clients.selectors import plan_reviews_overdue
 from iop.clock import day_bounds
 from iop.models import User
-from iop.pagination import MAX_COUNTED
 from scheduling.models import (
     ATTENDED_STATUSES,
     Attendance,
@@ -204,6 +203,8 @@ def session_missing_attendance_list(*, user: User, now: datetime) -> QuerySet[Se
 
 # Today and the admin list show this many overdue items; the count says how many there are.
 OVERDUE_SHOWN = 50
+# Sessions held without attendance are counted up to this many ("1000+").
+OVERDUE_COUNTED = 1000
 
 
 def overdue_documentation_get(
@@ -219,15 +220,21 @@ def overdue_documentation_get(
             notes.filter(session__clinician=clinician),
             sessions.filter(clinician=clinician),
         )
-    # Counted along the open-work index in start order, up to a cap: counted unordered, the planner
-    # took the index's upcoming sessions for past ones and scanned every session of the clinic.
-    missing = sessions[: MAX_COUNTED + 1].count()
+    # Counted along the open-work index in start order, up to a cap: counted unordered (or up to
+    # a cap as large as its guess), the planner took the index's upcoming sessions for past ones
+    # and scanned every session of the clinic.
+    missing = sessions[: OVERDUE_COUNTED + 1].count()
+    # The oldest notes picked by their keys first, then read with their client and session: the
+    # joins for every overdue note of the clinic before sorting them cost more than the rest.
+    oldest = notes.order_by("session__starts_at", "session_id", "client_id")
     return {
-        "overdue_notes": notes[:OVERDUE_SHOWN],
+        "overdue_notes": notes.filter(
+            pk__in=list(oldest.values_list("pk", flat=True)[:OVERDUE_SHOWN])
+        ),
         "overdue_note_count": notes.count(),
         "missing_attendance": sessions[:OVERDUE_SHOWN],
-        "missing_attendance_count": min(missing, MAX_COUNTED),
-        "missing_attendance_capped": missing > MAX_COUNTED,
+        "missing_attendance_count": min(missing, OVERDUE_COUNTED),
+        "missing_attendance_capped": missing > OVERDUE_COUNTED,
     }
 
 
