@@ -1,6 +1,7 @@
 """Reads for attendance and documentation: which sessions a person may see and document, a
 session's roster, how long its attendance may run, Today, and what is overdue."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -254,10 +255,12 @@ class ClinicianOverdue:
 
 def overdue_by_clinician(*, user: User, now: datetime) -> list[ClinicianOverdue]:
     """Per clinician (most overdue first): notes unsigned after 24 hours and sessions without
-    attendance of the sessions they lead, and their caseload's overdue plan reviews. Four queries,
-    whatever the clinic's size."""
+    attendance of the sessions they lead (among the oldest OVERDUE_COUNTED), and their caseload's
+    overdue plan reviews. Four queries, whatever the clinic's size."""
     notes = _counts(overdue_note_list(user=user, now=now), "session__clinician")
-    sessions = _counts(session_missing_attendance_list(user=user, now=now), "clinician")
+    # The oldest OVERDUE_COUNTED, along the ordered index (see overdue_documentation_get).
+    missing = session_missing_attendance_list(user=user, now=now).values_list("clinician_id")
+    sessions = Counter(clinician_id for (clinician_id,) in missing[:OVERDUE_COUNTED])
     reviews = _counts(
         plan_reviews_overdue(today=timezone.localdate(now)), "client__primary_clinician"
     )
