@@ -209,6 +209,12 @@ def plan_active(*, client: Client) -> TreatmentPlan | None:
     return plan_list(client=client).filter(status=TreatmentPlan.Status.ACTIVE).first()
 
 
+def plan_active_header(*, client: Client) -> TreatmentPlan | None:
+    """The client's plan in force without its tree: for pages that only link to it or ask for the
+    client's signature (one query, not five)."""
+    return client.treatment_plans.filter(status=TreatmentPlan.Status.ACTIVE).first()
+
+
 def plan_draft(*, client: Client) -> TreatmentPlan | None:
     """The client's draft of the next version, if one is open (at most one is)."""
     return client.treatment_plans.filter(status=TreatmentPlan.Status.DRAFT).first()

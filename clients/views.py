@@ -519,7 +519,7 @@ def plan_create(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
     ):
         return redirect("clients:plan", client.pk, draft.pk)
-    has_active = selectors.plan_active(client=client) is not None
+    has_active = selectors.plan_active_header(client=client) is not None
     title = "New version of the plan" if has_active else "New treatment plan"
     return _client_form_page(request, client, form, title, "Start draft")
 
@@ -929,7 +929,7 @@ def portal(request: AuthedRequest) -> HttpResponse:
         "clients/portal.html",
         {
             "client": client,
-            "plan": selectors.plan_active(client=client),
+            "plan": selectors.plan_active_header(client=client),
             "check_ins": selectors.checkin_due_list(client=client),
         },
     )

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from clients.access import access_own_client
-from clients.selectors import checkin_due_list, plan_active
+from clients.selectors import checkin_due_list, plan_active_header
 from iop.access import admin_required, client_required, staff_required
 from iop.clock import week_start_of
 from iop.http import AuthedRequest
@@ -43,7 +43,7 @@ def my_schedule(request: AuthedRequest) -> HttpResponse:
             "days": schedule.days,
             "overview": hours_overview_get(client=client, today=today),
             "today": today,
-            "plan": plan_active(client=client),
+            "plan": plan_active_header(client=client),
             "check_ins": checkin_due_list(client=client),
         },
     )
