@@ -146,3 +146,26 @@ def test_a_clinician_logs_an_individual_session(page, clinician, alice, hours_in
     expect(page.get_by_text("Session log saved.")).to_be_visible()
     screenshot(page, "session-individual-logged")
     assert Attendance.objects.get(client=alice).minutes_attended == 50
+
+
+def test_a_clinician_sees_who_is_behind_on_hours_and_then_the_whole_caseload(
+    page, clinician, alice, bob
+):
+    from iop.clock import week_start_of
+    from scheduling.models import ComplianceStatus, WeeklyCompliance
+    from scheduling.services.compliance import compliance_recompute_week
+
+    compliance_recompute_week(week_start=week_start_of(timezone.localdate()))
+    WeeklyCompliance.objects.filter(client=bob).update(status=ComplianceStatus.ON_TRACK)
+    log_in(page, clinician.username, PASSWORD)
+    behind = page.get_by_role("heading", name="Behind on hours this week")
+    expect(behind).to_contain_text("1")
+    expect(page.get_by_role("link", name=alice.display_name)).to_be_visible()
+    expect(page.get_by_role("link", name=bob.display_name)).to_have_count(0)
+    screenshot(page, "clinician-today-behind-on-hours")
+
+    page.get_by_role("link", name="Hours of your whole caseload").click()
+    expect(page.get_by_role("heading", name="My caseload's hours this week")).to_be_visible()
+    expect(page.get_by_role("link", name=bob.display_name)).to_be_visible()
+    expect(page.get_by_role("link", name=alice.display_name)).to_be_visible()
+    screenshot(page, "clinician-caseload-hours")
