@@ -22,6 +22,28 @@ from tests.helpers import log_in, open_menu, screenshot
 pytestmark = pytest.mark.browser
 
 
+def _admitted_six_weeks_ago(clinician, first_name, last_name, username):
+    """A client in the program for the whole history below (the factory's admission date, 7 to 30
+    days ago at random, left too few short weeks in a row for an escalation in some runs)."""
+    return ClientFactory(
+        legal_first_name=first_name,
+        legal_last_name=last_name,
+        primary_clinician=clinician,
+        user__username=username,
+        admission_date=week_start_of(timezone.localdate()) - timedelta(weeks=6),
+    )
+
+
+@pytest.fixture
+def alice(clinician):
+    return _admitted_six_weeks_ago(clinician, "Alice", "Anders", "alice")
+
+
+@pytest.fixture
+def bob(clinician):
+    return _admitted_six_weeks_ago(clinician, "Bob", "Brown", "bob")
+
+
 @pytest.fixture
 def weeks_of_hours(alice, bob):
     """Alice attends most sessions of the last weeks, Bob about half."""
