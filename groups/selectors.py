@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from clients.models import Client, ProgramTrack
@@ -187,15 +187,27 @@ def room_groups_in_use(*, room: Room) -> QuerySet[Group]:
 NEAR_CAPACITY = 0.8
 
 
-def group_near_capacity_list(*, on: date) -> QuerySet[Group]:
+@dataclass(frozen=True)
+class NearCapacity:
+    group: Group
+    seats_left: int
+
+
+def group_near_capacity_list(*, on: date) -> list[NearCapacity]:
     """Groups meeting on `on` with their enrolled clients at or near capacity, fullest first: one
-    query."""
-    return (
+    query. The seats are compared here, not in SQL, where each use of the enrolled count (the
+    test, the seats left, the order) ran its subquery again for every group."""
+    meeting = (
         group_list(on=on)
         .prefetch_related(None)
+        .select_related(None)
+        .select_related("track")
         .filter(is_active=True, first_date__lte=on)
         .filter(Q(last_date__isnull=True) | Q(last_date__gte=on))
-        .filter(Q(enrolled__gte=F("capacity") * NEAR_CAPACITY) | Q(enrolled__gte=F("capacity") - 1))
-        .annotate(seats_left=F("capacity") - F("enrolled"))
-        .order_by("seats_left", "name")
     )
+    near = []
+    for group in meeting:
+        enrolled: int = group.enrolled  # type: ignore[attr-defined]  # group_list's annotation
+        if enrolled >= min(group.capacity * NEAR_CAPACITY, group.capacity - 1):
+            near.append(NearCapacity(group=group, seats_left=group.capacity - enrolled))
+    return sorted(near, key=lambda row: (row.seats_left, row.group.name))
