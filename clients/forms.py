@@ -48,6 +48,17 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 CLINIC_DATE = [validate_clinic_date]
 
 
+def _clinic_date_filter(label: str, field_name: str, lookup_expr: str) -> django_filters.DateFilter:
+    """One end of a date range on the client list: a clinic date, from a date picker."""
+    return django_filters.DateFilter(
+        label=label,
+        field_name=field_name,
+        lookup_expr=lookup_expr,
+        widget=DATE,
+        validators=CLINIC_DATE,
+    )
+
+
 class ClientFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Name or MRN")
     status = django_filters.ChoiceFilter(choices=Client.Status.choices)
@@ -63,34 +74,10 @@ class ClientFilter(django_filters.FilterSet):
         label="Level of care now",
         empty_label="Any level",
     )
-    admitted_from = django_filters.DateFilter(
-        label="Admitted from",
-        field_name="admission_date",
-        lookup_expr="gte",
-        widget=DATE,
-        validators=CLINIC_DATE,
-    )
-    admitted_to = django_filters.DateFilter(
-        label="Admitted by",
-        field_name="admission_date",
-        lookup_expr="lte",
-        widget=DATE,
-        validators=CLINIC_DATE,
-    )
-    discharged_from = django_filters.DateFilter(
-        label="Discharged from",
-        field_name="discharge_date",
-        lookup_expr="gte",
-        widget=DATE,
-        validators=CLINIC_DATE,
-    )
-    discharged_to = django_filters.DateFilter(
-        label="Discharged by",
-        field_name="discharge_date",
-        lookup_expr="lte",
-        widget=DATE,
-        validators=CLINIC_DATE,
-    )
+    admitted_from = _clinic_date_filter("Admitted from", "admission_date", "gte")
+    admitted_to = _clinic_date_filter("Admitted by", "admission_date", "lte")
+    discharged_from = _clinic_date_filter("Discharged from", "discharge_date", "gte")
+    discharged_to = _clinic_date_filter("Discharged by", "discharge_date", "lte")
 
     class Meta:
         model = Client

@@ -116,15 +116,6 @@ def audit_client_labels(ids: set[int]) -> dict[int, str]:
     return _clients.labels(ids) if ids else {}
 
 
-def record_kind_models(event: str | None = None) -> list[type[Model]]:
-    """The audited models described here; with `event`, those that have it (e.g. "signed")."""
-    return [
-        model
-        for model, kind in _record_kinds.items()
-        if event is None or event in kind.events.values()
-    ]
-
-
 def record_event_fields(event: str) -> dict[type[Model], list[str]]:
     """For each model with `event`, the fields whose filling is that event."""
     return {

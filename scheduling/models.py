@@ -953,10 +953,6 @@ class WeeklyCompliance(models.Model):
     def __str__(self) -> str:
         return f"Client {self.client_id} week of {self.week_start}: {self.get_status_display()}"
 
-    @property
-    def missing_minutes(self) -> int:
-        return max(self.required_minutes - self.attended_minutes, 0)
-
 
 class ComplianceAlert(models.Model):
     """Something about a client's week a person must act on. There is at most one open alert per
