@@ -27,6 +27,10 @@ from scheduling.views import form_methods
 START_RENAMES = {"starts_at": "start_time"}
 
 
+def _sessions(count: int) -> str:
+    return f"{count} session" if count == 1 else f"{count} sessions"
+
+
 @staff_required
 @form_methods
 def session_new(request: AuthedRequest) -> HttpResponse:
@@ -43,7 +47,7 @@ def session_new(request: AuthedRequest) -> HttpResponse:
         lambda: services.session_schedule(**form.service_arguments()),
         START_RENAMES,
     ):
-        messages.success(request, f"{len(sessions)} session(s) scheduled.")
+        messages.success(request, f"{_sessions(len(sessions))} scheduled.")
         if skipped := _closed_dates_skipped(sessions):
             messages.warning(request, skipped)
         return redirect("scheduling:clinician-week")
@@ -138,7 +142,7 @@ def series_move(request: AuthedRequest, pk: int) -> HttpResponse:
         form,
         lambda: services.session_series_move_rest(session=session, **form.cleaned_data),
     ):
-        messages.success(request, f"{len(moved)} session(s) of the series moved.")
+        messages.success(request, f"{_sessions(len(moved))} of the series moved.")
         return redirect("scheduling:session-detail", session.pk)
     return render(
         request,
@@ -161,7 +165,7 @@ def series_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
     )
     if step is Step.DONE:
-        messages.success(request, f"{len(cancelled or [])} session(s) of the series cancelled.")
+        messages.success(request, f"{_sessions(len(cancelled or []))} of the series cancelled.")
         return redirect("scheduling:clinician-week")
     confirm = (
         Confirmation(

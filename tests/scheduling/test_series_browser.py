@@ -64,7 +64,7 @@ def test_a_clinician_books_and_moves_a_series_and_the_client_joins_by_video(
 
         page.get_by_label("Start (local time)").fill("11:00")
         page.get_by_role("button", name="Schedule").click()
-        expect(page.get_by_text("6 session(s) scheduled")).to_be_visible()
+        expect(page.get_by_text("6 sessions scheduled")).to_be_visible()
         third = Session.objects.filter(client=dana).order_by("starts_at")[2]
         page.goto(reverse("scheduling:session-detail", args=[third.pk]))
         expect(page.get_by_text("every two weeks until Sun Feb 14, 2027")).to_be_visible()
@@ -74,7 +74,7 @@ def test_a_clinician_books_and_moves_a_series_and_the_client_joins_by_video(
         page.get_by_label("New start (local time)").fill("14:00")
         page.get_by_label("Reason").fill("New work hours")
         page.get_by_role("button", name="Move the rest of the series").click()
-        expect(page.get_by_text("4 session(s) of the series moved")).to_be_visible()
+        expect(page.get_by_text("4 sessions of the series moved")).to_be_visible()
         screenshot(page, "clinician-series-moved")
 
         log_in(phone_page, dana.user.username, PASSWORD)
@@ -103,7 +103,7 @@ def test_a_weekly_series_over_christmas_skips_the_closed_days_and_says_so(
         page.get_by_label("Repeats").select_option(label="Weekly")
         page.get_by_label("Until").fill("2027-01-14")
         page.get_by_role("button", name="Schedule").click()
-        expect(page.get_by_text("5 session(s) scheduled")).to_be_visible()
+        expect(page.get_by_text("5 sessions scheduled")).to_be_visible()
         expect(
             page.get_by_text(
                 "Dec 24, 2026 skipped: clinic closed (Christmas Eve). "

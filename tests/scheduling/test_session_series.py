@@ -306,7 +306,7 @@ def test_booking_a_series_from_the_form_says_which_dates_were_skipped_and_why(
         follow=True,
     )  # fmt: skip
     assert [str(m) for m in response.context["messages"]] == [
-        "3 session(s) scheduled.",
+        "3 sessions scheduled.",
         "Dec 24, 2026 skipped: clinic closed (Christmas Eve). "
         "Dec 31, 2026 skipped: clinic closed (New Year).",
     ]
