@@ -61,9 +61,17 @@ def session_between(*, sessions: QuerySet[Session], first: date, last: date) -> 
 
 def client_session_list(*, client: Client, first: date, last: date) -> QuerySet[Session]:
     """The client's schedule from `first` to `last` (local dates), cancelled sessions included so
-    the client sees them as cancelled."""
-    sessions = calendar_session_list().filter(session_has_client(client=client))
-    return session_between(sessions=sessions, first=first, last=last)
+    the client sees them as cancelled, with the group and room the client's pages show."""
+    start, end = local_midnight(first), local_midnight(last + timedelta(days=1))
+    # Through the client's roster rows of the window: the view then reads only the window's
+    # sessions of the client's groups (one index range each), not every session they ever held.
+    links = SessionClient.objects.filter(client=client, starts_at__gte=start, starts_at__lt=end)
+    return (
+        calendar_session_list()
+        .select_related(None)
+        .select_related("group", "room")
+        .filter(pk__in=links.values("session_id"), starts_at__gte=start, starts_at__lt=end)
+    )
 
 
 def _with_roster_count(sessions: QuerySet[Session]) -> QuerySet[Session]:
