@@ -284,15 +284,38 @@ _DUE_REMINDERS_SQL = """
 """
 
 
-def _start(*module_args: str) -> subprocess.Popen:
-    """`python -m ...` in the project's directory, with this environment, its output discarded
-    (the development backends print every message)."""
+def _start(*module_args: str, environment: dict[str, str] | None = None) -> subprocess.Popen:
+    """`python -m ...` in the project's directory, with `environment` (this one by default), its
+    output discarded (the development backends print every message)."""
     return subprocess.Popen(
         [sys.executable, "-m", *module_args],
         cwd=settings.BASE_DIR,
+        env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def _production_environment(static_root: Path) -> dict[str, str]:
+    """This environment with the production settings a clinic runs (DEBUG and the demo app off,
+    static files collected with their manifest), behind a proxy that ends TLS: the load test
+    sends the proxy's `X-Forwarded-Proto: https`. The secret key stays this one, which signed the
+    load test's sessions."""
+    environment = {
+        **os.environ,
+        "DEBUG": "0",
+        "DEMO": "0",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "STATIC_ROOT": str(static_root),
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        check=True,
+    )
+    return environment
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -438,9 +461,11 @@ def measure_load(seconds: int = LOAD_SECONDS) -> dict[str, Any]:
         "clients": LOAD_CLIENTS,
     }
     (work / "plan.json").write_text(json.dumps(plan))
+    production = _production_environment(work / "static")
     server = _start(
         "gunicorn", "iop.wsgi", "--bind", f"127.0.0.1:{port}",
         "--workers", str(LOAD_WORKERS), "--log-level", "warning",
+        environment=production,
     )  # fmt: skip
     try:
         for _ in range(100):

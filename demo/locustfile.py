@@ -25,7 +25,8 @@ class _Visitor(FastHttpUser):
         with self.client.get(
             url,
             name=name,
-            headers={"Cookie": f"sessionid={self.cookie}"},
+            # As the TLS-ending proxy in front of a production server says.
+            headers={"Cookie": f"sessionid={self.cookie}", "X-Forwarded-Proto": "https"},
             allow_redirects=False,
             catch_response=True,
         ) as reply:
