@@ -7,6 +7,7 @@ import sys
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from tests.helpers import ROOT
 from tests.settings import redis_url_for_worker
@@ -110,3 +111,23 @@ def test_celery_workers_started_by_a_test_use_the_same_redis_database_as_the_tes
         text=True,
     )
     assert result.stdout.strip() == "redis://127.0.0.1:6379/4", result.stderr
+
+
+@pytest.mark.django_db
+def test_connections_never_jit_compile_a_query():
+    """Stock PostgreSQL compiles a query whose estimated cost passes `jit_above_cost`: seconds for
+    a query that runs in milliseconds, once the history is large enough."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
+
+
+def test_connection_options_from_the_url_are_kept_beside_jit_off():
+    script = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")}
+    env.update({"DJANGO_SETTINGS_MODULE": "iop.settings", "DEBUG": "1", **GOOD})
+    env["DATABASE_URL"] += "?options=-c%20statement_timeout%3D5000"
+    shown = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    ).stdout
+    assert "-c statement_timeout=5000 -c jit=off" in shown
