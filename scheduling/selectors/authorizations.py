@@ -206,15 +206,21 @@ def unauthorized_days_list(
 # The review's clients who attended without an authorization, from the stored findings
 # (`UnauthorizedAttendance`): the first REVIEW_UNAUTHORIZED_SHOWN in scope by name, each with
 # their days in the window, and how many there are in all.
+# (Materialized, so the clients are read once, by a hash join: left to itself the planner walked
+# every client by name for the first 25, to count them all anyway.)
 _UNAUTHORIZED_CLIENTS_SQL = """
-    SELECT u.client_id, ARRAY(SELECT d FROM unnest(u.days) d WHERE d >= %(first_day)s ORDER BY d),
-           count(*) OVER ()
-    FROM scheduling_unauthorizedattendance u
-    JOIN clients_client c ON c.id = u.client_id
-    WHERE u.last_day >= %(first_day)s
-      AND c.status = 'active'
-      AND (%(clinician_id)s::bigint IS NULL OR c.primary_clinician_id = %(clinician_id)s)
-    ORDER BY c.legal_last_name, c.legal_first_name, u.client_id
+    WITH in_scope AS MATERIALIZED (
+        SELECT u.client_id, u.days, c.legal_last_name, c.legal_first_name
+        FROM scheduling_unauthorizedattendance u
+        JOIN clients_client c ON c.id = u.client_id
+        WHERE u.last_day >= %(first_day)s
+          AND c.status = 'active'
+          AND (%(clinician_id)s::bigint IS NULL OR c.primary_clinician_id = %(clinician_id)s)
+    )
+    SELECT client_id, ARRAY(SELECT d FROM unnest(days) d WHERE d >= %(first_day)s ORDER BY d),
+           (SELECT count(*) FROM in_scope)
+    FROM in_scope
+    ORDER BY legal_last_name, legal_first_name, client_id
     LIMIT %(limit)s
 """
 REVIEW_UNAUTHORIZED_SHOWN = 25

@@ -25,7 +25,10 @@ from scheduling.selectors.authorizations import (
     burn_down_get,
     client_authorizations_get,
 )
-from scheduling.services.authorizations import utilization_reviews_update
+from scheduling.services.authorizations import (
+    unauthorized_attendance_recompute,
+    utilization_reviews_update,
+)
 from scheduling.tasks import utilization_reviews_update as utilization_review_task
 from tests.factories import (
     AttendanceFactory,
@@ -180,6 +183,7 @@ def test_attended_days_no_authorization_covers_are_flagged(regular):
     attend(regular, ADMITTED + timedelta(days=8), 180)  # covered
     panel = client_authorizations_get(client=regular, today=TODAY)
     assert panel.unauthorized_days == [ADMITTED + timedelta(days=4)]
+    unauthorized_attendance_recompute(client_ids=[regular.pk], today=TODAY)
     review = authorization_review_list(user=regular.primary_clinician, today=TODAY)
     assert review.unauthorized == [(regular, [ADMITTED + timedelta(days=4)])]
 
@@ -352,4 +356,4 @@ def test_the_review_list_and_the_job_cost_the_same_queries_for_10_or_1000_client
         result = utilization_reviews_update()
     assert result.opened == ending_within_a_week
     counts = (len(listing.captured_queries), len(job.captured_queries))
-    assert counts == (4, 7)
+    assert counts == (3, 12)
