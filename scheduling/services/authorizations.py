@@ -41,7 +41,7 @@ from scheduling.selectors.authorizations import (
 _REVIEW_LOCK = "SELECT pg_advisory_xact_lock(hashtext('scheduling.utilization_reviews_update'))"
 # Recomputes of the findings run one at a time, so one that started before a change committed
 # cannot overwrite the findings of one that started after it (as the weekly recompute).
-_FINDINGS_LOCK = "SELECT pg_advisory_xact_lock(hashtext('scheduling.unauthorized_days'))"
+_FINDINGS_LOCK = "SELECT pg_advisory_xact_lock(hashtext('scheduling.unauthorized_attendance'))"
 
 # The findings of the target clients: what the rule finds now in the window, for those still
 # active, one row a client; nothing for the others (covered since, discharged, out of the window).
