@@ -17,3 +17,9 @@ client_discharged = Signal()
 #     with `client_ids` (a list of ids), `first_day` and `last_day` (dates; None: up to today).
 #     Scheduling recomputes those client-weeks after commit.
 client_weeks_changed = Signal()
+
+# authorization_changed: sent by `clients.services.authorizations` inside its transaction when an
+#     authorization is created, ended early or voided, with `authorization` (the Authorization, as
+#     saved). Scheduling resolves a voided one's open utilization review at once and recomputes
+#     the client's findings of attendance no authorization covers after commit.
+authorization_changed = Signal()

@@ -40,7 +40,7 @@ from iop.second_factor import mark_verified
 from scheduling.models import Reminder, ReminderPreference, Session, SessionClient
 from scheduling.selectors.compliance import client_weeks_of_sessions
 from scheduling.selectors.reminders import due_reminder_list
-from scheduling.services import compliance, reminders
+from scheduling.services import authorizations, compliance, reminders
 from scheduling.services.feeds import calendar_feed_create
 from scheduling.services.sessions import sessions_materialize
 
@@ -242,6 +242,7 @@ def measure_jobs(runs: int, session_id: int) -> dict[str, float]:
         "recompute open weeks (hourly)": compliance.compliance_recompute_open_weeks,
         "week close": compliance.week_close,
         "nudges": compliance.compliance_nudges_send,
+        "utilization review (daily)": authorizations.utilization_reviews_update,
         "recompute this week, all clients": lambda: compliance.compliance_recompute_week(
             week_start=week_start
         ),

@@ -33,6 +33,7 @@ from demo.people import DEMO_PASSWORD
 from groups.models import GroupType
 from iop.clock import week_start_of
 from iop.models import Role
+from scheduling.services.authorizations import unauthorized_attendance_recompute
 from scheduling.services.compliance import compliance_recompute
 from scheduling.services.reminders import reminders_plan
 from scheduling.services.sessions import MATERIALIZE_DAYS
@@ -502,6 +503,10 @@ def _derived_state(
         {**common, "resolve_before": current_week - timedelta(weeks=2)},
     )
     step.timed("pending reminders planned", lambda: reminders_plan(now=now))
+    step.timed(
+        "attendance no authorization covers",
+        lambda: unauthorized_attendance_recompute(today=today),
+    )
     # The flags the triggers set (a note signed, attendance taken) leave dead entries in the
     # open-work indexes, which autovacuum clears in a live clinic: clear them now, or the first
     # measurements read them. VACUUM cannot run in a transaction (the tests' smoke run).

@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import ExpressionWrapper, F, Q
 from django.utils import timezone
@@ -1127,3 +1128,35 @@ class UtilizationReview(models.Model):
 
     def __str__(self) -> str:
         return f"Utilization review of authorization {self.authorization_id}: {self.reason}"
+
+
+class UnauthorizedAttendance(models.Model):
+    """An active client's days of the last four weeks on which they attended (counted attendance)
+    and no live authorization covers: attendance the clinic cannot bill. Derived state, one row a
+    client who has such days, rewritten per client by
+    `scheduling.services.authorizations.unauthorized_attendance_recompute` after every change it
+    depends on (attendance, authorizations, admission and discharge) and for every client by the
+    daily utilization review. The rule is `UNAUTHORIZED_SQL`, the one the chart and the attendance
+    sheet run live. Days that have left the window since are ignored by the reads until the next
+    recompute drops them."""
+
+    client = models.OneToOneField(
+        Client,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="unauthorized_attendance",
+    )
+    days = ArrayField(models.DateField(), help_text="In order, each once.")
+    last_day = models.DateField(help_text="The latest of `days`: the row is in the window.")
+
+    class Meta:
+        # The review card counts the clients whose latest day is in the window.
+        indexes = [models.Index(fields=["last_day"], name="unauthorized_last_day")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(days__len__gt=0), name="unauthorized_attendance_has_days"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Client {self.client_id} attended without an authorization until {self.last_day}"

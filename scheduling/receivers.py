@@ -5,11 +5,15 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from clients.models import Client
+from clients.models import Authorization, Client
 from groups.models import Group
 
 from .selectors.compliance import client_weeks_between
 from .selectors.sessions import group_session_clash_check
+from .services.authorizations import (
+    unauthorized_attendance_recompute_on_commit,
+    utilization_review_resolve_voided,
+)
 from .services.compliance import compliance_recompute_on_commit
 from .services.sessions import (
     MATERIALIZE_DAYS,
@@ -40,3 +44,17 @@ def recompute_client_weeks(
             client_ids=client_ids, first_day=first_day, last_day=last_day
         )
     )
+
+
+def recompute_unauthorized_attendance(*, client_ids: list[int], **kwargs: object) -> None:
+    """An admission or a discharge: the clients' findings (only active clients have any) follow
+    after commit."""
+    unauthorized_attendance_recompute_on_commit(client_ids=client_ids)
+
+
+def follow_authorization(*, authorization: Authorization, **kwargs: object) -> None:
+    """An authorization was created, ended or voided: a voided one's open review resolves at once,
+    and the client's findings follow after commit."""
+    if authorization.is_void:
+        utilization_review_resolve_voided(authorization=authorization)
+    unauthorized_attendance_recompute_on_commit(client_ids=[authorization.client_id])

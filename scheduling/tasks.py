@@ -6,7 +6,7 @@ from datetime import date
 from celery import shared_task
 from django.utils.dateparse import parse_date
 
-from scheduling.services import compliance, reminders
+from scheduling.services import authorizations, compliance, reminders
 from scheduling.services.authorizations import utilization_reviews_update as reviews_update
 from scheduling.services.sessions import sessions_materialize
 
@@ -52,6 +52,13 @@ def compliance_recompute_client_weeks(client_weeks: list[list]) -> None:
             (int(client_id), date.fromisoformat(week)) for client_id, week in client_weeks
         ]
     )
+
+
+@shared_task(**IDEMPOTENT)
+def unauthorized_attendance_recompute(client_ids: list[int]) -> None:
+    """Enqueued after commit by every change a client's findings of attendance no authorization
+    covers depend on: `client_ids` is a list of client ids."""
+    authorizations.unauthorized_attendance_recompute(client_ids=[int(pk) for pk in client_ids])
 
 
 @shared_task(**IDEMPOTENT)

@@ -24,6 +24,7 @@ from scheduling.models import (
     Session,
     WeeklyCompliance,
 )
+from scheduling.services.authorizations import unauthorized_attendance_recompute
 from scheduling.services.compliance import compliance_recompute_week
 from scheduling.services.notes import note_sign
 from tests.factories import (
@@ -131,11 +132,13 @@ def test_daily_pages_make_as_many_queries_for_20_clients_as_for_2(db):
     SessionFactory(group=group, starts_at=local_datetime(today, time(23)))
     _add_clients(2, clinician=clinician, group=group, held=held)
     compliance_recompute_week(week_start=week_start_of(today))
+    unauthorized_attendance_recompute()
     subjects = {"clinician": clinician, "session_id": held.pk, "client": Client.objects.first()}
     with_two = _query_counts(subjects)
 
     _add_clients(18, clinician=clinician, group=group, held=held)
     compliance_recompute_week(week_start=week_start_of(today))
+    unauthorized_attendance_recompute()
     assert Attendance.objects.filter(session=held).aggregate(n=Count("*"))["n"] == 20
     with_twenty = _query_counts(subjects)
 

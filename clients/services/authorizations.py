@@ -26,6 +26,7 @@ from ..models import (
     ServiceCode,
 )
 from ..selectors import authorization_overlapping
+from ..signals import authorization_changed
 
 
 def _lock_client(client: Client) -> None:
@@ -86,6 +87,7 @@ def authorization_create(
     )
     authorization.full_clean()
     authorization.save()
+    authorization_changed.send(sender=Authorization, authorization=authorization)
     return authorization
 
 
@@ -115,6 +117,7 @@ def authorization_end(
     authorization.end_reason = reason.strip()
     authorization.full_clean()
     authorization.save(update_fields=["ended_on", "end_reason"])
+    authorization_changed.send(sender=Authorization, authorization=authorization)
     return authorization
 
 
@@ -131,6 +134,7 @@ def authorization_void(*, authorization: Authorization, reason: str, actor: User
     authorization.void_reason = reason.strip()
     authorization.full_clean()
     authorization.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    authorization_changed.send(sender=Authorization, authorization=authorization)
     return authorization
 
 

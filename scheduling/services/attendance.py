@@ -35,6 +35,7 @@ from scheduling.selectors.attendance import (
     roster_client_list,
     session_is_documentable_by,
 )
+from scheduling.services.authorizations import unauthorized_attendance_recompute_on_commit
 from scheduling.services.compliance import compliance_recompute_on_commit
 
 RELOAD_MESSAGE = (
@@ -194,6 +195,8 @@ def attendance_record(
     # Weekly hours follow attendance: a worker recomputes the week once this commits.
     week = week_start_of(timezone.localdate(locked.starts_at))
     compliance_recompute_on_commit(client_weeks=[(entry.client_id, week) for entry in changed])
+    # So do the findings of attendance no authorization covers.
+    unauthorized_attendance_recompute_on_commit(client_ids=[entry.client_id for entry in changed])
     return log
 
 

@@ -1,26 +1,133 @@
 """The daily utilization review: derive the open `UtilizationReview` alerts from the
-authorizations and attendance, like the weekly-hours alerts are derived from the weeks.
+authorizations and attendance, like the weekly-hours alerts are derived from the weeks, and the
+stored findings of attendance no authorization covers (`UnauthorizedAttendance`).
 
 Due: a live authorization covering today, of an active client, with no later authorization of
 its code, that ends or runs out (at the client's current rate) within REVIEW_DAYS, or whose units
-are used up. The result depends only on the facts, so the job is safe late or twice."""
+are used up. The result depends only on the facts, so the job is safe late or twice.
 
+What a client's findings depend on (each service that changes one asks for a recompute of the
+client after commit; the daily job re-derives every client as the safety net):
+- counted attendance and its amendments (`attendance_record`); a session with attendance cannot be
+  cancelled, rescheduled or closed, so its day and kind are fixed;
+- the client's authorizations: created, ended early or voided (`clients.signals.
+  authorization_changed`); a payer's unit rule does not matter (any counted attendance on an
+  uncovered day is a finding, even under a unit);
+- the client's status: only active clients have findings (admission and discharge send
+  `client_weeks_changed`);
+- the day: the window is the last four weeks; the reads ignore the days that have left it since
+  the last recompute, and the daily job drops them."""
+
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from clients.models import Client
+from clients.models import Authorization, Client
 from scheduling.models import UtilizationReview
 from scheduling.selectors.authorizations import (
+    UNAUTHORIZED_SQL,
     AuthorizationUsage,
     authorization_renewed_ids,
     authorization_usage_list,
     current_authorization_list,
+    unauthorized_window,
 )
 
 _REVIEW_LOCK = "SELECT pg_advisory_xact_lock(hashtext('scheduling.utilization_reviews_update'))"
+# Recomputes of the findings run one at a time, so one that started before a change committed
+# cannot overwrite the findings of one that started after it (as the weekly recompute).
+_FINDINGS_LOCK = "SELECT pg_advisory_xact_lock(hashtext('scheduling.unauthorized_attendance'))"
+
+# The findings of the target clients: what the rule finds now in the window, for those still
+# active, one row a client; nothing for the others (covered since, discharged, out of the window).
+_FINDINGS_SQL = f"""
+    WITH found AS ({UNAUTHORIZED_SQL}),
+    per_client AS (
+        SELECT client_id, array_agg(day ORDER BY day) AS days, max(day) AS last_day
+        FROM found
+        GROUP BY client_id
+    ),
+    removed AS (
+        DELETE FROM scheduling_unauthorizedattendance u
+        WHERE (%(everyone)s OR u.client_id = ANY(%(targets)s))
+          AND NOT EXISTS (SELECT 1 FROM per_client p WHERE p.client_id = u.client_id)
+        RETURNING 1
+    ),
+    written AS (
+        INSERT INTO scheduling_unauthorizedattendance (client_id, days, last_day)
+        SELECT client_id, days, last_day FROM per_client
+        ON CONFLICT (client_id) DO UPDATE SET days = EXCLUDED.days, last_day = EXCLUDED.last_day
+        WHERE scheduling_unauthorizedattendance.days IS DISTINCT FROM EXCLUDED.days
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM removed)
+"""  # nosec B608  # joins this module's SQL constants; every value is a parameter
+
+
+@dataclass(frozen=True)
+class FindingsResult:
+    written: int
+    removed: int
+
+
+@transaction.atomic
+def unauthorized_attendance_recompute(
+    *, client_ids: Iterable[int] | None = None, today: date | None = None
+) -> FindingsResult:
+    """Bring the stored findings (`UnauthorizedAttendance`) of `client_ids`, or of every client when
+    None, in line with the facts: the days of the last four weeks on which an active client
+    attended and no live authorization covers. Three queries, whatever the number of clients;
+    safe to run twice or late."""
+    today = today or timezone.localdate()
+    first_day, last_day = unauthorized_window(today=today)
+    targets = None if client_ids is None else sorted(set(client_ids))
+    if targets == []:
+        return FindingsResult(0, 0)
+    with connection.cursor() as cursor:
+        cursor.execute(_FINDINGS_LOCK)
+    active = Client.objects.filter(status=Client.Status.ACTIVE)
+    if targets is not None:
+        active = active.filter(pk__in=targets)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _FINDINGS_SQL,
+            {
+                "client_ids": list(active.values_list("pk", flat=True)),
+                "everyone": targets is None,
+                "targets": targets or [],
+                "first_day": first_day,
+                "last_day": last_day,
+                "tz": settings.TIME_ZONE,
+            },
+        )
+        written, removed = cursor.fetchone()
+    return FindingsResult(written, removed)
+
+
+def unauthorized_attendance_recompute_on_commit(*, client_ids: Iterable[int]) -> None:
+    """Ask a worker to recompute these clients' findings once the current transaction commits."""
+    from scheduling.tasks import unauthorized_attendance_recompute as recompute_task
+
+    payload = sorted(set(client_ids))
+    if payload:
+        transaction.on_commit(partial(recompute_task.delay, payload))
+
+
+@transaction.atomic
+def utilization_review_resolve_voided(
+    *, authorization: Authorization, now: datetime | None = None
+) -> int:
+    """A voided authorization's open review resolves at once (it counts nothing, so there is
+    nothing left to review). Returns how many resolved (0 or 1)."""
+    now = now or timezone.now()
+    return UtilizationReview.objects.filter(
+        authorization=authorization, resolved_at__isnull=True
+    ).update(resolved_at=now, updated_at=now, resolution=UtilizationReview.Resolution.VOIDED)
 
 
 @dataclass(frozen=True)
@@ -28,6 +135,7 @@ class ReviewResult:
     opened: int
     updated: int
     resolved: int
+    findings: FindingsResult
 
 
 def _why_settled(review: UtilizationReview, renewed: set[int], today: date) -> str:
@@ -46,7 +154,9 @@ def _why_settled(review: UtilizationReview, renewed: set[int], today: date) -> s
 @transaction.atomic
 def utilization_reviews_update(*, now: datetime | None = None) -> ReviewResult:
     """Open a review for each authorization that became due, keep the open ones' figures current,
-    and resolve those no longer due. A constant number of queries."""
+    and resolve those no longer due; then re-derive every client's findings of attendance no
+    authorization covers (the safety net of their recomputes after each change). A constant
+    number of queries."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     with connection.cursor() as cursor:
@@ -101,4 +211,9 @@ def utilization_reviews_update(*, now: datetime | None = None) -> ReviewResult:
             for usage in due.values()
         ]
     )
-    return ReviewResult(opened=len(opened), updated=len(followed), resolved=len(resolved))
+    return ReviewResult(
+        opened=len(opened),
+        updated=len(followed),
+        resolved=len(resolved),
+        findings=unauthorized_attendance_recompute(today=today),
+    )

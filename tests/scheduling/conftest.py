@@ -1,7 +1,9 @@
-"""A group session in progress, run by `clinician`, with Alice and Bob on its roster."""
+"""A group session in progress, run by `clinician`, with Alice and Bob on its roster; services run
+with what they enqueue after commit."""
 
 import pytest
 
+from iop.celery import app as celery_app
 from tests.factories import EnrollmentFactory, GroupFactory
 from tests.scheduling.helpers import session_in_progress
 
@@ -23,3 +25,16 @@ def clinician_client(client, clinician):
     """The test client logged in as the clinician."""
     client.force_login(clinician)
     return client
+
+
+@pytest.fixture
+def after_commit(django_capture_on_commit_callbacks):
+    """Run what services enqueue after commit, in this process, as a worker would."""
+    celery_app.conf.task_always_eager = True
+
+    def run(operation, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return operation(**kwargs)
+
+    yield run
+    celery_app.conf.task_always_eager = False

@@ -11,7 +11,6 @@ from django.urls import reverse
 
 from clients.services.discharge import client_discharge
 from groups.services import enrollment_create
-from iop.celery import app as celery_app
 from iop.clock import local_datetime
 from scheduling.models import AttendanceStatus, ComplianceAlert, WeeklyCompliance
 from scheduling.selectors.attendance import session_log_get
@@ -26,19 +25,6 @@ from tests.factories import ClientFactory, GroupFactory, SessionFactory
 MONDAY = date(2026, 11, 16)
 WEDNESDAY_NOON = local_datetime(MONDAY + timedelta(days=2), time(12))
 NEXT_TUESDAY = local_datetime(MONDAY + timedelta(days=8), time(10))
-
-
-@pytest.fixture
-def after_commit(django_capture_on_commit_callbacks):
-    """Run what services enqueue after commit, in this process, as a worker would."""
-    celery_app.conf.task_always_eager = True
-
-    def run(operation, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return operation(**kwargs)
-
-    yield run
-    celery_app.conf.task_always_eager = False
 
 
 @pytest.fixture

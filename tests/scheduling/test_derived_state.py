@@ -1,5 +1,6 @@
 """Proof by invariant: whatever the clinic does, in whatever order, the stored weekly rows and open
-alerts equal what a from-scratch recompute of every client-week gives.
+alerts equal what a from-scratch recompute of every client-week gives, and so do the stored days
+no authorization covers (in the review card's window).
 
 A Hypothesis state machine applies random sequences of the operations a client's week depends on
 through the services (enrol, withdraw, attendance and amendments, individual sessions, cancel,
@@ -41,10 +42,13 @@ from scheduling.models import (
     ComplianceAlert,
     Session,
     SessionType,
+    UnauthorizedAttendance,
     WeeklyCompliance,
 )
 from scheduling.selectors.attendance import roster_client_list, session_log_get
+from scheduling.selectors.authorizations import unauthorized_window
 from scheduling.services.attendance import AttendanceEntry, attendance_record
+from scheduling.services.authorizations import unauthorized_attendance_recompute
 from scheduling.services.closures import clinic_closure_create, clinic_closure_withdraw
 from scheduling.services.compliance import (
     compliance_alert_resolve,
@@ -103,6 +107,24 @@ def stored_state() -> tuple[dict, dict]:
         )
     }
     return weeks, alerts
+
+
+def stored_unauthorized() -> dict[int, list[date]]:
+    """Each client's stored days no authorization covers that are still in the card's window."""
+    first_day, _ = unauthorized_window(today=timezone.localdate())
+    return {
+        row.client_id: [day for day in row.days if day >= first_day]
+        for row in UnauthorizedAttendance.objects.filter(last_day__gte=first_day)
+    }
+
+
+def unauthorized_from_scratch() -> dict[int, list[date]]:
+    with transaction.atomic():
+        UnauthorizedAttendance.objects.all().delete()
+        unauthorized_attendance_recompute()
+        state = stored_unauthorized()
+        transaction.set_rollback(True)
+    return state
 
 
 def recomputed_from_scratch(first_week: date) -> tuple[dict, dict]:
@@ -421,6 +443,9 @@ class ClinicWeeks(RuleBasedStateMachine):
         expected = recomputed_from_scratch(self.first_week)
         assert stored[0] == expected[0], "weekly rows drifted from the facts"
         assert stored[1] == expected[1], "open alerts drifted from the facts"
+        assert stored_unauthorized() == unauthorized_from_scratch(), (
+            "attendance no authorization covers drifted from the facts"
+        )
 
 
 @pytest.fixture
