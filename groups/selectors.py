@@ -16,18 +16,21 @@ from .models import Enrollment, Group, Room
 CLIENT_SEARCH_LIMIT = 10
 
 
-def group_list(*, on: date, name: str = "") -> QuerySet[Group]:
-    """Every group (those whose name contains `name`, if given) by name, with its room, track,
-    facilitators and how many clients are enrolled `on`."""
+def group_list(*, on: date, name: str = "", near_capacity: bool = False) -> QuerySet[Group]:
+    """Every group (those whose name contains `name`, if given; with `near_capacity`, those
+    `group_near_capacity_list` finds) by name, with its room, track, facilitators and how many
+    clients are enrolled `on`."""
     enrolled = (
         Enrollment.objects.covering(on)
         .filter(group=OuterRef("pk"))
         .order_by()
         .values("group")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # not of a column: the count reads the index alone
         .values("n")
     )
     groups = Group.objects.filter(name__icontains=name) if name else Group.objects.all()
+    if near_capacity:
+        groups = groups.filter(pk__in=[row.group.pk for row in group_near_capacity_list(on=on)])
     return (
         groups.select_related("room", "track")
         .prefetch_related("facilitators")
