@@ -43,7 +43,12 @@ def group_list(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "groups/list.html",
-        {"page": page, "q": name, "near": near, "query": urlencode(query | ({"near": 1} if near else {}))},
+        {
+            "page": page,
+            "q": name,
+            "near": near,
+            "query": urlencode(query | ({"near": 1} if near else {})),
+        },
     )
 
 
