@@ -6,7 +6,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -41,7 +41,7 @@ from .models import (
     SubstanceUse,
     TreatmentPlan,
 )
-from .selectors import track_choice_list
+from .selectors import client_name_or_mrn, track_choice_list
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -92,11 +92,8 @@ class ClientFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=open_levels.filter(level=value).values("client_id"))
 
     def search(self, queryset: QuerySet[Client], name: str, value: str) -> QuerySet[Client]:
-        """Every word in a name (any part of it, any case), or the MRN (issued in capitals, so
-        the unique index finds it)."""
-        for word in value.split():
-            queryset = queryset.filter(Q(search_name__contains=word.upper()) | Q(mrn=word.upper()))
-        return queryset
+        """Every word in a name or as the MRN (`client_name_or_mrn`)."""
+        return queryset.filter(client_name_or_mrn(value))
 
 
 class ClientForm(forms.ModelForm):

@@ -69,6 +69,16 @@ def client_list(*, user: User) -> QuerySet[Client]:
     )
 
 
+def client_name_or_mrn(text: str) -> Q:
+    """Clients with every word of `text` in one of their names (any part, any case, compared on
+    the stored `search_name`) or as their MRN (issued in capitals, so the unique index finds it);
+    every client for no word."""
+    matches = Q()
+    for word in text.split():
+        matches &= Q(search_name__contains=word.upper()) | Q(mrn=word.upper())
+    return matches
+
+
 def client_find_exactly(
     *, mrn: str = "", first_name: str = "", last_name: str = ""
 ) -> Client | None:

@@ -280,8 +280,9 @@ class AuditLogFilterForm(forms.Form):
         required=False,
         label="Who",
         empty_label="anyone",
+        widget=QuickSelect,
     )
-    action = forms.ChoiceField(required=False, label="Did")
+    action = forms.ChoiceField(required=False, label="Did", widget=QuickSelect)
     since = forms.DateField(
         required=False, widget=DATE, label="From", validators=[validate_clinic_date]
     )
