@@ -1,12 +1,10 @@
 """How the client record reads in the audit trail (`iop.audit`), registered in `ready()`."""
 
-from django.db.models import Q
-
 from iop.audit import CLIENT, audit_clients_register, audit_reads_register, audit_register
 from iop.models import User
 
 from . import models
-from .selectors import client_list
+from .selectors import client_list, client_name_or_mrn
 
 # A search by name matches at most this many clients: the filter narrows, it does not list.
 SEARCH_LIMIT = 50
@@ -21,19 +19,14 @@ def client_labels(ids: set[int]) -> dict[int, str]:
 
 
 def client_search(text: str, user: User) -> list[int]:
-    """The clients within the user's reach whose MRN is `text`, or whose name contains it (every
-    word of it, in any of their names)."""
+    """The clients within the user's reach whose MRN is `text`, or whose names hold every word of
+    it (`client_name_or_mrn`)."""
     clients = client_list(user=user)
     by_mrn = list(clients.filter(mrn__iexact=text).values_list("pk", flat=True))
     if by_mrn:
         return by_mrn
-    for word in text.split():
-        clients = clients.filter(
-            Q(legal_first_name__icontains=word)
-            | Q(legal_last_name__icontains=word)
-            | Q(preferred_name__icontains=word)
-        )
-    return list(clients.order_by("pk").values_list("pk", flat=True)[:SEARCH_LIMIT])
+    matches = clients.filter(client_name_or_mrn(text)).order_by("pk")
+    return list(matches.values_list("pk", flat=True)[:SEARCH_LIMIT])
 
 
 def _plan(plan: models.TreatmentPlan) -> str:

@@ -6,13 +6,13 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from iop.dates import NO_NUL, validate_clinic_date
-from iop.forms import HoursField, QuickSelect, clinic_date_field
+from iop.forms import HoursField, QuickDateInput, QuickSelect, clinic_date_field
 from iop.models import User
 
 from .models import (
@@ -41,9 +41,9 @@ from .models import (
     SubstanceUse,
     TreatmentPlan,
 )
-from .selectors import track_choice_list
+from .selectors import client_name_or_mrn, track_choice_list
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = QuickDateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 CLINIC_DATE = [validate_clinic_date]
 
@@ -61,18 +61,19 @@ def _clinic_date_filter(label: str, field_name: str, lookup_expr: str) -> django
 
 class ClientFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Name or MRN")
-    status = django_filters.ChoiceFilter(choices=Client.Status.choices)
+    status = django_filters.ChoiceFilter(choices=Client.Status.choices, widget=QuickSelect)
     primary_clinician = django_filters.ModelChoiceFilter(
         queryset=User.objects.clinicians(), label="Clinician", widget=QuickSelect
     )
     track = django_filters.ModelChoiceFilter(
-        queryset=ProgramTrack.objects.all(), empty_label="Any track"
+        queryset=ProgramTrack.objects.all(), empty_label="Any track", widget=QuickSelect
     )
     level_of_care = django_filters.ChoiceFilter(
         choices=[*LevelOfCare.choices, ("none", "Not recorded")],
         method="current_level",
         label="Level of care now",
         empty_label="Any level",
+        widget=QuickSelect,
     )
     admitted_from = _clinic_date_filter("Admitted from", "admission_date", "gte")
     admitted_to = _clinic_date_filter("Admitted by", "admission_date", "lte")
@@ -92,11 +93,8 @@ class ClientFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=open_levels.filter(level=value).values("client_id"))
 
     def search(self, queryset: QuerySet[Client], name: str, value: str) -> QuerySet[Client]:
-        """Every word in a name (any part of it, any case), or the MRN (issued in capitals, so
-        the unique index finds it)."""
-        for word in value.split():
-            queryset = queryset.filter(Q(search_name__contains=word.upper()) | Q(mrn=word.upper()))
-        return queryset
+        """Every word in a name or as the MRN (`client_name_or_mrn`)."""
+        return queryset.filter(client_name_or_mrn(value))
 
 
 class ClientForm(forms.ModelForm):

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import (
     Count,
     F,
+    FilteredRelation,
     JSONField,
     OuterRef,
     Prefetch,
@@ -66,6 +67,16 @@ def client_list(*, user: User) -> QuerySet[Client]:
         .select_related("track", "primary_clinician")
         .order_by("legal_last_name", "legal_first_name", "pk")
     )
+
+
+def client_name_or_mrn(text: str) -> Q:
+    """Clients with every word of `text` in one of their names (any part, any case, compared on
+    the stored `search_name`) or as their MRN (issued in capitals, so the unique index finds it);
+    every client for no word."""
+    matches = Q()
+    for word in text.split():
+        matches &= Q(search_name__contains=word.upper()) | Q(mrn=word.upper())
+    return matches
 
 
 def client_find_exactly(
@@ -804,24 +815,32 @@ NO_LEVEL_OF_CARE = ("", "Not recorded")
 
 
 def census_get(*, today: date | None = None) -> Census:
-    """Two aggregate queries, whatever the number of clients."""
+    """Two aggregate queries, whatever the number of clients: the active clients joined once to
+    their open level of care (at most one, a unique constraint), and the admissions and
+    discharges since the earlier of the week's and the month's first day, read by their dates'
+    indexes rather than across every client the clinic ever had."""
     today = today or clock.today()
     week_start, month_start = clock.week_start_of(today), today.replace(day=1)
-    open_level = LevelOfCareEpisode.objects.filter(
-        client=OuterRef("pk"), end_date__isnull=True
-    ).values("level")[:1]
     counted = (
         Client.objects.filter(status=Client.Status.ACTIVE)
-        .annotate(level=Coalesce(Subquery(open_level), Value("")))
+        .alias(
+            open_level=FilteredRelation(
+                "levels_of_care", condition=Q(levels_of_care__end_date__isnull=True)
+            )
+        )
+        .annotate(level=Coalesce("open_level__level", Value("")))
         .order_by()
         .values("track_id", "track__name", "level")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     )
     counts = {(r["track_id"], r["level"]): r["n"] for r in counted}
     tracks = sorted({(r["track__name"], r["track_id"]) for r in counted})
     present = {level for _, level in counts}
     levels = [(v, label) for v, label in [*LevelOfCare.choices, NO_LEVEL_OF_CARE] if v in present]
-    moves = Client.objects.aggregate(
+    since = min(week_start, month_start)
+    moves = Client.objects.filter(
+        Q(admission_date__gte=since) | Q(discharge_date__gte=since)
+    ).aggregate(
         admitted_week=Count("pk", filter=Q(admission_date__range=(week_start, today))),
         admitted_month=Count("pk", filter=Q(admission_date__range=(month_start, today))),
         discharged_week=Count("pk", filter=Q(discharge_date__range=(week_start, today))),

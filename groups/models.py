@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 
 from clients.models import Client, ProgramTrack
 from iop.dates import NO_NUL, plausible_dates, validate_clinic_date
@@ -167,6 +168,13 @@ class Group(models.Model):
         return place_text(room=self.room, is_telehealth=self.is_telehealth)
 
 
+def _last_day() -> Coalesce:
+    """An enrollment's last day, the latest date while it is open-ended: "has not ended before a
+    day" is then one comparison, a range of the index that starts with the group, not an OR that
+    reads every enrollment the group ever had."""
+    return Coalesce("end_date", Value(date.max))
+
+
 class EnrollmentQuerySet(models.QuerySet):
     """The one definition of which enrollments count: a voided enrollment (made by mistake) counts
     nowhere; the others count on the days from start_date to end_date (open-ended while None).
@@ -177,7 +185,7 @@ class EnrollmentQuerySet(models.QuerySet):
 
     def overlapping(self, first: object, last: object | None = None) -> "EnrollmentQuerySet":
         """Live enrollments sharing at least one day with [first, last] (last None: open)."""
-        enrollments = self.live().filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        enrollments = self.live().alias(last_day=_last_day()).filter(last_day__gte=first)
         return enrollments if last is None else enrollments.filter(start_date__lte=last)
 
     def covering(self, day: object) -> "EnrollmentQuerySet":
@@ -213,6 +221,16 @@ class Enrollment(models.Model):
                 include=["end_date"],
                 condition=Q(voided_at__isnull=True),
                 name="enrollment_live_by_group",
+            ),
+            # A group's live enrollments that have not ended, by last day: a roster count on a
+            # day reads only the group's current and future enrollments (index-only), however
+            # long its history.
+            models.Index(
+                F("group"),
+                _last_day(),
+                include=["start_date", "end_date"],
+                condition=Q(voided_at__isnull=True),
+                name="enrollment_live_by_group_end",
             ),
         ]
         constraints = [

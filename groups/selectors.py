@@ -8,6 +8,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from clients.models import Client, ProgramTrack
+from clients.selectors import client_name_or_mrn
 from iop.clock import week_start_of
 from iop.hours import hours
 
@@ -16,18 +17,21 @@ from .models import Enrollment, Group, Room
 CLIENT_SEARCH_LIMIT = 10
 
 
-def group_list(*, on: date, name: str = "") -> QuerySet[Group]:
-    """Every group (those whose name contains `name`, if given) by name, with its room, track,
-    facilitators and how many clients are enrolled `on`."""
+def group_list(*, on: date, name: str = "", near_capacity: bool = False) -> QuerySet[Group]:
+    """Every group (those whose name contains `name`, if given; with `near_capacity`, those
+    `group_near_capacity_list` finds) by name, with its room, track, facilitators and how many
+    clients are enrolled `on`."""
     enrolled = (
         Enrollment.objects.covering(on)
         .filter(group=OuterRef("pk"))
         .order_by()
         .values("group")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # not of a column: the count reads the index alone
         .values("n")
     )
     groups = Group.objects.filter(name__icontains=name) if name else Group.objects.all()
+    if near_capacity:
+        groups = groups.filter(pk__in=[row.group.pk for row in group_near_capacity_list(on=on)])
     return (
         groups.select_related("room", "track")
         .prefetch_related("facilitators")
@@ -48,20 +52,13 @@ def enrollment_list(*, group: Group, on: date) -> QuerySet[Enrollment]:
 
 def roster_candidate_list(*, group: Group, query: str, on: date) -> QuerySet[Client]:
     """Active clients of the group's track matching `query` (name or MRN), not on its roster."""
-    words = query.split()
-    if not words:
+    if not query.split():
         return Client.objects.none()
-    matches = Q()
-    for word in words:
-        matches &= (
-            Q(legal_first_name__icontains=word)
-            | Q(legal_last_name__icontains=word)
-            | Q(preferred_name__icontains=word)
-            | Q(mrn__iexact=word)
-        )
     enrolled = enrollment_list(group=group, on=on).values("client_id")
     return (
-        Client.objects.filter(matches, status=Client.Status.ACTIVE, track=group.track)
+        Client.objects.filter(
+            client_name_or_mrn(query), status=Client.Status.ACTIVE, track=group.track
+        )
         .exclude(pk__in=enrolled)
         .order_by("legal_last_name", "legal_first_name")[:CLIENT_SEARCH_LIMIT]
     )

@@ -27,26 +27,41 @@ from .forms import EnrollForm, GroupForm, RoomEditForm, RoomForm, VoidForm, With
 from .models import Enrollment, Group
 
 GROUP_PAGE_SIZE = 25
+# The admin home's card lists this many of the fullest groups; the catalogue lists them all.
+NEAR_CAPACITY_SHOWN = 10
 
 
 @admin_required
 def group_list(request: AuthedRequest) -> HttpResponse:
-    """The group catalogue a page at a time, searchable by name."""
+    """The group catalogue a page at a time, searchable by name, or only the groups at or near
+    capacity today."""
     name = query_text(request, "q")
-    groups = selectors.group_list(on=clock.today(), name=name)
+    near = request.GET.get("near") == "1"
+    groups = selectors.group_list(on=clock.today(), name=name, near_capacity=near)
     page = Paginator(groups, GROUP_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = {"q": name} if name else {}
     return render(
         request,
         "groups/list.html",
-        {"page": page, "q": name, "query": urlencode({"q": name} if name else {})},
+        {
+            "page": page,
+            "q": name,
+            "near": near,
+            "query": urlencode(query | ({"near": 1} if near else {})),
+        },
     )
 
 
 @admin_required
 def near_capacity(request: AuthedRequest) -> HttpResponse:
-    """A card for the admin home (loaded with htmx): the groups at or near capacity today."""
+    """A card for the admin home (loaded with htmx): the fullest groups today, with how many are
+    at or near capacity and a link to them all in the catalogue."""
     groups = selectors.group_near_capacity_list(on=clock.today())
-    return render(request, "groups/_near_capacity.html", {"groups": groups})
+    return render(
+        request,
+        "groups/_near_capacity.html",
+        {"groups": groups[:NEAR_CAPACITY_SHOWN], "count": len(groups)},
+    )
 
 
 def _group_saved(request: AuthedRequest, group: Group) -> HttpResponse:

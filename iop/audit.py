@@ -148,10 +148,22 @@ class AuditLine:
     sentence: str
     where: str
     kind: str  # "read", "exported" or the change's verb
-    client_ids: list[int]
+    client_ids: list[int]  # the clients the line names
     clients: list[str] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     path: str = ""
+    # A read of more clients than the sentence names: how many more, listed on demand by the read.
+    more_clients: int = 0
+    read_id: int | None = None
+
+
+def named_client_ids(read: ChartRead, focus: int | None = None) -> list[int]:
+    """The clients a read's line names: the client of a report (`focus`), or the first few; the
+    others are counted ("and 47 more") and listed only when asked for (`iop:audit-read-clients`),
+    so a page of reads of whole rosters names 150 clients, not thousands."""
+    if focus is not None:
+        return [focus]
+    return read.client_ids[:CLIENTS_NAMED]
 
 
 def _clients_text(ids: list[int], labels: dict[int, str], focus: int | None) -> str:
@@ -171,12 +183,14 @@ def _fill(phrase: str, clients: str) -> str:
 def read_lines(
     reads: Iterable[ChartRead], labels: dict[int, str], focus: int | None = None
 ) -> list[AuditLine]:
-    """Chart reads in words; `labels` from `audit_client_labels` for all their clients. With
-    `focus`, a client's own report: the other clients a page showed are counted, not named."""
+    """Chart reads in words; `labels` from `audit_client_labels` for the clients they name
+    (`named_client_ids`). With `focus`, a client's own report: the other clients a page showed
+    are counted, never named nor listed."""
     lines = []
     for read in reads:
         phrase = _read_phrases.get(read.what, f"the {read.what} of {CLIENT}")
         verb = read.get_action_display()
+        named = named_client_ids(read, focus)
         lines.append(
             AuditLine(
                 at=timezone.localtime(read.at),
@@ -184,13 +198,11 @@ def read_lines(
                 sentence=f"{verb} {_fill(phrase, _clients_text(read.client_ids, labels, focus))}",
                 where=read.ip_address or "unknown",
                 kind=verb,
-                client_ids=read.client_ids,
-                clients=[
-                    labels.get(pk, f"client #{pk}")
-                    for pk in read.client_ids
-                    if focus is None or pk == focus
-                ],
+                client_ids=named,
+                clients=[labels.get(pk, f"client #{pk}") for pk in named],
                 path=read.path,
+                more_clients=0 if focus is not None else len(read.client_ids) - len(named),
+                read_id=read.pk,
             )
         )
     return lines

@@ -170,9 +170,9 @@ class QuickSelect(forms.Select):
         )
 
 
-class QuickNumberInput(forms.NumberInput):
-    """A number <input> drawn in Python, for the same reason as QuickSelect: an attendance sheet
-    has one per client."""
+class QuickInput(forms.widgets.Input):
+    """An <input> drawn in Python, for the same reason as QuickSelect: an attendance sheet has one
+    per client, a filter form several."""
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
@@ -190,9 +190,17 @@ class QuickNumberInput(forms.NumberInput):
         )
 
 
+class QuickNumberInput(QuickInput, forms.NumberInput):
+    pass
+
+
+class QuickDateInput(QuickInput, forms.DateInput):
+    pass
+
+
 def clinic_date_field(**kwargs: Any) -> forms.DateField:
     """A date input for a clinic date (iop.dates): an implausible year is a field error."""
-    kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    kwargs.setdefault("widget", QuickDateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     return forms.DateField(validators=[validate_clinic_date], **kwargs)
 
 
@@ -264,7 +272,7 @@ class AuthenticatorConfirmForm(SecondFactorCodeForm):
         self.fields["code"].help_text = "The six digits the app shows now."
 
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = QuickDateInput(attrs={"type": "date"})
 
 
 class AuditLogFilterForm(forms.Form):
@@ -280,8 +288,9 @@ class AuditLogFilterForm(forms.Form):
         required=False,
         label="Who",
         empty_label="anyone",
+        widget=QuickSelect,
     )
-    action = forms.ChoiceField(required=False, label="Did")
+    action = forms.ChoiceField(required=False, label="Did", widget=QuickSelect)
     since = forms.DateField(
         required=False, widget=DATE, label="From", validators=[validate_clinic_date]
     )

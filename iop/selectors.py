@@ -15,6 +15,7 @@ from .audit import (
     audit_client_labels,
     change_lines,
     entry_client_id,
+    named_client_ids,
     read_lines,
     record_event_fields,
     record_events,
@@ -113,7 +114,7 @@ def audit_lines(
     in one, and the people the changes name (a primary clinician, who signed) in one. With `focus`
     (a client's own report), no other client is named."""
     reads, entries = list(reads), list(entries)
-    client_ids = {pk for read in reads for pk in read.client_ids}
+    client_ids = {pk for read in reads for pk in named_client_ids(read, focus)}
     client_ids |= {pk for entry in entries if (pk := entry_client_id(entry))}
     labels = audit_client_labels({focus} if focus is not None else client_ids)
     people = related_keys(entries).get(User, set())
@@ -124,6 +125,15 @@ def audit_lines(
     related |= {(CLIENT_ROW, str(pk)): label for pk, label in labels.items()}
     lines = read_lines(reads, labels, focus) + change_lines(entries, labels, related)
     return sorted(lines, key=lambda line: line.at, reverse=True)
+
+
+def chart_read_client_labels(*, pk: int) -> list[tuple[int, str]]:
+    """Every client one recorded read or export showed, as (id, label), in the read's order."""
+    read = get_object_or_404(ChartRead, pk=pk)
+    labels = audit_client_labels(set(read.client_ids))
+    return [
+        (client_id, labels.get(client_id, f"client #{client_id}")) for client_id in read.client_ids
+    ]
 
 
 def worker_heartbeat_latest() -> WorkerHeartbeat | None:

@@ -10,6 +10,11 @@ iop_patterns = (
     [
         path("dashboard/", views.dashboard, name="dashboard"),
         path("audit/", views.audit_log, name="audit-log"),
+        path(
+            "audit/reads/<int:pk>/clients/",
+            views.audit_read_clients,
+            name="audit-read-clients",
+        ),
         path("staff/", views.staff_list, name="staff"),
         path("staff/<int:pk>/active/", views.staff_set_active, name="staff-set-active"),
     ],

@@ -89,6 +89,17 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
 
 
 @admin_required
+def audit_read_clients(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Every client one read of the audit log showed, loaded when its line is opened (the line
+    names the first few). It names them, so it is recorded as the audit log is."""
+    clients = selectors.chart_read_client_labels(pk=pk)
+    services.chart_reads_record(
+        request=request, client_ids=[client_id for client_id, _ in clients], what="audit log"
+    )
+    return render(request, "iop/_audit_read_clients.html", {"clients": clients})
+
+
+@admin_required
 def staff_list(request: AuthedRequest) -> HttpResponse:
     form = StaffInviteForm(request.POST or None)
     if user := service_result(request, form, lambda: services.staff_invite(**form.cleaned_data)):

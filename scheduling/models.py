@@ -1032,7 +1032,16 @@ class ComplianceAlert(models.Model):
                 fields=["week_start"],
                 condition=Q(resolved_at__isnull=True),
                 name="compliance_alert_open_week",
-            )
+            ),
+            # The open alerts in the order the alerts page lists them (escalations, then the
+            # latest weeks): a page is the first entries, joined to their clients, not a sort of
+            # every open alert joined to every client; the counts by kind read it alone.
+            models.Index(
+                fields=["-for_admins", "-week_start"],
+                include=["kind"],
+                condition=Q(resolved_at__isnull=True),
+                name="compliance_alert_open_order",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

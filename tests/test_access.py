@@ -48,6 +48,7 @@ ACCESS: dict[str, set[str]] = {
     "recovery-codes-create": STAFF,
     "iop:dashboard": {ADMIN},
     "iop:audit-log": {ADMIN},
+    "iop:audit-read-clients": {ADMIN},
     "iop:staff": {ADMIN},
     "iop:staff-set-active": {ADMIN},
     "clients:caseload": STAFF,
@@ -166,6 +167,11 @@ URL_KWARGS = {
     "password_reset_confirm": lambda world: {"uidb64": "MQ", "token": "set-password"},
     "clients:chart": lambda world: {"pk": world.alice.pk},
     "iop:staff-set-active": lambda world: {"pk": world.clinician.pk},
+    "iop:audit-read-clients": lambda world: {
+        "pk": ChartRead.objects.create(
+            user=world.clinician, client_ids=[world.alice.pk], path="/", what="chart"
+        ).pk
+    },
     "clients:edit": lambda world: {"pk": world.alice.pk},
     "clients:intake": lambda world: {"pk": world.alice.pk, "step": "referral"},
     "clients:level-of-care": lambda world: {"pk": world.alice.pk},

@@ -15,6 +15,7 @@ from django.utils import timezone
 from clients.models import Client, Discharge, LevelOfCare
 from clients.services.discharge import client_discharge
 from clients.services.level_of_care import level_of_care_change
+from groups.views import NEAR_CAPACITY_SHOWN
 from iop.clock import local_datetime, week_start_of
 from scheduling.models import ComplianceAlert, ComplianceStatus, WeeklyCompliance
 from scheduling.selectors.reports import REPORTS
@@ -189,6 +190,26 @@ def test_a_full_group_shows_with_the_seats_left_and_links_to_its_roster(client, 
     assert "Morning Support" not in html
     assert ("2/2", reverse("groups:roster", args=[full.pk])) in links(html)
     assert "full" in html
+
+
+def test_the_capacity_card_lists_the_fullest_groups_and_links_to_all_of_them(client, admin):
+    for number in range(NEAR_CAPACITY_SHOWN + 2):
+        group = GroupFactory(name=f"Group {number:02}", capacity=5)
+        for _ in range(4 if number else 5):  # Group 00 is full, the others have a seat left
+            EnrollmentFactory(group=group)
+    GroupFactory(name="Roomy", capacity=10)
+    client.force_login(admin)
+
+    html = client.get(reverse("groups:near-capacity")).content.decode()
+
+    near = f"{reverse('groups:list')}?near=1"
+    assert (str(NEAR_CAPACITY_SHOWN + 2), near) in links(html)
+    assert (f"All{NEAR_CAPACITY_SHOWN + 2}groupsatornearcapacity", near) in links(html)
+    assert html.count("/roster/") == NEAR_CAPACITY_SHOWN
+    assert html.index("Group 00") < html.index("Group 01")  # the full one first
+    assert "Roomy" not in html
+    listed = client.get(near).context["page"]
+    assert [group.name for group in listed] == [f"Group {n:02}" for n in range(12)]
 
 
 @pytest.mark.parametrize("filters", [{"admitted_from": "9999-01-01"}, {"level_of_care": "x"}])

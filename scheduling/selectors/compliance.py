@@ -254,8 +254,8 @@ def compliance_alert_list(
     clinician: User | None = None,
     week_start: date | None = None,
 ) -> QuerySet[ComplianceAlert]:
-    """A clinician's alerts are their caseload's; admins see all. Open ones come escalations
-    first, then the latest weeks."""
+    """A clinician's alerts are their caseload's; admins see all. Open ones come first (when
+    resolved ones are listed too), escalations first, then the latest weeks."""
     alerts = ComplianceAlert.objects.select_related(
         "client", "client__primary_clinician", "resolved_by"
     )
@@ -271,13 +271,10 @@ def compliance_alert_list(
         alerts = alerts.filter(client__primary_clinician=clinician)
     if week_start is not None:
         alerts = alerts.filter(week_start=week_start)
-    return alerts.order_by(
-        F("resolved_at").desc(nulls_first=True),
-        "-for_admins",
-        "-week_start",
-        "client__legal_last_name",
-        "pk",
-    )
+    order = ["-for_admins", "-week_start", "client__legal_last_name", "pk"]
+    if status == "open":  # in the order of their index (`compliance_alert_open_order`)
+        return alerts.order_by(*order)
+    return alerts.order_by(F("resolved_at").desc(nulls_first=True), *order)
 
 
 @dataclass
@@ -370,6 +367,6 @@ def open_alert_counts_by_kind(*, user: User) -> dict[str, int]:
         compliance_alert_list(user=user, status="open")
         .order_by()
         .values("kind")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # of rows, not ids: `compliance_alert_open_order` answers
     )
     return {row["kind"]: row["n"] for row in rows}

@@ -250,3 +250,28 @@ def test_the_catalogue_is_searched_by_name_a_page_at_a_time(client, admin):
     nothing = client.get(url, {"q": "Yoga\x00"})
     assert nothing.status_code == 200
     assert "No group\N{RIGHT SINGLE QUOTATION MARK}s name contains" in nothing.content.decode()
+
+
+def test_the_catalogue_narrows_to_the_groups_at_or_near_capacity_counting_who_is_enrolled_today(
+    client, admin
+):
+    today = timezone.localdate()
+    full = GroupFactory(name="Evening Skills", capacity=2)
+    EnrollmentFactory(group=full)  # open-ended
+    EnrollmentFactory(group=full, end_date=today)  # its last day is today
+    roomy = GroupFactory(name="Morning Support", capacity=3)
+    EnrollmentFactory(group=roomy)
+    EnrollmentFactory(group=roomy, end_date=today - timedelta(days=1))  # left yesterday
+    client.force_login(admin)
+
+    response = client.get(reverse("groups:list"), {"near": "1"})
+
+    assert [(group.name, group.enrolled) for group in response.context["page"]] == [
+        ("Evening Skills", 2)
+    ]
+    assert "1 group at or near capacity today" in response.content.decode()
+    every = client.get(reverse("groups:list")).context["page"]
+    assert [(group.name, group.enrolled) for group in every] == [
+        ("Evening Skills", 2),
+        ("Morning Support", 1),
+    ]

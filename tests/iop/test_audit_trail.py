@@ -160,6 +160,35 @@ def test_the_audit_log_page_is_itself_recorded_naming_the_clients_it_showed(
     assert (read.what, read.client_ids) == ("audit log", [alice.pk])
 
 
+def test_a_read_of_many_clients_names_a_few_and_lists_the_rest_when_opened(
+    client, admin, clinician
+):
+    roster = [ClientFactory(primary_clinician=clinician) for _ in range(5)]
+    ChartRead.objects.create(
+        user=clinician, client_ids=[c.pk for c in roster], path="/", what="weekly hours report"
+    )
+    client.force_login(admin)
+
+    response = client.get(reverse("iop:audit-log"), {"kind": "reads"})
+
+    (line,) = response.context["lines"]
+    assert line.sentence.endswith("and 2 more")
+    assert line.more_clients == 2
+    html = response.content.decode()
+    assert roster[0].legal_last_name in html
+    assert roster[4].legal_last_name not in html  # listed when the line is opened
+    read = ChartRead.objects.get(user=admin)
+    assert (read.what, read.client_ids) == ("audit log", [c.pk for c in roster[:3]])
+
+    listed = client.get(reverse("iop:audit-read-clients", args=[line.read_id]))
+
+    assert [label for _, label in listed.context["clients"]] == [
+        f"{c.legal_first_name} {c.legal_last_name} ({c.mrn})" for c in roster
+    ]
+    latest = ChartRead.objects.filter(user=admin).latest("pk")
+    assert (latest.what, latest.client_ids) == ("audit log", [c.pk for c in roster])
+
+
 @pytest.mark.parametrize("clients", [2, 30])
 def test_the_record_changes_page_takes_the_same_queries_however_many_entries(
     client, admin, clinician, clients, django_assert_max_num_queries

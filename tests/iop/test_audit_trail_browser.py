@@ -15,6 +15,7 @@ from iop.models import ChartRead
 from scheduling.services.notes import note_sign
 from tests.factories import (
     PASSWORD,
+    ClientFactory,
     ConsentFactory,
     GroupFactory,
     ProgressNoteFactory,
@@ -90,3 +91,22 @@ def test_an_admin_reads_one_clients_audit_trail_in_words_and_prints_her_reports(
 
     exports = ChartRead.objects.filter(user=admin, action="export")
     assert sorted(read.what for read in exports) == ["access report", "accounting of disclosures"]
+
+
+def test_a_read_of_a_whole_roster_lists_every_client_when_its_line_is_opened(
+    page, clinician, admin
+):
+    roster = [ClientFactory(primary_clinician=clinician) for _ in range(5)]
+    ChartRead.objects.create(
+        user=clinician, client_ids=[c.pk for c in roster], path="/", what="weekly hours report"
+    )
+    log_in(page, admin.username, PASSWORD)
+    page.goto("/clinic/audit/?kind=reads")
+    last = f"{roster[4].legal_first_name} {roster[4].legal_last_name} ({roster[4].mrn})"
+    expect(page.get_by_text("and 2 more")).to_be_visible()
+    expect(page.get_by_text(last)).to_have_count(0)
+
+    page.get_by_text("All 5 clients").click()
+
+    expect(page.get_by_text(last)).to_be_visible()
+    screenshot(page, "audit-log-read-of-a-roster")

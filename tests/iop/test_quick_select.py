@@ -1,12 +1,12 @@
-"""`QuickSelect` and `QuickNumberInput` draw the same HTML as Django's widgets, only without a
-template per option or input."""
+"""`QuickSelect`, `QuickNumberInput` and `QuickDateInput` draw the same HTML as Django's widgets,
+only without a template per option or input."""
 
 import re
 
 import pytest
 from django import forms
 
-from iop.forms import QuickNumberInput, QuickSelect
+from iop.forms import QuickDateInput, QuickNumberInput, QuickSelect
 from iop.models import Role, User
 from tests.factories import UserFactory
 
@@ -54,3 +54,16 @@ def test_the_quick_number_input_draws_what_djangos_draws(value):
 
     attrs = {"class": "form-control js-minutes", "max": 180, "min": 0}
     assert _html(form(QuickNumberInput(attrs=attrs))) == _html(form(forms.NumberInput(attrs=attrs)))
+
+
+@pytest.mark.parametrize("value", [None, "2026-11-26", "not a date<"])
+def test_the_quick_date_input_draws_what_djangos_draws(value):
+    def form(widget: forms.DateInput) -> forms.Form:
+        class DayForm(forms.Form):
+            day = forms.DateField(required=False, widget=widget)
+
+        return DayForm({"day": value} if value else None)
+
+    attrs = {"type": "date", "class": "form-control"}
+    quick = QuickDateInput(attrs=attrs, format="%Y-%m-%d")
+    assert _html(form(quick)) == _html(form(forms.DateInput(attrs=attrs, format="%Y-%m-%d")))
