@@ -62,7 +62,10 @@ from scheduling.session_clients import ENROLLMENT_COVERS_SESSION_SQL
 _RECOMPUTE_LOCK = "SELECT pg_advisory_xact_lock(hashtext('scheduling.compliance_recompute'))"
 
 # The client-weeks to recompute: the pairs asked for, and every client-week of `all_weeks` (the
-# clients in the program that week and any that still have a row there).
+# clients in the program that week and any that still have a row there). `every_client` (whether
+# `all_weeks` has any) is a constant the planner folds away: with only pairs, it plans for the
+# few clients asked for (reading their own enrollments, sessions and attendance), not for every
+# client of the span.
 _TARGETS_SQL = """
     requested AS (
         SELECT t.client_id, t.week_start
@@ -74,10 +77,11 @@ _TARGETS_SQL = """
           ON c.status IN ('active', 'discharged')
          AND c.admission_date <= w.week_start + 6
          AND (c.discharge_date IS NULL OR c.discharge_date >= w.week_start)
+        WHERE %(every_client)s
         UNION
         SELECT r.client_id, r.week_start
         FROM scheduling_weeklycompliance r
-        WHERE r.week_start = ANY(%(all_weeks)s::date[])
+        WHERE %(every_client)s AND r.week_start = ANY(%(all_weeks)s::date[])
     )
 """
 
@@ -115,25 +119,18 @@ _RECOMPUTE_SQL = f"""
     -- The span's sessions that count toward hours, each with its local date computed once.
     -- Every read below is bounded by the span as constants (computed by the caller), so the
     -- planner estimates it from the statistics; and to the clients asked for unless every client
-    -- is (`every_client`, a constant the planner folds away).
-    sessions AS MATERIALIZED (
+    -- is. Every client's weeks read the span's sessions once (materialized); a few clients'
+    -- weeks read only their own (inlined in each read).
+    sessions AS {{materialized}} (
         SELECT s.id, s.group_id, s.client_id, s.counts_toward_hours,
                (s.starts_at AT TIME ZONE %(tz)s)::date AS day,
                (EXTRACT(EPOCH FROM s.ends_at - s.starts_at) / 60)::int AS minutes,
                s.status = 'scheduled' AS on_calendar,
-               s.status = 'scheduled' OR s.closure_id IS NOT NULL AS rostered
+               s.status = 'scheduled' OR s.closure_id IS NOT NULL AS rostered,
+               (s.starts_at AT TIME ZONE %(tz)s)::date IN (SELECT day FROM closed) AS closed
         FROM scheduling_session s
         WHERE s.counts_toward_hours
           AND s.starts_at >= %(first_start)s AND s.starts_at < %(last_end)s
-    ),
-    -- Every attendance row of those sessions, read once: what counts toward hours, and which
-    -- places on a roster are no longer pending.
-    attendance AS MATERIALIZED (
-        SELECT a.client_id, a.session_id, s.day, {COUNTED_ATTENDANCE_SQL} AS counted,
-               a.minutes_attended
-        FROM scheduling_attendance a
-        JOIN sessions s ON s.id = a.session_id
-        WHERE %(every_client)s OR a.client_id = ANY(%(client_ids)s::bigint[])
     ),
     -- The sessions each client is on that count toward hours: those on the calendar, and
     -- those a closure cancelled (still on the roster, linked to it), which the client lost to
@@ -141,7 +138,7 @@ _RECOMPUTE_SQL = f"""
     -- definition, read for the whole span at once: the enrollments live in the span (not every
     -- one its groups ever had) joined to the span's group sessions, and the individual sessions.
     roster AS (
-        SELECT e.client_id, s.id AS session_id, s.day, s.minutes, s.on_calendar
+        SELECT e.client_id, s.id AS session_id, s.day, s.minutes, s.on_calendar, s.closed
         FROM sessions s
         JOIN groups_enrollment e
           ON {ENROLLMENT_COVERS_SESSION_SQL.format(day="s.day")}
@@ -149,54 +146,52 @@ _RECOMPUTE_SQL = f"""
          AND (e.end_date IS NULL OR e.end_date >= %(first_week)s)
         WHERE s.rostered AND (%(every_client)s OR e.client_id = ANY(%(client_ids)s::bigint[]))
         UNION ALL
-        SELECT s.client_id, s.id, s.day, s.minutes, s.on_calendar
+        SELECT s.client_id, s.id, s.day, s.minutes, s.on_calendar, s.closed
         FROM sessions s
         WHERE s.rostered AND s.client_id IS NOT NULL
           AND (%(every_client)s OR s.client_id = ANY(%(client_ids)s::bigint[]))
     ),
-    -- Each client's days in the program (nothing counts before admission or after discharge):
-    -- the minutes attended, the minutes still pending, and their session time, which a closure
-    -- takes on a closed day (a session a withdrawn closure left cancelled is on an open day: not
-    -- lost to a closure, not on the calendar).
-    days AS (
-        SELECT e.client_id, e.week_start, f.day,
-               SUM(f.attended) AS attended,
-               SUM(f.pending) AS pending,
-               SUM(f.session_minutes) AS session_minutes,
-               bool_or(f.closed) AS closed
-        FROM enrolled e
-        JOIN (
-            SELECT client_id, day, minutes_attended AS attended, NULL::int AS pending,
-                   NULL::int AS session_minutes, NULL::boolean AS closed
-            FROM attendance
-            WHERE counted
-            UNION ALL
-            SELECT r.client_id, r.day, NULL,
-                   CASE WHEN r.on_calendar AND a.client_id IS NULL THEN r.minutes END,
-                   CASE WHEN r.on_calendar OR c.day IS NOT NULL THEN r.minutes END,
-                   c.day IS NOT NULL
-            FROM roster r
-            LEFT JOIN attendance a
-              ON a.session_id = r.session_id AND a.client_id = r.client_id
-            LEFT JOIN closed c ON c.day = r.day
-        ) f ON f.client_id = e.client_id AND f.day BETWEEN e.from_day AND e.to_day
-        GROUP BY e.client_id, e.week_start, f.day
+    -- The attendance of those sessions, counting toward hours or not (any row means the
+    -- session is no longer pending for its client).
+    attendance AS (
+        SELECT a.client_id, a.session_id, s.day,
+               CASE WHEN {COUNTED_ATTENDANCE_SQL} THEN a.minutes_attended END AS counted_minutes
+        FROM scheduling_attendance a
+        JOIN sessions s ON s.id = a.session_id
+        WHERE %(every_client)s OR a.client_id = ANY(%(client_ids)s::bigint[])
     ),
-    -- What a closure took from each client is the share of their session time in the program
-    -- that week that fell on closed days, in minutes and in days.
+    -- Each client's days: the minutes attended, the minutes still pending (on the calendar, no
+    -- attendance yet), and their session time, which a closure takes on a closed day (a session
+    -- a withdrawn closure left cancelled is on an open day: not lost to a closure, not on the
+    -- calendar). One row per client and session: on its roster, attended, or both.
+    days AS (
+        SELECT COALESCE(r.client_id, a.client_id) AS client_id, COALESCE(r.day, a.day) AS day,
+               SUM(a.counted_minutes)::int AS attended,
+               SUM(r.minutes) FILTER (WHERE r.on_calendar AND a.client_id IS NULL)::int
+                   AS pending,
+               SUM(r.minutes) FILTER (WHERE r.on_calendar OR r.closed)::int AS session_minutes,
+               bool_or(r.closed) AS closed
+        FROM roster r
+        FULL JOIN attendance a ON a.session_id = r.session_id AND a.client_id = r.client_id
+        GROUP BY 1, 2
+    ),
+    -- Each client-week's figures, of the days in the program only: nothing counts before
+    -- admission or after discharge. What a closure took from each client is the share of their
+    -- session time in the program that week that fell on closed days, in minutes and in days.
     totals AS (
-        SELECT client_id, week_start,
-               SUM(attended) AS attended,
-               SUM(pending) AS pending,
-               COUNT(attended) AS treatment_days,
-               COUNT(*) FILTER (WHERE attended IS NOT NULL OR pending IS NOT NULL)
+        SELECT e.client_id, e.week_start,
+               SUM(d.attended) AS attended,
+               SUM(d.pending) AS pending,
+               COUNT(d.attended) AS treatment_days,
+               COUNT(*) FILTER (WHERE d.attended IS NOT NULL OR d.pending IS NOT NULL)
                    AS possible_days,
-               SUM(session_minutes) AS session_minutes,
-               COALESCE(SUM(session_minutes) FILTER (WHERE closed), 0) AS closed_minutes,
-               COUNT(session_minutes) AS session_days,
-               COUNT(session_minutes) FILTER (WHERE closed) AS closed_session_days
-        FROM days
-        GROUP BY client_id, week_start
+               SUM(d.session_minutes) AS session_minutes,
+               COALESCE(SUM(d.session_minutes) FILTER (WHERE d.closed), 0) AS closed_minutes,
+               COUNT(d.session_minutes) AS session_days,
+               COUNT(d.session_minutes) FILTER (WHERE d.closed) AS closed_session_days
+        FROM enrolled e
+        JOIN days d ON d.client_id = e.client_id AND d.day BETWEEN e.from_day AND e.to_day
+        GROUP BY e.client_id, e.week_start
     ),
     computed AS (
         SELECT e.client_id, e.week_start, e.window_end, e.discharged,
@@ -306,6 +301,10 @@ _RECOMPUTE_SQL = f"""
 """  # nosec B608  # joins this module's SQL constants; every value is a parameter
 
 
+_RECOMPUTE_EVERY_CLIENT_SQL = _RECOMPUTE_SQL.format(materialized="MATERIALIZED")
+_RECOMPUTE_CLIENTS_SQL = _RECOMPUTE_SQL.format(materialized="NOT MATERIALIZED")
+
+
 def _level_sql(column: str) -> str:
     """An alert kind's level (ComplianceAlert.LEVELS) as SQL."""
     cases = " ".join(
@@ -329,14 +328,22 @@ _ALERTS_SQL = f"""
     alert_targets AS (
         SELECT client_id, week_start FROM requested
         UNION
-        SELECT client_id, week_start + 7 FROM requested
+        -- The week after each where it has a row. (Without a row or an open alert, which the
+        -- branch below adds, a client-week has nothing to open, follow or resolve.)
+        SELECT r.client_id, r.week_start FROM scheduling_weeklycompliance r
+        WHERE r.week_start BETWEEN %(first_week)s + 7 AND %(last_week)s + 7
+          AND (r.client_id, r.week_start - 7) IN (SELECT client_id, week_start FROM requested)
         UNION
-        -- Every open alert of a recomputed client (a discharge closes them all).
+        -- Every open alert of a recomputed client (a discharge closes them all), and of the
+        -- weeks recomputed for every client and the weeks after them.
         SELECT a.client_id, a.week_start FROM scheduling_compliancealert a
         WHERE a.resolved_at IS NULL
+          AND a.client_id IN (SELECT client_id FROM requested)
+        UNION
+        SELECT a.client_id, a.week_start FROM scheduling_compliancealert a
+        WHERE a.resolved_at IS NULL AND %(every_client)s
           AND (a.week_start = ANY(%(all_weeks)s::date[])
-               OR a.week_start - 7 = ANY(%(all_weeks)s::date[])
-               OR a.client_id IN (SELECT client_id FROM requested))
+               OR a.week_start - 7 = ANY(%(all_weeks)s::date[]))
     ),
     -- As constants, so the weekly rows are read by week, not all of them.
     alert_weeks AS (
@@ -457,7 +464,7 @@ def compliance_recompute(
     }
     with connection.cursor() as cursor:
         cursor.execute(_RECOMPUTE_LOCK)
-        cursor.execute(_RECOMPUTE_SQL, params)
+        cursor.execute(_RECOMPUTE_EVERY_CLIENT_SQL if weeks else _RECOMPUTE_CLIENTS_SQL, params)
         rows, rows_changed = cursor.fetchone()
         cursor.execute(_ALERTS_SQL, params)
         opened, followed, resolved = cursor.fetchone()
