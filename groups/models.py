@@ -214,11 +214,12 @@ class Enrollment(models.Model):
     class Meta:
         ordering = ["group", "client"]
         indexes = [
-            # A group's live enrollments by start, with their end: a roster count on a day reads
-            # only this index (index-only), not a heap page for each enrollment the group ever had.
+            # A group's live enrollments by start, with their end and client: a roster on a day
+            # (the session-clients view, its counts) reads only this index (index-only), not a
+            # heap page for each enrollment the group ever had.
             models.Index(
                 fields=["group", "start_date"],
-                include=["end_date"],
+                include=["end_date", "client"],
                 condition=Q(voided_at__isnull=True),
                 name="enrollment_live_by_group",
             ),

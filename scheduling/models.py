@@ -927,6 +927,7 @@ class WeeklyCompliance(models.Model):
     maximum_minutes = models.PositiveIntegerField()
     status = models.CharField(max_length=12, choices=ComplianceStatus.choices)
     is_final = models.BooleanField(default=False)
+    # When the figures last changed: a recompute that finds them unchanged writes nothing.
     computed_at = models.DateTimeField()
 
     class Meta:

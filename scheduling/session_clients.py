@@ -1,22 +1,31 @@
-"""The one definition of a session's clients: the database view behind `SessionClient`.
+"""The one definition of a session's clients: the database view behind `SessionClient`, and the
+join the weekly recompute reads a week's rosters with.
 
 A group session's clients are the clients whose enrollment in its group covers the session's local
-date (clinic time) and that is not voided; an individual session's client is its own. The view is created by a migration
-and re-created after every `migrate` (post_migrate), so it follows the clinic's `TIME_ZONE`.
+date (clinic time) and that is not voided; an individual session's client is its own. The view is
+created by a migration and re-created after every `migrate` (post_migrate), so it follows the
+clinic's `TIME_ZONE`.
 """
 
 from django.conf import settings
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-VIEW_SQL = """
+# A group session `s`'s clients: the enrollments `e` of its group, not voided, covering `{day}`, its
+# local date. The view's join, and the weekly recompute's (which reads a week's sessions with their
+# dates computed once, and joins them to the enrollments of the week at once).
+ENROLLMENT_COVERS_SESSION_SQL = """
+    e.group_id = s.group_id
+    AND e.start_date <= {day}
+    AND (e.end_date IS NULL OR e.end_date >= {day})
+    AND e.voided_at IS NULL
+"""
+
+VIEW_SQL = f"""
     CREATE OR REPLACE VIEW scheduling_sessionclient AS
     SELECT s.id AS session_id, e.client_id, s.starts_at
     FROM scheduling_session s
     JOIN groups_enrollment e
-      ON e.group_id = s.group_id
-     AND e.start_date <= (s.starts_at AT TIME ZONE {tz})::date
-     AND (e.end_date IS NULL OR e.end_date >= (s.starts_at AT TIME ZONE {tz})::date)
-     AND e.voided_at IS NULL
+      ON {ENROLLMENT_COVERS_SESSION_SQL.format(day="(s.starts_at AT TIME ZONE {tz})::date")}
     UNION ALL
     SELECT s.id, s.client_id, s.starts_at
     FROM scheduling_session s

@@ -55,13 +55,17 @@ from scheduling.selectors.compliance import (
     at_risk_forecast_list,
     client_weeks_of_sessions,
 )
+from scheduling.session_clients import ENROLLMENT_COVERS_SESSION_SQL
 
 # Recomputes run one at a time (a transaction-level advisory lock), so a recompute that started
 # before a change committed can never overwrite the figures of one that started after it.
 _RECOMPUTE_LOCK = "SELECT pg_advisory_xact_lock(hashtext('scheduling.compliance_recompute'))"
 
 # The client-weeks to recompute: the pairs asked for, and every client-week of `all_weeks` (the
-# clients in the program that week and any that still have a row there).
+# clients in the program that week and any that still have a row there). `every_client` (whether
+# `all_weeks` has any) is a constant the planner folds away: with only pairs, it plans for the
+# few clients asked for (reading their own enrollments, sessions and attendance), not for every
+# client of the span.
 _TARGETS_SQL = """
     requested AS (
         SELECT t.client_id, t.week_start
@@ -73,31 +77,29 @@ _TARGETS_SQL = """
           ON c.status IN ('active', 'discharged')
          AND c.admission_date <= w.week_start + 6
          AND (c.discharge_date IS NULL OR c.discharge_date >= w.week_start)
+        WHERE %(every_client)s
         UNION
         SELECT r.client_id, r.week_start
         FROM scheduling_weeklycompliance r
-        WHERE r.week_start = ANY(%(all_weeks)s::date[])
+        WHERE %(every_client)s AND r.week_start = ANY(%(all_weeks)s::date[])
     )
 """
 
 _RECOMPUTE_SQL = f"""
     WITH {_TARGETS_SQL},
+    -- Each client-week with what the client's record says of it (one read of the clients).
     targets AS (
-        SELECT client_id, week_start,
-               (week_start::timestamp AT TIME ZONE %(tz)s) AS window_start,
-               ((week_start + 7)::timestamp AT TIME ZONE %(tz)s) AS window_end
-        FROM requested
-    ),
-    in_program AS (
-        SELECT t.*, c.track_id,
-               GREATEST(t.week_start, c.admission_date) AS from_day,
-               LEAST(t.week_start + 6, COALESCE(c.discharge_date, t.week_start + 6)) AS to_day,
-               c.discharge_date IS NOT NULL AND c.discharge_date <= t.week_start + 6 AS discharged
-        FROM targets t
-        JOIN clients_client c ON c.id = t.client_id
-        WHERE c.status IN ('active', 'discharged')
-          AND c.admission_date <= t.week_start + 6
-          AND (c.discharge_date IS NULL OR c.discharge_date >= t.week_start)
+        SELECT r.client_id, r.week_start, c.track_id,
+               c.status IN ('active', 'discharged')
+                   AND c.admission_date <= r.week_start + 6
+                   AND (c.discharge_date IS NULL OR c.discharge_date >= r.week_start)
+                   AS in_program,
+               GREATEST(r.week_start, c.admission_date) AS from_day,
+               LEAST(r.week_start + 6, COALESCE(c.discharge_date, r.week_start + 6)) AS to_day,
+               c.discharge_date IS NOT NULL AND c.discharge_date <= r.week_start + 6 AS discharged,
+               ((r.week_start + 7)::timestamp AT TIME ZONE %(tz)s) AS window_end
+        FROM requested r
+        JOIN clients_client c ON c.id = r.client_id
     ),
     -- The days the clinic is closed (closures in force) within the span's weeks.
     closed AS (
@@ -105,75 +107,91 @@ _RECOMPUTE_SQL = f"""
         FROM scheduling_clinicclosure cl
         CROSS JOIN generate_series(cl.first_day, cl.last_day, interval '1 day') AS d
         WHERE cl.withdrawn_at IS NULL
-          AND cl.last_day >= (SELECT min(week_start) FROM targets)
-          AND cl.first_day <= (SELECT max(week_start) FROM targets) + 6
+          AND cl.last_day >= %(first_week)s AND cl.first_day <= %(last_week)s + 6
     ),
     enrolled AS (
-        SELECT p.*,
-               (SELECT count(*) FROM closed WHERE day BETWEEN p.from_day AND p.to_day)::int
+        SELECT t.*, t.to_day - t.from_day + 1 AS enrolled_days,
+               (SELECT count(*) FROM closed WHERE day BETWEEN t.from_day AND t.to_day)::int
                    AS closed_days
-        FROM in_program p
+        FROM targets t
+        WHERE t.in_program
     ),
-    -- The sessions the client is on that week and that count toward hours: those on the
-    -- calendar, and those a closure cancelled (still on the roster view, linked to it), which
-    -- the client lost to the closure. A session cancelled for another reason is neither.
-    roster AS (
-        SELECT e.client_id, e.week_start, e.from_day, e.to_day,
+    -- The span's sessions that count toward hours, each with its local date computed once.
+    -- Every read below is bounded by the span as constants (computed by the caller), so the
+    -- planner estimates it from the statistics; and to the clients asked for unless every client
+    -- is. Every client's weeks read the span's sessions once (materialized); a few clients'
+    -- weeks read only their own (inlined in each read).
+    sessions AS {{materialized}} (
+        SELECT s.id, s.group_id, s.client_id, s.counts_toward_hours,
                (s.starts_at AT TIME ZONE %(tz)s)::date AS day,
                (EXTRACT(EPOCH FROM s.ends_at - s.starts_at) / 60)::int AS minutes,
                s.status = 'scheduled' AS on_calendar,
-               s.status = 'scheduled' AND a.id IS NULL AS pending
-        FROM enrolled e
-        JOIN scheduling_sessionclient sc
-          ON sc.client_id = e.client_id
-         AND sc.starts_at >= e.window_start AND sc.starts_at < e.window_end
-         -- The whole span as constants (computed by the caller), so the roster view and the
-         -- attendance are read for its sessions only, with estimates the planner can use: a
-         -- bound taken from each target row alone left it computing every roster ever held,
-         -- and one taken from a CTE left it guessing, and scanning all the attendance.
-         AND sc.starts_at >= %(first_start)s AND sc.starts_at < %(last_end)s
-        JOIN scheduling_session s
-          ON s.id = sc.session_id AND s.counts_toward_hours
-         AND (s.status = 'scheduled' OR s.closure_id IS NOT NULL)
-        LEFT JOIN scheduling_attendance a ON a.session_id = s.id AND a.client_id = e.client_id
+               s.status = 'scheduled' OR s.closure_id IS NOT NULL AS rostered,
+               (s.starts_at AT TIME ZONE %(tz)s)::date IN (SELECT day FROM closed) AS closed
+        FROM scheduling_session s
+        WHERE s.counts_toward_hours
+          AND s.starts_at >= %(first_start)s AND s.starts_at < %(last_end)s
     ),
-    client_sessions AS (
-        SELECT e.client_id, e.week_start, e.from_day, e.to_day,
-               (s.starts_at AT TIME ZONE %(tz)s)::date AS day,
-               a.minutes_attended AS attended, 0 AS pending
-        FROM enrolled e
-        JOIN scheduling_attendance a ON a.client_id = e.client_id
-        JOIN scheduling_session s
-          ON s.id = a.session_id AND {COUNTED_ATTENDANCE_SQL}
-         AND s.starts_at >= e.window_start AND s.starts_at < e.window_end
-         AND s.starts_at >= %(first_start)s AND s.starts_at < %(last_end)s
+    -- The sessions each client is on that count toward hours: those on the calendar, and
+    -- those a closure cancelled (still on the roster, linked to it), which the client lost to
+    -- the closure. A session cancelled for another reason is neither. The session-clients view's
+    -- definition, read for the whole span at once: the enrollments live in the span (not every
+    -- one its groups ever had) joined to the span's group sessions, and the individual sessions.
+    roster AS (
+        SELECT e.client_id, s.id AS session_id, s.day, s.minutes, s.on_calendar, s.closed
+        FROM sessions s
+        JOIN groups_enrollment e
+          ON {ENROLLMENT_COVERS_SESSION_SQL.format(day="s.day")}
+         AND e.start_date <= %(last_week)s + 6
+         AND (e.end_date IS NULL OR e.end_date >= %(first_week)s)
+        WHERE s.rostered AND (%(every_client)s OR e.client_id = ANY(%(client_ids)s::bigint[]))
         UNION ALL
-        SELECT client_id, week_start, from_day, to_day, day, 0, minutes
-        FROM roster
-        WHERE pending
+        SELECT s.client_id, s.id, s.day, s.minutes, s.on_calendar, s.closed
+        FROM sessions s
+        WHERE s.rostered AND s.client_id IS NOT NULL
+          AND (%(every_client)s OR s.client_id = ANY(%(client_ids)s::bigint[]))
     ),
-    -- What a closure took from each client: the share of their session time in the program
-    -- that week that fell on closed days, in minutes and in days. (A session a withdrawn
-    -- closure left cancelled is on an open day: not lost to a closure, not on the calendar.)
-    lost AS (
-        SELECT r.client_id, r.week_start,
-               SUM(r.minutes) AS session_minutes,
-               COALESCE(SUM(r.minutes) FILTER (WHERE c.day IS NOT NULL), 0) AS closed_minutes,
-               COUNT(DISTINCT r.day) AS session_days,
-               COUNT(DISTINCT r.day) FILTER (WHERE c.day IS NOT NULL) AS closed_session_days
+    -- The attendance of those sessions, counting toward hours or not (any row means the
+    -- session is no longer pending for its client).
+    attendance AS (
+        SELECT a.client_id, a.session_id, s.day,
+               CASE WHEN {COUNTED_ATTENDANCE_SQL} THEN a.minutes_attended END AS counted_minutes
+        FROM scheduling_attendance a
+        JOIN sessions s ON s.id = a.session_id
+        WHERE %(every_client)s OR a.client_id = ANY(%(client_ids)s::bigint[])
+    ),
+    -- Each client's days: the minutes attended, the minutes still pending (on the calendar, no
+    -- attendance yet), and their session time, which a closure takes on a closed day (a session
+    -- a withdrawn closure left cancelled is on an open day: not lost to a closure, not on the
+    -- calendar). One row per client and session: on its roster, attended, or both.
+    days AS (
+        SELECT COALESCE(r.client_id, a.client_id) AS client_id, COALESCE(r.day, a.day) AS day,
+               SUM(a.counted_minutes)::int AS attended,
+               SUM(r.minutes) FILTER (WHERE r.on_calendar AND a.client_id IS NULL)::int
+                   AS pending,
+               SUM(r.minutes) FILTER (WHERE r.on_calendar OR r.closed)::int AS session_minutes,
+               bool_or(r.closed) AS closed
         FROM roster r
-        LEFT JOIN closed c ON c.day = r.day
-        WHERE r.day BETWEEN r.from_day AND r.to_day AND (r.on_calendar OR c.day IS NOT NULL)
-        GROUP BY r.client_id, r.week_start
+        FULL JOIN attendance a ON a.session_id = r.session_id AND a.client_id = r.client_id
+        GROUP BY 1, 2
     ),
+    -- Each client-week's figures, of the days in the program only: nothing counts before
+    -- admission or after discharge. What a closure took from each client is the share of their
+    -- session time in the program that week that fell on closed days, in minutes and in days.
     totals AS (
-        SELECT client_id, week_start, SUM(attended) AS attended, SUM(pending) AS pending,
-               COUNT(DISTINCT day) FILTER (WHERE attended > 0) AS treatment_days,
-               COUNT(DISTINCT day) AS possible_days
-        FROM client_sessions
-        -- Only the days in the program: nothing counts before admission or after discharge.
-        WHERE day BETWEEN from_day AND to_day
-        GROUP BY client_id, week_start
+        SELECT e.client_id, e.week_start,
+               SUM(d.attended) AS attended,
+               SUM(d.pending) AS pending,
+               COUNT(d.attended) AS treatment_days,
+               COUNT(*) FILTER (WHERE d.attended IS NOT NULL OR d.pending IS NOT NULL)
+                   AS possible_days,
+               SUM(d.session_minutes) AS session_minutes,
+               COALESCE(SUM(d.session_minutes) FILTER (WHERE d.closed), 0) AS closed_minutes,
+               COUNT(d.session_minutes) AS session_days,
+               COUNT(d.session_minutes) FILTER (WHERE d.closed) AS closed_session_days
+        FROM enrolled e
+        JOIN days d ON d.client_id = e.client_id AND d.day BETWEEN e.from_day AND e.to_day
+        GROUP BY e.client_id, e.week_start
     ),
     computed AS (
         SELECT e.client_id, e.week_start, e.window_end, e.discharged,
@@ -181,28 +199,25 @@ _RECOMPUTE_SQL = f"""
                COALESCE(t.pending, 0) AS pending,
                COALESCE(t.treatment_days, 0) AS treatment_days,
                COALESCE(t.possible_days, 0) AS possible_days,
-               e.to_day - e.from_day + 1 AS enrolled_days,
-               e.closed_days,
+               e.enrolled_days, e.closed_days,
                -- The requirement of the days in the program, less the share of the client's
                -- session time a closure took; with no session that week, less the closed days.
-               CASE WHEN l.session_minutes IS NULL THEN
-                        ROUND(tr.weekly_minimum_minutes
-                              * (e.to_day - e.from_day + 1 - e.closed_days) / 7.0)
-                    ELSE ROUND(tr.weekly_minimum_minutes * (e.to_day - e.from_day + 1)
-                               * (l.session_minutes - l.closed_minutes)
-                               / (7.0 * l.session_minutes))
+               CASE WHEN t.session_minutes IS NULL THEN
+                        ROUND(tr.weekly_minimum_minutes * (e.enrolled_days - e.closed_days) / 7.0)
+                    ELSE ROUND(tr.weekly_minimum_minutes * e.enrolled_days
+                               * (t.session_minutes - t.closed_minutes)
+                               / (7.0 * t.session_minutes))
                END::int AS required_minutes,
                -- At least one day, unless a closure took all of it.
-               CASE WHEN l.session_days IS NULL AND e.to_day - e.from_day + 1 = e.closed_days
-                        THEN 0
-                    WHEN l.session_days = l.closed_session_days THEN 0
-                    WHEN l.session_days IS NULL
-                        THEN GREATEST(1, ROUND(tr.minimum_treatment_days
-                                               * (e.to_day - e.from_day + 1 - e.closed_days)
-                                               / 7.0))
-                    ELSE GREATEST(1, ROUND(tr.minimum_treatment_days * (e.to_day - e.from_day + 1)
-                                           * (l.session_days - l.closed_session_days)
-                                           / (7.0 * l.session_days)))
+               CASE WHEN t.session_minutes IS NULL THEN
+                        CASE WHEN e.enrolled_days = e.closed_days THEN 0
+                             ELSE GREATEST(1, ROUND(tr.minimum_treatment_days
+                                                    * (e.enrolled_days - e.closed_days) / 7.0))
+                        END
+                    WHEN t.session_days = t.closed_session_days THEN 0
+                    ELSE GREATEST(1, ROUND(tr.minimum_treatment_days * e.enrolled_days
+                                           * (t.session_days - t.closed_session_days)
+                                           / (7.0 * t.session_days)))
                END::int AS required_days,
                tr.weekly_maximum_minutes AS maximum_minutes,
                EXISTS (
@@ -213,54 +228,81 @@ _RECOMPUTE_SQL = f"""
         FROM enrolled e
         JOIN clients_programtrack tr ON tr.id = e.track_id
         LEFT JOIN totals t ON t.client_id = e.client_id AND t.week_start = e.week_start
-        LEFT JOIN lost l ON l.client_id = e.client_id AND l.week_start = e.week_start
+    ),
+    computed_rows AS (
+        SELECT client_id, week_start, attended, pending, treatment_days, possible_days,
+               enrolled_days, closed_days, required_minutes, required_days, maximum_minutes,
+               CASE
+                   WHEN excused THEN 'excused'
+                   WHEN attended > maximum_minutes THEN 'over_max'
+                   WHEN attended >= required_minutes AND treatment_days >= required_days
+                       THEN 'met'
+                   WHEN discharged THEN 'discharged'
+                   WHEN %(now)s >= window_end THEN 'short'
+                   WHEN attended + pending >= required_minutes
+                        AND possible_days >= required_days
+                       THEN 'on_track'
+                   ELSE 'at_risk'
+               END AS status,
+               %(now)s >= window_end AS is_final
+        FROM computed
+    ),
+    -- The rows as they stand, to write only what changed.
+    stored AS MATERIALIZED (
+        SELECT w.client_id, w.week_start, w.attended_minutes, w.scheduled_minutes,
+               w.treatment_days, w.possible_days, w.enrolled_days, w.closed_days,
+               w.required_minutes, w.required_days, w.maximum_minutes, w.status, w.is_final
+        FROM scheduling_weeklycompliance w
+        WHERE w.week_start BETWEEN %(first_week)s AND %(last_week)s
+          AND (%(every_client)s OR w.client_id = ANY(%(client_ids)s::bigint[]))
     ),
     -- A client-week no longer in the program (admission moved, discharge earlier) has no row.
-    -- (The test of `enrolled`, negated on a join: an anti-join with the CTE was planned as
-    -- a nested loop, every target against every enrolled row.)
     removed AS (
         DELETE FROM scheduling_weeklycompliance w
         USING targets t
-        JOIN clients_client c ON c.id = t.client_id
         WHERE w.client_id = t.client_id AND w.week_start = t.week_start
           AND w.week_start BETWEEN %(first_week)s AND %(last_week)s
-          AND NOT (c.status IN ('active', 'discharged')
-                   AND c.admission_date <= t.week_start + 6
-                   AND (c.discharge_date IS NULL OR c.discharge_date >= t.week_start))
+          AND NOT t.in_program
+    ),
+    -- Only the rows whose figures changed are written (an unchanged week writes nothing: no
+    -- dead row, no index entry, no WAL), so `computed_at` is when the figures last changed.
+    written AS (
+        INSERT INTO scheduling_weeklycompliance (
+            client_id, week_start, attended_minutes, scheduled_minutes, treatment_days,
+            possible_days, enrolled_days, closed_days, required_minutes, required_days,
+            maximum_minutes, status, is_final, computed_at
+        )
+        SELECT c.*, %(now)s
+        FROM computed_rows c
+        LEFT JOIN stored w ON w.client_id = c.client_id AND w.week_start = c.week_start
+        WHERE (w.attended_minutes, w.scheduled_minutes, w.treatment_days, w.possible_days,
+               w.enrolled_days, w.closed_days, w.required_minutes, w.required_days,
+               w.maximum_minutes, w.status, w.is_final)
+              IS DISTINCT FROM
+              (c.attended, c.pending, c.treatment_days, c.possible_days, c.enrolled_days,
+               c.closed_days, c.required_minutes, c.required_days, c.maximum_minutes, c.status,
+               w.is_final OR c.is_final)
+        ON CONFLICT (client_id, week_start) DO UPDATE SET
+            attended_minutes = EXCLUDED.attended_minutes,
+            scheduled_minutes = EXCLUDED.scheduled_minutes,
+            treatment_days = EXCLUDED.treatment_days,
+            possible_days = EXCLUDED.possible_days,
+            enrolled_days = EXCLUDED.enrolled_days,
+            closed_days = EXCLUDED.closed_days,
+            required_minutes = EXCLUDED.required_minutes,
+            required_days = EXCLUDED.required_days,
+            maximum_minutes = EXCLUDED.maximum_minutes,
+            status = EXCLUDED.status,
+            is_final = scheduling_weeklycompliance.is_final OR EXCLUDED.is_final,
+            computed_at = EXCLUDED.computed_at
+        RETURNING 1
     )
-    INSERT INTO scheduling_weeklycompliance (
-        client_id, week_start, attended_minutes, scheduled_minutes, treatment_days, possible_days,
-        enrolled_days, closed_days, required_minutes, required_days, maximum_minutes, status,
-        is_final, computed_at
-    )
-    SELECT client_id, week_start, attended, pending, treatment_days, possible_days,
-           enrolled_days, closed_days, required_minutes, required_days, maximum_minutes,
-           CASE
-               WHEN excused THEN 'excused'
-               WHEN attended > maximum_minutes THEN 'over_max'
-               WHEN attended >= required_minutes AND treatment_days >= required_days THEN 'met'
-               WHEN discharged THEN 'discharged'
-               WHEN %(now)s >= window_end THEN 'short'
-               WHEN attended + pending >= required_minutes AND possible_days >= required_days
-                   THEN 'on_track'
-               ELSE 'at_risk'
-           END,
-           %(now)s >= window_end, %(now)s
-    FROM computed
-    ON CONFLICT (client_id, week_start) DO UPDATE SET
-        attended_minutes = EXCLUDED.attended_minutes,
-        scheduled_minutes = EXCLUDED.scheduled_minutes,
-        treatment_days = EXCLUDED.treatment_days,
-        possible_days = EXCLUDED.possible_days,
-        enrolled_days = EXCLUDED.enrolled_days,
-        closed_days = EXCLUDED.closed_days,
-        required_minutes = EXCLUDED.required_minutes,
-        required_days = EXCLUDED.required_days,
-        maximum_minutes = EXCLUDED.maximum_minutes,
-        status = EXCLUDED.status,
-        is_final = scheduling_weeklycompliance.is_final OR EXCLUDED.is_final,
-        computed_at = EXCLUDED.computed_at
+    SELECT (SELECT count(*) FROM computed_rows), (SELECT count(*) FROM written)
 """  # nosec B608  # joins this module's SQL constants; every value is a parameter
+
+
+_RECOMPUTE_EVERY_CLIENT_SQL = _RECOMPUTE_SQL.format(materialized="MATERIALIZED")
+_RECOMPUTE_CLIENTS_SQL = _RECOMPUTE_SQL.format(materialized="NOT MATERIALIZED")
 
 
 def _level_sql(column: str) -> str:
@@ -286,14 +328,22 @@ _ALERTS_SQL = f"""
     alert_targets AS (
         SELECT client_id, week_start FROM requested
         UNION
-        SELECT client_id, week_start + 7 FROM requested
+        -- The week after each where it has a row. (Without a row or an open alert, which the
+        -- branch below adds, a client-week has nothing to open, follow or resolve.)
+        SELECT r.client_id, r.week_start FROM scheduling_weeklycompliance r
+        WHERE r.week_start BETWEEN %(first_week)s + 7 AND %(last_week)s + 7
+          AND (r.client_id, r.week_start - 7) IN (SELECT client_id, week_start FROM requested)
         UNION
-        -- Every open alert of a recomputed client (a discharge closes them all).
+        -- Every open alert of a recomputed client (a discharge closes them all), and of the
+        -- weeks recomputed for every client and the weeks after them.
         SELECT a.client_id, a.week_start FROM scheduling_compliancealert a
         WHERE a.resolved_at IS NULL
+          AND a.client_id IN (SELECT client_id FROM requested)
+        UNION
+        SELECT a.client_id, a.week_start FROM scheduling_compliancealert a
+        WHERE a.resolved_at IS NULL AND %(every_client)s
           AND (a.week_start = ANY(%(all_weeks)s::date[])
-               OR a.week_start - 7 = ANY(%(all_weeks)s::date[])
-               OR a.client_id IN (SELECT client_id FROM requested))
+               OR a.week_start - 7 = ANY(%(all_weeks)s::date[]))
     ),
     -- As constants, so the weekly rows are read by week, not all of them.
     alert_weeks AS (
@@ -374,7 +424,9 @@ _ALERTS_SQL = f"""
 
 @dataclass(frozen=True)
 class RecomputeResult:
+    # The client-weeks recomputed, and those of them whose row was written (new or changed).
     rows: int
+    rows_changed: int
     alerts_opened: int
     alerts_followed: int
     alerts_resolved: int
@@ -395,7 +447,7 @@ def compliance_recompute(
     if any(week.weekday() != 0 for week in weeks) or any(week.weekday() != 0 for _, week in pairs):
         raise ValidationError({"week_start": "A clinic week starts on a Monday."})
     if not pairs and not weeks:
-        return RecomputeResult(0, 0, 0, 0)
+        return RecomputeResult(0, 0, 0, 0, 0)
     every_week = [week for _, week in pairs] + weeks
     first_week, last_week = min(every_week), max(every_week)
     params = {
@@ -403,6 +455,7 @@ def compliance_recompute(
         "client_ids": [client_id for client_id, _ in pairs],
         "week_starts": [week for _, week in pairs],
         "all_weeks": weeks,
+        "every_client": bool(weeks),
         "first_week": first_week,
         "last_week": last_week,
         "first_start": week_bounds(first_week)[0],
@@ -411,18 +464,18 @@ def compliance_recompute(
     }
     with connection.cursor() as cursor:
         cursor.execute(_RECOMPUTE_LOCK)
-        cursor.execute(_RECOMPUTE_SQL, params)
-        rows = cursor.rowcount
+        cursor.execute(_RECOMPUTE_EVERY_CLIENT_SQL if weeks else _RECOMPUTE_CLIENTS_SQL, params)
+        rows, rows_changed = cursor.fetchone()
         cursor.execute(_ALERTS_SQL, params)
         opened, followed, resolved = cursor.fetchone()
-    return RecomputeResult(rows, opened, followed, resolved)
+    return RecomputeResult(rows, rows_changed, opened, followed, resolved)
 
 
 def compliance_recompute_week(
     *, week_start: date, client_ids: list[int] | None = None, now: datetime | None = None
 ) -> int:
     """Recompute one week for every client in the program that week (or for `client_ids`);
-    returns the number of rows written."""
+    returns the number of client-weeks recomputed."""
     check_dates(week_start=week_start)
     if client_ids is None:
         return compliance_recompute(all_weeks=[week_start], now=now).rows

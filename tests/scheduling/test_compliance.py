@@ -24,6 +24,7 @@ from scheduling.selectors.compliance import client_weeks_of_sessions, hours_over
 from scheduling.services.compliance import (
     compliance_alert_resolve,
     compliance_nudges_send,
+    compliance_recompute,
     compliance_recompute_week,
 )
 from scheduling.tasks import compliance_recompute_client_weeks as recompute_task
@@ -224,6 +225,59 @@ def test_recomputing_a_week_is_three_statements_whatever_the_number_of_clients(
         WeeklyCompliance.objects.filter(status="on_track", attended_minutes=180).count()
         == number_of_clients
     )
+
+
+def test_a_recompute_writes_only_the_rows_whose_figures_changed(
+    alice, bob, evening_group, week_sessions
+):
+    enroll(alice, evening_group)
+    enroll(bob, evening_group)
+    attend(week_sessions[0], alice)
+    attend(week_sessions[0], bob)
+    first = compliance_recompute(all_weeks=[MONDAY], now=WEDNESDAY_NOON)
+    assert (first.rows, first.rows_changed) == (2, 2)
+
+    an_hour_later = WEDNESDAY_NOON + timedelta(hours=1)
+    again = compliance_recompute(all_weeks=[MONDAY], now=an_hour_later)
+    assert (again.rows, again.rows_changed) == (2, 0)
+    assert {row.computed_at for row in WeeklyCompliance.objects.all()} == {WEDNESDAY_NOON}
+
+    attend(week_sessions[1], alice)
+    after_attendance = compliance_recompute(all_weeks=[MONDAY], now=an_hour_later)
+    assert (after_attendance.rows, after_attendance.rows_changed) == (2, 1)
+    assert week_of(alice).computed_at == an_hour_later
+    assert (week_of(alice).attended_minutes, week_of(alice).scheduled_minutes) == (360, 180)
+    assert week_of(bob).computed_at == WEDNESDAY_NOON
+
+    # The week's end changes the status and makes the rows final, so both are written.
+    closed = compliance_recompute(all_weeks=[MONDAY], now=NEXT_MONDAY_3AM)
+    assert closed.rows_changed == 2
+    assert all(row.is_final for row in WeeklyCompliance.objects.all())
+
+
+def test_a_few_clients_weeks_equal_the_same_weeks_recomputed_for_every_client(
+    alice, bob, clinician, evening_group, week_sessions
+):
+    enroll(alice, evening_group)
+    attend(week_sessions[0], alice, AttendanceStatus.LEFT_EARLY, minutes=120)
+    attend(week_sessions[1], alice, AttendanceStatus.ABSENT)
+    attend(week_sessions[2], bob)  # a drop-in: Bob is not on the group's roster
+    SessionFactory(
+        session_type="individual", group=None, client=bob, starts_at=MONDAY_MORNING,
+        ends_at=MONDAY_MORNING + timedelta(hours=1),
+    )  # fmt: skip
+    fields = ("attended_minutes", "scheduled_minutes", "treatment_days", "possible_days",
+              "required_minutes", "required_days", "status")  # fmt: skip
+    compliance_recompute(client_weeks=[(alice.pk, MONDAY), (bob.pk, MONDAY)], now=WEDNESDAY_NOON)
+    for_a_few = list(WeeklyCompliance.objects.order_by("client_id").values_list(*fields))
+    WeeklyCompliance.objects.all().delete()
+    compliance_recompute(all_weeks=[MONDAY], now=WEDNESDAY_NOON)
+    for_everyone = list(WeeklyCompliance.objects.order_by("client_id").values_list(*fields))
+    assert for_a_few == for_everyone
+    assert for_a_few == [
+        (120, 180, 1, 2, 540, 3, "at_risk"),  # Alice: absent Wednesday, Thursday ahead
+        (180, 60, 1, 2, 540, 3, "at_risk"),  # Bob: the Thursday drop-in, his Monday session
+    ]
 
 
 def test_recomputing_after_attendance_of_a_session_updates_its_clients_only(
