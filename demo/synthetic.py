@@ -643,9 +643,9 @@ def _derived_state(
         {**common, "resolve_before": current_week - timedelta(weeks=2)},
     )
     step.timed("pending reminders planned", lambda: reminders_plan(now=now))
-    # The flags the triggers set (a note signed, attendance taken) leave dead entries in the
-    # open-work indexes, which autovacuum clears in a live clinic: clear them now, or the first
-    # measurements read them. VACUUM cannot run in a transaction (the tests' smoke run).
+    # What autovacuum does in a live clinic: mark the freshly written pages all-visible (for
+    # index-only scans) and clear the versions the recompute and the alerts' resolution left, or
+    # the first measurements pay for it. VACUUM cannot run in a transaction (the tests' smoke run).
     cleanup = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
     with connection.cursor() as cursor:
         step.timed(cleanup.lower(), lambda: cursor.execute(cleanup))
