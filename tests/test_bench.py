@@ -42,8 +42,11 @@ def test_generator_makes_a_clinic_of_the_right_shape(db):
     out = StringIO()
     call_command("generate_clinic", scale=0.01, stdout=out)
     assert "Generated a clinic at scale 0.01" in out.getvalue()
-    assert Client.objects.filter(status=Client.Status.ACTIVE).count() == 20
-    assert Client.objects.filter(status=Client.Status.DISCHARGED).count() == 90
+    # A steady census: about 20 in the program now and every week of the years before.
+    assert 14 <= Client.objects.filter(status=Client.Status.ACTIVE).count() <= 26
+    assert Client.objects.filter(status=Client.Status.DISCHARGED).count() > 400
+    year_ago = week_start_of(timezone.localdate()) - timedelta(weeks=52)
+    assert 14 <= WeeklyCompliance.objects.filter(week_start=year_ago).count() <= 30
     attendance = Attendance.objects.count()
     attended = Attendance.objects.filter(status__in=ATTENDED_STATUSES).count()
     assert 0.65 < attended / attendance < 0.97

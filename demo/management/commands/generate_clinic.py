@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from clients.models import Client
 from demo.synthetic import generate_clinic
 
 
@@ -16,7 +17,10 @@ class Command(BaseCommand):
             "--scale",
             type=float,
             default=1.0,
-            help="1: about 11,000 clients over four years; 0.1 for a quick run; 0.01 smoke.",
+            help=(
+                "1: 2,000 clients in the program every week of four years (about 48,000 in "
+                "all); 0.1 for a quick run; 0.01 smoke."
+            ),
         )
         parser.add_argument("--seed", type=int, default=14)
 
@@ -27,8 +31,8 @@ class Command(BaseCommand):
             size = generate_clinic(scale=scale, seed=seed, say=self.stdout.write)
         except ValueError as error:
             raise CommandError(str(error)) from error
+        active = Client.objects.filter(status=Client.Status.ACTIVE).count()
         self.stdout.write(
-            f"Generated a clinic at scale {scale}: {size.active_clients} active and "
-            f"{size.discharged_clients} discharged clients, {size.clinicians} clinicians, "
-            f"{size.groups} groups."
+            f"Generated a clinic at scale {scale}: {size.clients} clients over four years "
+            f"({active} active now), {size.clinicians} clinicians, {size.groups} groups."
         )
