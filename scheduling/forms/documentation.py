@@ -329,5 +329,5 @@ class OverdueFilterForm(forms.Form):
         queryset=User.objects.filter(role="clinician").order_by("last_name", "first_name"),
         required=False,
         empty_label="Every clinician",
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=QuickSelect(attrs={"class": "form-select"}),
     )
