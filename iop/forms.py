@@ -170,7 +170,7 @@ class QuickSelect(forms.Select):
                 has_selected |= selected
                 html.append(
                     f'<option value="{conditional_escape(shown)}"{" selected" if selected else ""}>'
-                    f"{conditional_escape(label)}</option>"
+                    f"{conditional_escape(str(label))}</option>"
                 )
             if labelled:
                 html.append("</optgroup>")
