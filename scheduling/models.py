@@ -209,8 +209,11 @@ class Session(models.Model):
         ordering = ["starts_at"]
         indexes = [
             # By start, the order the overdue lists read it in: the walk stops at the first 50.
+            # With what the clinic-wide counts test and group by, they read the index alone
+            # (without, at scale 0.1 the planner chose to scan every session instead).
             models.Index(
                 fields=["starts_at"],
+                include=["ends_at", "clinician", "id"],
                 condition=Q(attendance_taken=False, status="scheduled"),
                 name="session_attendance_open_start",
             ),
@@ -226,8 +229,14 @@ class Session(models.Model):
                 condition=Q(attendance_taken=False, status="scheduled"),
                 name="session_attendance_open_grp",
             ),
+            # The clinic's open notes are counted from this index and the attendance's alone,
+            # hashed together: no session or attendance row is read (at scale 1 those reads were
+            # 9,300 of the count's 19,600 buffers; the signed-note test is the rest).
             models.Index(
-                fields=["starts_at"], condition=Q(notes_open=True), name="session_notes_open_start"
+                fields=["starts_at"],
+                include=["ends_at", "status", "clinician", "id"],
+                condition=Q(notes_open=True),
+                name="session_notes_open_start",
             ),
             models.Index(
                 fields=["clinician", "starts_at"],
@@ -383,7 +392,10 @@ class Attendance(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                fields=["session"], condition=Q(note_open=True), name="attendance_note_open_work"
+                fields=["session"],
+                include=["client", "id"],
+                condition=Q(note_open=True),
+                name="attendance_note_open_work",
             ),
             # The weekly recompute reads a week's sessions' attendance from this index alone
             # (minutes by client), instead of hashing the sessions and scanning all attendance.

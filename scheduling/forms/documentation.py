@@ -209,15 +209,20 @@ class DropInForm(forms.Form):
         exclude_ids: list[int],
         offered: QuerySet[Client] | None = None,
     ) -> None:
-        """Any active client within the user's reach is accepted; the menu lists `offered` (at most
-        DROP_IN_OFFERED), not the whole clinic."""
+        """A posted choice is accepted if it is an active client within the user's reach; the menu
+        lists `offered` (at most DROP_IN_OFFERED), not the whole clinic."""
         super().__init__(data)
-        # Only clients the clinician may open (break-the-glass first for anyone else's client).
         client = self.fields["client"]
         assert isinstance(client, forms.ModelChoiceField)
-        client.queryset = (
-            client_list(user=user).filter(status=Client.Status.ACTIVE).exclude(pk__in=exclude_ids)
-        )
+        if self.is_bound:
+            # Only clients the clinician may open (break-the-glass first for anyone else's
+            # client). Built only for a posted choice: the session page draws the menu and never
+            # validates it, and building the reach rule's query was a tenth of its time.
+            client.queryset = (
+                client_list(user=user)
+                .filter(status=Client.Status.ACTIVE)
+                .exclude(pk__in=exclude_ids)
+            )
         if offered is not None:
             shown = offered.exclude(pk__in=exclude_ids)[:DROP_IN_OFFERED]
             client.choices = [("", client.empty_label), *((c.pk, str(c)) for c in shown)]
@@ -324,5 +329,5 @@ class OverdueFilterForm(forms.Form):
         queryset=User.objects.filter(role="clinician").order_by("last_name", "first_name"),
         required=False,
         empty_label="Every clinician",
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=QuickSelect(attrs={"class": "form-select"}),
     )

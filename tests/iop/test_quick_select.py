@@ -44,6 +44,13 @@ def test_it_draws_what_djangos_select_draws_chosen_value_and_escaping_included()
     assert "O&#x27;Neil &lt;Jr&gt;" in quick
 
 
+@pytest.mark.parametrize("data", [None, {"grouped": "a"}, {"clinician": "nobody"}])
+def test_it_draws_what_djangos_select_draws_with_nothing_or_no_option_chosen(data):
+    UserFactory(role=Role.CLINICIAN, first_name="Ann", last_name="Lee")
+    quick = _html(_clinician_form(QuickSelect)(data))
+    assert quick == _html(_clinician_form(forms.Select)(data))
+
+
 @pytest.mark.parametrize("value", [None, 0, 180, "12<b>"])
 def test_the_quick_number_input_draws_what_djangos_draws(value):
     def form(widget: forms.NumberInput) -> forms.Form:
