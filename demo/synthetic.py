@@ -153,16 +153,21 @@ _CLIENTS_SQL = """
 """
 
 # last_day: the last day on the calendar (sessions run to the horizon while in the program);
-# chart_reads: read about 1-4 times a week in the program, up to today.
+# chart_reads: read about 1-4 times a week in the program, up to today. A new table, not an
+# UPDATE of the plan: an index built after updating rows in the same transaction cannot be used
+# by that transaction (its HOT chains), and every later step here is in it.
 _LINK_CLIENTS_SQL = """
-    ALTER TABLE synthetic_client ADD COLUMN client_id bigint, ADD COLUMN discharge_date date,
-        ADD COLUMN last_day date, ADD COLUMN chart_reads int;
-    UPDATE synthetic_client s SET client_id = c.id, discharge_date = c.discharge_date,
-        last_day = COALESCE(c.discharge_date, %(horizon_end)s),
-        chart_reads = GREATEST(1, round(s.chart_reads_a_week
-            * (COALESCE(c.discharge_date, %(today)s) - c.admission_date + 1) / 7.0))
-    FROM clients_client c JOIN iop_user u ON u.id = c.user_id
-    WHERE u.username = 'client' || s.i;
+    CREATE TEMP TABLE synthetic_client_linked ON COMMIT DROP AS
+    SELECT s.*, c.id AS client_id, c.discharge_date,
+           COALESCE(c.discharge_date, %(horizon_end)s) AS last_day,
+           GREATEST(1, round(s.chart_reads_a_week
+               * (COALESCE(c.discharge_date, %(today)s) - c.admission_date + 1) / 7.0))::int
+               AS chart_reads
+    FROM synthetic_client s
+    JOIN iop_user u ON u.username = 'client' || s.i
+    JOIN clients_client c ON c.user_id = u.id;
+    DROP TABLE synthetic_client;
+    ALTER TABLE synthetic_client_linked RENAME TO synthetic_client;
     CREATE INDEX ON synthetic_client (group_id, admission_date);
     CREATE INDEX ON synthetic_client (client_id);
     ANALYZE synthetic_client;
