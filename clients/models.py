@@ -61,9 +61,7 @@ class ProgramTrack(models.Model):
 
 
 class ClientQuerySet(models.QuerySet):
-    def within_reach_of(
-        self, user: User, among: Collection[int] | models.QuerySet | None = None
-    ) -> "ClientQuerySet":
+    def within_reach_of(self, user: User, among: Collection[int] | None = None) -> "ClientQuerySet":
         """Minimum necessary, the one rule of who may open which client (lists, search, the chart
         and every part of it): admins every client; a client their own record; a clinician the
         clients on their caseload, in the groups they facilitate (a live enrollment that has not
@@ -72,10 +70,12 @@ class ClientQuerySet(models.QuerySet):
         apps, which this app never imports: their part of the rule follows the reverse relations
         by name.
 
-        `among` (ids, or a query of them) asks the rule of those clients only, as a chart asks it
-        of one: each part then reads their own rows. Asked of the whole clinic, the planner costs
-        every client reached by years of sessions (over PostgreSQL's JIT threshold: compiling it
-        took 300 ms to open one chart)."""
+        `among` (ids) asks the rule of those clients only, as a chart asks it of one: each part
+        then reads their own rows. Asked of the whole clinic, the planner costs every client
+        reached by years of sessions (over PostgreSQL's JIT threshold: compiling it took 300 ms to
+        open one chart)."""
+        if among is not None and not among:
+            return self.none()
         clients = self if among is None else self.filter(pk__in=among)
         if user.is_admin:
             return clients
@@ -116,7 +116,7 @@ class ClientQuerySet(models.QuerySet):
         return clients.filter(reached)
 
 
-def _reached_by(condition: Q, among: Collection[int] | models.QuerySet | None) -> Q:
+def _reached_by(condition: Q, among: Collection[int] | None) -> Q:
     """Clients matching `condition` over their related rows, as a semi-join (no duplicate rows),
     looked for among `among` only when given."""
     matching = Client.objects.filter(condition)

@@ -58,7 +58,7 @@ from .outcomes import AFTER_DISCHARGE, Outcome
 from .trends import MeasureTrend, measure_trends
 
 
-def client_list(*, user: User, among: Collection[int] | QuerySet | None = None) -> QuerySet[Client]:
+def client_list(*, user: User, among: Collection[int] | None = None) -> QuerySet[Client]:
     """The clients `user` may open (`Client.objects.within_reach_of`, minimum necessary), by name,
     with what a row shows; of `among` only, when given (a chart's client)."""
     return (
