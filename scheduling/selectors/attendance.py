@@ -209,11 +209,11 @@ OVERDUE_COUNTED = 1000
 
 
 def overdue_documentation_get(
-    *, user: User, now: datetime, clinician: User | None = None
+    *, user: User, now: datetime, clinician: User | None = None, shown: int = OVERDUE_SHOWN
 ) -> dict[str, object]:
     """What is overdue for `user` (of one clinician's sessions, if given), as Today and the overdue
-    page show it: the oldest unsigned notes and sessions without attendance, and how many of each
-    there are."""
+    page show it: the `shown` oldest unsigned notes and sessions without attendance, and how many
+    of each there are."""
     notes = overdue_note_list(user=user, now=now)
     sessions = session_missing_attendance_list(user=user, now=now)
     if clinician is not None:
@@ -229,11 +229,9 @@ def overdue_documentation_get(
     # joins for every overdue note of the clinic before sorting them cost more than the rest.
     oldest = notes.order_by("session__starts_at", "session_id", "client_id")
     return {
-        "overdue_notes": notes.filter(
-            pk__in=list(oldest.values_list("pk", flat=True)[:OVERDUE_SHOWN])
-        ),
+        "overdue_notes": notes.filter(pk__in=list(oldest.values_list("pk", flat=True)[:shown])),
         "overdue_note_count": notes.count(),
-        "missing_attendance": sessions[:OVERDUE_SHOWN],
+        "missing_attendance": sessions[:shown],
         "missing_attendance_count": min(missing, OVERDUE_COUNTED),
         "missing_attendance_capped": missing > OVERDUE_COUNTED,
     }
