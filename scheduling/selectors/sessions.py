@@ -235,7 +235,11 @@ Day = tuple[date, list[Session]]
 
 
 def _by_day(sessions: list[Session], days: list[date]) -> list[Day]:
-    return [(day, [s for s in sessions if timezone.localdate(s.starts_at) == day]) for day in days]
+    """`days`, each with its sessions (each session's local date computed once)."""
+    on: dict[date, list[Session]] = {day: [] for day in days}
+    for session in sessions:
+        on.get(timezone.localdate(session.starts_at), []).append(session)
+    return list(on.items())
 
 
 @dataclass(frozen=True)
