@@ -138,14 +138,19 @@ def test_a_session_that_ended_without_attendance_is_overdue(group_session, clini
     assert not session_missing_attendance_list(user=clinician, now=later).exists()
 
 
-def test_admins_see_everyones_overdue_documentation(client, admin, clinician, second_clinician):
-    mine, others = (
+def _held_without_attendance(*facilitators):
+    """A session two days ago without attendance in a group of each facilitator."""
+    return [
         SessionFactory(
             group=GroupFactory(facilitators=[facilitator]),
             starts_at=timezone.now() - timedelta(days=2),
         )
-        for facilitator in (clinician, second_clinician)
-    )
+        for facilitator in facilitators
+    ]
+
+
+def test_admins_see_everyones_overdue_documentation(client, admin, clinician, second_clinician):
+    mine, others = _held_without_attendance(clinician, second_clinician)
     client.force_login(admin)
     page = client.get(reverse("scheduling:overdue")).content.decode()
     assert mine.group.name in page
@@ -186,13 +191,7 @@ def test_today_shows_the_oldest_overdue_work_and_links_to_all_of_it(client, clin
 
 
 def test_a_clinicians_overdue_page_is_their_own_work(client, clinician, second_clinician):
-    mine, others = (
-        SessionFactory(
-            group=GroupFactory(facilitators=[facilitator]),
-            starts_at=timezone.now() - timedelta(days=2),
-        )
-        for facilitator in (clinician, second_clinician)
-    )
+    mine, others = _held_without_attendance(clinician, second_clinician)
     client.force_login(clinician)
     page = client.get(reverse("scheduling:overdue")).content.decode()
     assert mine.group.name in page
