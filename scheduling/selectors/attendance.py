@@ -168,7 +168,7 @@ def overdue_note_list(*, user: User, now: datetime) -> QuerySet[Attendance]:
     signed = ProgressNote.objects.filter(
         session_id=OuterRef("session_id"), client_id=OuterRef("client_id"), signed_at__isnull=False
     )
-    return (
+    return _overdue_note_rows(
         Attendance.objects.filter(
             session_is_visible_to(user=user, via="session__"),
             # Open work through partial indexes: the sessions' flag finds the user's sessions
@@ -177,11 +177,15 @@ def overdue_note_list(*, user: User, now: datetime) -> QuerySet[Attendance]:
             note_open=True,
             session__status=Session.Status.SCHEDULED,
             session__ends_at__lte=now - NOTE_DUE_AFTER,
-        )
-        .exclude(Exists(signed))
-        .select_related("client", "session__group", "session__client", "session__clinician")
-        .order_by("session__starts_at", "client__legal_last_name")
+        ).exclude(Exists(signed))
     )
+
+
+def _overdue_note_rows(notes: QuerySet[Attendance]) -> QuerySet[Attendance]:
+    """Overdue notes as the lists show them: oldest first, with their client and session."""
+    return notes.select_related(
+        "client", "session__group", "session__client", "session__clinician"
+    ).order_by("session__starts_at", "client__legal_last_name")
 
 
 def session_missing_attendance_list(*, user: User, now: datetime) -> QuerySet[Session]:
@@ -226,10 +230,12 @@ def overdue_documentation_get(
     # and scanned every session of the clinic.
     missing = sessions[: OVERDUE_COUNTED + 1].count()
     # The oldest notes picked by their keys first, then read with their client and session: the
-    # joins for every overdue note of the clinic before sorting them cost more than the rest.
+    # joins for every overdue note of the clinic before sorting them cost more than the rest. Read
+    # by key alone: their filters again planned seven tables (7-27 ms) to fetch rows already found.
     oldest = notes.order_by("session__starts_at", "session_id", "client_id")
+    oldest_ids = list(oldest.values_list("pk", flat=True)[:shown])
     return {
-        "overdue_notes": notes.filter(pk__in=list(oldest.values_list("pk", flat=True)[:shown])),
+        "overdue_notes": _overdue_note_rows(Attendance.objects.filter(pk__in=oldest_ids)),
         "overdue_note_count": notes.count(),
         "missing_attendance": sessions[:shown],
         "missing_attendance_count": min(missing, OVERDUE_COUNTED),
