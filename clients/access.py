@@ -43,7 +43,7 @@ def _read(request: AuthedRequest, opened: Opened, client_id: int, purpose: str) 
 
 
 def _reachable(request: AuthedRequest, pk: int) -> Client:
-    return get_object_or_404(selectors.client_list(user=request.user), pk=pk)
+    return get_object_or_404(selectors.client_list(user=request.user, among=[pk]))
 
 
 def access_client(*, request: AuthedRequest, pk: int, purpose: str) -> Client:
@@ -53,7 +53,7 @@ def access_client(*, request: AuthedRequest, pk: int, purpose: str) -> Client:
 
 def access_client_chart(*, request: AuthedRequest, pk: int, purpose: str) -> Client:
     """The client with everything the chart shows loaded, for the chart."""
-    client = get_object_or_404(selectors.client_chart_list(user=request.user), pk=pk)
+    client = get_object_or_404(selectors.client_chart_list(user=request.user, among=[pk]))
     return _read(request, client, client.pk, purpose)
 
 
@@ -108,7 +108,7 @@ def access_client_to_disclose(*, request: AuthedRequest, pk: int) -> Client:
     consent. Opening the form is a read of the chart, recorded here; the printed page a POST
     answers is a disclosure, recorded by `iop.exports` as one export and not also as a read (a
     refused POST shows the form again, whose read was recorded when it was opened)."""
-    client = get_object_or_404(selectors.client_chart_list(user=request.user), pk=pk)
+    client = get_object_or_404(selectors.client_chart_list(user=request.user, among=[pk]))
     if request.method == "POST":
         return client
     return _read(request, client, client.pk, "print or export under a consent")

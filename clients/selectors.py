@@ -1,7 +1,7 @@
 """Reads of the client record: who sees which clients, caseloads, plans, the chart."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -59,11 +59,11 @@ from .outcomes import AFTER_DISCHARGE, Outcome
 from .trends import MeasureTrend, measure_trends
 
 
-def client_list(*, user: User) -> QuerySet[Client]:
+def client_list(*, user: User, among: Collection[int] | None = None) -> QuerySet[Client]:
     """The clients `user` may open (`Client.objects.within_reach_of`, minimum necessary), by name,
-    with what a row shows."""
+    with what a row shows; of `among` only, when given (a chart's client)."""
     return (
-        Client.objects.within_reach_of(user)
+        Client.objects.within_reach_of(user, among)
         .select_related("track", "primary_clinician")
         .order_by("legal_last_name", "legal_first_name", "pk")
     )
@@ -189,11 +189,11 @@ def measure_target_choices() -> list[tuple[str, str]]:
     ]
 
 
-def client_chart_list(*, user: User) -> QuerySet[Client]:
-    """The clients `user` may see, each with everything the chart page shows loaded up front
-    (`clients.access.access_client_chart` opens one)."""
+def client_chart_list(*, user: User, among: Collection[int]) -> QuerySet[Client]:
+    """The clients of `among` that `user` may see, each with everything the chart page shows
+    loaded up front (`clients.access.access_client_chart` opens one)."""
     return (
-        client_list(user=user)
+        client_list(user=user, among=among)
         .select_related("intake", "discharge")
         .prefetch_related(
             "emergency_contacts",
@@ -497,8 +497,6 @@ def clinical_alert_list(
     rule of reach: a clinician their clients', admins all), of one `client` already opened, or
     raised by one `source`; only those still waiting for their follow-up with `open_only`."""
     alerts = ClinicalAlert.objects.select_related("client", "followed_up_by")
-    if user is not None:
-        alerts = alerts.filter(client__in=Client.objects.within_reach_of(user).values("pk"))
     if client is not None:
         alerts = alerts.filter(client=client)
     if source is not None:
@@ -507,6 +505,13 @@ def clinical_alert_list(
         )
     if open_only:
         alerts = alerts.filter(followed_up_at__isnull=True)
+    if user is not None:
+        # The rule asked of these alerts' clients only (one query for them), not of every client
+        # in reach: asked of a subquery, the planner still costs every client reached by years
+        # of sessions, and compiles that plan (JIT) to read no alert at all.
+        among = set(alerts.values_list("client_id", flat=True))
+        reached = Client.objects.within_reach_of(user, among)
+        alerts = alerts.filter(client__in=reached.values("pk"))
     return alerts
 
 

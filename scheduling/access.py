@@ -54,7 +54,7 @@ def access_roster_client(
     """A client on the session's attendance sheet (reach the session with `access_session`) and
     within the user's reach."""
     reachable = roster_client_list(session=session).filter(
-        pk__in=client_list(user=request.user).values("pk")
+        pk__in=client_list(user=request.user, among=[pk]).values("pk")
     )
     try:
         client = reachable.get(pk=pk)

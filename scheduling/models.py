@@ -294,6 +294,14 @@ class Session(models.Model):
         return f"{self.title}: {self.client.display_name}"
 
     @property
+    def hours_text(self) -> str:
+        """Its start and end in the clinic's time ("9:00 AM", an en dash, "12:00 PM"), as the day
+        and week lists show them (a template filter per time was a tenth of the clinician's
+        week)."""
+        starts, ends = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        return f"{starts:%-I:%M %p}\N{EN DASH}{ends:%-I:%M %p}"
+
+    @property
     def length_minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 

@@ -133,7 +133,7 @@ ACCESS: dict[str, set[str]] = {
     "scheduling:feed": PUBLIC,  # the unguessable token is the credential
     "scheduling:today": {CLINICIAN},
     "scheduling:caseload-hours": {CLINICIAN},
-    "scheduling:overdue": {ADMIN},
+    "scheduling:overdue": STAFF,
     "scheduling:session-detail": STAFF,
     "scheduling:session-summary": {CLINICIAN},
     "scheduling:session-drop-in": {CLINICIAN},

@@ -56,7 +56,7 @@ def clinical_alert_follow_up(*, alert: ClinicalAlert, actor: User, note: str) ->
     does; a follow-up is final, so a second one is refused."""
     alert = ClinicalAlert.objects.select_for_update().get(pk=alert.pk)
     if not actor.is_clinician or not (
-        selectors.client_list(user=actor).filter(pk=alert.client_id).exists()
+        selectors.client_list(user=actor, among=[alert.client_id]).exists()
     ):
         raise ValidationError("Only a clinician caring for this client documents the follow-up.")
     if not alert.is_open:

@@ -114,7 +114,7 @@ def drug_screen_void(*, screen: DrugScreen, actor: User, reason: str) -> DrugScr
     was never the client's."""
     screen = DrugScreen.objects.select_for_update().get(pk=screen.pk)
     if not actor.is_clinician or not (
-        selectors.client_list(user=actor).filter(pk=screen.client_id).exists()
+        selectors.client_list(user=actor, among=[screen.client_id]).exists()
     ):
         raise ValidationError("Only a clinician caring for this client voids a screen.")
     if screen.is_voided:

@@ -34,7 +34,7 @@ def emergency_access_open(*, actor: User, client: Client, reason: str) -> Emerge
         raise ValidationError(
             {"reason": f"Say why in at least {MINIMUM_REASON_WORDS} words: it is reviewed."}
         )
-    if selectors.client_list(user=actor).filter(pk=client.pk).exists():
+    if selectors.client_list(user=actor, among=[client.pk]).exists():
         raise ValidationError("You can open this client already: find them under Clients.")
     started_at = timezone.now()
     grant = EmergencyAccess(

@@ -7,13 +7,14 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from clients.models import Client
 from groups.models import Enrollment, Group, Room
 from iop.clock import local_datetime, local_midnight
+from iop.expressions import EqualsAny
 from iop.models import User
 from scheduling.models import Session, SessionClient
 
@@ -25,19 +26,10 @@ def session_is_led_by(*, user: User, via: str = "") -> Q:
     """Filter for sessions `user` leads or co-facilitates: the people who run and document them.
     `via` is the path to the session from another model ("session__")."""
     facilitated = Group.facilitators.through.objects.filter(user_id=user.pk).values("group_id")
-    # `= ANY(ARRAY(...))` is computed once, before the scan: the planner reads the group index
-    # and estimates a few groups' sessions (`IN (subquery)` was a filter guessed at half of them,
-    # which sent it scanning every session of the clinic).
-    led_group = _EqualsAny(F(f"{via}group_id"), ArraySubquery(facilitated))
+    # `= ANY(ARRAY(...))`: the planner reads the group index and estimates a few groups'
+    # sessions (`IN (subquery)` sent it scanning every session of the clinic).
+    led_group = EqualsAny(F(f"{via}group_id"), ArraySubquery(facilitated))
     return Q(**{f"{via}clinician_id": user.pk}) | Q(led_group)
-
-
-class _EqualsAny(Func):
-    """`value = ANY(array)`."""
-
-    template = "%(expressions)s)"
-    arg_joiner = " = ANY("
-    output_field = BooleanField()
 
 
 def session_has_client(*, client: Client) -> Q:
@@ -251,7 +243,11 @@ Day = tuple[date, list[Session]]
 
 
 def _by_day(sessions: list[Session], days: list[date]) -> list[Day]:
-    return [(day, [s for s in sessions if timezone.localdate(s.starts_at) == day]) for day in days]
+    """`days`, each with its sessions (each session's local date computed once)."""
+    on: dict[date, list[Session]] = {day: [] for day in days}
+    for session in sessions:
+        on.get(timezone.localdate(session.starts_at), []).append(session)
+    return list(on.items())
 
 
 @dataclass(frozen=True)

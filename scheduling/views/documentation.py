@@ -19,7 +19,7 @@ from clients.selectors import (
     clinical_alert_list,
     plan_reviews_overdue,
 )
-from iop.access import admin_required, role_required, staff_required
+from iop.access import role_required, staff_required
 from iop.forms import Confirmation, Step, irreversible_result, service_result
 from iop.http import AuthedRequest
 from iop.models import Role, User
@@ -64,6 +64,9 @@ from scheduling.views import form_errors_text, form_methods
 
 # Today lists this many of a clinician's clients behind on hours; the caseload's hours page has all.
 BEHIND_SHOWN = 15
+# Today lists the oldest this many overdue notes and sessions, the ones to act on first, with how
+# many there are; the overdue page lists more (OVERDUE_SHOWN).
+TODAY_OVERDUE_SHOWN = 10
 
 
 @role_required(Role.CLINICIAN)
@@ -78,7 +81,9 @@ def today(request: AuthedRequest) -> HttpResponse:
         "overdue_check_ins": checkin_overdue_list(clinician=request.user, today=day),
         "sessions": session_day_list(user=request.user, day=day),
         "behind": hours_behind_list(clinician=request.user, limit=BEHIND_SHOWN, today=day),
-        **overdue_documentation_get(user=request.user, now=timezone.now()),
+        **overdue_documentation_get(
+            user=request.user, now=timezone.now(), shown=TODAY_OVERDUE_SHOWN
+        ),
     }
     return render(request, "scheduling/today.html", context)
 
@@ -90,19 +95,25 @@ def caseload_hours(request: AuthedRequest) -> HttpResponse:
     return render(request, "scheduling/caseload_hours.html", {"overviews": overviews})
 
 
-@admin_required
+@staff_required
 def overdue(request: AuthedRequest) -> HttpResponse:
-    """The admins' list of overdue documentation and plan reviews, of one clinician or all."""
-    form = OverdueFilterForm(request.GET or None)
-    clinician = form.cleaned_data["clinician"] if form.is_valid() else None
+    """Overdue documentation and plan reviews: the admins' list, of one clinician or all; a
+    clinician's own (their sessions, their caseload's plans), the whole of what Today begins."""
+    # A clinician's documentation is that of the sessions they run (as on Today), their plan
+    # reviews their caseload's.
+    form = OverdueFilterForm(request.GET or None) if request.user.is_admin else None
+    clinician = form.cleaned_data["clinician"] if form is not None and form.is_valid() else None
     context = overdue_documentation_get(user=request.user, now=timezone.now(), clinician=clinician)
-    reviews = plan_reviews_overdue(clinician=clinician).select_related("client__primary_clinician")
+    reviews = plan_reviews_overdue(
+        clinician=request.user if form is None else clinician
+    ).select_related("client__primary_clinician")
     return render(
         request,
         "scheduling/overdue.html",
         {
             **context,
             "form": form,
+            "show_clinician": form is not None,
             "plan_reviews": reviews[:OVERDUE_SHOWN],
             "plan_review_count": reviews.count(),
         },

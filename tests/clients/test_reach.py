@@ -36,7 +36,12 @@ def stranger(db):
 
 
 def reaches(user, client):
-    return Client.objects.within_reach_of(user).filter(pk=client.pk).exists()
+    """Whether the rule reaches the client, asked of the whole clinic (as lists ask it) and of the
+    client alone (as a chart asks it): the two must agree."""
+    of_everyone = Client.objects.within_reach_of(user).filter(pk=client.pk).exists()
+    of_the_client = Client.objects.within_reach_of(user, among=[client.pk]).exists()
+    assert of_everyone == of_the_client
+    return of_everyone
 
 
 def individual_session(client, clinician, days_from_today, **fields):

@@ -16,6 +16,7 @@ from scheduling.selectors.attendance import (
 )
 from scheduling.services.attendance import drop_in_add
 from scheduling.services.notes import note_sign
+from scheduling.views.documentation import TODAY_OVERDUE_SHOWN
 from tests.factories import (
     ClientFactory,
     EnrollmentFactory,
@@ -137,14 +138,19 @@ def test_a_session_that_ended_without_attendance_is_overdue(group_session, clini
     assert not session_missing_attendance_list(user=clinician, now=later).exists()
 
 
-def test_admins_see_everyones_overdue_documentation(client, admin, clinician, second_clinician):
-    mine, others = (
+def _held_without_attendance(*facilitators):
+    """A session two days ago without attendance in a group of each facilitator."""
+    return [
         SessionFactory(
             group=GroupFactory(facilitators=[facilitator]),
             starts_at=timezone.now() - timedelta(days=2),
         )
-        for facilitator in (clinician, second_clinician)
-    )
+        for facilitator in facilitators
+    ]
+
+
+def test_admins_see_everyones_overdue_documentation(client, admin, clinician, second_clinician):
+    mine, others = _held_without_attendance(clinician, second_clinician)
     client.force_login(admin)
     page = client.get(reverse("scheduling:overdue")).content.decode()
     assert mine.group.name in page
@@ -162,6 +168,35 @@ def test_a_clinician_does_not_see_another_clinicians_overdue_sessions(
     client.force_login(clinician)
     page = client.get(reverse("scheduling:today")).content.decode()
     assert others.group.name not in page
+
+
+def test_today_shows_the_oldest_overdue_work_and_links_to_all_of_it(client, clinician):
+    """Today names the oldest few overdue notes and sessions (what to act on first) with how many
+    there are; the overdue page, linked, lists them all."""
+    group = GroupFactory(facilitators=[clinician])
+    sessions = [
+        SessionFactory(group=group, starts_at=timezone.now() - timedelta(days=2, hours=day))
+        for day in range(TODAY_OVERDUE_SHOWN + 2)
+    ]
+    oldest, newest = sessions[-1], sessions[0]
+    client.force_login(clinician)
+    today = client.get(reverse("scheduling:today")).content.decode()
+    assert f"{len(sessions)}</span>" in today
+    assert f"Showing the oldest {TODAY_OVERDUE_SHOWN}." in today
+    assert reverse("scheduling:session-detail", args=[oldest.pk]) in today
+    assert reverse("scheduling:session-detail", args=[newest.pk]) not in today
+    assert reverse("scheduling:overdue") in today
+    everything = client.get(reverse("scheduling:overdue")).content.decode()
+    assert reverse("scheduling:session-detail", args=[newest.pk]) in everything
+
+
+def test_a_clinicians_overdue_page_is_their_own_work(client, clinician, second_clinician):
+    mine, others = _held_without_attendance(clinician, second_clinician)
+    client.force_login(clinician)
+    page = client.get(reverse("scheduling:overdue")).content.decode()
+    assert mine.group.name in page
+    assert others.group.name not in page
+    assert 'name="clinician"' not in page  # the admins' filter
 
 
 def test_today_spans_the_whole_local_day_when_the_clocks_go_back(clinician, settings):
