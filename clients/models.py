@@ -101,18 +101,31 @@ class ClientQuerySet(models.QuerySet):
             )
             | Q(pk__in=EmergencyAccess.objects.open_at(now).filter(user=user).values("client_id"))
         )
+        # Asked of the whole clinic, the sessions the user runs are an array computed once, and
+        # each roster is read by those sessions: joined the other way, the roster view was built
+        # for every session of the clinic's years and hashed (4 s for a clinician's client list).
+        # Asked among a few clients, their own rows are fewer.
+        sessions_run = ArraySubquery(
+            User._meta.get_field("sessions_led")
+            .related_model.objects.filter(
+                Q(clinician=user) | Q(EqualsAny(F("group_id"), facilitated)), status="scheduled"
+            )
+            .values("pk")
+        )
         # On a session's roster three ways: its clients, its drop-ins, anyone recorded on it.
         for on_roster in ("session_links", "drop_ins", "attendance"):
             session = f"{on_roster}__session__"
-            run_by_user = Q(**{f"{session}clinician": user}) | Q(
-                EqualsAny(F(f"{session}group_id"), facilitated)
-            )
+            if among is None:
+                run_by_user = Q(EqualsAny(F(f"{on_roster}__session_id"), sessions_run))
+            else:
+                run_by_user = (
+                    Q(**{f"{session}clinician": user})
+                    | Q(EqualsAny(F(f"{session}group_id"), facilitated))
+                ) & Q(**{f"{session}status": "scheduled"})
             in_episode = Q(admission_date__isnull=True) | Q(
                 **{f"{session}starts_at__date__gte": F("admission_date")}
             )
-            reached |= _reached_by(
-                run_by_user & in_episode & Q(**{f"{session}status": "scheduled"}), among
-            )
+            reached |= _reached_by(run_by_user & in_episode, among)
         return clients.filter(reached)
 
 

@@ -132,6 +132,8 @@ def _pages(subjects: dict[str, object]) -> list[Page]:
         Page("clinician week", staff, reverse("scheduling:clinician-week")),
         Page("alerts (clinician)", staff, reverse("scheduling:alerts")),
         Page("client list", admin, reverse("clients:list")),
+        # A clinician's list runs the reach rule over the whole clinic.
+        Page("client list (clinician)", staff, reverse("clients:list")),
         Page("client search", admin, reverse("clients:list") + f"?q={client.legal_last_name}"),
         Page("client schedule", portal, reverse("scheduling:my-schedule")),
         Page("client hours", portal, reverse("scheduling:my-hours")),
