@@ -107,7 +107,7 @@ class ClientQuerySet(models.QuerySet):
         # Asked among a few clients, their own rows are fewer.
         sessions_run = ArraySubquery(
             User._meta.get_field("sessions_led")
-            .related_model.objects.filter(
+            .related_model._default_manager.filter(
                 Q(clinician=user) | Q(EqualsAny(F("group_id"), facilitated)), status="scheduled"
             )
             .values("pk")
