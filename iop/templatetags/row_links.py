@@ -16,7 +16,8 @@ _PLACEHOLDERS = (987_654_321_001, 987_654_321_002, 987_654_321_003)
 
 @lru_cache(maxsize=64)
 def _pieces(urlconf: str | None, prefix: str, viewname: str, arity: int) -> tuple[str, ...]:
-    """The URL reversed with placeholders, cut around each: the text between the ids."""
+    """The URL reversed with placeholders, cut around each: the text between the ids. The URLconf
+    and script prefix are part of the cache's key, since `reverse` depends on both."""
     pieces = [reverse(viewname, urlconf=urlconf, args=_PLACEHOLDERS[:arity])]
     for placeholder in _PLACEHOLDERS[:arity]:
         head, tail = pieces.pop().split(str(placeholder))
