@@ -70,10 +70,8 @@ class ClientQuerySet(models.QuerySet):
         apps, which this app never imports: their part of the rule follows the reverse relations
         by name.
 
-        `among` (ids) asks the rule of those clients only, as a chart asks it of one: each part
-        then reads their own rows. Asked of the whole clinic, the planner costs every client
-        reached by years of sessions (over PostgreSQL's JIT threshold: compiling it took 300 ms to
-        open one chart)."""
+        `among` (ids) asks the rule of those clients only, as a chart asks it of one: each way
+        then reads their own rows."""
         if among is not None and not among:
             return self.none()
         clients = self if among is None else self.filter(pk__in=among)
@@ -86,56 +84,48 @@ class ClientQuerySet(models.QuerySet):
         facilitated = ArraySubquery(
             User.facilitated_groups.through.objects.filter(user_id=user.pk).values("group_id")
         )
-        reached = (
-            Q(primary_clinician=user)
-            | _reached_by(
-                Q(
-                    EqualsAny(F("enrollments__group_id"), facilitated),
-                    enrollments__voided_at__isnull=True,
+        in_group = Q(EqualsAny(F("enrollments__group_id"), facilitated)) & Q(
+            enrollments__voided_at__isnull=True
+        )
+        live = Q(enrollments__end_date__isnull=True) | Q(
+            enrollments__end_date__gte=timezone.localdate(now)
+        )
+        # On a session the user ran, or one of a group they facilitate, since the admission: the
+        # latest start of such a session, which the database keeps per clinician and per group
+        # (`RosterReach`), instead of every roster of the user's years.
+        on_their_session = Q(roster_reach__clinician=user) | Q(
+            EqualsAny(F("roster_reach__group_id"), facilitated)
+        )
+        in_episode = Q(admission_date__isnull=True) | Q(
+            roster_reach__last_starts_at__date__gte=F("admission_date")
+        )
+        roster_way = on_their_session & in_episode
+        if among is None:
+            # Over the whole clinic, the clients tested for their admission are first looked up
+            # from the rows' two indexes (joined, the planner hashed every client of the clinic).
+            reach_rows = Client._meta.get_field("roster_reach").related_model._default_manager
+            roster_way &= Q(
+                EqualsAny(
+                    F("pk"),
+                    ArraySubquery(
+                        reach_rows.filter(
+                            Q(clinician=user) | Q(EqualsAny(F("group_id"), facilitated))
+                        ).values("client_id")
+                    ),
                 )
-                & (
-                    Q(enrollments__end_date__isnull=True)
-                    | Q(enrollments__end_date__gte=timezone.localdate(now))
-                ),
-                among,
             )
-            | Q(pk__in=EmergencyAccess.objects.open_at(now).filter(user=user).values("client_id"))
-        )
-        # Asked of the whole clinic, the sessions the user runs are an array computed once, and
-        # each roster is read by those sessions: joined the other way, the roster view was built
-        # for every session of the clinic's years and hashed (4 s for a clinician's client list).
-        # Asked among a few clients, their own rows are fewer.
-        sessions_run = ArraySubquery(
-            User._meta.get_field("sessions_led")
-            .related_model._default_manager.filter(
-                Q(clinician=user) | Q(EqualsAny(F("group_id"), facilitated)), status="scheduled"
-            )
-            .values("pk")
-        )
-        # On a session's roster three ways: its clients, its drop-ins, anyone recorded on it.
-        for on_roster in ("session_links", "drop_ins", "attendance"):
-            session = f"{on_roster}__session__"
-            if among is None:
-                run_by_user = Q(EqualsAny(F(f"{on_roster}__session_id"), sessions_run))
-            else:
-                run_by_user = (
-                    Q(**{f"{session}clinician": user})
-                    | Q(EqualsAny(F(f"{session}group_id"), facilitated))
-                ) & Q(**{f"{session}status": "scheduled"})
-            in_episode = Q(admission_date__isnull=True) | Q(
-                **{f"{session}starts_at__date__gte": F("admission_date")}
-            )
-            reached |= _reached_by(run_by_user & in_episode, among)
-        return clients.filter(reached)
-
-
-def _reached_by(condition: Q, among: Collection[int] | None) -> Q:
-    """Clients matching `condition` over their related rows, as a semi-join (no duplicate rows),
-    looked for among `among` only when given."""
-    matching = Client.objects.filter(condition)
-    if among is not None:
-        matching = matching.filter(pk__in=among)
-    return Q(pk__in=matching.values("pk"))
+        ways = [
+            Q(primary_clinician=user),
+            in_group & live,
+            roster_way,
+            Q(pk__in=EmergencyAccess.objects.open_at(now).filter(user=user).values("client_id")),
+        ]
+        # The ids each way reaches, united and computed once: the list then reads those clients by
+        # key. (`A OR B OR ...` tested every client of the clinic against each way.)
+        reached = [Client.objects.filter(way).order_by().values("pk") for way in ways]
+        if among is not None:
+            reached = [ids.filter(pk__in=among) for ids in reached]
+        return clients.filter(EqualsAny(F("pk"), ArraySubquery(reached[0].union(*reached[1:]))))
 
 
 class Client(models.Model):

@@ -38,6 +38,7 @@ from demo.people import DEMO_PASSWORD
 from groups.models import GroupType
 from iop.clock import week_start_of
 from iop.models import Role
+from scheduling.roster_reach import roster_reach_rebuild
 from scheduling.services.authorizations import unauthorized_attendance_recompute
 from scheduling.services.compliance import compliance_recompute
 from scheduling.services.reminders import reminders_plan
@@ -653,6 +654,8 @@ def _derived_state(
         "attendance no authorization covers",
         lambda: unauthorized_attendance_recompute(today=today),
     )
+    # The history was loaded without triggers, so the rows they keep are derived here.
+    step.timed("who was on whose sessions", roster_reach_rebuild)
     # What autovacuum does in a live clinic: mark the freshly written pages all-visible (for
     # index-only scans) and clear the versions the recompute and the alerts' resolution left, or
     # the first measurements pay for it. VACUUM cannot run in a transaction (the tests' smoke run).

@@ -1190,3 +1190,51 @@ class UnauthorizedAttendance(models.Model):
 
     def __str__(self) -> str:
         return f"Client {self.client_id} attended without an authorization until {self.last_day}"
+
+
+class RosterReach(models.Model):
+    """Who has been on whose sessions, for the reach rule (`Client.objects.within_reach_of`): the
+    latest start of a scheduled session with the client on its roster (its clients, drop-ins, or
+    anyone recorded on it), one row per clinician who ran such a session and one per group that
+    met. Derived state, kept by statement triggers on sessions, enrollments, drop-ins and
+    attendance (`scheduling.roster_reach`): the rule compares it with the client's admission
+    instead of reading every roster of the years. Never written by the application."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="roster_reach")
+    # Led by the clinician or the group (the unique constraints), which is how the rule looks.
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        db_index=False,
+        related_name="+",
+    )
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, null=True, db_index=False, related_name="+"
+    )
+    last_starts_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(clinician__isnull=False, group__isnull=True)
+                | Q(clinician__isnull=True, group__isnull=False),
+                name="roster_reach_clinician_or_group",
+            ),
+            models.UniqueConstraint(
+                fields=["clinician", "client"],
+                include=["last_starts_at"],
+                condition=Q(clinician__isnull=False),
+                name="roster_reach_by_clinician",
+            ),
+            models.UniqueConstraint(
+                fields=["group", "client"],
+                include=["last_starts_at"],
+                condition=Q(group__isnull=False),
+                name="roster_reach_by_group",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        runner = f"clinician {self.clinician_id}" if self.clinician_id else f"group {self.group_id}"
+        return f"Client {self.client_id} on a session of {runner} until {self.last_starts_at}"

@@ -18,11 +18,14 @@ from groups.services import enrollment_void
 from iop.clock import local_datetime
 from iop.models import ChartRead, Role
 from scheduling.models import Session
+from scheduling.services.attendance import drop_in_add
+from scheduling.services.sessions import session_cancel
 from tests.factories import (
     ClientFactory,
     EnrollmentFactory,
     GroupFactory,
     IndividualSessionFactory,
+    SessionFactory,
     UserFactory,
 )
 
@@ -91,6 +94,43 @@ def test_a_session_before_the_admission_or_cancelled_does_not_reach(stranger, al
     days_before_admission = (alice.admission_date - timezone.localdate()).days - 3
     individual_session(alice, stranger, days_before_admission)
     individual_session(alice, stranger, 7, status=Session.Status.CANCELLED, cancel_reason="Sick")
+    assert not reaches(stranger, alice)
+
+
+def test_a_session_cancelled_moved_to_another_clinician_or_removed_stops_reaching(
+    stranger, alice, clinician
+):
+    cancelled, reassigned, removed = (
+        individual_session(alice, stranger, days) for days in (1, 2, 3)
+    )
+    session_cancel(session=cancelled, reason="Clinician sick")
+    Session.objects.filter(pk=reassigned.pk).update(clinician=clinician)
+    assert reaches(stranger, alice)
+    Session.objects.filter(pk=removed.pk).delete()
+    assert not reaches(stranger, alice)
+
+
+def test_a_session_moved_before_the_admission_stops_reaching(stranger, alice):
+    session = individual_session(alice, stranger, 1)
+    Session.objects.filter(pk=session.pk).update(
+        starts_at=local_datetime(alice.admission_date - timedelta(days=2), time(10))
+    )
+    assert not reaches(stranger, alice)
+
+
+def test_a_drop_in_reaches_the_clinician_of_the_session(stranger, alice):
+    group = GroupFactory(facilitators=[stranger])
+    session = SessionFactory(group=group, starts_at=local_datetime(timezone.localdate(), time(9)))
+    drop_in_add(session=session, client=alice, actor=stranger)
+    assert reaches(stranger, alice)
+
+
+def test_a_voided_enrollment_takes_its_groups_sessions_out_of_reach(stranger, alice, admin):
+    group = GroupFactory()
+    enrollment = EnrollmentFactory(group=group, client=alice)
+    SessionFactory(group=group, clinician=stranger)
+    assert reaches(stranger, alice)
+    enrollment_void(enrollment=enrollment, actor=admin, reason="Enrolled in the wrong group")
     assert not reaches(stranger, alice)
 
 

@@ -1,6 +1,7 @@
 """Proof by invariant: whatever the clinic does, in whatever order, the stored weekly rows and open
 alerts equal what a from-scratch recompute of every client-week gives, and so do the stored days
-no authorization covers (in the review card's window).
+no authorization covers (in the review card's window), and who has been on whose sessions (the
+rows the reach rule reads, kept by the database's triggers).
 
 A Hypothesis state machine applies random sequences of the operations a client's week depends on
 through the services (enrol, withdraw, attendance and amendments, individual sessions, cancel,
@@ -40,11 +41,13 @@ from scheduling.models import (
     AttendanceStatus,
     ClinicClosure,
     ComplianceAlert,
+    RosterReach,
     Session,
     SessionType,
     UnauthorizedAttendance,
     WeeklyCompliance,
 )
+from scheduling.roster_reach import roster_reach_rebuild
 from scheduling.selectors.attendance import roster_client_list, session_log_get
 from scheduling.selectors.authorizations import unauthorized_window
 from scheduling.services.attendance import AttendanceEntry, attendance_record
@@ -123,6 +126,18 @@ def unauthorized_from_scratch() -> dict[int, list[date]]:
         UnauthorizedAttendance.objects.all().delete()
         unauthorized_attendance_recompute()
         state = stored_unauthorized()
+        transaction.set_rollback(True)
+    return state
+
+
+def stored_roster_reach() -> set[tuple]:
+    return set(RosterReach.objects.values_list("client", "clinician", "group", "last_starts_at"))
+
+
+def roster_reach_from_scratch() -> set[tuple]:
+    with transaction.atomic():
+        roster_reach_rebuild()
+        state = stored_roster_reach()
         transaction.set_rollback(True)
     return state
 
@@ -446,6 +461,7 @@ class ClinicWeeks(RuleBasedStateMachine):
         assert stored_unauthorized() == unauthorized_from_scratch(), (
             "attendance no authorization covers drifted from the facts"
         )
+        assert stored_roster_reach() == roster_reach_from_scratch(), "reach drifted from rosters"
 
 
 @pytest.fixture
