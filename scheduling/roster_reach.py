@@ -11,10 +11,11 @@ with transition tables has one event):
 - a new session, drop-in or attendance row only adds to a client's reach: its pairs of (client,
   session) raise the latest start (`ADD_SQL`);
 - a session moved, cancelled, reassigned or deleted, and an enrollment added or changed, can take
-  reach away: the clients it touched are derived again from all their pairs (`REFRESH_SQL`).
+  reach away: the clients it touched are derived again from all their pairs, one refresh of a
+  client at a time (`REFRESH_FUNCTION_SQL`).
 Rows another transaction adds meanwhile are kept (the upsert keeps the later start), so two
 transactions never lose each other's rows. The triggers and functions are made by migration
-scheduling 0016, which fills the rows from the history (`REBUILD_SQL`); a change here needs a
+scheduling 0017, which fills the rows from the history (`REBUILD_SQL`); a change here needs a
 migration that drops and creates them again.
 """
 
@@ -59,6 +60,10 @@ REFRESH_FUNCTION_SQL = f"""
     CREATE OR REPLACE FUNCTION scheduling_roster_reach_refresh(clients bigint[]) RETURNS void
     LANGUAGE plpgsql AS $$
     BEGIN
+        -- One refresh of a client at a time, each reading what the one before it committed: two
+        -- transactions that each cancel one of a client's sessions otherwise both keep the other's.
+        PERFORM pg_advisory_xact_lock(hashtext('scheduling.roster_reach'), client::integer)
+        FROM (SELECT DISTINCT client FROM unnest(clients) AS client ORDER BY client) sorted;
         DELETE FROM scheduling_rosterreach WHERE client_id = ANY(clients);
         {ADD_SQL.format(pairs=PAIRS_OF_CLIENTS_SQL.format(clients="clients"))};
     END $$;

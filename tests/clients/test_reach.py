@@ -1,13 +1,15 @@
 """Minimum necessary: which clients a clinician reaches (Client.objects.within_reach_of), that
 lists and search show only those, and break-the-glass for anyone else."""
 
+import threading
+import time as time_module
 from datetime import time, timedelta
 
 import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import InternalError, transaction
+from django.db import InternalError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -107,6 +109,28 @@ def test_a_session_cancelled_moved_to_another_clinician_or_removed_stops_reachin
     Session.objects.filter(pk=reassigned.pk).update(clinician=clinician)
     assert reaches(stranger, alice)
     Session.objects.filter(pk=removed.pk).delete()
+    assert not reaches(stranger, alice)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sessions_cancelled_at_once_leave_no_reach(stranger, alice):
+    first, second = (individual_session(alice, stranger, days) for days in (1, 2))
+    first_cancelled = threading.Event()
+
+    def cancel_first():
+        try:
+            with transaction.atomic():
+                session_cancel(session=first, reason="Clinician sick")
+                first_cancelled.set()
+                time_module.sleep(0.5)  # the second cancel runs before this one commits
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=cancel_first)
+    thread.start()
+    assert first_cancelled.wait(timeout=10)
+    session_cancel(session=second, reason="Client asked to stop")
+    thread.join()
     assert not reaches(stranger, alice)
 
 
