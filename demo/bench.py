@@ -126,6 +126,11 @@ def _pages(subjects: dict[str, object]) -> list[Page]:
             "chart activity panel", staff, reverse("scheduling:client-activity", args=[client.pk])
         ),
         Page("chart measures panel", staff, reverse("clients:chart-measures", args=[client.pk])),
+        Page(
+            "chart authorizations panel",
+            staff,
+            reverse("scheduling:client-authorizations", args=[client.pk]),
+        ),
         Page("client hours (staff)", staff, reverse("scheduling:client-hours", args=[client.pk])),
         Page("caseload", staff, reverse("clients:caseload")),
         Page("caseload hours", staff, reverse("scheduling:caseload-hours")),
@@ -146,6 +151,7 @@ def _pages(subjects: dict[str, object]) -> list[Page]:
         Page("overdue work card", admin, reverse("scheduling:home-overdue")),
         Page("groups near capacity card", admin, reverse("groups:near-capacity")),
         Page("authorizations review", admin, reverse("scheduling:authorizations-review")),
+        Page("utilization reviews", admin, reverse("scheduling:utilization-reviews")),
         Page("outcomes card", admin, reverse("clients:outcomes-summary")),
         Page("clinic day", admin, reverse("scheduling:clinic-day")),
         Page("groups", admin, reverse("groups:list")),

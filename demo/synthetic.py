@@ -4,7 +4,8 @@ At scale 1: a program that opened four years ago and has had about 2,000 clients
 week since (about 48,000 admitted in all), 40 clinicians, 120 groups meeting four weekdays for
 three hours, an individual session a week for a client's first four weeks and every other week
 after, and what the program leaves behind: about 400,000 sessions, 1.9 million attendance rows,
-1.6 million progress notes, a million chart reads, 800,000 sent reminders. Smaller scales shrink
+1.6 million progress notes, a million chart reads, 800,000 sent reminders, 79,000 authorizations
+(about 200 due for review today). Smaller scales shrink
 every count, not the four years.
 
 Set-based: each table is filled by one INSERT ... SELECT inside PostgreSQL (random() after
@@ -13,11 +14,15 @@ final states only, because the database refuses UPDATE or DELETE of kept history
 triggers keep are written as the triggers would leave them, so (for a superuser) the triggers
 and foreign-key checks are off while loading, and the history tables' indexes are built after.
 The derived state is then computed by the services that keep it in production: the weekly rows
-and alerts by `compliance_recompute`, the pending reminders by `reminders_plan`. Shapes: most
-clients complete 8-12 weeks, about a fifth leave early; each client attends 70-95% of sessions;
-notes are signed within a day, with a tail of unsigned and missing notes that thins with age and
-sessions without attendance in the last two days; group sessions nobody was enrolled in (the
-first weeks) were cancelled; old alerts were resolved, a few were left open.
+and alerts by `compliance_recompute`, the pending reminders by `reminders_plan`, today's open
+utilization reviews and the attendance no authorization covers by `utilization_reviews_update`.
+Shapes: each stay is covered by H0015 authorizations of six to nine weeks with renewals, a few
+late (gaps), some renewals not recorded yet (reviews due, attendance without one), about one in
+seven authorizing fewer days (they run out), the past reviews resolved; most clients complete
+8-12 weeks, about a fifth leave early; each client attends 70-95% of sessions; notes are signed
+within a day, with a tail of unsigned and missing notes that thins with age and sessions without
+attendance in the last two days; group sessions nobody was enrolled in (the first weeks) were
+cancelled; old alerts were resolved, a few were left open.
 """
 
 import random
@@ -39,7 +44,8 @@ from groups.models import GroupType
 from iop.clock import week_start_of
 from iop.models import Role
 from scheduling.roster_reach import roster_reach_rebuild
-from scheduling.services.authorizations import unauthorized_attendance_recompute
+from scheduling.selectors.authorizations import REVIEW_DAYS
+from scheduling.services.authorizations import utilization_reviews_update
 from scheduling.services.compliance import compliance_recompute
 from scheduling.services.reminders import reminders_plan
 from scheduling.services.sessions import MATERIALIZE_DAYS
@@ -386,6 +392,106 @@ _RESOLVE_OLD_ALERTS_SQL = """
 """
 
 
+# Payers, each counting H0015 by the usual rule (a day of three hours is one unit).
+PAYERS = ("Keystone Health Plan", "State Medicaid", "Blue Valley Insurance", "Commonwealth Care")
+MINUTES_PER_UNIT = 180
+
+_PAYERS_SQL = """
+    INSERT INTO clients_payer (name) SELECT unnest(%(payers)s::text[]) ORDER BY 1 RETURNING id
+"""
+_UNIT_RULES_SQL = """
+    INSERT INTO clients_payerunitrule (payer_id, service_code, minutes_per_unit)
+    SELECT id, 'H0015', %(minutes_per_unit)s FROM clients_payer
+"""
+
+# Each client's stay in H0015 authorizations of six to nine weeks from admission, each renewal
+# starting the day after the one before, except some (12%) that start 1-7 days late (a gap). A
+# renewal is recorded from 6 days before it starts to 7 days after (then it covers back to its
+# first day); one not recorded by today does not exist yet, so a current authorization may be
+# due for review, or have ended with its renewal still to come. About one in seven authorizes
+# two and a half days a week instead of four (they run out). The one covering a discharge before
+# its last day ended then.
+_AUTHORIZATIONS_SQL = """
+    CREATE TEMP TABLE synthetic_authorization ON COMMIT DROP AS
+    WITH per_client AS (
+        SELECT client_id, clinician_id, i, admission_date, discharge_date,
+               7 * (6 + floor(random() * 4)::int) AS span_days,
+               CASE WHEN random() < 0.15 THEN 2.5 ELSE 4 END AS units_a_week,
+               (%(payer_ids)s::bigint[])[1 + i %% %(payers)s] AS payer_id
+        FROM synthetic_client
+    ),
+    segments AS MATERIALIZED (
+        SELECT p.*, k, p.admission_date + k * p.span_days AS nominal_first,
+               random() AS r_gap, random() AS r_lead
+        FROM per_client p
+        CROSS JOIN LATERAL generate_series(
+            0, (COALESCE(p.discharge_date, %(today)s + 14) - p.admission_date) / p.span_days) k
+    ),
+    drawn AS (
+        SELECT *,
+               CASE WHEN k > 0 AND r_gap < 0.12 THEN 1 + floor(r_gap * 58)::int ELSE 0 END
+                   AS late_days,
+               CASE WHEN k > 0 THEN floor(r_lead * 14)::int - 7 ELSE 0 END AS lead_days
+        FROM segments
+    ),
+    dated AS (
+        SELECT *, nominal_first + late_days AS first_day, nominal_first + span_days - 1 AS last_day
+        FROM drawn
+    )
+    SELECT client_id, clinician_id, payer_id, first_day, last_day,
+           CASE WHEN discharge_date < last_day THEN discharge_date END AS ended_on,
+           ceil((last_day - first_day + 1) * units_a_week / 7.0)::int AS units,
+           'A' || lpad(client_id::text, 7, '0') || '-' || (k + 1) AS number,
+           LEAST((first_day - lead_days)::timestamp AT TIME ZONE %(tz)s + interval '10 hours',
+                 %(now)s) AS recorded_at
+    FROM dated
+    WHERE first_day <= COALESCE(discharge_date, first_day)
+      AND first_day - lead_days <= %(today)s;
+
+    INSERT INTO clients_authorization (client_id, payer_id, number, service_code,
+        units_authorized, first_day, last_day, ended_on, end_reason, recorded_by_id, recorded_at,
+        void_reason)
+    SELECT client_id, payer_id, number, 'H0015', units, first_day, last_day, ended_on,
+           CASE WHEN ended_on IS NOT NULL THEN 'Discharged' ELSE '' END, clinician_id,
+           recorded_at, ''
+    FROM synthetic_authorization
+    ORDER BY recorded_at;
+"""
+
+# The reviews of the years, resolved: the daily job opened one a week before an authorization's
+# last day when no renewal was recorded by then (while the client was in the program), and it
+# resolved when the renewal was recorded, or after the last day (ended, or the client discharged).
+# The open ones of today are the job's own (`utilization_reviews_update`).
+_PAST_REVIEWS_SQL = """
+    INSERT INTO scheduling_utilizationreview (authorization_id, client_id, reason, units_left,
+        projected_run_out, review_by, opened_at, updated_at, resolved_at, resolution)
+    SELECT au.id, au.client_id, 'Ends ' || to_char(au.last_day, 'Dy Mon FMDD'),
+           au.units_authorized / 8, NULL, au.last_day, opened.at, resolved.at, resolved.at,
+           resolved.resolution
+    FROM clients_authorization au
+    JOIN clients_client c ON c.id = au.client_id
+    CROSS JOIN LATERAL (
+        SELECT (au.last_day - %(review_days)s)::timestamp AT TIME ZONE %(tz)s
+               + interval '6 hours' AS at) opened
+    LEFT JOIN LATERAL (
+        SELECT n.recorded_at FROM clients_authorization n
+        WHERE n.client_id = au.client_id AND n.first_day > au.first_day
+        ORDER BY n.first_day LIMIT 1) renewal ON true
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN renewal.recorded_at IS NOT NULL THEN renewal.recorded_at
+                    ELSE (LEAST(au.last_day, c.discharge_date) + 1)::timestamp AT TIME ZONE %(tz)s
+                         + interval '6 hours' END AS at,
+               CASE WHEN renewal.recorded_at IS NOT NULL THEN 'renewed'
+                    WHEN c.discharge_date <= au.last_day THEN 'discharged'
+                    ELSE 'ended' END AS resolution) resolved
+    WHERE au.last_day < %(today)s
+      AND au.ended_on IS NULL
+      AND au.last_day - %(review_days)s >= au.first_day
+      AND (c.discharge_date IS NULL OR c.discharge_date >= au.last_day - %(review_days)s)
+      AND resolved.at > opened.at;
+"""
+
+
 def generate_clinic(*, scale: float, seed: int = 14, say: Callable[[str], None] = print) -> Size:
     """Fill an empty clinic with the synthetic one at `scale`; returns the sizes used."""
     if Client.objects.exists():
@@ -430,6 +536,7 @@ def generate_clinic(*, scale: float, seed: int = 14, say: Callable[[str], None] 
                 step("progress notes", _NOTES_SQL, common)
                 step("chart reads", _CHART_READS_SQL, common)
                 step("sent reminders", _SENT_REMINDERS_SQL, common)
+            _authorizations(common, step)
             step.timed("analyze", lambda: _execute("ANALYZE", {}))
         _derived_state(first_day, today, now, common, step)
     return size
@@ -628,6 +735,14 @@ def _clients(size: Size, common: dict[str, object], step: _Steps) -> None:
     step("enrollments, levels of care, discharges, preferences", _ENROLMENT_SQL, params)
 
 
+def _authorizations(common: dict[str, object], step: _Steps) -> None:
+    payer_ids = _ids(_PAYERS_SQL, {"payers": list(PAYERS)})
+    _execute(_UNIT_RULES_SQL, {"minutes_per_unit": MINUTES_PER_UNIT})
+    params = {**common, "payer_ids": payer_ids, "payers": len(payer_ids)}
+    step("payers and authorizations", _AUTHORIZATIONS_SQL, params)
+    step("past utilization reviews", _PAST_REVIEWS_SQL, {**params, "review_days": REVIEW_DAYS})
+
+
 def _derived_state(
     first_day: date, today: date, now: datetime, common: dict[str, object], step: _Steps
 ) -> None:
@@ -650,10 +765,8 @@ def _derived_state(
         {**common, "resolve_before": current_week - timedelta(weeks=2)},
     )
     step.timed("pending reminders planned", lambda: reminders_plan(now=now))
-    step.timed(
-        "attendance no authorization covers",
-        lambda: unauthorized_attendance_recompute(today=today),
-    )
+    # Opens today's reviews and derives the attendance no authorization covers.
+    step.timed("utilization reviews", lambda: utilization_reviews_update(now=now))
     # The history was loaded without triggers, so the rows they keep are derived here.
     step.timed("who was on whose sessions", roster_reach_rebuild)
     # What autovacuum does in a live clinic: mark the freshly written pages all-visible (for

@@ -1135,6 +1135,10 @@ class UtilizationReview(models.Model):
     reason = models.CharField(max_length=80, help_text="Why the review is due, in words.")
     units_left = models.PositiveSmallIntegerField()
     projected_run_out = models.DateField(null=True, blank=True)
+    review_by = models.DateField(
+        help_text="The earlier of the last covered day and the projected run-out: when care "
+        "stops being paid. The most urgent first."
+    )
     opened_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -1143,6 +1147,8 @@ class UtilizationReview(models.Model):
     class Meta:
         ordering = ["-opened_at"]
         constraints = [
+            # Its partial index is also how the card and the lists read the open reviews (a few
+            # hundred), without the years of resolved ones.
             models.UniqueConstraint(
                 fields=["authorization"],
                 condition=Q(resolved_at__isnull=True),
@@ -1153,7 +1159,9 @@ class UtilizationReview(models.Model):
                 | Q(resolved_at__isnull=False) & ~Q(resolution=""),
                 name="utilization_review_resolution_has_reason",
             ),
-            plausible_dates("utilization_review_run_out_plausible", "projected_run_out"),
+            plausible_dates(
+                "utilization_review_run_out_plausible", "projected_run_out", "review_by"
+            ),
         ]
 
     def __str__(self) -> str:

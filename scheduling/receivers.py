@@ -12,6 +12,7 @@ from .selectors.compliance import client_weeks_between
 from .selectors.sessions import group_session_clash_check
 from .services.authorizations import (
     unauthorized_attendance_recompute_on_commit,
+    utilization_review_resolve_renewed,
     utilization_review_resolve_voided,
 )
 from .services.compliance import compliance_recompute_on_commit
@@ -54,7 +55,9 @@ def recompute_unauthorized_attendance(*, client_ids: list[int], **kwargs: object
 
 def follow_authorization(*, authorization: Authorization, **kwargs: object) -> None:
     """An authorization was created, ended or voided: a voided one's open review resolves at once,
-    and the client's findings follow after commit."""
+    so do the reviews of those a live one renews, and the client's findings follow after commit."""
     if authorization.is_void:
         utilization_review_resolve_voided(authorization=authorization)
+    else:
+        utilization_review_resolve_renewed(authorization=authorization)
     unauthorized_attendance_recompute_on_commit(client_ids=[authorization.client_id])

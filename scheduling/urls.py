@@ -47,6 +47,11 @@ urlpatterns = [
         name="authorizations-review",
     ),
     path(
+        "authorizations/reviews/",
+        authorizations.utilization_reviews,
+        name="utilization-reviews",
+    ),
+    path(
         "authorizations/export.csv",
         authorizations.authorizations_export,
         name="authorizations-export",

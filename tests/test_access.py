@@ -119,6 +119,7 @@ ACCESS: dict[str, set[str]] = {
     "scheduling:client-activity": STAFF,
     "scheduling:client-authorizations": STAFF,
     "scheduling:authorizations-review": STAFF,
+    "scheduling:utilization-reviews": STAFF,
     "scheduling:authorizations-export": STAFF,
     "scheduling:clinician-week": STAFF,
     "scheduling:clinic-day": {ADMIN},

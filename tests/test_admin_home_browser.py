@@ -1,5 +1,5 @@
-"""A program director's morning in Chromium, on the demo clinic: the admin home, a number followed
-to the list behind it, and two reports. Screenshots go to var/screenshots/."""
+"""A program director's morning in Chromium, on the demo clinic: the admin home, the utilization
+reviews due and a number followed to the lists behind them, and the reports. Screenshots go to var/screenshots/."""
 
 import importlib
 
@@ -33,6 +33,13 @@ def test_the_director_scans_the_home_follows_a_number_and_opens_two_reports(page
         expect(page.get_by_role("heading", name=card)).to_be_visible()
     page.wait_for_load_state("networkidle")
     screenshot(page, "admin-home")
+
+    reviews = page.locator("#authorizations-review").get_by_role("link", name="All reviews due")
+    reviews.click()
+    expect(page.get_by_role("heading", name="Utilization review due")).to_be_visible()
+    expect(page.get_by_text("Runs out about").first).to_be_visible()
+    screenshot(page, "admin-home-utilization-reviews")
+    page.go_back()
 
     census = page.get_by_role("link", name="active clients")
     active = int(census.inner_text().split()[0])

@@ -9,9 +9,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, Exists, OuterRef
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from clients.models import Client
+from clients.models import Authorization, Client
 from demo import bench
 from iop.clock import local_datetime, week_start_of
 from iop.models import ChartRead, Role
@@ -22,9 +23,13 @@ from scheduling.models import (
     ProgressNote,
     Reminder,
     Session,
+    UtilizationReview,
     WeeklyCompliance,
 )
-from scheduling.services.authorizations import unauthorized_attendance_recompute
+from scheduling.services.authorizations import (
+    unauthorized_attendance_recompute,
+    utilization_reviews_update,
+)
 from scheduling.services.compliance import compliance_recompute_week
 from scheduling.services.notes import note_sign
 from tests.factories import (
@@ -88,6 +93,29 @@ def test_generator_makes_a_clinic_of_the_right_shape(db):
     )
     weeks = [(discharged - admitted).days // 7 + 1 for admitted, discharged in stays]
     assert sum(8 <= w <= 12 for w in weeks) > len(weeks) / 2
+    # Every stay in authorizations with renewals, live ones of a code never overlapping (the
+    # trigger that refuses it was off while loading); the past reviews resolved, and today's
+    # reviews and findings as the daily job leaves them.
+    authorizations = Authorization.objects.annotate(covered_to=Coalesce("ended_on", "last_day"))
+    assert set(authorizations.values_list("client_id", flat=True)) == set(
+        Client.objects.values_list("pk", flat=True)
+    )
+    assert authorizations.count() > 1.3 * Client.objects.count()
+    overlapped = authorizations.filter(
+        Exists(
+            Authorization.objects.exclude(pk=OuterRef("pk")).filter(
+                client=OuterRef("client"),
+                service_code=OuterRef("service_code"),
+                first_day__gte=OuterRef("first_day"),
+                first_day__lte=OuterRef("covered_to"),
+            )
+        )
+    )
+    assert not overlapped.exists()
+    assert UtilizationReview.objects.filter(resolution="renewed").exists()
+    again = utilization_reviews_update()
+    assert (again.opened, again.updated, again.resolved) == (0, 0, 0)
+    assert (again.findings.written, again.findings.removed) == (0, 0)
 
 
 def test_generator_refuses_a_clinic_with_clients(alice):

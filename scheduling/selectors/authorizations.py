@@ -374,12 +374,18 @@ def client_authorizations_get(*, client: Client, today: date | None = None) -> C
 # --- Utilization review ----------------------------------------------------------------------
 
 
+# The review card shows the most urgent open reviews; the rest are on the reviews' own list.
+REVIEW_CARD_SHOWN = 10
+
+
 @dataclass
 class ReviewList:
-    """What a utilization reviewer acts on: authorizations ending or running out within
-    REVIEW_DAYS, and clients who attended in the last four weeks on days none covers."""
+    """What a utilization reviewer acts on: the most urgent open utilization reviews (the daily
+    job's, `UtilizationReview`) and how many are open, and clients who attended in the last four
+    weeks on days no authorization covers."""
 
-    due: list[AuthorizationUsage] = field(default_factory=list)
+    due: list[UtilizationReview] = field(default_factory=list)
+    due_count: int = 0
     unauthorized: list[tuple[Client, list[date]]] = field(default_factory=list)
     # How many clients attended without an authorization (`unauthorized` holds the first few).
     unauthorized_count: int = 0
@@ -387,7 +393,7 @@ class ReviewList:
     @property
     def client_ids(self) -> list[int]:
         return sorted(
-            {u.authorization.client_id for u in self.due}
+            {review.client_id for review in self.due}
             | {client.pk for client, _ in self.unauthorized}
         )
 
@@ -421,19 +427,11 @@ def current_authorization_list(*, today: date) -> QuerySet[Authorization]:
 
 def authorization_review_list(*, user: User, today: date | None = None) -> ReviewList:
     """Admins: the whole clinic; a clinician: their caseload (whom the review alerts). Four
-    queries whatever the number of clients; who attended without an authorization is read from
-    the stored findings (`UnauthorizedAttendance`)."""
+    queries whatever the number of clients: the most urgent open reviews and their count from the
+    stored reviews, who attended without an authorization from the stored findings
+    (`UnauthorizedAttendance`)."""
     today = today or clinic_today()
-    scope = Client.objects.filter(status=Client.Status.ACTIVE)
-    if not user.is_admin:
-        scope = scope.filter(primary_clinician=user)
-    candidates = current_authorization_list(today=today).filter(client__in=scope)
-    due = [
-        usage
-        for usage in authorization_usage_list(authorizations=candidates, today=today)
-        if usage.review_reason
-    ]
-    due.sort(key=lambda u: (u.review_by, u.authorization.pk))
+    reviews = utilization_review_open_list(user=user)
     first_day, _ = unauthorized_window(today=today)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -447,7 +445,8 @@ def authorization_review_list(*, user: User, today: date | None = None) -> Revie
         gaps = cursor.fetchall()
     clients = Client.objects.in_bulk([client_id for client_id, _, _ in gaps])
     return ReviewList(
-        due=due,
+        due=list(reviews[:REVIEW_CARD_SHOWN]),
+        due_count=reviews.count(),
         unauthorized=[(clients[client_id], list(days)) for client_id, days, _ in gaps],
         unauthorized_count=gaps[0][2] if gaps else 0,
     )
@@ -468,10 +467,12 @@ def authorization_export_list(*, user: User, today: date | None = None) -> list[
 
 
 def utilization_review_open_list(*, user: User) -> QuerySet[UtilizationReview]:
-    """The open utilization-review alerts: a clinician's caseload's, or all for admins."""
-    reviews = UtilizationReview.objects.filter(resolved_at__isnull=True).select_related(
-        "authorization", "authorization__payer", "client", "client__primary_clinician"
-    )
+    """The open utilization reviews of active clients, the most urgent first (by the stored
+    `review_by`, read from the partial index of the open ones): a clinician's caseload's, or all
+    for admins."""
+    reviews = UtilizationReview.objects.filter(
+        resolved_at__isnull=True, client__status=Client.Status.ACTIVE
+    ).select_related("authorization", "authorization__payer", "client", "client__primary_clinician")
     if not user.is_admin:
         reviews = reviews.filter(client__primary_clinician=user)
-    return reviews.order_by("authorization__last_day", "pk")
+    return reviews.order_by("review_by", "pk")

@@ -130,6 +130,23 @@ def utilization_review_resolve_voided(
     ).update(resolved_at=now, updated_at=now, resolution=UtilizationReview.Resolution.VOIDED)
 
 
+@transaction.atomic
+def utilization_review_resolve_renewed(
+    *, authorization: Authorization, now: datetime | None = None
+) -> int:
+    """A live authorization renews the earlier ones of its client and code: their open reviews
+    resolve at once (the daily job would say the same, a day later). Returns how many resolved."""
+    if authorization.is_void:
+        return 0
+    now = now or timezone.now()
+    return UtilizationReview.objects.filter(
+        resolved_at__isnull=True,
+        authorization__client_id=authorization.client_id,
+        authorization__service_code=authorization.service_code,
+        authorization__first_day__lt=authorization.first_day,
+    ).update(resolved_at=now, updated_at=now, resolution=UtilizationReview.Resolution.RENEWED)
+
+
 @dataclass(frozen=True)
 class ReviewResult:
     opened: int
@@ -183,15 +200,21 @@ def utilization_reviews_update(*, now: datetime | None = None) -> ReviewResult:
             review.resolution = _why_settled(review, renewed, today)
             resolved.append(review)
             continue
-        figures = (usage.review_reason, usage.units_left, usage.projected_run_out)
-        if (review.reason, review.units_left, review.projected_run_out) != figures:
-            review.reason, review.units_left, review.projected_run_out = figures
+        figures = (usage.review_reason, usage.units_left, usage.projected_run_out, usage.review_by)
+        if (
+            review.reason,
+            review.units_left,
+            review.projected_run_out,
+            review.review_by,
+        ) != figures:
+            review.reason, review.units_left, review.projected_run_out, review.review_by = figures
             review.updated_at = now
             followed.append(review)
     fields = [
         "reason",
         "units_left",
         "projected_run_out",
+        "review_by",
         "updated_at",
         "resolved_at",
         "resolution",
@@ -205,6 +228,7 @@ def utilization_reviews_update(*, now: datetime | None = None) -> ReviewResult:
                 reason=usage.review_reason,
                 units_left=usage.units_left,
                 projected_run_out=usage.projected_run_out,
+                review_by=usage.review_by,
                 opened_at=now,
                 updated_at=now,
             )

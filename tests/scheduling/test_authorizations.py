@@ -23,6 +23,7 @@ from iop.clock import local_datetime
 from scheduling.models import AttendanceStatus, UnauthorizedAttendance, UtilizationReview
 from scheduling.selectors.attendance import roster_row_list, session_log_get
 from scheduling.selectors.authorizations import (
+    REVIEW_CARD_SHOWN,
     authorization_review_list,
     authorization_usage_list,
     burn_down_get,
@@ -307,10 +308,12 @@ def test_the_review_job_alerts_once_however_often_it_runs_and_resolves_when_rene
     )
     assert review.reason == f"Ends {TODAY + timedelta(days=5):%a %b %-d}"
     create(regular, number="RENEWAL", first_day=TODAY + timedelta(days=6))
+    review.refresh_from_db()
+    assert review.resolution == "renewed"  # at once, not at the next daily job
+    run_review()
     run_review()
     review.refresh_from_db()
     assert review.resolution == "renewed"
-    run_review()
     assert UtilizationReview.objects.count() == 1
 
 
@@ -357,13 +360,17 @@ def test_the_review_list_and_the_job_cost_the_same_queries_for_10_or_1000_client
         for index, client in enumerate(clients)
     )  # fmt: skip
     attend(clients[0], TODAY - timedelta(days=1), 180)
-    with CaptureQueriesContext(connection) as listing:
-        review = authorization_review_list(user=admin, today=TODAY)
     ending_within_a_week = sum(1 for index in range(number_of_clients) if index % 14 <= 7)
-    assert len(review.due) == ending_within_a_week
     with CaptureQueriesContext(connection) as job:
         result = utilization_reviews_update()
     assert result.opened == ending_within_a_week
+    with CaptureQueriesContext(connection) as listing:
+        review = authorization_review_list(user=admin, today=TODAY)
+    assert review.due_count == ending_within_a_week
+    assert len(review.due) == min(ending_within_a_week, REVIEW_CARD_SHOWN)
+    urgency = [due.review_by for due in review.due]
+    assert urgency == sorted(urgency)
+    assert urgency[0] == TODAY  # every 14th client's ends today
     counts = (len(listing.captured_queries), len(job.captured_queries))
     assert counts == (3, 12)
 
@@ -530,4 +537,4 @@ def test_the_card_and_the_recompute_cost_the_same_queries_for_10_or_200_clients(
         review = authorization_review_list(user=admin, today=TODAY)
     assert review.unauthorized_count == number_of_clients
     assert len(review.unauthorized) == min(number_of_clients, 25)
-    assert (len(recompute.captured_queries), len(card.captured_queries)) == (5, 3)
+    assert (len(recompute.captured_queries), len(card.captured_queries)) == (5, 4)

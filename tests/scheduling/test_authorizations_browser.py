@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from clients.models import Authorization
 from iop.clock import local_datetime
+from scheduling.services.authorizations import utilization_reviews_update
 from tests.factories import (
     PASSWORD,
     AttendanceFactory,
@@ -50,6 +51,7 @@ def maria(clinician):
             )
             AttendanceFactory(session=session, client=client)
         day += timedelta(days=1)
+    utilization_reviews_update()  # the daily job opens the review Today lists
     return client
 
 

@@ -11,11 +11,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Authorization
+from clients.services.authorizations import authorization_create
 from iop.clock import local_datetime
 from iop.exports import REDISCLOSURE_NOTICE
 from iop.models import ChartRead
+from scheduling.selectors.authorizations import REVIEW_CARD_SHOWN
 from scheduling.services.authorizations import utilization_reviews_update
-from tests.factories import AttendanceFactory, AuthorizationFactory, PayerFactory, SessionFactory
+from scheduling.views.authorizations import UTILIZATION_REVIEWS_PAGE_SIZE
+from tests.factories import (
+    AttendanceFactory,
+    AuthorizationFactory,
+    ClientFactory,
+    PayerFactory,
+    SessionFactory,
+)
 
 TODAY = timezone.localdate()
 
@@ -121,6 +130,77 @@ def test_the_review_list_and_the_alerts_page_show_the_authorization_running_out(
     assert ChartRead.objects.filter(what="utilization review list", client_ids=[alice.pk]).exists()
 
 
+def authorizations_ending(count, *, clinician, payer, prefix="E"):
+    """`count` of the clinician's clients, each with an authorization ending in 0-6 days (the one
+    of the n-th client in n % 7 days): all due for review."""
+    clients = [
+        ClientFactory(legal_last_name=f"{prefix}nding{index:03d}", primary_clinician=clinician)
+        for index in range(count)
+    ]
+    for index, client in enumerate(clients):
+        AuthorizationFactory(
+            client=client, payer=payer, number=f"{prefix}{index:03d}", first_day=client.admission_date,
+            last_day=TODAY + timedelta(days=index % 7),
+        )  # fmt: skip
+    return clients
+
+
+def test_the_card_shows_the_most_urgent_reviews_and_links_to_all_of_them_most_urgent_first(
+    client, clinician, second_clinician, admin
+):
+    payer = PayerFactory()
+    authorizations_ending(30, clinician=clinician, payer=payer)
+    [theirs] = authorizations_ending(1, clinician=second_clinician, payer=payer, prefix="T")
+    utilization_reviews_update()
+    client.force_login(admin)
+    card = client.get(reverse("scheduling:authorizations-review")).content.decode()
+    assert f"The {REVIEW_CARD_SHOWN} most urgent of 31." in card
+    assert reverse("scheduling:utilization-reviews") in card
+    assert "#E000" in card  # ends today
+    assert "#E006" not in card  # in six days
+    listed = client.get(reverse("scheduling:utilization-reviews")).content.decode()
+    assert "31 reviews due." in listed
+    assert listed.index("#E000") < listed.index("#E001") < listed.index("#E002")
+    second = client.get(reverse("scheduling:utilization-reviews") + "?page=2").content.decode()
+    assert "Page 2 of 2" in second
+    assert "#E006" in second
+    assert ChartRead.objects.filter(what="utilization reviews").count() == 2
+    client.force_login(second_clinician)
+    own = client.get(reverse("scheduling:utilization-reviews")).content.decode()
+    assert "1 review due." in own
+    assert theirs.display_name in own
+
+
+def test_recording_the_renewal_takes_the_review_off_the_list_at_once(
+    client, clinician, admin, alice, running_out
+):
+    utilization_reviews_update()
+    client.force_login(clinician)
+    url = reverse("scheduling:utilization-reviews")
+    assert running_out.number in client.get(url).content.decode()
+    authorization_create(
+        client=alice, payer=running_out.payer, number="RENEWED-1", service_code="H0015",
+        units_authorized=20, first_day=running_out.last_day + timedelta(days=1),
+        last_day=running_out.last_day + timedelta(days=28), actor=clinician,
+    )  # fmt: skip
+    assert "0 reviews due." in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("number_of_clients", [3, 60])
+def test_the_reviews_list_costs_the_same_queries_for_3_or_60_reviews(
+    client, clinician, django_assert_num_queries, number_of_clients
+):
+    authorizations_ending(number_of_clients, clinician=clinician, payer=PayerFactory())
+    utilization_reviews_update()
+    client.force_login(clinician)
+    client.get(reverse("scheduling:today"))  # the session's verification and the like, once
+    # The request's own (session, user, verification), the count, the page, the chart read.
+    with django_assert_num_queries(8):
+        response = client.get(reverse("scheduling:utilization-reviews"))
+    shown = response.content.decode().count("#E0")
+    assert shown == min(number_of_clients, UTILIZATION_REVIEWS_PAGE_SIZE)
+
+
 def test_the_csv_export_opens_with_the_part_2_notice_and_logs_each_client(
     client, admin, alice, running_out
 ):
@@ -140,6 +220,7 @@ def test_clients_see_none_of_it(client, alice, running_out):
     client.force_login(alice.user)
     for url in (
         reverse("scheduling:authorizations-review"),
+        reverse("scheduling:utilization-reviews"),
         reverse("scheduling:authorizations-export"),
         reverse("scheduling:client-authorizations", args=[alice.pk]),
     ):
