@@ -27,7 +27,7 @@ from scheduling.forms.compliance import (
 )
 from scheduling.selectors import compliance as compliance_selectors
 from scheduling.selectors import reminders as reminder_selectors
-from scheduling.selectors.authorizations import utilization_review_open_list
+from scheduling.selectors.authorizations import REVIEW_CARD_SHOWN, utilization_review_open_list
 from scheduling.selectors.notes import recent_note_list
 from scheduling.selectors.screens import screen_timeline_get
 from scheduling.selectors.sessions import SCHEDULE_DAYS, client_session_list
@@ -212,7 +212,10 @@ def alerts(request: AuthedRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "utilization_reviews": utilization_review_open_list(user=request.user)[:50],
+            # The most urgent, as on the review card; the rest on their own list.
+            "utilization_reviews": utilization_review_open_list(user=request.user)[
+                :REVIEW_CARD_SHOWN
+            ],
         },
     )
 

@@ -126,6 +126,7 @@ def test_the_review_list_and_the_alerts_page_show_the_authorization_running_out(
     alerts = client.get(reverse("scheduling:alerts")).content.decode()
     assert "Utilization review due" in alerts
     assert running_out.number in alerts
+    assert reverse("scheduling:utilization-reviews") in alerts
     assert client.get(reverse("scheduling:today")).status_code == 200
     assert ChartRead.objects.filter(what="utilization review list", client_ids=[alice.pk]).exists()
 
