@@ -214,22 +214,22 @@ class Enrollment(models.Model):
     class Meta:
         ordering = ["group", "client"]
         indexes = [
-            # A group's live enrollments by start, with their end and client: a roster on a day
-            # (the session-clients view, its counts) reads only this index (index-only), not a
-            # heap page for each enrollment the group ever had.
+            # A group's live enrollments by start, with their end and client: those that started
+            # by a day (the weekly recompute's span, the roster reach's refresh) read only this
+            # index (index-only), not a heap page for each enrollment the group ever had.
             models.Index(
                 fields=["group", "start_date"],
                 include=["end_date", "client"],
                 condition=Q(voided_at__isnull=True),
                 name="enrollment_live_by_group",
             ),
-            # A group's live enrollments that have not ended, by last day: a roster count on a
-            # day reads only the group's current and future enrollments (index-only), however
-            # long its history.
+            # A group's live enrollments that have not ended, by last day: a roster on a day (the
+            # session-clients view, its counts) reads only the group's current and future
+            # enrollments (index-only), however long its history.
             models.Index(
                 F("group"),
                 _last_day(),
-                include=["start_date", "end_date"],
+                include=["start_date", "end_date", "client"],
                 condition=Q(voided_at__isnull=True),
                 name="enrollment_live_by_group_end",
             ),

@@ -1,6 +1,7 @@
 """Forms of the iop app, and helpers shared by every app's forms."""
 
 import dataclasses
+import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from .audit import audit_client_labels, audit_client_search
@@ -138,6 +139,13 @@ def _attrs_html(attrs: dict[str, Any]) -> SafeString:
     )
 
 
+def _escaped(value: object) -> str:
+    """`conditional_escape` without its lazy-string check (`keep_lazy`) on every call: a select's
+    options are plain or safe strings, and a menu of staff has one per person."""
+    safe = getattr(value, "__html__", None)
+    return str(safe()) if safe is not None else html.escape(str(value))
+
+
 class QuickSelect(forms.Select):
     """A <select> whose options are joined in Python instead of rendered one template each: a
     filter listing every clinician or room then costs the same with 4 of them or 40 (the template
@@ -153,7 +161,7 @@ class QuickSelect(forms.Select):
             widget_attrs["multiple"] = True
         # Django's rule: the first option with a chosen value is selected, unless multiple.
         has_selected = False
-        html = []
+        parts = []
         for group_value, group_label in self.choices:
             grouped = isinstance(group_label, list | tuple)
             options = (
@@ -163,22 +171,22 @@ class QuickSelect(forms.Select):
             )
             labelled = grouped and group_value  # Django draws no <optgroup> for a blank name
             if labelled:
-                html.append(f'<optgroup label="{conditional_escape(group_value)}">')
+                parts.append(f'<optgroup label="{_escaped(group_value)}">')
             for option_value, label in options:
                 shown = str(option_value)
                 selected = (not has_selected or self.allow_multiple_selected) and shown in chosen
                 has_selected |= selected
-                html.append(
-                    f'<option value="{conditional_escape(shown)}"{" selected" if selected else ""}>'
-                    f"{conditional_escape(str(label))}</option>"
+                parts.append(
+                    f'<option value="{_escaped(shown)}"{" selected" if selected else ""}>'
+                    f"{_escaped(label)}</option>"
                 )
             if labelled:
-                html.append("</optgroup>")
+                parts.append("</optgroup>")
         return format_html(
             '<select name="{}"{}>{}</select>',
             name,
             _attrs_html(widget_attrs),
-            mark_safe("".join(html)),  # nosec B308 B703  # every value and label escaped above
+            mark_safe("".join(parts)),  # nosec B308 B703  # every value and label escaped above
         )
 
 
@@ -296,7 +304,7 @@ class AuditLogFilterForm(forms.Form):
     )
     user = forms.ModelChoiceField(
         # Staff read and change charts: the thousands of client logins are not offered.
-        queryset=User.objects.exclude(role=Role.CLIENT).order_by("last_name", "first_name"),
+        queryset=User.objects.staff().only("username", "first_name", "last_name"),
         required=False,
         label="Who",
         empty_label="anyone",

@@ -14,6 +14,12 @@ class Role(models.TextChoices):
 
 
 class ClinicUserManager(UserManager["User"]):
+    def staff(self) -> "models.QuerySet[User]":
+        """Admins and clinicians, by name, deactivated ones included. The roles are named, so
+        `user_by_role` answers: "every role but client" read past every client's portal login."""
+        staff_roles = [Role.ADMIN, Role.CLINICIAN]
+        return self.filter(role__in=staff_roles).order_by("last_name", "first_name")
+
     def clinicians(self) -> "models.QuerySet[User]":
         """Clinicians who can be given work today: a deactivated account is not offered anywhere."""
         return self.filter(role=Role.CLINICIAN, is_active=True).order_by("last_name", "first_name")

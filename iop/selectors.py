@@ -159,7 +159,7 @@ def broker_answers() -> None:
 
 def staff_list() -> QuerySet[User]:
     """Admins and clinicians, active ones first."""
-    return User.objects.exclude(role=Role.CLIENT).order_by("-is_active", "last_name", "first_name")
+    return User.objects.staff().order_by("-is_active", "last_name", "first_name")
 
 
 def admin_email_list() -> list[str]:

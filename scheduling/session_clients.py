@@ -12,11 +12,14 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 # A group session `s`'s clients: the enrollments `e` of its group, not voided, covering `{day}`, its
 # local date. The view's join, and the weekly recompute's (which reads a week's sessions with their
-# dates computed once, and joins them to the enrollments of the week at once).
+# dates computed once, and joins them to the enrollments of the week at once). The end is stated as
+# the enrollments index `enrollment_live_by_group_end` states it (`Enrollment`'s last day): a range
+# of the group's enrollments that have not ended by the day, not an OR read on every enrollment the
+# group ever had.
 ENROLLMENT_COVERS_SESSION_SQL = """
     e.group_id = s.group_id
+    AND COALESCE(e.end_date, DATE '9999-12-31') >= {day}
     AND e.start_date <= {day}
-    AND (e.end_date IS NULL OR e.end_date >= {day})
     AND e.voided_at IS NULL
 """
 

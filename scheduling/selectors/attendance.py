@@ -6,14 +6,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
+    Expression,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Value,
     Window,
 )
 from django.db.models.functions import Coalesce
@@ -57,10 +61,12 @@ def session_list(*, user: User) -> QuerySet[Session]:
 
 
 def session_get(*, user: User, pk: int) -> Session:
-    """One session `user` may see, with everything its page shows."""
+    """One session `user` may see, with everything its page shows, and `documentable`: whether
+    the user documents it (`session_is_documentable_by`), asked in the same query."""
     return (
         session_list(user=user)
         .select_related("group", "client", "room", "clinician", "log", "series")
+        .annotate(documentable=session_documentable(user=user))
         .get(pk=pk)
     )
 
@@ -72,6 +78,14 @@ def session_is_documentable_by(*, session: Session, user: User) -> bool:
         user.is_clinician
         and Session.objects.filter(session_is_led_by(user=user), pk=session.pk).exists()
     )
+
+
+def session_documentable(*, user: User) -> Expression:
+    """`session_is_documentable_by` as a column of a query of sessions, so a page or a save that
+    reads the session anyway is not one query more."""
+    if not user.is_clinician:
+        return Value(False)
+    return ExpressionWrapper(session_is_led_by(user=user), output_field=BooleanField())
 
 
 def roster_client_list(*, session: Session) -> QuerySet[Client]:

@@ -33,7 +33,7 @@ from scheduling.models import (
 from scheduling.selectors.attendance import (
     attendance_length,
     roster_client_list,
-    session_is_documentable_by,
+    session_documentable,
 )
 from scheduling.services.authorizations import unauthorized_attendance_recompute_on_commit
 from scheduling.services.compliance import compliance_recompute_on_commit
@@ -63,8 +63,12 @@ class AttendanceEntry:
 
 def _lock_session(session: Session, actor: User) -> tuple[Session, SessionLog]:
     """Lock the session's row (saves of one session run one at a time) and return its log."""
-    locked = Session.objects.select_for_update().get(pk=session.pk)
-    if not session_is_documentable_by(session=locked, user=actor):
+    locked = (
+        Session.objects.select_for_update()
+        .annotate(documentable=session_documentable(user=actor))
+        .get(pk=session.pk)
+    )
+    if not locked.documentable:  # type: ignore[attr-defined]  # the annotation above
         raise ValidationError("Only the clinicians who run this session can document it.")
     if locked.status == Session.Status.CANCELLED:
         raise ValidationError("This session was cancelled; there is no attendance to take.")

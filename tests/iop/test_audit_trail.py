@@ -17,7 +17,7 @@ from clients.services.clients import client_update
 from clients.services.consents import disclosure_record
 from iop.clock import local_datetime
 from iop.exports import REDISCLOSURE_NOTICE
-from iop.models import ChartRead
+from iop.models import ChartRead, Role, User
 from iop.selectors import AuditFilters, audit_lines, chart_read_list, record_change_list
 from scheduling.services.notes import note_sign
 from tests.factories import (
@@ -26,6 +26,7 @@ from tests.factories import (
     GroupFactory,
     ProgressNoteFactory,
     SessionFactory,
+    UserFactory,
 )
 from tests.helpers import SECOND_FACTOR_QUERIES
 
@@ -103,6 +104,16 @@ def test_the_client_filter_finds_by_mrn_or_by_name(client, admin, clinician, ali
     for text in (alice.mrn, "alice", "ANDERS alice"):
         response = client.get(url, {"kind": "reads", "client": text, "user": clinician.pk})
         assert [line.client_ids for line in response.context["lines"]] == [[alice.pk]], text
+
+
+def test_who_offers_every_staff_account_and_no_client_login(client, admin, clinician, alice):
+    gone = UserFactory(username="gone", role=Role.CLINICIAN)
+    User.objects.filter(pk=gone.pk).update(is_active=False)
+    client.force_login(admin)
+    response = client.get(reverse("iop:audit-log"))
+    offered = [user.pk for user in response.context["form"].fields["user"].queryset]
+    assert sorted(offered) == sorted([admin.pk, clinician.pk, gone.pk])
+    assert f'value="{alice.user.pk}"' not in response.content.decode()
 
 
 def test_an_unknown_client_or_bad_days_say_so_and_show_nothing(client, admin, alice):

@@ -189,9 +189,9 @@ def test_saving_a_sheet_takes_the_same_number_of_statements_for_any_roster(group
     assert len(queries) == STATEMENTS_TO_SAVE
 
 
-# Lock the session, fetch or create its log, check the clinician, read the roster, the sheet and
-# signed notes, one upsert, one audit insert, bump the version, plus savepoints: never per row.
-STATEMENTS_TO_SAVE = 17
+# Lock the session (checking the clinician), fetch or create its log, read the roster, the sheet
+# and signed notes, one upsert, one audit insert, bump the version, plus savepoints: never per row.
+STATEMENTS_TO_SAVE = 16
 
 
 def test_the_group_summary_is_saved_for_the_session(group_session, clinician):

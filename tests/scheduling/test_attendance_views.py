@@ -159,10 +159,10 @@ def test_the_session_page_takes_the_same_queries_for_1_or_15_clients(
     assert response.content.decode().count("No authorization</a>") == 1
 
 
-# Session, access, log, roster, attendance, notes, attended days no authorization covers,
-# drop-in choices, chart reads, plus the login session, user, second factor and savepoints:
-# never per client.
-PAGE_QUERIES = 12 + SECOND_FACTOR_QUERIES
+# Session (with whether the user documents it), roster, attendance, notes, attended days no
+# authorization covers, drop-in choices, chart reads, plus the login session, user, second factor
+# and savepoints: never per client.
+PAGE_QUERIES = 11 + SECOND_FACTOR_QUERIES
 
 
 def test_who_attended_on_a_day_no_authorization_covers_is_marked_with_a_link_to_their_chart(
