@@ -38,6 +38,4 @@ class Migration(migrations.Migration):
             model_name='client',
             index=django.contrib.postgres.indexes.GinIndex(fields=['search_trigrams'], name='client_name_trigrams'),
         ),
-        # The new column's statistics, so the planner knows how few clients a word's runs find.
-        migrations.RunSQL("ANALYZE clients_client;", migrations.RunSQL.noop),
     ]
