@@ -2,7 +2,7 @@
 
 import pgtrigger.compiler
 import pgtrigger.migrations
-from django.db import migrations
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
@@ -12,6 +12,14 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RemoveIndex(
+            model_name='session',
+            name='session_notes_open_start',
+        ),
+        migrations.AddIndex(
+            model_name='session',
+            index=models.Index(condition=models.Q(('notes_open', True)), fields=['starts_at'], include=('ends_at', 'status', 'clinician', 'group', 'id'), name='session_notes_open_start'),
+        ),
         pgtrigger.migrations.AddTrigger(
             model_name='attendance',
             trigger=pgtrigger.compiler.Trigger(name='attendance_note_signed_on_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='\n                UPDATE scheduling_attendance a SET note_signed = note.id IS NOT NULL\n                FROM new_rows added\n                LEFT JOIN scheduling_progressnote note\n                  ON note.session_id = added.session_id AND note.client_id = added.client_id\n                 AND note.signed_at IS NOT NULL\n                WHERE a.id = added.id AND a.note_signed <> (note.id IS NOT NULL);\n                RETURN NULL;\n                ', hash='127a83ccfdb192f5caf95e2b8aa59e3a8a53a2ec', level='STATEMENT', operation='INSERT', pgid='pgtrigger_attendance_note_signed_on_insert_aeac3', referencing='REFERENCING NEW TABLE AS new_rows ', table='scheduling_attendance', when='AFTER')),
