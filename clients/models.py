@@ -139,8 +139,8 @@ NAME_TRIGRAMS_FUNCTION = "clients_name_trigrams"
 
 
 def name_trigrams(text: str) -> list[str]:
-    """The distinct three-character runs of `text` (none when it is shorter), as the database's
-    `clients_name_trigrams` gives them."""
+    """The distinct three-character runs of `text` (none when it is shorter), in code point
+    order, as the database's `clients_name_trigrams` gives them."""
     return sorted({text[start : start + 3] for start in range(len(text) - 2)})
 
 

@@ -15,7 +15,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # A text's distinct three-character runs (clients.models.name_trigrams in Python),
+        # A text's distinct three-character runs in code point order (clients.models.name_trigrams
+        # in Python), the same array however often it is computed (a restore computes it again);
         # immutable so that a generated column may call it; a SQL-standard body, so nothing in it
         # depends on the search path.
         migrations.RunSQL(
@@ -23,8 +24,9 @@ class Migration(migrations.Migration):
             CREATE FUNCTION clients_name_trigrams(name text) RETURNS text[]
             LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
             RETURN ARRAY(
-                SELECT DISTINCT substr(name, start, 3)
+                SELECT DISTINCT substr(name, start, 3) COLLATE "C" AS run
                 FROM generate_series(1, length(name) - 2) AS start
+                ORDER BY run
             );
             """,
             "DROP FUNCTION clients_name_trigrams(text);",
