@@ -41,7 +41,7 @@ def register() -> None:
         client=lambda row: row.pk,
         created="registered",
         # Derived from the names, whose changes are logged already.
-        exclude_fields=["search_name"],
+        exclude_fields=["search_name", "search_trigrams"],
     )
     audit_register(
         models.ProgramTrack,

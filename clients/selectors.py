@@ -54,6 +54,7 @@ from .models import (
     Problem,
     ProgramTrack,
     TreatmentPlan,
+    name_trigrams,
 )
 from .outcomes import AFTER_DISCHARGE, Outcome
 from .trends import MeasureTrend, measure_trends
@@ -72,10 +73,15 @@ def client_list(*, user: User, among: Collection[int] | None = None) -> QuerySet
 def client_name_or_mrn(text: str) -> Q:
     """Clients with every word of `text` in one of their names (any part, any case, compared on
     the stored `search_name`) or as their MRN (issued in capitals, so the unique index finds it);
-    every client for no word."""
+    every client for no word. A word of three characters or more is first looked up by its
+    three-character runs (`search_trigrams`' index: a name containing the word has them all), so
+    only the clients found are tested; a shorter word tests every client."""
     matches = Q()
-    for word in text.split():
-        matches &= Q(search_name__contains=word.upper()) | Q(mrn=word.upper())
+    for word in map(str.upper, text.split()):
+        in_name = Q(search_name__contains=word)
+        if trigrams := name_trigrams(word):
+            in_name &= Q(search_trigrams__contains=trigrams)
+        matches &= in_name | Q(mrn=word)
     return matches
 
 
