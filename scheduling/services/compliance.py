@@ -617,6 +617,7 @@ def compliance_nudges_send(*, now: datetime | None = None) -> NudgeResult:
             client_id__in=[forecast.compliance.client_id for forecast in forecasts],
         )
     }
+    changed = []
     for forecast in forecasts:
         alert = alerts.get(forecast.compliance.client_id)
         if alert is None:
@@ -624,10 +625,14 @@ def compliance_nudges_send(*, now: datetime | None = None) -> NudgeResult:
         gap = hours(forecast.gap_minutes)
         if forecast.sessions:
             options = "; ".join(_describe(session) for session in forecast.sessions)
-            alert.detail = f"Needs {gap} more hours: {options} still has room."
+            detail = f"Needs {gap} more hours: {options} still has room."
         else:
-            alert.detail = f"Needs {gap} more hours; no group session left this week has room."
-    ComplianceAlert.objects.bulk_update(alerts.values(), ["detail"])
+            detail = f"Needs {gap} more hours; no group session left this week has room."
+        # Only the details that changed are written: a morning with nothing new writes nothing.
+        if alert.detail != detail:
+            alert.detail = detail
+            changed.append(alert)
+    ComplianceAlert.objects.bulk_update(changed, ["detail"])
     client_ids = [forecast.compliance.client_id for forecast in forecasts]
     nudges = []
     for preference in ReminderPreference.objects.filter(client_id__in=client_ids):
