@@ -11,7 +11,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Func, Q, Value
-from django.db.models.functions import Concat, Upper
+from django.db.models.functions import Coalesce, Concat, Upper
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -220,6 +220,14 @@ class Client(models.Model):
             models.Index(fields=["admission_date"], name="client_by_admission"),
             models.Index(fields=["discharge_date"], name="client_by_discharge"),
             GinIndex(fields=["search_trigrams"], name="client_name_trigrams"),
+            # The clients in the program in a week (the weekly recompute): those not discharged
+            # before it, by last day (the latest date while not discharged), with what the
+            # recompute reads of them: one range of this index, not every client ever admitted.
+            models.Index(
+                Coalesce("discharge_date", Value(date.max)),
+                include=["id", "admission_date", "discharge_date", "status", "track"],
+                name="client_by_last_day",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -233,6 +233,14 @@ class Enrollment(models.Model):
                 condition=Q(voided_at__isnull=True),
                 name="enrollment_live_by_group_end",
             ),
+            # Every group's live enrollments that have not ended before a day (the weekly
+            # recompute's rosters of a week), index-only, however long the clinic's history.
+            models.Index(
+                _last_day(),
+                include=["start_date", "end_date", "group", "client"],
+                condition=Q(voided_at__isnull=True),
+                name="enrollment_live_by_last_day",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -991,7 +991,13 @@ class WeeklyCompliance(models.Model):
     class Meta:
         ordering = ["-week_start", "client"]
         # The weekly report and the jobs read one week of every client.
-        indexes = [models.Index(fields=["week_start", "status"], name="compliance_week_status")]
+        indexes = [
+            models.Index(fields=["week_start", "status"], name="compliance_week_status"),
+            # The weeks not final yet (the hourly job's), not a scan of every week's rows.
+            models.Index(
+                fields=["week_start"], condition=Q(is_final=False), name="compliance_open_week"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["client", "week_start"], name="compliance_one_per_client_week"
@@ -1091,6 +1097,12 @@ class ComplianceAlert(models.Model):
                 fields=["week_start"],
                 condition=Q(resolved_at__isnull=True),
                 name="compliance_alert_open_week",
+            ),
+            # The excused weeks (the recompute asks of every client-week), not every alert.
+            models.Index(
+                fields=["client", "week_start"],
+                condition=Q(excused=True),
+                name="compliance_alert_excused",
             ),
             # The open alerts in the order the alerts page lists them (escalations, then the
             # latest weeks): a page is the first entries, joined to their clients, not a sort of

@@ -316,7 +316,8 @@ def at_risk_forecast_list(*, week_start: date, now: datetime) -> list[Forecast]:
             starts_at__lt=week_end,
         )
         .select_related("group")
-        .annotate(enrolled=Coalesce(Subquery(enrolled_count), 0))
+        # An alias, not an annotation: the roster is counted once a session, in the filter.
+        .alias(enrolled=Coalesce(Subquery(enrolled_count), 0))
         .filter(enrolled__lt=F("group__capacity"))
         .order_by("starts_at")
     )

@@ -61,45 +61,77 @@ from scheduling.session_clients import ENROLLMENT_COVERS_SESSION_SQL
 # before a change committed can never overwrite the figures of one that started after it.
 _RECOMPUTE_LOCK = "SELECT pg_advisory_xact_lock(hashtext('scheduling.compliance_recompute'))"
 
-# The client-weeks to recompute: the pairs asked for, and every client-week of `all_weeks` (the
-# clients in the program that week and any that still have a row there). `every_client` (whether
-# `all_weeks` has any) is a constant the planner folds away: with only pairs, it plans for the
-# few clients asked for (reading their own enrollments, sessions and attendance), not for every
-# client of the span.
-_TARGETS_SQL = """
-    requested AS (
-        SELECT t.client_id, t.week_start
-        FROM unnest(%(client_ids)s::bigint[], %(week_starts)s::date[]) AS t(client_id, week_start)
-        UNION
-        SELECT c.id, w.week_start
-        FROM unnest(%(all_weeks)s::date[]) AS w(week_start)
-        JOIN clients_client c
-          ON c.status IN ('active', 'discharged')
-         AND c.admission_date <= w.week_start + 6
-         AND (c.discharge_date IS NULL OR c.discharge_date >= w.week_start)
-        WHERE %(every_client)s
-        UNION
-        SELECT r.client_id, r.week_start
-        FROM scheduling_weeklycompliance r
-        WHERE %(every_client)s AND r.week_start = ANY(%(all_weeks)s::date[])
+
+def _level_sql(column: str) -> str:
+    """An alert kind's level (ComplianceAlert.LEVELS) as SQL."""
+    cases = " ".join(
+        f"WHEN '{kind}' THEN {level}" for kind, level in ComplianceAlert.LEVELS.items()
     )
+    return f"(CASE {column} {cases} END)"
+
+
+_FIGURES = (
+    "attended_minutes",
+    "scheduled_minutes",
+    "required_minutes",
+    "treatment_days",
+    "required_days",
+)
+
+# Whether client `c` is in the program in the week starting `{week}`.
+_IN_PROGRAM_SQL = """
+    c.status IN ('active', 'discharged')
+    AND c.admission_date <= {week} + 6
+    AND (c.discharge_date IS NULL OR c.discharge_date >= {week})
 """
 
+# A client-week's target: what the client's record says of the week.
+_TARGET_COLUMNS_SQL = f"""
+    c.id AS client_id, w.week_start, c.track_id, c.status,
+    {_IN_PROGRAM_SQL.format(week="w.week_start")} AS in_program,
+    GREATEST(w.week_start, c.admission_date) AS from_day,
+    LEAST(w.week_start + 6, COALESCE(c.discharge_date, w.week_start + 6)) AS to_day,
+    c.discharge_date IS NOT NULL AND c.discharge_date <= w.week_start + 6 AS discharged,
+    ((w.week_start + 7)::timestamp AT TIME ZONE %(tz)s) AS window_end
+"""
+
+# One statement recomputes the weekly rows and brings their alerts in line: the client-weeks
+# recomputed are read once, and the alerts are read against the rows as the statement leaves them
+# (a statement's parts all see the same snapshot, so not through the table). `every_client`
+# (whether `all_weeks` has any) is a constant the planner folds away: with only pairs, it plans
+# for the few clients asked for (reading their own enrollments, sessions and attendance), not for
+# every client of the span. Every read is bounded by the span as constants (computed by the
+# caller), so the planner estimates it from the statistics.
 _RECOMPUTE_SQL = f"""
-    WITH {_TARGETS_SQL},
-    -- Each client-week with what the client's record says of it (one read of the clients).
-    targets AS (
-        SELECT r.client_id, r.week_start, c.track_id,
-               c.status IN ('active', 'discharged')
-                   AND c.admission_date <= r.week_start + 6
-                   AND (c.discharge_date IS NULL OR c.discharge_date >= r.week_start)
-                   AS in_program,
-               GREATEST(r.week_start, c.admission_date) AS from_day,
-               LEAST(r.week_start + 6, COALESCE(c.discharge_date, r.week_start + 6)) AS to_day,
-               c.discharge_date IS NOT NULL AND c.discharge_date <= r.week_start + 6 AS discharged,
-               ((r.week_start + 7)::timestamp AT TIME ZONE %(tz)s) AS window_end
-        FROM requested r
-        JOIN clients_client c ON c.id = r.client_id
+    WITH
+    -- The clients in the program in each of `all_weeks`, read by their last day (an index), not
+    -- every client the clinic ever had.
+    in_program AS (
+        SELECT {_TARGET_COLUMNS_SQL}
+        FROM unnest(%(all_weeks)s::date[]) AS w(week_start)
+        JOIN clients_client c
+          ON {_IN_PROGRAM_SQL.format(week="w.week_start")}
+         AND COALESCE(c.discharge_date, DATE '{date.max}') >= %(first_week)s
+        WHERE %(every_client)s
+    ),
+    -- The client-weeks to recompute: the pairs asked for, every client in the program in each of
+    -- `all_weeks`, and any other client that still has a row there (whose row goes).
+    targets AS MATERIALIZED (
+        SELECT {_TARGET_COLUMNS_SQL}
+        FROM unnest(%(client_ids)s::bigint[], %(week_starts)s::date[])
+             AS w(client_id, week_start)
+        JOIN clients_client c ON c.id = w.client_id
+        UNION
+        SELECT * FROM in_program
+        UNION
+        SELECT {_TARGET_COLUMNS_SQL}
+        FROM scheduling_weeklycompliance w
+        JOIN clients_client c ON c.id = w.client_id
+        WHERE %(every_client)s AND w.week_start = ANY(%(all_weeks)s::date[])
+          AND NOT EXISTS (
+              SELECT 1 FROM in_program p
+              WHERE p.client_id = w.client_id AND p.week_start = w.week_start
+          )
     ),
     -- The days the clinic is closed (closures in force) within the span's weeks.
     closed AS (
@@ -117,10 +149,8 @@ _RECOMPUTE_SQL = f"""
         WHERE t.in_program
     ),
     -- The span's sessions that count toward hours, each with its local date computed once.
-    -- Every read below is bounded by the span as constants (computed by the caller), so the
-    -- planner estimates it from the statistics; and to the clients asked for unless every client
-    -- is. Every client's weeks read the span's sessions once (materialized); a few clients'
-    -- weeks read only their own (inlined in each read).
+    -- Every client's weeks read the span's sessions once (materialized); a few clients' weeks
+    -- read only their own (inlined in each read).
     sessions AS {{materialized}} (
         SELECT s.id, s.group_id, s.client_id, s.counts_toward_hours,
                (s.starts_at AT TIME ZONE %(tz)s)::date AS day,
@@ -135,15 +165,16 @@ _RECOMPUTE_SQL = f"""
     -- The sessions each client is on that count toward hours: those on the calendar, and
     -- those a closure cancelled (still on the roster, linked to it), which the client lost to
     -- the closure. A session cancelled for another reason is neither. The session-clients view's
-    -- definition, read for the whole span at once: the enrollments live in the span (not every
-    -- one its groups ever had) joined to the span's group sessions, and the individual sessions.
+    -- definition, read for the whole span at once: the enrollments live in the span, read by
+    -- their last day (not every one its groups ever had), joined to the span's group sessions,
+    -- and the individual sessions.
     roster AS (
         SELECT e.client_id, s.id AS session_id, s.day, s.minutes, s.on_calendar, s.closed
         FROM sessions s
         JOIN groups_enrollment e
           ON {ENROLLMENT_COVERS_SESSION_SQL.format(day="s.day")}
          AND e.start_date <= %(last_week)s + 6
-         AND (e.end_date IS NULL OR e.end_date >= %(first_week)s)
+         AND COALESCE(e.end_date, DATE '{date.max}') >= %(first_week)s
         WHERE s.rostered AND (%(every_client)s OR e.client_id = ANY(%(client_ids)s::bigint[]))
         UNION ALL
         SELECT s.client_id, s.id, s.day, s.minutes, s.on_calendar, s.closed
@@ -296,92 +327,105 @@ _RECOMPUTE_SQL = f"""
             is_final = scheduling_weeklycompliance.is_final OR EXCLUDED.is_final,
             computed_at = EXCLUDED.computed_at
         RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM computed_rows), (SELECT count(*) FROM written)
-"""  # nosec B608  # joins this module's SQL constants; every value is a parameter
-
-
-_RECOMPUTE_EVERY_CLIENT_SQL = _RECOMPUTE_SQL.format(materialized="MATERIALIZED")
-_RECOMPUTE_CLIENTS_SQL = _RECOMPUTE_SQL.format(materialized="NOT MATERIALIZED")
-
-
-def _level_sql(column: str) -> str:
-    """An alert kind's level (ComplianceAlert.LEVELS) as SQL."""
-    cases = " ".join(
-        f"WHEN '{kind}' THEN {level}" for kind, level in ComplianceAlert.LEVELS.items()
-    )
-    return f"(CASE {column} {cases} END)"
-
-
-_FIGURES = (
-    "attended_minutes",
-    "scheduled_minutes",
-    "required_minutes",
-    "treatment_days",
-    "required_days",
-)
-
-# The alerts of the recomputed client-weeks and of the week after each (whose level depends on
-# the week before): what each week calls for, then open, follow or resolve.
-_ALERTS_SQL = f"""
-    WITH {_TARGETS_SQL},
+    ),
+    -- The client-weeks asked for (the pairs, and every client in the program in each of
+    -- `all_weeks`), with the client's status.
+    asked AS (
+        SELECT t.client_id, t.week_start, t.status FROM targets t
+        WHERE t.in_program
+           OR (t.client_id, t.week_start)
+              IN (SELECT * FROM unnest(%(client_ids)s::bigint[], %(week_starts)s::date[]))
+    ),
+    -- The alerts of the client-weeks asked for and of the week after each (whose level depends
+    -- on the week before): what each week calls for, then open, follow or resolve.
     alert_targets AS (
-        SELECT client_id, week_start FROM requested
+        SELECT client_id, week_start, status FROM asked
         UNION
         -- The week after each where it has a row. (Without a row or an open alert, which the
         -- branch below adds, a client-week has nothing to open, follow or resolve.)
-        SELECT r.client_id, r.week_start FROM scheduling_weeklycompliance r
+        SELECT r.client_id, r.week_start, t.status
+        FROM scheduling_weeklycompliance r
+        JOIN asked t ON t.client_id = r.client_id AND t.week_start = r.week_start - 7
         WHERE r.week_start BETWEEN %(first_week)s + 7 AND %(last_week)s + 7
-          AND (r.client_id, r.week_start - 7) IN (SELECT client_id, week_start FROM requested)
         UNION
-        -- Every open alert of a recomputed client (a discharge closes them all), and of the
-        -- weeks recomputed for every client and the weeks after them.
-        SELECT a.client_id, a.week_start FROM scheduling_compliancealert a
+        -- Every open alert of a client asked for (a discharge closes them all), and of the weeks
+        -- recomputed for every client and the weeks after them.
+        SELECT a.client_id, a.week_start, t.status
+        FROM scheduling_compliancealert a
+        JOIN (SELECT DISTINCT client_id, status FROM asked) t ON t.client_id = a.client_id
         WHERE a.resolved_at IS NULL
-          AND a.client_id IN (SELECT client_id FROM requested)
         UNION
-        SELECT a.client_id, a.week_start FROM scheduling_compliancealert a
+        SELECT a.client_id, a.week_start,
+               -- By id, a few of them: not a join that would read every client.
+               (SELECT c.status FROM clients_client c WHERE c.id = a.client_id)
+        FROM scheduling_compliancealert a
         WHERE a.resolved_at IS NULL AND %(every_client)s
           AND (a.week_start = ANY(%(all_weeks)s::date[])
                OR a.week_start - 7 = ANY(%(all_weeks)s::date[]))
     ),
-    -- As constants, so the weekly rows are read by week, not all of them.
-    alert_weeks AS (
-        SELECT min(week_start) - 7 AS first_week, max(week_start) AS last_week FROM alert_targets
+    -- The weekly rows the alerts are read against, as this statement leaves them: the
+    -- recomputed client-weeks' as computed (none where no longer in the program), the others'
+    -- (each target's and the week before's) as stored. Each looked up by its key (`LIMIT 1`: the
+    -- key is unique; it keeps the planner from reading every week's rows to join them).
+    alert_rows AS MATERIALIZED (
+        SELECT client_id, week_start, attended AS attended_minutes, pending AS scheduled_minutes,
+               required_minutes, treatment_days, required_days, status
+        FROM computed_rows
+        UNION ALL
+        SELECT k.client_id, k.week_start, w.*
+        FROM (SELECT client_id, week_start FROM alert_targets
+              UNION
+              SELECT client_id, week_start - 7 FROM alert_targets) k
+        CROSS JOIN LATERAL (
+            SELECT {", ".join(f"w.{figure}" for figure in _FIGURES)}, w.status
+            FROM scheduling_weeklycompliance w
+            WHERE w.client_id = k.client_id AND w.week_start = k.week_start
+            LIMIT 1
+        ) w
+        WHERE NOT EXISTS (
+            SELECT 1 FROM targets t
+            WHERE t.client_id = k.client_id AND t.week_start = k.week_start
+        )
     ),
     desired AS (
         SELECT t.client_id, t.week_start,
                {", ".join(f"w.{figure}" for figure in _FIGURES)},
                CASE
                    -- A discharged client's weeks keep their figures; nothing is left to act on.
-                   WHEN c.status = 'discharged' THEN NULL
+                   WHEN t.status = 'discharged' THEN NULL
                    WHEN w.status = 'short' AND previous.status = 'short'
                        THEN 'level_of_care_review'
                    WHEN w.status IN ('at_risk', 'short', 'over_max') THEN w.status
                END AS kind,
                CASE
-                   WHEN c.status = 'discharged' OR w.status = 'discharged' THEN 'discharged'
-                   WHEN w.id IS NULL THEN 'not_enrolled'
+                   WHEN t.status = 'discharged' OR w.status = 'discharged' THEN 'discharged'
+                   WHEN w.client_id IS NULL THEN 'not_enrolled'
                    ELSE 'hours_met'
                END AS resolution
         FROM alert_targets t
-        JOIN clients_client c ON c.id = t.client_id
-        LEFT JOIN scheduling_weeklycompliance w
-          ON w.client_id = t.client_id AND w.week_start = t.week_start
-         AND w.week_start BETWEEN (SELECT first_week FROM alert_weeks)
-                              AND (SELECT last_week FROM alert_weeks)
-        LEFT JOIN scheduling_weeklycompliance previous
+        LEFT JOIN alert_rows w ON w.client_id = t.client_id AND w.week_start = t.week_start
+        LEFT JOIN alert_rows previous
           ON previous.client_id = t.client_id AND previous.week_start = t.week_start - 7
-         AND previous.week_start BETWEEN (SELECT first_week FROM alert_weeks)
-                                     AND (SELECT last_week FROM alert_weeks)
+    ),
+    -- What differs from the alerts as they stand, each with its open alert if any: an open
+    -- alert to resolve or to follow, or a week to open one for. (Only these are written; a
+    -- quiet week compares and writes nothing.)
+    changes AS MATERIALIZED (
+        SELECT d.*, a.id AS alert_id
+        FROM desired d
+        LEFT JOIN scheduling_compliancealert a
+          ON a.client_id = d.client_id AND a.week_start = d.week_start AND a.resolved_at IS NULL
+        WHERE CASE WHEN a.id IS NULL THEN d.kind IS NOT NULL
+                   ELSE (a.kind, {", ".join(f"a.{figure}" for figure in _FIGURES)})
+                        IS DISTINCT FROM (d.kind, {", ".join(f"d.{figure}" for figure in _FIGURES)})
+              END
     ),
     resolved AS (
         UPDATE scheduling_compliancealert a
         SET resolved_at = %(now)s, updated_at = %(now)s, reason = d.resolution,
             {", ".join(f"{figure} = COALESCE(d.{figure}, a.{figure})" for figure in _FIGURES)}
-        FROM desired d
-        WHERE a.client_id = d.client_id AND a.week_start = d.week_start
-          AND a.resolved_at IS NULL AND d.kind IS NULL
+        FROM changes d
+        WHERE a.id = d.alert_id AND d.kind IS NULL
         RETURNING a.id
     ),
     followed AS (
@@ -389,11 +433,8 @@ _ALERTS_SQL = f"""
         SET kind = d.kind, for_admins = d.kind = 'level_of_care_review', updated_at = %(now)s,
             detail = CASE WHEN d.kind = 'at_risk' THEN a.detail ELSE '' END,
             {", ".join(f"{figure} = d.{figure}" for figure in _FIGURES)}
-        FROM desired d
-        WHERE a.client_id = d.client_id AND a.week_start = d.week_start
-          AND a.resolved_at IS NULL AND d.kind IS NOT NULL
-          AND (a.kind, {", ".join(f"a.{figure}" for figure in _FIGURES)})
-              IS DISTINCT FROM (d.kind, {", ".join(f"d.{figure}" for figure in _FIGURES)})
+        FROM changes d
+        WHERE a.id = d.alert_id AND d.kind IS NOT NULL
         RETURNING a.id
     ),
     opened AS (
@@ -404,8 +445,8 @@ _ALERTS_SQL = f"""
         SELECT d.client_id, d.week_start, d.kind, d.kind = 'level_of_care_review',
                {", ".join(f"d.{figure}" for figure in _FIGURES)},
                '', %(now)s, %(now)s, '', '', false
-        FROM desired d
-        WHERE d.kind IS NOT NULL
+        FROM changes d
+        WHERE d.alert_id IS NULL
           -- A week a person already resolved reopens only for something more serious.
           AND NOT EXISTS (
               SELECT 1 FROM scheduling_compliancealert a
@@ -417,9 +458,13 @@ _ALERTS_SQL = f"""
         ON CONFLICT (client_id, week_start) WHERE resolved_at IS NULL DO NOTHING
         RETURNING id
     )
-    SELECT (SELECT count(*) FROM opened), (SELECT count(*) FROM followed),
+    SELECT (SELECT count(*) FROM computed_rows), (SELECT count(*) FROM written),
+           (SELECT count(*) FROM opened), (SELECT count(*) FROM followed),
            (SELECT count(*) FROM resolved)
 """  # nosec B608  # joins this module's SQL constants; every value is a parameter
+
+_RECOMPUTE_EVERY_CLIENT_SQL = _RECOMPUTE_SQL.format(materialized="MATERIALIZED")
+_RECOMPUTE_CLIENTS_SQL = _RECOMPUTE_SQL.format(materialized="NOT MATERIALIZED")
 
 
 @dataclass(frozen=True)
@@ -440,7 +485,7 @@ def compliance_recompute(
     now: datetime | None = None,
 ) -> RecomputeResult:
     """Recompute the weekly rows of `client_weeks` and of every client in each of `all_weeks`
-    (Mondays), then bring their alerts in line: a constant number of statements, whatever the
+    (Mondays), then bring their alerts in line: one statement (after the lock), whatever the
     number of client-weeks. Safe to run twice or late: the result depends only on the facts."""
     pairs = sorted(set(client_weeks))
     weeks = sorted(set(all_weeks))
@@ -465,9 +510,7 @@ def compliance_recompute(
     with connection.cursor() as cursor:
         cursor.execute(_RECOMPUTE_LOCK)
         cursor.execute(_RECOMPUTE_EVERY_CLIENT_SQL if weeks else _RECOMPUTE_CLIENTS_SQL, params)
-        rows, rows_changed = cursor.fetchone()
-        cursor.execute(_ALERTS_SQL, params)
-        opened, followed, resolved = cursor.fetchone()
+        rows, rows_changed, opened, followed, resolved = cursor.fetchone()
     return RecomputeResult(rows, rows_changed, opened, followed, resolved)
 
 
@@ -574,6 +617,7 @@ def compliance_nudges_send(*, now: datetime | None = None) -> NudgeResult:
             client_id__in=[forecast.compliance.client_id for forecast in forecasts],
         )
     }
+    changed = []
     for forecast in forecasts:
         alert = alerts.get(forecast.compliance.client_id)
         if alert is None:
@@ -581,10 +625,14 @@ def compliance_nudges_send(*, now: datetime | None = None) -> NudgeResult:
         gap = hours(forecast.gap_minutes)
         if forecast.sessions:
             options = "; ".join(_describe(session) for session in forecast.sessions)
-            alert.detail = f"Needs {gap} more hours: {options} still has room."
+            detail = f"Needs {gap} more hours: {options} still has room."
         else:
-            alert.detail = f"Needs {gap} more hours; no group session left this week has room."
-    ComplianceAlert.objects.bulk_update(alerts.values(), ["detail"])
+            detail = f"Needs {gap} more hours; no group session left this week has room."
+        # Only the details that changed are written: a morning with nothing new writes nothing.
+        if alert.detail != detail:
+            alert.detail = detail
+            changed.append(alert)
+    ComplianceAlert.objects.bulk_update(changed, ["detail"])
     client_ids = [forecast.compliance.client_id for forecast in forecasts]
     nudges = []
     for preference in ReminderPreference.objects.filter(client_id__in=client_ids):
