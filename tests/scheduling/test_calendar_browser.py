@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from iop.clock import local_datetime
+from iop.clock import local_datetime, local_midnight, week_start_of
 from scheduling.models import SessionType
 from scheduling.services.sessions import session_schedule, sessions_materialize
 from tests.factories import (
@@ -66,8 +66,11 @@ def test_an_admin_builds_a_group_and_a_client_sees_it_on_a_phone(
 
 def test_a_clinician_sees_their_week_and_an_admin_the_clinic_day(page, admin, clinician, alice):
     group = GroupFactory(name="Evening Relapse Prevention", facilitators=[clinician])
-    EnrollmentFactory(group=group, client=alice, start_date=timezone.localdate())
-    sessions_materialize()
+    # The whole week's sessions, enrolled since Monday: from now on alone, a Thursday evening or a
+    # weekend leaves no session of this week for the clinician to see.
+    monday = week_start_of(timezone.localdate())
+    EnrollmentFactory(group=group, client=alice, start_date=monday)
+    sessions_materialize(now=local_midnight(monday))
     session_schedule(
         session_type=SessionType.INDIVIDUAL,
         client=alice,
