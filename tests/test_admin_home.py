@@ -19,6 +19,7 @@ from groups.views import NEAR_CAPACITY_SHOWN
 from iop.clock import local_datetime, week_start_of
 from scheduling.models import ComplianceAlert, ComplianceStatus, WeeklyCompliance
 from scheduling.selectors.reports import REPORTS
+from scheduling.views import home
 from tests.factories import (
     AttendanceFactory,
     ClientFactory,
@@ -174,6 +175,25 @@ def test_overdue_work_is_counted_by_clinician_and_links_to_their_overdue_list(
     assert [p.pk for p in mine.context["plan_reviews"]] == [plan.pk]
     assert [s.pk for s in theirs.context["missing_attendance"]] == [other.pk]
     assert theirs.context["plan_review_count"] == 0
+
+
+def test_the_overdue_card_shows_the_most_overdue_clinicians_and_links_to_everyones_work(
+    client, admin, clinician, second_clinician, monkeypatch
+):
+    two_days_ago = timezone.localdate() - timedelta(days=2)
+    for hour, facilitator in [(9, clinician), (13, clinician), (9, second_clinician)]:
+        SessionFactory(
+            group=GroupFactory(facilitators=[facilitator]),
+            starts_at=local_datetime(two_days_ago, time(hour)),
+        )  # held, no attendance taken
+    client.force_login(admin)
+    monkeypatch.setattr(home, "OVERDUE_CLINICIANS_SHOWN", 1)
+
+    response = client.get(reverse("scheduling:home-overdue"))
+
+    assert [(row.clinician, row.sessions) for row in response.context["rows"]] == [(clinician, 2)]
+    assert response.context["clinician_count"] == 2
+    assert ("Alloverduework", reverse("scheduling:overdue")) in links(response.content.decode())
 
 
 def test_a_full_group_shows_with_the_seats_left_and_links_to_its_roster(client, admin):

@@ -15,6 +15,10 @@ from scheduling.models import ComplianceAlert, ComplianceStatus
 from scheduling.selectors.attendance import overdue_by_clinician
 from scheduling.selectors.compliance import compliance_counts_by_week, open_alert_counts_by_kind
 
+# The overdue card's clinicians, the most overdue first: a card the director scans, however many
+# clinicians the clinic has (the overdue page lists everyone's work).
+OVERDUE_CLINICIANS_SHOWN = 10
+
 
 @admin_required
 def home_hours(request: AuthedRequest) -> HttpResponse:
@@ -44,6 +48,11 @@ def home_hours(request: AuthedRequest) -> HttpResponse:
 
 @admin_required
 def home_overdue(request: AuthedRequest) -> HttpResponse:
-    """Overdue notes, attendance and plan reviews, by clinician."""
+    """Overdue notes, attendance and plan reviews of the most overdue clinicians, and how many
+    clinicians have any."""
     rows = overdue_by_clinician(user=request.user, now=timezone.now())
-    return render(request, "scheduling/_home_overdue.html", {"rows": rows})
+    return render(
+        request,
+        "scheduling/_home_overdue.html",
+        {"rows": rows[:OVERDUE_CLINICIANS_SHOWN], "clinician_count": len(rows)},
+    )
