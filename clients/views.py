@@ -19,7 +19,7 @@ from iop.access import admin_required, client_required, role_required, staff_req
 from iop.forms import Confirmation, Step, action_result, irreversible_result, service_result
 from iop.http import AuthedRequest
 from iop.models import Role, User
-from iop.pagination import CappedPaginator
+from iop.pagination import CappedPaginator, PageWithCountPaginator
 
 from . import forms, selectors
 from .access import (
@@ -92,7 +92,10 @@ def caseload(request: AuthedRequest) -> HttpResponse:
 @staff_required
 def client_list(request: AuthedRequest) -> HttpResponse:
     filterset = forms.ClientFilter(request.GET, queryset=selectors.client_list(user=request.user))
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # An admin's list is every client, read by name from an index; anyone else's is the clients
+    # the reach rule gives, which one query counts and pages.
+    pages = Paginator if request.user.is_admin else PageWithCountPaginator
+    page = pages(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

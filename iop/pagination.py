@@ -1,7 +1,8 @@
-"""Pages of a list too long to count on every request (the audit log's millions of rows)."""
+"""Pages of lists: one too long to count on every request (the audit log's millions of rows), and
+one whose count costs as much as its page (a clinician's clients in reach)."""
 
-from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, Window
 from django.utils.functional import cached_property
 
 # Counting stops here: the pages after it are reached by narrowing the filters.
@@ -21,3 +22,22 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > MAX_COUNTED
+
+
+class PageWithCountPaginator(Paginator):
+    """A Paginator whose first page's query also counts the list (`COUNT(*) OVER ()`): one query
+    where a Paginator makes two, each asking whatever selects the rows (the reach rule, for a
+    clinician's clients). For a list the database reads in full anyway to sort it; a list read in
+    order from an index (every client by name) is faster counted apart, as the window reads every
+    row. Later pages, rarer, are counted apart as usual."""
+
+    def get_page(self, number: int | float | str | None) -> Page:
+        if str(number or 1) != "1":
+            return super().get_page(number)
+        rows = self.object_list
+        assert isinstance(rows, QuerySet), "the count comes with the page's query"
+        assert not self.orphans, "orphans need the count before the page's rows"
+        first = list(rows.annotate(list_length=Window(Count("*")))[: self.per_page])
+        # Cached as Paginator caches its own count, so nothing counts the list again.
+        self.__dict__["count"] = first[0].list_length if first else 0
+        return Page(first, 1, self)

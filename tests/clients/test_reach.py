@@ -10,9 +10,11 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import InternalError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from clients import views as client_views
 from clients.models import Client, EmergencyAccess
 from clients.services.emergency_access import emergency_access_digest_send, emergency_access_open
 from clients.tasks import emergency_access_digest
@@ -167,6 +169,41 @@ def test_the_client_list_and_its_search_show_only_the_clients_within_reach(
     assert list(listed) == [mine]
     found = client.get(reverse("clients:list"), {"q": "Anders"}).context["page"].object_list
     assert list(found) == [mine]
+
+
+def test_a_clinicians_list_is_counted_with_its_first_page_and_pages_on(
+    client, stranger, alice, monkeypatch
+):
+    """The reach rule is asked once for the first page and its count (`PageWithCountPaginator`);
+    later pages, past the end or unreadable page numbers page as any list does."""
+    mine = [
+        ClientFactory(primary_clinician=stranger, legal_last_name=name)
+        for name in ("Carter", "Abbott", "Baker")
+    ]
+    monkeypatch.setattr(client_views, "PAGE_SIZE", 2)
+    client.force_login(stranger)
+    url = reverse("clients:list")
+
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(url).context["page"]
+    # Read now: the next request starts a new log.
+    statements = [query["sql"] for query in queries.captured_queries]
+    second = client.get(url, {"page": 2}).context["page"]
+    past_the_end = client.get(url, {"page": 9}).context["page"]
+    unreadable = client.get(url, {"page": "two"}).context["page"]
+
+    by_name = sorted(mine, key=lambda c: c.legal_last_name)
+    assert (list(first), first.paginator.count, first.paginator.num_pages) == (by_name[:2], 3, 2)
+    assert not any('"__count"' in sql for sql in statements)  # no separate COUNT query
+    assert (second.number, list(second)) == (2, by_name[2:])
+    assert (past_the_end.number, list(past_the_end)) == (2, by_name[2:])
+    assert (unreadable.number, list(unreadable)) == (1, by_name[:2])
+
+
+def test_a_clinician_with_no_client_in_reach_gets_an_empty_first_page(client, stranger, alice):
+    client.force_login(stranger)
+    page = client.get(reverse("clients:list")).context["page"]
+    assert (list(page), page.paginator.count, page.paginator.num_pages) == ([], 0, 1)
 
 
 def test_a_session_is_booked_only_with_a_client_within_reach(client, stranger, alice):
