@@ -11,7 +11,6 @@ from django.db.models import (
     Exists,
     Expression,
     ExpressionWrapper,
-    F,
     IntegerField,
     OuterRef,
     Q,
@@ -168,10 +167,12 @@ def _count(queryset: QuerySet, by: str) -> Coalesce:
 
 
 def session_day_list(*, user: User, day: date) -> QuerySet[Session]:
-    """`user`'s sessions on the local date `day` with roster size, attendance taken or not, and how
-    many attended clients still lack a signed note: one query."""
+    """`user`'s sessions on the local date `day` with roster size and how many attended clients
+    still lack a signed note (attendance taken or not is the session's own flag): one query."""
     start, end = day_bounds(day)
-    attendance = Attendance.objects.filter(session_id=OuterRef("pk"))
+    unsigned = Attendance.objects.filter(
+        session_id=OuterRef("pk"), status__in=ATTENDED_STATUSES, note_signed=False
+    )
     return (
         session_list(user=user)
         .select_related("group", "client", "room")
@@ -181,14 +182,8 @@ def session_day_list(*, user: User, day: date) -> QuerySet[Session]:
                 SessionClient.objects.filter(session_id=OuterRef("pk")), "session_id"
             ),
             drop_in_count=_count(DropIn.objects.filter(session_id=OuterRef("pk")), "session_id"),
-            attendance_count=_count(attendance, "session_id"),
-            attended_count=_count(attendance.filter(status__in=ATTENDED_STATUSES), "session_id"),
-            signed_note_count=_count(
-                ProgressNote.objects.filter(session_id=OuterRef("pk"), signed_at__isnull=False),
-                "session_id",
-            ),
+            unsigned_note_count=_count(unsigned, "session_id"),
         )
-        .annotate(unsigned_note_count=F("attended_count") - F("signed_note_count"))
     )
 
 

@@ -50,7 +50,7 @@ def test_today_counts_roster_attendance_and_unsigned_notes(group_session, clinic
     note_sign(note=ProgressNoteFactory(session=group_session, client=alice), actor=clinician)
     (row,) = session_day_list(user=clinician, day=timezone.localdate(group_session.starts_at))
     assert (row.enrolled_count, row.drop_in_count) == (2, 1)
-    assert (row.attendance_count, row.attended_count, row.unsigned_note_count) == (3, 2, 1)
+    assert (row.attendance_taken, row.unsigned_note_count) == (True, 1)
 
 
 def test_today_shows_only_the_clinicians_own_sessions_of_the_day(
