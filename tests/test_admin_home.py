@@ -157,7 +157,9 @@ def test_overdue_work_is_counted_by_clinician_and_links_to_their_overdue_list(
         group=GroupFactory(facilitators=[second_clinician]),
         starts_at=local_datetime(two_days_ago, time(13)),
     )  # held, no attendance taken
-    with time_machine.travel(timezone.now() - timedelta(days=31)):
+    # Noon of the clinic's day 31 days ago (not now less 31 x 24 hours: across the end of daylight
+    # saving time that lands on the next day in the hour before midnight).
+    with time_machine.travel(local_datetime(timezone.localdate() - timedelta(days=31), time(12))):
         carol = ClientFactory(
             primary_clinician=clinician, admission_date=timezone.localdate() - timedelta(days=7)
         )
