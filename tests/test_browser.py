@@ -3,7 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD
+from clients.views import PAGE_SIZE as CLIENT_PAGE_SIZE
+from tests.factories import PASSWORD, ClientFactory
 from tests.helpers import log_in, open_menu, screenshot
 
 pytestmark = pytest.mark.browser
@@ -46,6 +47,18 @@ def test_clinician_logs_in_to_the_caseload_and_opens_a_chart(page, clinician, al
     expect(page.get_by_role("heading", name="Hours this week")).to_be_visible()
     expect(page.get_by_role("heading", name="Next two weeks")).to_be_visible()
     screenshot(page, "clinician-chart")
+
+
+def test_clinician_pages_through_the_clients_in_their_care(page, clinician, alice):
+    ClientFactory.create_batch(CLIENT_PAGE_SIZE, primary_clinician=clinician)
+    log_in(page, clinician.username, PASSWORD)
+    page.get_by_role("link", name="Clients").click()
+    expect(page.get_by_text("Page 1 of 2")).to_be_visible()
+    expect(page.get_by_role("row")).to_have_count(CLIENT_PAGE_SIZE + 1)  # and the header
+    screenshot(page, "clinician-client-list")
+    page.get_by_role("link", name="Next").click()
+    expect(page.get_by_text("Page 2 of 2")).to_be_visible()
+    expect(page.get_by_role("row")).to_have_count(2)
 
 
 def test_client_logs_in_on_a_phone_and_sees_their_program(phone_page, alice):
