@@ -215,7 +215,9 @@ def test_the_group_summary_is_saved_for_the_session(group_session, clinician):
     assert (log.topic, log.interventions) == ("Coping with cravings", "CBT urge surfing; role play")
 
 
-def test_an_individual_session_records_when_it_was_really_held(clinician, alice):
+def test_an_individual_session_records_when_it_was_really_held(
+    hours_into_the_clinic_day, clinician, alice
+):
     session = session_in_progress(
         session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician
     )
@@ -237,7 +239,9 @@ def test_an_individual_session_records_when_it_was_really_held(clinician, alice)
     assert (row.minutes_attended, row.session_minutes) == (50, 50)
 
 
-def test_an_individual_session_cannot_count_more_minutes_than_it_was_held(clinician, alice):
+def test_an_individual_session_cannot_count_more_minutes_than_it_was_held(
+    hours_into_the_clinic_day, clinician, alice
+):
     session = session_in_progress(
         session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician
     )

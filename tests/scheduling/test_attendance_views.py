@@ -193,7 +193,7 @@ def test_who_attended_on_a_day_no_authorization_covers_is_marked_with_a_link_to_
 
 
 def test_an_individual_session_marks_its_client_without_an_authorization(
-    clinician_client, clinician, alice
+    hours_into_the_clinic_day, clinician_client, clinician, alice
 ):
     session = session_in_progress(
         session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician
@@ -310,7 +310,7 @@ def test_the_group_summary_is_saved_from_the_session_page(clinician_client, grou
 
 
 def test_an_individual_session_is_logged_with_the_times_it_was_held(
-    clinician_client, clinician, alice
+    hours_into_the_clinic_day, clinician_client, clinician, alice
 ):
     session = session_in_progress(
         session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician
@@ -332,7 +332,7 @@ def test_an_individual_session_is_logged_with_the_times_it_was_held(
 
 
 def test_an_individual_session_ending_before_it_started_is_refused(
-    clinician_client, clinician, alice
+    hours_into_the_clinic_day, clinician_client, clinician, alice
 ):
     session = session_in_progress(
         session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician

@@ -121,7 +121,7 @@ def test_a_group_note_cannot_be_signed_without_a_topic(attended, clinician, alic
     assert not ProgressNote.objects.get(pk=note.pk).is_signed
 
 
-def test_an_individual_note_needs_no_topic(clinician, alice):
+def test_an_individual_note_needs_no_topic(hours_into_the_clinic_day, clinician, alice):
     session = session_in_progress(
         session_type=SessionType.INDIVIDUAL, group=None, client=alice, clinician=clinician
     )
