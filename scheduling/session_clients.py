@@ -24,24 +24,30 @@ ENROLLMENT_COVERS_SESSION_SQL = """
     AND e.voided_at IS NULL
 """
 
-VIEW_SQL = f"""
-    CREATE OR REPLACE VIEW scheduling_sessionclient AS
-    SELECT s.id AS session_id, e.client_id, s.starts_at
-    FROM scheduling_session s
-    JOIN groups_enrollment e
-      ON {ENROLLMENT_COVERS_SESSION_SQL.format(day="(s.starts_at AT TIME ZONE {tz})::date")}
-    UNION ALL
-    SELECT s.id, s.client_id, s.starts_at
-    FROM scheduling_session s
-    WHERE s.client_id IS NOT NULL
-"""  # nosec B608  # this module's constants; the zone is added by mogrify, quoted
+
+def _session_clients_sql(*, tz: str, sessions: str = "", enrollments: str = "") -> str:
+    """The rows (session_id, client_id, starts_at) of the sessions `s` that meet `sessions`, reading
+    the enrollments `e` that also meet `enrollments` (SQL conditions; none when empty)."""
+    covers = ENROLLMENT_COVERS_SESSION_SQL.format(day=f"(s.starts_at AT TIME ZONE {tz})::date")
+    return f"""
+        SELECT s.id AS session_id, e.client_id, s.starts_at
+        FROM scheduling_session s
+        JOIN groups_enrollment e ON {covers} {f"AND {enrollments}" if enrollments else ""}
+        {f"WHERE {sessions}" if sessions else ""}
+        UNION ALL
+        SELECT s.id, s.client_id, s.starts_at
+        FROM scheduling_session s
+        WHERE s.client_id IS NOT NULL {f"AND {sessions}" if sessions else ""}
+    """  # nosec B608  # this module's constants and the caller's SQL conditions
 
 
 def session_clients_view_create(connection: BaseDatabaseWrapper) -> None:
     """Create or replace the view, with the clinic's zone as a literal (a view has no parameters)."""
     with connection.cursor() as cursor:
         zone = cursor.mogrify("%s", [settings.TIME_ZONE]).decode()
-        cursor.execute(VIEW_SQL.format(tz=zone))
+        cursor.execute(
+            "CREATE OR REPLACE VIEW scheduling_sessionclient AS " + _session_clients_sql(tz=zone)
+        )
 
 
 def session_clients_in_span_sql(*, start: str, end: str, tz: str, sessions: str = "TRUE") -> str:
@@ -50,17 +56,11 @@ def session_clients_in_span_sql(*, start: str, end: str, tz: str, sessions: str 
     enrollments are read as those live in the span, by their last day (`enrollment_live_by_last_day`):
     read through the view, the planner cannot bound them by the span, and walked every enrollment
     the clinic ever had (48,000 at the bench's scale 1) to find the week's."""
-    in_span = f"s.starts_at >= {start} AND s.starts_at < {end} AND ({sessions})"
-    return f"""
-        SELECT s.id AS session_id, e.client_id, s.starts_at
-        FROM scheduling_session s
-        JOIN groups_enrollment e
-          ON {ENROLLMENT_COVERS_SESSION_SQL.format(day=f"(s.starts_at AT TIME ZONE {tz})::date")}
-         AND COALESCE(e.end_date, DATE '9999-12-31') >= ({start} AT TIME ZONE {tz})::date
-         AND e.start_date <= ({end} AT TIME ZONE {tz})::date
-        WHERE {in_span}
-        UNION ALL
-        SELECT s.id, s.client_id, s.starts_at
-        FROM scheduling_session s
-        WHERE s.client_id IS NOT NULL AND {in_span}
-    """  # nosec B608  # this module's constants and the caller's SQL expressions
+    return _session_clients_sql(
+        tz=tz,
+        sessions=f"s.starts_at >= {start} AND s.starts_at < {end} AND ({sessions})",
+        enrollments=(
+            f"COALESCE(e.end_date, DATE '9999-12-31') >= ({start} AT TIME ZONE {tz})::date"
+            f" AND e.start_date <= ({end} AT TIME ZONE {tz})::date"
+        ),
+    )
