@@ -50,15 +50,17 @@ def session_clients_view_create(connection: BaseDatabaseWrapper) -> None:
         )
 
 
-def session_clients_in_span_sql(*, start: str, end: str, tz: str, sessions: str = "TRUE") -> str:
+def session_clients_in_span_sql(*, start: str, end: str, tz: str, sessions: str = "") -> str:
     """The view's rows (session_id, client_id, starts_at) of the sessions `s` starting in
-    [`start`, `end`) that meet `sessions`; each argument is an SQL expression (a parameter). The
-    enrollments are read as those live in the span, by their last day (`enrollment_live_by_last_day`):
-    read through the view, the planner cannot bound them by the span, and walked every enrollment
-    the clinic ever had (48,000 at the bench's scale 1) to find the week's."""
+    [`start`, `end`) that meet `sessions` (all when empty); each argument is an SQL expression (a
+    parameter). The enrollments are read as those live in the span, by their last day
+    (`enrollment_live_by_last_day`): read through the view, the planner cannot bound them by the
+    span, and walked every enrollment the clinic ever had (48,000 at the bench's scale 1) to find
+    the week's."""
     return _session_clients_sql(
         tz=tz,
-        sessions=f"s.starts_at >= {start} AND s.starts_at < {end} AND ({sessions})",
+        sessions=f"s.starts_at >= {start} AND s.starts_at < {end}"
+        + (f" AND ({sessions})" if sessions else ""),
         enrollments=(
             f"COALESCE(e.end_date, DATE '9999-12-31') >= ({start} AT TIME ZONE {tz})::date"
             f" AND e.start_date <= ({end} AT TIME ZONE {tz})::date"
