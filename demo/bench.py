@@ -15,8 +15,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clients.models import Client
+from demo.load_profile import profile_workers
 from iop.clock import week_bounds, week_start_of
 from iop.models import Role, User
 from iop.second_factor import mark_verified
@@ -53,10 +55,9 @@ LOAD_CLINICIANS, LOAD_CLIENTS, LOAD_SECONDS = 50, 200, 60
 # Sync gunicorn workers: gunicorn's rule of thumb (2 per core, plus one), so a core is not idle
 # while a worker waits on PostgreSQL (on the same machine).
 LOAD_WORKERS = 2 * (os.cpu_count() or 2) + 1
-
-
-class _Rollback(Exception):
-    pass
+# The load test's first and last seconds (users arriving at 50 a second, then leaving) are left
+# out of the workers' profile.
+PROFILE_AFTER_SECONDS = 10
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -68,7 +69,11 @@ def _percentile(values: list[float], fraction: float) -> float:
 class Page:
     name: str
     username: str
-    url: str
+    url: str = ""
+    # A page that needs rows made for it (the iCal feed's token) makes them here and returns its
+    # URL; it is then measured in a transaction rolled back afterwards, so the rows and their
+    # audit log entries do not pile up run after run (the audit log is a page measured too).
+    prepare: Callable[[], str] | None = None
 
 
 def subjects() -> dict[str, object]:
@@ -113,10 +118,10 @@ def subjects() -> dict[str, object]:
 def _pages(subjects: dict[str, object]) -> list[Page]:
     clinician: User = subjects["clinician"]  # type: ignore[assignment]
     client: Client = subjects["client"]  # type: ignore[assignment]
-    assert client.user is not None
+    portal_user = client.user
+    assert portal_user is not None
     session_id = subjects["session_id"]
-    token = calendar_feed_create(actor=client.user)
-    staff, admin, portal = clinician.username, "admin", client.user.username
+    staff, admin, portal = clinician.username, "admin", portal_user.username
     return [
         Page("floor", staff, reverse("bench-floor")),
         Page("clinician today", staff, reverse("scheduling:today")),
@@ -142,7 +147,13 @@ def _pages(subjects: dict[str, object]) -> list[Page]:
         Page("client search", admin, reverse("clients:list") + f"?q={client.legal_last_name}"),
         Page("client schedule", portal, reverse("scheduling:my-schedule")),
         Page("client hours", portal, reverse("scheduling:my-hours")),
-        Page("iCal feed", portal, reverse("scheduling:feed", args=[token])),
+        Page(
+            "iCal feed",
+            portal,
+            prepare=lambda: reverse(
+                "scheduling:feed", args=[calendar_feed_create(actor=portal_user)]
+            ),
+        ),
         Page("admin dashboard", admin, reverse("iop:dashboard")),
         Page("reminder health panel", admin, reverse("scheduling:reminder-health")),
         # The admin home's other cards, each loaded on its own.
@@ -177,16 +188,18 @@ def measure_pages(subjects: dict[str, object], requests: int) -> dict[str, dict[
                 browser.force_login(user)
                 if user.is_clinic_staff:
                     mark_verified(browser, _bench_authenticator(user))
-            for _ in range(WARM_UP):
-                browser.get(page.url)
-            timings = []
-            for _ in range(requests):
-                with CaptureQueriesContext(connection) as queries:
-                    started = time.perf_counter()
-                    response = browser.get(page.url)
-                    timings.append((time.perf_counter() - started) * 1000)
-                if response.status_code != 200:
-                    raise RuntimeError(f"{page.name} ({page.url}) answered {response.status_code}")
+            with _rolled_back() if page.prepare else nullcontext():
+                url = page.prepare() if page.prepare else page.url
+                for _ in range(WARM_UP):
+                    browser.get(url)
+                timings = []
+                for _ in range(requests):
+                    with CaptureQueriesContext(connection) as queries:
+                        started = time.perf_counter()
+                        response = browser.get(url)
+                        timings.append((time.perf_counter() - started) * 1000)
+                    if response.status_code != 200:
+                        raise RuntimeError(f"{page.name} ({url}) answered {response.status_code}")
             results[page.name] = {
                 "p50_ms": statistics.median(timings),
                 "p95_ms": _percentile(timings, 0.95),
@@ -212,18 +225,21 @@ def _statements(queries: CaptureQueriesContext) -> int:
     )
 
 
+@contextmanager
+def _rolled_back() -> Iterator[None]:
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
 def _time_rolled_back(work: Callable[[], object], runs: int) -> float:
     """Median ms of `work`, each run in a transaction rolled back afterwards."""
     timings = []
     for _ in range(runs):
-        try:
-            with transaction.atomic():
-                started = time.perf_counter()
-                work()
-                timings.append((time.perf_counter() - started) * 1000)
-                raise _Rollback
-        except _Rollback:
-            pass
+        with _rolled_back():
+            started = time.perf_counter()
+            work()
+            timings.append((time.perf_counter() - started) * 1000)
     return statistics.median(timings)
 
 
@@ -483,7 +499,7 @@ def measure_load(seconds: int = LOAD_SECONDS) -> dict[str, Any]:
                 break
             except OSError:
                 time.sleep(0.2)
-        subprocess.run(
+        locust = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -504,11 +520,21 @@ def measure_load(seconds: int = LOAD_SECONDS) -> dict[str, Any]:
                 "--only-summary",
             ],
             env={**os.environ, "BENCH_LOAD_PLAN": str(work / "plan.json")},
-            check=False,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            timeout=seconds + 120,
         )
+        # The workers' profile while every user is at work, not while they arrive or leave.
+        time.sleep(PROFILE_AFTER_SECONDS)
+        profile = profile_workers(
+            server_pid=server.pid,
+            seconds=max(1, seconds - 2 * PROFILE_AFTER_SECONDS),
+            output=work / "profile.txt",
+        )
+        try:
+            locust.wait(timeout=seconds + 120)
+        except subprocess.TimeoutExpired:
+            locust.kill()
+            raise
     finally:
         _stop(server)
     with (work / "load_stats.csv").open() as stats:
@@ -522,6 +548,8 @@ def measure_load(seconds: int = LOAD_SECONDS) -> dict[str, Any]:
         "p95_ms": float(total["95%"]),
         "seconds": seconds,
         "workers": LOAD_WORKERS,
+        # Where the workers' time went (None where py-spy could not sample them).
+        "profile": asdict(profile) if profile else None,
         # Which pages make the p95.
         "pages": {
             name: {

@@ -7,6 +7,7 @@ from datetime import time, timedelta
 from io import StringIO
 
 import pytest
+from auditlog.models import LogEntry
 from django.core.management import call_command
 from django.db.models import Count, Exists, OuterRef
 from django.db.models.functions import Coalesce
@@ -19,6 +20,7 @@ from iop.models import ChartRead, Role
 from scheduling.models import (
     ATTENDED_STATUSES,
     Attendance,
+    CalendarFeed,
     ComplianceAlert,
     ProgressNote,
     Reminder,
@@ -137,6 +139,19 @@ def test_bench_smoke_times_every_page_and_job(db, tmp_path):
     assert result["pages"]["floor"]["x_floor"] == 1
     assert all(ms > 0 for ms in result["jobs"].values())
     assert "reminder_throughput" not in result
+
+
+def test_bench_leaves_the_clinic_as_it_found_it(db, tmp_path):
+    """The iCal page's feed, made for the run, is rolled back with its audit log entries: a later
+    run's audit log shows the clinic, not the runs before. (The pages' own chart reads stay, as
+    every page view's do.)"""
+    call_command("generate_clinic", scale=0.01, stdout=StringIO())
+    tables = (CalendarFeed, LogEntry)
+    before = {model: model.objects.count() for model in tables}
+
+    call_command("bench", smoke=True, out=str(tmp_path), stdout=StringIO())
+
+    assert {model: model.objects.count() for model in tables} == before
 
 
 def _add_clients(count, *, clinician, group, held):

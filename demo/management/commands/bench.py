@@ -163,14 +163,17 @@ class Command(BaseCommand):
         )
         header = (
             f"\n{'page':<26} {'p50 ms':>8} {'p95 ms':>8} {'x floor':>8} {'queries':>8} "
-            f"{'KB':>6} {'p50 ' + format(first['scale'], 'g'):>9} {'growth':>7}"
+            f"{'KB':>6} {'p50 ' + format(first['scale'], 'g'):>9} {'growth':>7} {'in floors':>9}"
         )
         write(header)
+        # Growth in floors: of the page's ratio to the floor, which the machine's drift between
+        # the two scales' measurements (minutes apart, at different speeds) leaves out.
         for name, row in last["pages"].items():
-            small = first["pages"][name]["p50_ms"]
+            small = first["pages"][name]
             write(
                 f"{name:<26} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} {row['x_floor']:>8.1f} "
-                f"{row['queries']:>8} {row['kb']:>6.0f} {small:>9.1f} {row['p50_ms'] / small:>6.1f}x"
+                f"{row['queries']:>8} {row['kb']:>6.0f} {small['p50_ms']:>9.1f} "
+                f"{row['p50_ms'] / small['p50_ms']:>6.1f}x {row['x_floor'] / small['x_floor']:>8.1f}x"
             )
         write(
             f"\n{'job (median of runs)':<40} {'ms':>9} {'ms ' + format(first['scale'], 'g'):>9} {'growth':>7}"
@@ -202,4 +205,15 @@ class Command(BaseCommand):
                 write(
                     f"  {name:<24} {page['requests']:>6.0f} requests, p50 {page['p50_ms']:.0f} ms, "
                     f"p95 {page['p95_ms']:.0f} ms"
+                )
+            if profile := load.get("profile"):
+                write(
+                    f"Where the workers' time went (py-spy, {profile['samples']:,} samples while "
+                    "every user was at work):"
+                )
+                for area, share in profile["areas"].items():
+                    write(f"  {share:>4.0%}  {area}")
+                write(
+                    "  by view: "
+                    + ", ".join(f"{view} {share:.0%}" for view, share in profile["views"].items())
                 )
