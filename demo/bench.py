@@ -523,18 +523,19 @@ def measure_load(seconds: int = LOAD_SECONDS) -> dict[str, Any]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        # The workers' profile while every user is at work, not while they arrive or leave.
-        time.sleep(PROFILE_AFTER_SECONDS)
-        profile = profile_workers(
-            server_pid=server.pid,
-            seconds=max(1, seconds - 2 * PROFILE_AFTER_SECONDS),
-            output=work / "profile.txt",
-        )
         try:
+            # The workers' profile while every user is at work, not while they arrive or leave.
+            time.sleep(PROFILE_AFTER_SECONDS)
+            profile = profile_workers(
+                server_pid=server.pid,
+                seconds=max(1, seconds - 2 * PROFILE_AFTER_SECONDS),
+                output=work / "profile.txt",
+            )
             locust.wait(timeout=seconds + 120)
-        except subprocess.TimeoutExpired:
-            locust.kill()
-            raise
+        finally:
+            if locust.poll() is None:
+                locust.kill()
+                locust.wait()
     finally:
         _stop(server)
     with (work / "load_stats.csv").open() as stats:

@@ -31,7 +31,7 @@ _AREAS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "ORM: rows into objects",
-        re.compile(r"^\w*Iterable\.__iter__ \(|\(django/db/models/(base|fields)/?"),
+        re.compile(r"^\w*Iterable\.__iter__ \(|\(django/db/models/(base\.py|fields/)"),
     ),
     (
         "ORM: building and compiling queries",
