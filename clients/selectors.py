@@ -1,9 +1,11 @@
 """Reads of the client record: who sees which clients, caseloads, plans, the chart."""
 
+import operator
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import reduce
 from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
@@ -393,23 +395,41 @@ def client_access_history(*, client: Client) -> list[AuditLine]:
 CHECKIN_OVERDUE_AFTER_DAYS = 2
 
 
-def _open_check_ins() -> QuerySet[CheckIn]:
+# The open check-ins that still count, by the client's status: every one while in the program, the
+# discharge one once discharged; none of a client of any other status.
+_STILL_OPEN_BY_STATUS: dict[str, Q] = {
+    Client.Status.ACTIVE: Q(),
+    Client.Status.DISCHARGED: Q(occasion=CheckIn.Occasion.DISCHARGE),
+}
+
+
+def _open_check_ins(*, client: Client | None = None) -> QuerySet[CheckIn]:
     """Open check-ins, the latest of each client and instrument only (an earlier one left open
-    was missed, not still due), of clients still in the program or just discharged."""
-    return (
-        CheckIn.objects.filter(submitted_at__isnull=True)
-        .filter(
-            Q(client__status=Client.Status.ACTIVE)
-            | Q(client__status=Client.Status.DISCHARGED, occasion=CheckIn.Occasion.DISCHARGE)
+    was missed, not still due), of clients still in the program or just discharged; of `client`
+    only when given (its status known, so no join to the clients)."""
+    open_ones = CheckIn.objects.filter(submitted_at__isnull=True)
+    if client is None:
+        open_ones = open_ones.filter(
+            reduce(
+                operator.or_,
+                (
+                    Q(client__status=status) & still
+                    for status, still in _STILL_OPEN_BY_STATUS.items()
+                ),
+            )
         )
-        .order_by("client_id", "instrument_id", "-due_on")
-        .distinct("client_id", "instrument_id")
+    elif (still := _STILL_OPEN_BY_STATUS.get(client.status)) is not None:
+        open_ones = open_ones.filter(still, client=client)
+    else:
+        return CheckIn.objects.none()
+    return open_ones.order_by("client_id", "instrument_id", "-due_on").distinct(
+        "client_id", "instrument_id"
     )
 
 
 def checkin_due_list(*, client: Client) -> list[CheckIn]:
     """The check-ins the client has to complete now (the portal's list), oldest first."""
-    open_ones = _open_check_ins().filter(client=client, due_on__lte=clock.today())
+    open_ones = _open_check_ins(client=client).filter(due_on__lte=clock.today())
     return sorted(open_ones.select_related("instrument"), key=lambda c: (c.due_on, c.pk))
 
 

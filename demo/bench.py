@@ -52,6 +52,11 @@ THROUGHPUT_REMINDERS = 10_000
 # What one reminders_send_due task handles at most (its `limit`).
 SEND_BATCH = 1000
 LOAD_CLINICIANS, LOAD_CLIENTS, LOAD_SECONDS = 50, 200, 60
+# The seconds each user of the load test waits between pages, one run each: as fast as people
+# click (its 250 users ask some 80 pages a second, more than this machine serves: the queue is the
+# latency), and at a working pace (a page every 5 to 15 s, reading Today or a chart, marking a
+# sheet: 25 pages a second, still several times a whole clinic's busiest minute).
+LOAD_PAUSES: tuple[tuple[int, int], ...] = ((1, 5), (5, 15))
 # Sync gunicorn workers: gunicorn's rule of thumb (2 per core, plus one), so a core is not idle
 # while a worker waits on PostgreSQL (on the same machine).
 LOAD_WORKERS = 2 * (os.cpu_count() or 2) + 1
@@ -444,9 +449,12 @@ def _login_cookies(usernames: list[str]) -> list[str]:
     return keys
 
 
-def measure_load(seconds: int = LOAD_SECONDS) -> dict[str, Any]:
+def measure_load(
+    seconds: int = LOAD_SECONDS, pause: tuple[int, int] = LOAD_PAUSES[0]
+) -> dict[str, Any]:
     """locust (headless, on loopback) against gunicorn: LOAD_CLINICIANS clinicians and
-    LOAD_CLIENTS clients for `seconds`. Requests a second, p95 (ms), errors."""
+    LOAD_CLIENTS clients for `seconds`, each waiting `pause` (least, most) seconds between pages.
+    Requests a second, p95 (ms), errors."""
     import csv
     import socket
 
@@ -484,6 +492,7 @@ def measure_load(seconds: int = LOAD_SECONDS) -> dict[str, Any]:
         "client_sessions": _login_cookies(clients),
         "clinicians": LOAD_CLINICIANS,
         "clients": LOAD_CLIENTS,
+        "pause_seconds": pause,
     }
     (work / "plan.json").write_text(json.dumps(plan))
     production = _production_environment(work / "static")
@@ -518,6 +527,9 @@ def measure_load(seconds: int = LOAD_SECONDS) -> dict[str, Any]:
                 "--csv",
                 str(work / "load"),
                 "--only-summary",
+                # The figures of the users at work, not of their arrival (the workers' first
+                # requests compile their templates).
+                "--reset-stats",
             ],
             env={**os.environ, "BENCH_LOAD_PLAN": str(work / "plan.json")},
             stdout=subprocess.DEVNULL,
@@ -548,6 +560,7 @@ def measure_load(seconds: int = LOAD_SECONDS) -> dict[str, Any]:
         "p50_ms": float(total["50%"]),
         "p95_ms": float(total["95%"]),
         "seconds": seconds,
+        "pause_seconds": list(pause),
         "workers": LOAD_WORKERS,
         # Where the workers' time went (None where py-spy could not sample them).
         "profile": asdict(profile) if profile else None,

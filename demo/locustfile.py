@@ -18,8 +18,12 @@ _client_sessions = itertools.cycle(PLAN["client_sessions"])
 # requests-based HttpUser spent several times the CPU a request.
 class _Visitor(FastHttpUser):
     abstract = True
-    wait_time = between(1, 5)
+    wait_time = between(*PLAN["pause_seconds"])
     cookie = ""
+
+    def on_start(self) -> None:
+        # People arrive one by one, not all in the same second: each first waits a pause.
+        self.wait()
 
     def visit(self, url: str, name: str) -> None:
         with self.client.get(
@@ -40,6 +44,7 @@ class Clinician(_Visitor):
     def on_start(self) -> None:
         self.me = next(_staff)
         self.cookie = self.me["cookie"]
+        super().on_start()
 
     @task(4)
     def today(self) -> None:
@@ -67,6 +72,7 @@ class Client(_Visitor):
 
     def on_start(self) -> None:
         self.cookie = next(_client_sessions)
+        super().on_start()
 
     @task(2)
     def schedule(self) -> None:

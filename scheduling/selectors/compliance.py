@@ -133,9 +133,10 @@ def _chart_weeks(today: date | None) -> tuple[date, date]:
 def hours_overview_get(*, client: Client, today: date | None = None) -> HoursOverview:
     """This week's row and the last 12 weeks as chart bars scaled against the track's minimum."""
     first_week, week_start = _chart_weeks(today)
+    # Unordered: the default order joins the clients for their names.
     rows = WeeklyCompliance.objects.filter(
         client=client, week_start__gte=first_week, week_start__lte=week_start
-    )
+    ).order_by()
     return _overview(client, {row.week_start: row for row in rows}, week_start)
 
 
@@ -184,7 +185,7 @@ def _overviews(clients: Sequence[Client], today: date | None) -> list[HoursOverv
         client__in=[client.pk for client in clients],
         week_start__gte=first_week,
         week_start__lte=week_start,
-    ):
+    ).order_by():
         weeks.setdefault(row.client_id, {})[row.week_start] = row
     return [_overview(client, weeks.get(client.pk, {}), week_start) for client in clients]
 

@@ -58,11 +58,8 @@ def client_session_list(*, client: Client, first: date, last: date) -> QuerySet[
     # Through the client's roster rows of the window: the view then reads only the window's
     # sessions of the client's groups (one index range each), not every session they ever held.
     links = SessionClient.objects.filter(client=client, starts_at__gte=start, starts_at__lt=end)
-    return (
-        calendar_session_list()
-        .select_related(None)
-        .select_related("group", "room")
-        .filter(pk__in=links.values("session_id"), starts_at__gte=start, starts_at__lt=end)
+    return Session.objects.select_related("group", "room").filter(
+        pk__in=links.values("session_id"), starts_at__gte=start, starts_at__lt=end
     )
 
 

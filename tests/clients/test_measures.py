@@ -375,3 +375,30 @@ def test_a_definition_with_gaps_in_its_bands_or_an_unknown_item_is_refused():
     assert measures.definition_errors(no_kind) == [
         "Safety rule on item 1 needs a known item and an alert kind."
     ]
+
+
+def test_a_clients_own_open_check_ins_follow_the_clinic_wide_rule_for_each_status(clinician):
+    from clients.selectors import checkin_due_list, checkin_overdue_list
+
+    today = timezone.localdate()
+    long_due = today - timedelta(days=10)
+    staying = ClientFactory(primary_clinician=clinician)
+    leaving = ClientFactory(primary_clinician=clinician)
+    waiting = ClientFactory(primary_clinician=clinician, status="intake")
+    for client in (staying, leaving, waiting):
+        check_in_open(client, "phq-9", due_on=long_due)
+    leaving_discharge = check_in_open(leaving, "gad-7", due_on=long_due)
+    CheckIn.objects.filter(pk=leaving_discharge.pk).update(occasion=CheckIn.Occasion.DISCHARGE)
+    # `status` set directly: only which check-ins count is under test, not a discharge.
+    type(leaving).objects.filter(pk=leaving.pk).update(status="discharged")
+    leaving.refresh_from_db()
+
+    own = {
+        client: {c.pk for c in checkin_due_list(client=client)}
+        for client in (staying, leaving, waiting)
+    }
+    assert own[leaving] == {leaving_discharge.pk}
+    assert len(own[staying]) == 1
+    assert own[waiting] == set()
+    clinic_wide = {c.pk for c in checkin_overdue_list(clinician=clinician)}
+    assert clinic_wide == own[staying] | own[leaving] | own[waiting]

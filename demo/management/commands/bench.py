@@ -147,7 +147,7 @@ class Command(BaseCommand):
         }
         if full:
             result["reminder_throughput"] = bench.measure_reminder_throughput()
-            result["load_test"] = bench.measure_load()
+            result["load_tests"] = [bench.measure_load(pause=pause) for pause in bench.LOAD_PAUSES]
         return result
 
     def _print(self, results: list[dict]) -> None:
@@ -193,12 +193,13 @@ class Command(BaseCommand):
                 f"({throughput['handled']:,} due, {throughput['reminders']:,} of them the bench's, "
                 f"in {throughput['seconds']:.1f} s; {throughput['sent']:,} of the bench's sent)"
             )
-        if "load_test" in last:
-            load = last["load_test"]
+        for load in last.get("load_tests", []):
+            least, most = load["pause_seconds"]
             write(
                 f"Load test ({bench.LOAD_CLINICIANS} clinicians, {bench.LOAD_CLIENTS} clients, "
-                f"{load['seconds']} s): {load['rps']:.1f} requests/s, p50 {load['p50_ms']:.0f} ms, "
-                f"p95 {load['p95_ms']:.0f} ms, {load['errors']:.0f} errors of {load['requests']:.0f}"
+                f"{least}-{most} s between pages, {load['seconds']} s): {load['rps']:.1f} "
+                f"requests/s, p50 {load['p50_ms']:.0f} ms, p95 {load['p95_ms']:.0f} ms, "
+                f"{load['errors']:.0f} errors of {load['requests']:.0f}"
                 f" ({load['workers']} gunicorn workers)"
             )
             for name, page in sorted(load["pages"].items(), key=lambda item: -item[1]["p95_ms"]):
