@@ -348,11 +348,13 @@ _RECOMPUTE_SQL = f"""
         JOIN asked t ON t.client_id = r.client_id AND t.week_start = r.week_start - 7
         WHERE r.week_start BETWEEN %(first_week)s + 7 AND %(last_week)s + 7
         UNION
-        -- Every open alert of a client asked for (a discharge closes them all), and of the weeks
-        -- recomputed for every client and the weeks after them.
+        -- Every open alert of a discharged client asked for (a discharge closes them all; the
+        -- other weeks of a client in the program keep their rows, so their alerts stand), and of
+        -- the weeks recomputed for every client and the weeks after them.
         SELECT a.client_id, a.week_start, t.status
         FROM scheduling_compliancealert a
-        JOIN (SELECT DISTINCT client_id, status FROM asked) t ON t.client_id = a.client_id
+        JOIN (SELECT DISTINCT client_id, status FROM asked WHERE status = 'discharged') t
+          ON t.client_id = a.client_id
         WHERE a.resolved_at IS NULL
         UNION
         SELECT a.client_id, a.week_start,
