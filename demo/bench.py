@@ -55,8 +55,11 @@ LOAD_CLINICIANS, LOAD_CLIENTS, LOAD_SECONDS = 50, 200, 60
 # The seconds each user of the load test waits between pages, one run each: as fast as people
 # click (its 250 users ask some 80 pages a second, more than this machine serves: the queue is the
 # latency), and at a working pace (a page every 5 to 15 s, reading Today or a chart, marking a
-# sheet: 25 pages a second, still several times a whole clinic's busiest minute).
+# sheet: 25 pages a second, still several times a whole clinic's busiest minute). Only the second
+# is profiled: py-spy took a fifth of a core, which a saturated server would have served pages
+# with.
 LOAD_PAUSES: tuple[tuple[int, int], ...] = ((1, 5), (5, 15))
+LOAD_PROFILED_PAUSE = LOAD_PAUSES[1]
 # Sync gunicorn workers: gunicorn's rule of thumb (2 per core, plus one), so a core is not idle
 # while a worker waits on PostgreSQL (on the same machine).
 LOAD_WORKERS = 2 * (os.cpu_count() or 2) + 1
@@ -536,13 +539,15 @@ def measure_load(
             stderr=subprocess.DEVNULL,
         )
         try:
-            # The workers' profile while every user is at work, not while they arrive or leave.
-            time.sleep(PROFILE_AFTER_SECONDS)
-            profile = profile_workers(
-                server_pid=server.pid,
-                seconds=max(1, seconds - 2 * PROFILE_AFTER_SECONDS),
-                output=work / "profile.txt",
-            )
+            profile = None
+            if pause == LOAD_PROFILED_PAUSE:
+                # The workers' profile while every user is at work, not as they arrive or leave.
+                time.sleep(PROFILE_AFTER_SECONDS)
+                profile = profile_workers(
+                    server_pid=server.pid,
+                    seconds=max(1, seconds - 2 * PROFILE_AFTER_SECONDS),
+                    output=work / "profile.txt",
+                )
             locust.wait(timeout=seconds + 120)
         finally:
             if locust.poll() is None:
@@ -562,7 +567,8 @@ def measure_load(
         "seconds": seconds,
         "pause_seconds": list(pause),
         "workers": LOAD_WORKERS,
-        # Where the workers' time went (None where py-spy could not sample them).
+        # Where the workers' time went (None unless this run was profiled, or where py-spy
+        # could not sample them).
         "profile": asdict(profile) if profile else None,
         # Which pages make the p95.
         "pages": {

@@ -65,7 +65,10 @@ except (ZoneInfoNotFoundError, ValueError) as error:
 USE_TZ = True
 LANGUAGE_CODE = "en-us"
 FORMAT_MODULE_PATH = ["iop.formats"]
-USE_I18N = True
+# The app speaks English only. The translation machinery, asked for the language at every
+# variable, date and message a page renders, took a quarter of a page's template time (the
+# client's schedule: 2.7 ms against 3.6, fastest of 400 renders each).
+USE_I18N = False
 
 # The year the clinic's records start: clinic dates before 1 January of it are refused (iop/dates.py).
 CLINIC_FIRST_YEAR = env.int("CLINIC_FIRST_YEAR", default=2000)
