@@ -13,9 +13,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-# Samples a second of each worker: enough for shares to the percent over the load test (about
-# 4,000), few enough that py-spy's own CPU, on the same two cores, leaves the load test's figures
-# as they are without it (at 50 a second it served about a sixth fewer requests).
+# Samples a second of each worker: enough for shares to the percent over the load test. py-spy
+# still takes about a fifth of a core at this rate (on the same two cores as the server), so only
+# the load test run at a working pace, which leaves cores idle, is profiled (`demo.bench`).
 SAMPLE_RATE = 20
 
 # Areas, each with what its frames look like: a sample belongs to the first area found walking its

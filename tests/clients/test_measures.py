@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clients import measures
-from clients.models import CheckIn, ClinicalAlert, InstrumentVersion, MeasureSchedule
+from clients.models import CheckIn, Client, ClinicalAlert, InstrumentVersion, MeasureSchedule
 from clients.services.measures import (
     checkin_paper_enter,
     checkin_progress_save,
@@ -384,13 +384,13 @@ def test_a_clients_own_open_check_ins_follow_the_clinic_wide_rule_for_each_statu
     long_due = today - timedelta(days=10)
     staying = ClientFactory(primary_clinician=clinician)
     leaving = ClientFactory(primary_clinician=clinician)
-    waiting = ClientFactory(primary_clinician=clinician, status="intake")
+    waiting = ClientFactory(primary_clinician=clinician, status=Client.Status.INTAKE)
     for client in (staying, leaving, waiting):
         check_in_open(client, "phq-9", due_on=long_due)
     leaving_discharge = check_in_open(leaving, "gad-7", due_on=long_due)
     CheckIn.objects.filter(pk=leaving_discharge.pk).update(occasion=CheckIn.Occasion.DISCHARGE)
     # `status` set directly: only which check-ins count is under test, not a discharge.
-    type(leaving).objects.filter(pk=leaving.pk).update(status="discharged")
+    Client.objects.filter(pk=leaving.pk).update(status=Client.Status.DISCHARGED)
     leaving.refresh_from_db()
 
     own = {
