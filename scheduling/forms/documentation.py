@@ -182,9 +182,6 @@ class SessionSummaryForm(forms.Form):
         help_text="Shared by every client's note; copied into each note when it is signed.",
     )
 
-    helper = FormHelper()
-    helper.form_tag = False
-
 
 # The drop-in menu offers at most this many clients; a search finds the others.
 DROP_IN_OFFERED = 50
