@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from django import forms
 from django.template import Context, Template
+from django.utils.html import format_html
 
 from iop.forms import QuickDateInput, QuickSelect
 
@@ -80,12 +81,16 @@ def test_it_draws_what_crispy_draws(data):
         assert "Select a valid choice. none is not one of the available choices." in quick
 
 
-def test_help_text_is_text_not_html():
+def test_help_text_is_text_unless_marked_safe():
     class NameForm(forms.Form):
         name = forms.CharField(help_text="First <and> last")
+        payer = forms.CharField(help_text=format_html("See <a href='{}'>payers</a>", "/payers/"))
 
-    drawn = _drawn(NameForm(), "{% load quick_fields %}{{ form.name|quick_field }}")
+    drawn = _drawn(
+        NameForm(), "{% load quick_fields %}{% for f in form %}{{ f|quick_field }}{% endfor %}"
+    )
     assert '<div id="id_name_helptext" class="form-text">First &lt;and&gt; last</div>' in drawn
+    assert "See <a href='/payers/'>payers</a>" in drawn
 
 
 def test_it_refuses_what_bootstrap_draws_otherwise():
