@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from clients import measures
 from clients.models import CheckIn, Client, ClinicalAlert, InstrumentVersion, MeasureSchedule
+from clients.selectors import checkin_due_list, checkin_overdue_list
 from clients.services.measures import (
     checkin_paper_enter,
     checkin_progress_save,
@@ -378,8 +379,6 @@ def test_a_definition_with_gaps_in_its_bands_or_an_unknown_item_is_refused():
 
 
 def test_a_clients_own_open_check_ins_follow_the_clinic_wide_rule_for_each_status(clinician):
-    from clients.selectors import checkin_due_list, checkin_overdue_list
-
     today = timezone.localdate()
     long_due = today - timedelta(days=10)
     staying = ClientFactory(primary_clinician=clinician)
