@@ -103,7 +103,10 @@ class ClientQuerySet(models.QuerySet):
         roster_way = on_their_session & in_episode
         if among is None:
             # Over the whole clinic, the clients tested for their admission are first looked up
-            # from the rows' two indexes (joined, the planner hashed every client of the clinic).
+            # from the rows' two indexes (joined, the planner hashed every client of the clinic),
+            # less the user's caseload, which the first way reaches whatever their sessions (most
+            # of a clinician's reach rows are their own caseload's: testing those clients'
+            # admissions took the list's statement from 20 to 32 ms at the bench's scale 1).
             reach_rows = Client._meta.get_field("roster_reach").related_model._default_manager
             roster_way &= Q(
                 EqualsAny(
@@ -111,7 +114,9 @@ class ClientQuerySet(models.QuerySet):
                     ArraySubquery(
                         reach_rows.filter(
                             Q(clinician=user) | Q(EqualsAny(F("group_id"), facilitated))
-                        ).values("client_id")
+                        )
+                        .exclude(client__in=Client.objects.filter(primary_clinician=user))
+                        .values("client_id")
                     ),
                 )
             )
