@@ -1,14 +1,29 @@
 """The demo clinic's client records: every part of the record has something to show."""
 
+import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from clients.models import Client, Consent, Disclosure, Intake, TreatmentPlan
 from clients.selectors import plan_comparison, plan_list
 from groups.models import Group
 
 
-def test_the_demo_clinic_shows_the_whole_client_record(db):
-    call_command("seed_demo")
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """One demo clinic for the module's tests, which only read it (seeding takes seconds)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo")
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(seeded, db):
+    """The module's demo clinic, each test's changes rolled back."""
+
+
+def test_the_demo_clinic_shows_the_whole_client_record(demo):
     active = Client.objects.filter(status=Client.Status.ACTIVE)
     assert all(client.levels_of_care.filter(end_date__isnull=True).exists() for client in active)
     assert Intake.objects.filter(completed_at__isnull=True).count() == 1
@@ -21,8 +36,7 @@ def test_the_demo_clinic_shows_the_whole_client_record(db):
     )
 
 
-def test_the_demo_clinic_has_a_revised_plan_whose_versions_differ(db):
-    call_command("seed_demo")
+def test_the_demo_clinic_has_a_revised_plan_whose_versions_differ(demo):
     revised = TreatmentPlan.objects.get(status="active", revises__isnull=False)
     assert revised.revises.status == "superseded"
     comparison = plan_comparison(
@@ -33,7 +47,6 @@ def test_the_demo_clinic_has_a_revised_plan_whose_versions_differ(db):
     assert comparison.counts["changed"]
 
 
-def test_the_demo_clinic_has_a_telehealth_group_with_a_join_link(db):
-    call_command("seed_demo")
+def test_the_demo_clinic_has_a_telehealth_group_with_a_join_link(demo):
     group = Group.objects.get(is_telehealth=True, join_link__startswith="https://")
     assert group.enrollments.exists()
