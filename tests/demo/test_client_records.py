@@ -1,25 +1,14 @@
 """The demo clinic's client records: every part of the record has something to show."""
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 
 from clients.models import Client, Consent, Disclosure, Intake, TreatmentPlan
 from clients.selectors import plan_comparison, plan_list
 from groups.models import Group
 
 
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """One demo clinic for the module's tests, which only read it (seeding takes seconds)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo")
-        yield
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
-def demo(seeded, db):
+def demo(seeded_now, db):
     """The module's demo clinic, each test's changes rolled back."""
 
 

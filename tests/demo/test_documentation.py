@@ -1,10 +1,6 @@
 """The demo clinic shows documentation: signed notes, drafts, and overdue items."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import time_machine
-from django.conf import settings
 from django.core.management import call_command
 from django.db.models import F
 from django.utils import timezone
@@ -16,9 +12,7 @@ from scheduling.selectors.attendance import (
     session_day_list,
     session_missing_attendance_list,
 )
-
-# A Thursday evening: the evening group has met on Monday, Wednesday and today.
-THURSDAY_EVENING = datetime(2026, 11, 19, 21, 30, tzinfo=ZoneInfo(settings.TIME_ZONE))
+from tests.demo import THURSDAY_EVENING
 
 
 @time_machine.travel(THURSDAY_EVENING, tick=False)

@@ -1,37 +1,23 @@
 """The demo's check-ins tell its story: baselines at admission, scores on schedule, most clients
 improving, the struggling client not, and one urgent alert open."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.conf import settings
-from django.core.management import call_command
-from django.db import transaction
 
 from clients import measures
 from clients.models import CheckIn, Client, ClinicalAlert
 from clients.selectors import checkin_overdue_list, measure_trend_list
+from tests.demo import THURSDAY_EVENING
 
 CLINIC = ZoneInfo(settings.TIME_ZONE)
-THURSDAY_EVENING = datetime(2026, 11, 19, 21, 30, tzinfo=CLINIC)
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    with (
-        django_db_blocker.unblock(),
-        time_machine.travel(THURSDAY_EVENING, tick=False),
-        transaction.atomic(),
-    ):
-        call_command("seed_demo")
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
-def demo(seeded, db):
+def demo(seeded_on_a_thursday_evening, db):
     with time_machine.travel(THURSDAY_EVENING, tick=False):
         yield
 

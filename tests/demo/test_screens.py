@@ -2,38 +2,20 @@
 weeks, expected positives for the clients on buprenorphine, and one unexpected positive (the
 struggling client's cocaine last week) whose alert waits on top of their clinician's Today."""
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 import time_machine
-from django.conf import settings
-from django.core.management import call_command
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client, ClinicalAlert, DrugScreen, DrugScreenResult, ScreenResult
 from iop.clock import week_start_of
-
-# A Thursday evening, as tests/demo/test_story.py seeds: last week's Wednesday was Veterans Day.
-THURSDAY_EVENING = datetime(2026, 11, 19, 21, 30, tzinfo=ZoneInfo(settings.TIME_ZONE))
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    with (
-        django_db_blocker.unblock(),
-        time_machine.travel(THURSDAY_EVENING, tick=False),
-        transaction.atomic(),
-    ):
-        call_command("seed_demo")
-        yield
-        transaction.set_rollback(True)
+from tests.demo import THURSDAY_EVENING
 
 
 @pytest.fixture
-def demo(seeded, db):
+def demo(seeded_on_a_thursday_evening, db):
     with time_machine.travel(THURSDAY_EVENING, tick=False):
         yield
 

@@ -8,8 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings
-from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -29,11 +27,9 @@ from scheduling.models import (
 )
 from scheduling.selectors.attendance import session_missing_attendance_list
 from scheduling.services.sessions import sessions_materialize
+from tests.demo import THURSDAY_EVENING
 
 CLINIC = ZoneInfo(settings.TIME_ZONE)
-# A Thursday evening: the history holds Labor Day, Columbus Day and Veterans Day, the four weeks
-# ahead Thanksgiving, and Christmas is past the materialized weeks.
-THURSDAY_EVENING = datetime(2026, 11, 19, 21, 30, tzinfo=CLINIC)
 HOLIDAYS = [date(2026, 9, 7), date(2026, 10, 12), date(2026, 11, 11), date(2026, 11, 26)]
 CHRISTMAS = date(2026, 12, 25)  # a Friday: the morning group meets
 # ICD-10-CM substance use disorder category -> the substance named on the intake, and the words
@@ -48,20 +44,6 @@ DISORDERS = {
 
 def _local_day(moment: datetime) -> date:
     return timezone.localtime(moment).date()
-
-
-@pytest.fixture(scope="module")
-def seeded_on_a_thursday_evening(django_db_setup, django_db_blocker):
-    """One seed for the module (seeding takes seconds): kept in a transaction that is rolled back
-    after the last test, since clinical rows cannot be deleted."""
-    with (
-        django_db_blocker.unblock(),
-        time_machine.travel(THURSDAY_EVENING, tick=False),
-        transaction.atomic(),
-    ):
-        call_command("seed_demo")
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
