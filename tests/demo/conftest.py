@@ -3,6 +3,7 @@ that is rolled back after the module's last test, since clinical rows cannot be 
 then runs in a savepoint of its own on top of it (`db`)."""
 
 from collections.abc import Iterator
+from contextlib import nullcontext
 from datetime import datetime
 
 import pytest
@@ -15,11 +16,8 @@ from tests.demo import THURSDAY_EVENING
 
 def _seeded(django_db_blocker, at: datetime | None) -> Iterator[None]:
     with django_db_blocker.unblock(), transaction.atomic():
-        if at is None:
+        with time_machine.travel(at, tick=False) if at else nullcontext():
             call_command("seed_demo")
-        else:
-            with time_machine.travel(at, tick=False):
-                call_command("seed_demo")
         yield
         transaction.set_rollback(True)
 
