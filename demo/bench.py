@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +48,12 @@ from scheduling.services.feeds import calendar_feed_create
 from scheduling.services.sessions import sessions_materialize
 
 WARM_UP = 3
-# Timed floor requests before each page, after WARM_UP untimed ones (the page before it leaves
-# cold caches and garbage): the floor is sampled across the whole run.
-FLOOR_SAMPLES = 5
+# A page's timed requests come in rounds of this many, each after as many timed floor requests
+# (both after WARM_UP untimed ones: the request before leaves cold caches and garbage). This
+# machine's speed drifts by a third within seconds (a pure-Python loop ran 1,931 to 3,224 times a
+# second over 25 s), so a page is compared with the floor of the same seconds, not of another
+# moment of the run.
+ROUND = 5
 GROUP_ROSTER = 15
 THROUGHPUT_REMINDERS = 10_000
 # What one reminders_send_due task handles at most (its `limit`).
@@ -186,7 +190,8 @@ def _pages(subjects: dict[str, object]) -> list[Page]:
 
 
 def measure_pages(subjects: dict[str, object], requests: int) -> dict[str, dict[str, float]]:
-    """p50, p95 (ms), queries and HTML size (KB) of every page; ratios to the floor's p50."""
+    """p50, p95 (ms), queries and HTML size (KB) of every page, and its ratio to the p50 of the
+    floor requests interleaved with its own (`x_floor`); the floor's row is of all of them."""
     results: dict[str, dict[str, float]] = {}
     with override_settings(ROOT_URLCONF="demo.bench_urls"):
         floor, *pages = _pages(subjects)
@@ -203,19 +208,27 @@ def measure_pages(subjects: dict[str, object], requests: int) -> dict[str, dict[
 
         floor_timings: list[float] = []
         for page in pages:
-            # The floor's share of the run is taken before each page (warmed up again, after the
-            # page before it), so its p50 is of the whole run, not of one moment of it.
-            timings, floor_queries, floor_kb = _timed(
-                browser_of(floor.username), floor.url, FLOOR_SAMPLES
-            )
-            floor_timings += timings
             with _rolled_back() if page.prepare else nullcontext():
                 url = page.prepare() if page.prepare else page.url
-                timings, queries, kb = _timed(browser_of(page.username), url, requests)
-            results[page.name] = _page_row(timings, queries, kb)
-        results = {floor.name: _page_row(floor_timings, floor_queries, floor_kb), **results}
-    for row in results.values():
-        row["x_floor"] = row["p50_ms"] / results[floor.name]["p50_ms"]
+                page_floor: list[float] = []
+                timings: list[float] = []
+                for done in range(0, requests, ROUND):
+                    count = min(ROUND, requests - done)
+                    floor_round, floor_queries, floor_kb = _timed(
+                        browser_of(floor.username), floor.url, count
+                    )
+                    page_floor += floor_round
+                    page_round, queries, kb = _timed(browser_of(page.username), url, count)
+                    timings += page_round
+            floor_timings += page_floor
+            results[page.name] = {
+                **_page_row(timings, queries, kb),
+                "x_floor": statistics.median(timings) / statistics.median(page_floor),
+            }
+        results = {
+            floor.name: {**_page_row(floor_timings, floor_queries, floor_kb), "x_floor": 1.0},
+            **results,
+        }
     return results
 
 
@@ -264,15 +277,17 @@ def _rolled_back() -> Iterator[None]:
         transaction.set_rollback(True)
 
 
-def _time_rolled_back(work: Callable[[], object], runs: int) -> float:
-    """Median ms of `work`, each run in a transaction rolled back afterwards."""
-    timings = []
+def _time_rolled_back(works: dict[str, Callable[[], object]], runs: int) -> dict[str, float]:
+    """Median ms of each of `works`, run in turn `runs` times (so works compared with each other
+    are timed in the same seconds), each run in a transaction rolled back afterwards."""
+    timings: dict[str, list[float]] = {name: [] for name in works}
     for _ in range(runs):
-        with _rolled_back():
-            started = time.perf_counter()
-            work()
-            timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
+        for name, work in works.items():
+            with _rolled_back():
+                started = time.perf_counter()
+                work()
+                timings[name].append((time.perf_counter() - started) * 1000)
+    return {name: statistics.median(ms) for name, ms in timings.items()}
 
 
 # The recompute's lower bound: one hand-written GROUP BY over the same attendance rows.
@@ -299,14 +314,13 @@ def measure_jobs(runs: int, session_id: int) -> dict[str, float]:
         "week close": compliance.week_close,
         "nudges": compliance.compliance_nudges_send,
         "utilization review (daily)": authorizations.utilization_reviews_update,
-        "recompute this week, all clients": lambda: compliance.compliance_recompute_week(
-            week_start=week_start
-        ),
         "recompute after one attendance save": lambda: compliance.compliance_recompute(
             client_weeks=client_weeks_of_sessions(session_ids=[session_id])
         ),
     }
-    results = {name: _time_rolled_back(job, runs) for name, job in jobs.items()}
+    results: dict[str, float] = {}
+    for name, job in jobs.items():
+        results |= _time_rolled_back({name: job}, runs)
 
     def group_by() -> None:
         with connection.cursor() as cursor:
@@ -315,8 +329,11 @@ def measure_jobs(runs: int, session_id: int) -> dict[str, float]:
             )
             cursor.fetchall()
 
-    results["GROUP BY bound of the week"] = _time_rolled_back(group_by, runs)
-    return results
+    # The week's recompute and its bound in turn, so their ratio is of the same seconds.
+    week = partial(compliance.compliance_recompute_week, week_start=week_start)
+    return results | _time_rolled_back(
+        {"recompute this week, all clients": week, "GROUP BY bound of the week": group_by}, runs
+    )
 
 
 # Due reminders for sessions beyond the planner's window (so planning never touches them), for

@@ -365,19 +365,17 @@ _RECOMPUTE_SQL = f"""
           AND (a.week_start = ANY(%(all_weeks)s::date[])
                OR a.week_start - 7 = ANY(%(all_weeks)s::date[]))
     ),
-    -- The weekly rows the alerts are read against, as this statement leaves them: the
+    -- The weekly rows of the alert targets' weeks, as this statement leaves them: the
     -- recomputed client-weeks' as computed (none where no longer in the program), the others'
-    -- (each target's and the week before's) as stored. Each looked up by its key (`LIMIT 1`: the
-    -- key is unique; it keeps the planner from reading every week's rows to join them).
+    -- as stored, each looked up by its key (`LIMIT 1`: the key is unique; it keeps the planner
+    -- from reading every week's rows to join them).
     alert_rows AS MATERIALIZED (
         SELECT client_id, week_start, attended AS attended_minutes, pending AS scheduled_minutes,
                required_minutes, treatment_days, required_days, status
         FROM computed_rows
         UNION ALL
         SELECT k.client_id, k.week_start, w.*
-        FROM (SELECT client_id, week_start FROM alert_targets
-              UNION
-              SELECT client_id, week_start - 7 FROM alert_targets) k
+        FROM alert_targets k
         CROSS JOIN LATERAL (
             SELECT {", ".join(f"w.{figure}" for figure in _FIGURES)}, w.status
             FROM scheduling_weeklycompliance w
@@ -389,34 +387,67 @@ _RECOMPUTE_SQL = f"""
             WHERE t.client_id = k.client_id AND t.week_start = k.week_start
         )
     ),
-    desired AS (
-        SELECT t.client_id, t.week_start,
-               {", ".join(f"w.{figure}" for figure in _FIGURES)},
-               CASE
-                   -- A discharged client's weeks keep their figures; nothing is left to act on.
-                   WHEN t.status = 'discharged' THEN NULL
-                   WHEN w.status = 'short' AND previous.status = 'short'
-                       THEN 'level_of_care_review'
-                   WHEN w.status IN ('at_risk', 'short', 'over_max') THEN w.status
-               END AS kind,
-               CASE
-                   WHEN t.status = 'discharged' OR w.status = 'discharged' THEN 'discharged'
-                   WHEN w.client_id IS NULL THEN 'not_enrolled'
-                   ELSE 'hours_met'
-               END AS resolution
+    -- The alert targets with something to do, each with its row and its open alert if any: an
+    -- open alert (to follow or resolve), or a week behind of a client still in the program (to
+    -- open one for). Any other opens nothing and has nothing open: most of a week's clients,
+    -- whose previous week is then never read.
+    acting AS MATERIALIZED (
+        SELECT t.client_id, t.week_start, t.status AS client_status,
+               w.client_id IS NOT NULL AS has_row, w.status AS row_status,
+               {", ".join(f"w.{figure}" for figure in _FIGURES)}, a.id AS alert_id
         FROM alert_targets t
         LEFT JOIN alert_rows w ON w.client_id = t.client_id AND w.week_start = t.week_start
-        LEFT JOIN alert_rows previous
-          ON previous.client_id = t.client_id AND previous.week_start = t.week_start - 7
-    ),
-    -- What differs from the alerts as they stand, each with its open alert if any: an open
-    -- alert to resolve or to follow, or a week to open one for. (Only these are written; a
-    -- quiet week compares and writes nothing.)
-    changes AS MATERIALIZED (
-        SELECT d.*, a.id AS alert_id
-        FROM desired d
         LEFT JOIN scheduling_compliancealert a
-          ON a.client_id = d.client_id AND a.week_start = d.week_start AND a.resolved_at IS NULL
+          ON a.client_id = t.client_id AND a.week_start = t.week_start AND a.resolved_at IS NULL
+        WHERE a.id IS NOT NULL
+           OR (t.status <> 'discharged' AND w.status IN ('at_risk', 'short', 'over_max'))
+    ),
+    -- The week before each short week of those (two short weeks in a row call for a level of
+    -- care review), as this statement leaves it, keyed by the short week.
+    previous AS (
+        SELECT k.client_id, k.week_start, c.status
+        FROM acting k
+        JOIN computed_rows c ON c.client_id = k.client_id AND c.week_start = k.week_start - 7
+        WHERE k.row_status = 'short'
+        UNION ALL
+        SELECT k.client_id, k.week_start, w.status
+        FROM acting k
+        CROSS JOIN LATERAL (
+            SELECT w.status FROM scheduling_weeklycompliance w
+            WHERE w.client_id = k.client_id AND w.week_start = k.week_start - 7
+            LIMIT 1
+        ) w
+        WHERE k.row_status = 'short'
+          AND NOT EXISTS (
+              SELECT 1 FROM targets t
+              WHERE t.client_id = k.client_id AND t.week_start = k.week_start - 7
+          )
+    ),
+    desired AS (
+        SELECT k.client_id, k.week_start, k.alert_id,
+               {", ".join(f"k.{figure}" for figure in _FIGURES)},
+               CASE
+                   -- A discharged client's weeks keep their figures; nothing is left to act on.
+                   WHEN k.client_status = 'discharged' THEN NULL
+                   WHEN k.row_status = 'short' AND previous.status = 'short'
+                       THEN 'level_of_care_review'
+                   WHEN k.row_status IN ('at_risk', 'short', 'over_max') THEN k.row_status
+               END AS kind,
+               CASE
+                   WHEN k.client_status = 'discharged' OR k.row_status = 'discharged'
+                       THEN 'discharged'
+                   WHEN NOT k.has_row THEN 'not_enrolled'
+                   ELSE 'hours_met'
+               END AS resolution
+        FROM acting k
+        LEFT JOIN previous ON previous.client_id = k.client_id AND previous.week_start = k.week_start
+    ),
+    -- What differs from the alerts as they stand: an open alert to resolve or to follow, or a
+    -- week to open one for. (Only these are written; a quiet week compares and writes nothing.)
+    changes AS MATERIALIZED (
+        SELECT d.*
+        FROM desired d
+        LEFT JOIN scheduling_compliancealert a ON a.id = d.alert_id
         WHERE CASE WHEN a.id IS NULL THEN d.kind IS NOT NULL
                    ELSE (a.kind, {", ".join(f"a.{figure}" for figure in _FIGURES)})
                         IS DISTINCT FROM (d.kind, {", ".join(f"d.{figure}" for figure in _FIGURES)})

@@ -55,7 +55,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scales", type=float, nargs="+", default=[0.1, 1.0])
         parser.add_argument("--requests", type=int, default=30, help="Timed requests per page.")
-        parser.add_argument("--job-runs", type=int, default=5, help="Timed runs per job.")
+        parser.add_argument("--job-runs", type=int, default=9, help="Timed runs per job.")
         parser.add_argument(
             "--smoke", action="store_true", help="Quick: this database at scale 0.01, no load test."
         )
