@@ -186,3 +186,35 @@ def test_daily_pages_make_as_many_queries_for_20_clients_as_for_2(db):
 
     assert with_twenty == with_two
     assert {name: n for name, n in with_twenty.items() if n > 15} == {}
+
+
+def test_a_page_is_timed_in_rounds_each_against_the_floor_of_its_own_seconds(db, monkeypatch):
+    """On a machine whose speed drifts, a page five times its floor in every round is 5x, however
+    far the floor moved between rounds."""
+    UserFactory(username="staff", role=Role.ADMIN)
+    monkeypatch.setattr(
+        bench,
+        "_pages",
+        lambda subjects: [bench.Page(name, "staff", f"/{name}/") for name in ("floor", "a", "b")],
+    )
+    calls: list[tuple[str, int]] = []
+
+    def timed(browser, url, requests):
+        calls.append((url, requests))
+        speed = sum(1 for called, _ in calls if called == "/floor/")  # slower each round
+        ms = speed if url == "/floor/" else 5 * speed
+        return [float(ms)] * requests, 4, 1.0
+
+    monkeypatch.setattr(bench, "_timed", timed)
+
+    results = bench.measure_pages({}, requests=7)
+
+    assert calls == [
+        ("/floor/", 5), ("/a/", 5), ("/floor/", 2), ("/a/", 2),
+        ("/floor/", 5), ("/b/", 5), ("/floor/", 2), ("/b/", 2),
+    ]  # fmt: skip
+    assert results["a"]["x_floor"] == results["b"]["x_floor"] == 5
+    assert results["floor"]["x_floor"] == 1
+    # The floor's row is of all its 14 requests (1 ms 5 times, 2 twice, 3 five times, 4 twice),
+    # against which page b would be 6x and page a 2x.
+    assert results["floor"]["p50_ms"] == 2.5
