@@ -101,6 +101,7 @@ class ClientQuerySet(models.QuerySet):
             roster_reach__last_starts_at__date__gte=F("admission_date")
         )
         roster_way = on_their_session & in_episode
+        caseload = Q(primary_clinician=user)
         if among is None:
             # Over the whole clinic, the clients tested for their admission are first looked up
             # from the rows' two indexes (joined, the planner hashed every client of the clinic),
@@ -115,13 +116,13 @@ class ClientQuerySet(models.QuerySet):
                         reach_rows.filter(
                             Q(clinician=user) | Q(EqualsAny(F("group_id"), facilitated))
                         )
-                        .exclude(client__in=Client.objects.filter(primary_clinician=user))
+                        .exclude(client__in=Client.objects.filter(caseload))
                         .values("client_id")
                     ),
                 )
             )
         ways = [
-            Q(primary_clinician=user),
+            caseload,
             in_group & live,
             roster_way,
             Q(pk__in=EmergencyAccess.objects.open_at(now).filter(user=user).values("client_id")),
