@@ -206,18 +206,23 @@ def overdue_note_list(*, user: User, now: datetime) -> QuerySet[Attendance]:
     )
 
 
-def _overdue_note_rows(notes: QuerySet[Attendance]) -> QuerySet[Attendance]:
-    """Overdue notes as the lists show them: oldest first, with their client and session."""
+def _overdue_note_rows(
+    notes: QuerySet[Attendance],
+    *,
+    session_related: tuple[str, ...] = ("group", "client", "clinician"),
+) -> QuerySet[Attendance]:
+    """Overdue notes as the lists show them: oldest first, with their client and session (and the
+    session's `session_related`)."""
     return notes.select_related(
-        "client", "session__group", "session__client", "session__clinician"
+        "client", "session", *(f"session__{related}" for related in session_related)
     ).order_by("session__starts_at", "client__legal_last_name")
 
 
 def session_missing_attendance_list(*, user: User, now: datetime) -> QuerySet[Session]:
-    """Sessions that have ended with no attendance recorded."""
+    """Sessions that have ended with no attendance recorded (with no related rows: each list
+    selects what it shows)."""
     return (
         session_list(user=user)
-        .select_related("group", "client", "clinician")
         # The open work's partial index: the flag narrows, the attendance test decides; the
         # start bound keeps the index walk to the past (every upcoming session is in it too).
         .filter(
@@ -231,18 +236,23 @@ def session_missing_attendance_list(*, user: User, now: datetime) -> QuerySet[Se
     )
 
 
-# What the overdue lists show of a client (the name) and of a session (its name, start and
-# clinician): rows built with every column of five or six tables cost more than reading them.
+# What the overdue lists show of a client (the name) and of a session (its name and start, and
+# its clinician in an admin's lists: a clinician's are all their own): rows built with every column
+# of five or six tables cost more than reading them, and each table joined adds to the planning.
 _CLIENT_NAME = ("client__preferred_name", "client__legal_first_name", "client__legal_last_name")
-_SESSION_SHOWN = (
-    "starts_at",
-    "session_type",
-    "group__name",
-    *_CLIENT_NAME,
-    "clinician__first_name",
-    "clinician__last_name",
-    "clinician__username",
-)
+_SESSION_NAME = ("starts_at", "session_type", "group__name", *_CLIENT_NAME)
+_CLINICIAN_NAME = ("clinician__first_name", "clinician__last_name", "clinician__username")
+
+
+def _session_shown(user: User) -> tuple[str, ...]:
+    """The session fields the overdue lists show `user`."""
+    return (*_SESSION_NAME, *_CLINICIAN_NAME) if user.is_admin else _SESSION_NAME
+
+
+def _related(fields: tuple[str, ...]) -> tuple[str, ...]:
+    """The relations `fields` (paths such as "group__name") are read through, in their order."""
+    return tuple(dict.fromkeys(field.rpartition("__")[0] for field in fields if "__" in field))
+
 
 # Today and the admin list show this many overdue items; the count says how many there are.
 OVERDUE_SHOWN = 50
@@ -277,13 +287,19 @@ def overdue_documentation_get(
         .annotate(total=Window(Count("*")))
         .values_list("pk", "total")[:shown]
     )
-    shown_notes = _overdue_note_rows(Attendance.objects.filter(pk__in=[pk for pk, _ in keys]))
+    session_shown = _session_shown(user)
+    shown_notes = _overdue_note_rows(
+        Attendance.objects.filter(pk__in=[pk for pk, _ in keys]),
+        session_related=_related(session_shown),
+    )
     return {
         "overdue_notes": shown_notes.only(
-            *_CLIENT_NAME, *(f"session__{field}" for field in _SESSION_SHOWN)
+            *_CLIENT_NAME, *(f"session__{field}" for field in session_shown)
         ),
         "overdue_note_count": keys[0][1] if keys else 0,
-        "missing_attendance": sessions.only(*_SESSION_SHOWN)[:shown],
+        "missing_attendance": sessions.select_related(*_related(session_shown)).only(
+            *session_shown
+        )[:shown],
         "missing_attendance_count": min(missing, OVERDUE_COUNTED),
         "missing_attendance_capped": missing > OVERDUE_COUNTED,
     }

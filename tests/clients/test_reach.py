@@ -211,6 +211,20 @@ def test_a_clinicians_list_is_counted_with_its_first_page_and_pages_on(
     assert (unreadable.number, list(unreadable)) == (1, by_name[:2])
 
 
+def test_the_reach_rule_reads_a_caseload_from_its_index_alone(stranger, alice):
+    """A clinician's list reads their caseload as ids twice (its first way, and the reach rows it
+    leaves out): both from `client_caseload` alone, not a read of the table per client. Scans
+    of the whole table are ruled out, as the planner takes them for a test's few rows."""
+    ClientFactory(primary_clinician=stranger)
+    sql, params = Client.objects.within_reach_of(stranger).query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert plan.count("Index Only Scan using client_caseload on clients_client") == 2, plan
+
+
 def test_a_clinician_with_no_client_in_reach_gets_an_empty_first_page(client, stranger, alice):
     client.force_login(stranger)
     page = client.get(reverse("clients:list")).context["page"]

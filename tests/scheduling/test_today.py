@@ -4,12 +4,15 @@ from datetime import UTC, date, time, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from iop.clock import day_bounds, local_datetime
 from scheduling.models import AttendanceStatus, ComplianceStatus, WeeklyCompliance
 from scheduling.selectors.attendance import (
+    overdue_documentation_get,
     overdue_note_list,
     session_day_list,
     session_missing_attendance_list,
@@ -147,6 +150,25 @@ def _held_without_attendance(*facilitators):
         )
         for facilitator in facilitators
     ]
+
+
+@pytest.mark.parametrize("role", ["admin", "clinician"])
+def test_only_an_admins_overdue_lists_read_whose_work_each_is(request, role, clinician):
+    """A clinician's overdue work is all their own: their lists leave the clinician's column out,
+    and so its join; an admin's name each session's clinician, read with the rows."""
+    with_note, without_attendance = _held_without_attendance(clinician, clinician)
+    member = EnrollmentFactory(group=with_note.group).client
+    record(with_note, clinician, (member, AttendanceStatus.PRESENT, 180))
+    user = request.getfixturevalue(role)
+    with CaptureQueriesContext(connection) as queries:
+        lists = overdue_documentation_get(user=user, now=timezone.now())
+        (note,), (session,) = lists["overdue_notes"], lists["missing_attendance"]
+        if role == "admin":
+            assert (note.session.clinician, session.clinician) == (clinician, clinician)
+    assert (note.session, session) == (with_note, without_attendance)
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert any('"iop_user"' in sql for sql in statements) == (role == "admin")
+    assert len(statements) == 4
 
 
 def test_admins_see_everyones_overdue_documentation(client, admin, clinician, second_clinician):
