@@ -394,7 +394,8 @@ _RECOMPUTE_SQL = f"""
     acting AS MATERIALIZED (
         SELECT t.client_id, t.week_start, t.status AS client_status,
                w.client_id IS NOT NULL AS has_row, w.status AS row_status,
-               {", ".join(f"w.{figure}" for figure in _FIGURES)}, a.id AS alert_id
+               {", ".join(f"w.{figure}" for figure in _FIGURES)}, a.id AS alert_id,
+               a.kind AS alert_kind, {", ".join(f"a.{figure} AS alert_{figure}" for figure in _FIGURES)}
         FROM alert_targets t
         LEFT JOIN alert_rows w ON w.client_id = t.client_id AND w.week_start = t.week_start
         LEFT JOIN scheduling_compliancealert a
@@ -424,8 +425,8 @@ _RECOMPUTE_SQL = f"""
           )
     ),
     desired AS (
-        SELECT k.client_id, k.week_start, k.alert_id,
-               {", ".join(f"k.{figure}" for figure in _FIGURES)},
+        SELECT k.client_id, k.week_start, k.alert_id, k.alert_kind,
+               {", ".join(f"k.{figure}, k.alert_{figure}" for figure in _FIGURES)},
                CASE
                    -- A discharged client's weeks keep their figures; nothing is left to act on.
                    WHEN k.client_status = 'discharged' THEN NULL
@@ -442,14 +443,14 @@ _RECOMPUTE_SQL = f"""
         FROM acting k
         LEFT JOIN previous ON previous.client_id = k.client_id AND previous.week_start = k.week_start
     ),
-    -- What differs from the alerts as they stand: an open alert to resolve or to follow, or a
-    -- week to open one for. (Only these are written; a quiet week compares and writes nothing.)
+    -- What differs from the alerts as they stand (each read with its target, above): an open
+    -- alert to resolve or to follow, or a week to open one for. (Only these are written; a quiet
+    -- week compares and writes nothing.)
     changes AS MATERIALIZED (
         SELECT d.*
         FROM desired d
-        LEFT JOIN scheduling_compliancealert a ON a.id = d.alert_id
-        WHERE CASE WHEN a.id IS NULL THEN d.kind IS NOT NULL
-                   ELSE (a.kind, {", ".join(f"a.{figure}" for figure in _FIGURES)})
+        WHERE CASE WHEN d.alert_id IS NULL THEN d.kind IS NOT NULL
+                   ELSE (d.alert_kind, {", ".join(f"d.alert_{figure}" for figure in _FIGURES)})
                         IS DISTINCT FROM (d.kind, {", ".join(f"d.{figure}" for figure in _FIGURES)})
               END
     ),
