@@ -18,7 +18,8 @@ from tests.factories import (
     SessionFactory,
     TreatmentPlanFactory,
 )
-from tests.helpers import log_in, screenshot
+from tests.helpers import log_in, open_menu, screenshot
+from tests.scheduling.helpers import record
 
 pytestmark = pytest.mark.browser
 
@@ -169,3 +170,30 @@ def test_a_clinician_sees_who_is_behind_on_hours_and_then_the_whole_caseload(
     expect(page.get_by_role("link", name=bob.display_name)).to_be_visible()
     expect(page.get_by_role("link", name=alice.display_name)).to_be_visible()
     screenshot(page, "clinician-caseload-hours")
+
+
+def test_overdue_work_is_the_clinicians_own_and_the_admins_list_says_whose(page, admin, clinician):
+    """Two days on, a note not signed and a session without attendance: Today and the clinician's
+    overdue page list them (theirs, so no clinician column); the admins' list names the clinician."""
+    group = GroupFactory(facilitators=[clinician], name="Early Recovery A")
+    member = EnrollmentFactory(group=group).client
+    held = timezone.now() - timedelta(days=2)
+    record(SessionFactory(group=group, starts_at=held), clinician, (member, "present", 180))
+    SessionFactory(group=group, starts_at=held - timedelta(days=1))
+
+    log_in(page, clinician.username, PASSWORD)
+    expect(page.get_by_role("link", name=member.display_name)).to_be_visible()
+    page.get_by_role("link", name="All my overdue documentation and plan reviews").click()
+    notes = page.locator("#notes")
+    expect(notes.get_by_role("link", name=member.display_name)).to_be_visible()
+    expect(page.locator("#attendance").get_by_role("link", name="Early Recovery A")).to_be_visible()
+    for overdue in (notes, page.locator("#attendance")):
+        expect(overdue.get_by_role("columnheader", name="Clinician")).to_have_count(0)
+    screenshot(page, "clinician-overdue")
+    page.get_by_role("button", name="Log out").click()
+
+    log_in(page, admin.username, PASSWORD)
+    open_menu(page, "Compliance", "Overdue notes")
+    expect(notes.get_by_role("cell", name=str(clinician))).to_be_visible()
+    expect(page.locator("#attendance").get_by_role("cell", name=str(clinician))).to_be_visible()
+    screenshot(page, "admin-overdue")
