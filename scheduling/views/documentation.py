@@ -104,9 +104,10 @@ def overdue(request: AuthedRequest) -> HttpResponse:
     form = OverdueFilterForm(request.GET or None) if request.user.is_admin else None
     clinician = form.cleaned_data["clinician"] if form is not None and form.is_valid() else None
     context = overdue_documentation_get(user=request.user, now=timezone.now(), clinician=clinician)
-    reviews = plan_reviews_overdue(
-        clinician=request.user if form is None else clinician
-    ).select_related("client__primary_clinician")
+    reviews = plan_reviews_overdue(clinician=request.user if form is None else clinician)
+    if form is not None:
+        # Whose each is, on the admins' list (a clinician's are all their own caseload's).
+        reviews = reviews.select_related("client__primary_clinician")
     return render(
         request,
         "scheduling/overdue.html",

@@ -178,6 +178,7 @@ def test_admins_see_everyones_overdue_documentation(client, admin, clinician, se
     assert mine.group.name in page
     assert others.group.name in page
     assert str(second_clinician) in page
+    assert "Primary clinician" in page
 
 
 def test_a_clinician_does_not_see_another_clinicians_overdue_sessions(
@@ -219,6 +220,7 @@ def test_a_clinicians_overdue_page_is_their_own_work(client, clinician, second_c
     assert mine.group.name in page
     assert others.group.name not in page
     assert 'name="clinician"' not in page  # the admins' filter
+    assert "Primary clinician" not in page  # of their plan reviews: all their own caseload's
 
 
 def test_today_spans_the_whole_local_day_when_the_clocks_go_back(clinician, settings):

@@ -174,7 +174,8 @@ def test_a_clinician_sees_who_is_behind_on_hours_and_then_the_whole_caseload(
 
 def test_overdue_work_is_the_clinicians_own_and_the_admins_list_says_whose(page, admin, clinician):
     """Two days on, a note not signed and a session without attendance: Today and the clinician's
-    overdue page list them (theirs, so no clinician column); the admins' list names the clinician."""
+    overdue page list them (all theirs, so no clinician column, nor for their plan reviews); the
+    admins' list names the clinician."""
     group = GroupFactory(facilitators=[clinician], name="Early Recovery A")
     member = EnrollmentFactory(group=group).client
     held = timezone.now() - timedelta(days=2)
@@ -187,8 +188,8 @@ def test_overdue_work_is_the_clinicians_own_and_the_admins_list_says_whose(page,
     notes = page.locator("#notes")
     expect(notes.get_by_role("link", name=member.display_name)).to_be_visible()
     expect(page.locator("#attendance").get_by_role("link", name="Early Recovery A")).to_be_visible()
-    for overdue in (notes, page.locator("#attendance")):
-        expect(overdue.get_by_role("columnheader", name="Clinician")).to_have_count(0)
+    for overdue in ("#notes", "#attendance", "#plan-reviews"):
+        expect(page.locator(overdue).get_by_role("columnheader", name="Clinician")).to_have_count(0)
     screenshot(page, "clinician-overdue")
     page.get_by_role("button", name="Log out").click()
 
@@ -196,4 +197,6 @@ def test_overdue_work_is_the_clinicians_own_and_the_admins_list_says_whose(page,
     open_menu(page, "Compliance", "Overdue notes")
     expect(notes.get_by_role("cell", name=str(clinician))).to_be_visible()
     expect(page.locator("#attendance").get_by_role("cell", name=str(clinician))).to_be_visible()
+    plan_reviews = page.locator("#plan-reviews")
+    expect(plan_reviews.get_by_role("columnheader", name="Primary clinician")).to_be_visible()
     screenshot(page, "admin-overdue")
