@@ -224,12 +224,12 @@ class Client(models.Model):
                 condition=Q(status="active"),
                 name="client_active_by_track",
             ),
-            # This week's and month's admissions and discharges, without reading years of them.
             # A clinician's caseload as ids from the index alone: the reach rule reads it twice
             # for every clinician's list (its first way, and the reach rows it leaves out), and a
             # caseload keeps every client it ever had (1,202 for the bench's busiest clinician):
             # by the key alone, each of them was a read of the table.
             models.Index(fields=["primary_clinician", "id"], name="client_caseload"),
+            # This week's and month's admissions and discharges, without reading years of them.
             models.Index(fields=["admission_date"], name="client_by_admission"),
             models.Index(fields=["discharge_date"], name="client_by_discharge"),
             GinIndex(fields=["search_trigrams"], name="client_name_trigrams"),

@@ -191,31 +191,18 @@ def session_day_list(*, user: User, day: date) -> QuerySet[Session]:
 
 def overdue_note_list(*, user: User, now: datetime) -> QuerySet[Attendance]:
     """Attended clients whose note is still unsigned 24 hours after the session ended: all of them
-    for an admin, those of a clinician's sessions for a clinician."""
-    return _overdue_note_rows(
-        Attendance.objects.filter(
-            session_is_visible_to(user=user, via="session__"),
-            # Open work through partial indexes on exact flags: the sessions' flag finds the
-            # user's sessions with open notes, the rows' flag (attended, note not signed) decides,
-            # so no note is read (probing the notes of every open row was 15,000 buffers).
-            session__notes_open=True,
-            note_open=True,
-            session__status=Session.Status.SCHEDULED,
-            session__ends_at__lte=now - NOTE_DUE_AFTER,
-        )
+    for an admin, those of a clinician's sessions for a clinician (with no related rows: each list
+    selects what it shows)."""
+    return Attendance.objects.filter(
+        session_is_visible_to(user=user, via="session__"),
+        # Open work through partial indexes on exact flags: the sessions' flag finds the user's
+        # sessions with open notes, the rows' flag (attended, note not signed) decides, so no note
+        # is read (probing the notes of every open row was 15,000 buffers).
+        session__notes_open=True,
+        note_open=True,
+        session__status=Session.Status.SCHEDULED,
+        session__ends_at__lte=now - NOTE_DUE_AFTER,
     )
-
-
-def _overdue_note_rows(
-    notes: QuerySet[Attendance],
-    *,
-    session_related: tuple[str, ...] = ("group", "client", "clinician"),
-) -> QuerySet[Attendance]:
-    """Overdue notes as the lists show them: oldest first, with their client and session (and the
-    session's `session_related`)."""
-    return notes.select_related(
-        "client", "session", *(f"session__{related}" for related in session_related)
-    ).order_by("session__starts_at", "client__legal_last_name")
 
 
 def session_missing_attendance_list(*, user: User, now: datetime) -> QuerySet[Session]:
@@ -288,9 +275,10 @@ def overdue_documentation_get(
         .values_list("pk", "total")[:shown]
     )
     session_shown = _session_shown(user)
-    shown_notes = _overdue_note_rows(
-        Attendance.objects.filter(pk__in=[pk for pk, _ in keys]),
-        session_related=_related(session_shown),
+    shown_notes = (
+        Attendance.objects.filter(pk__in=[pk for pk, _ in keys])
+        .select_related("client", *(f"session__{related}" for related in _related(session_shown)))
+        .order_by("session__starts_at", "client__legal_last_name")
     )
     return {
         "overdue_notes": shown_notes.only(
