@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import chain
+from typing import NamedTuple
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce
@@ -86,8 +87,10 @@ _BAR_FILLS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class ChartBar:
+class ChartBar(NamedTuple):
+    """One week's bar of an hours chart. (A named tuple: a caseload's page builds a dozen for each
+    client, and a frozen dataclass took twice as long to build.)"""
+
     week_start: date
     minutes: int
     status: str
@@ -132,12 +135,7 @@ def _chart_weeks(today: date | None) -> tuple[date, date]:
 
 def hours_overview_get(*, client: Client, today: date | None = None) -> HoursOverview:
     """This week's row and the last 12 weeks as chart bars scaled against the track's minimum."""
-    first_week, week_start = _chart_weeks(today)
-    # Unordered: the default order joins the clients for their names.
-    rows = WeeklyCompliance.objects.filter(
-        client=client, week_start__gte=first_week, week_start__lte=week_start
-    ).order_by()
-    return _overview(client, {row.week_start: row for row in rows}, week_start)
+    return _overviews([client], today)[0]
 
 
 def hours_overview_list(*, clinician: User, today: date | None = None) -> list[HoursOverview]:
@@ -177,38 +175,56 @@ def hours_behind_list(*, clinician: User, limit: int, today: date | None = None)
     )
 
 
+# The weekly rows' columns, in order, as `_overviews` reads them.
+_WEEK_COLUMNS = tuple(field.attname for field in WeeklyCompliance._meta.concrete_fields)
+_CLIENT, _WEEK, _ATTENDED, _STATUS = (
+    _WEEK_COLUMNS.index(name) for name in ("client_id", "week_start", "attended_minutes", "status")
+)
+
+
 def _overviews(clients: Sequence[Client], today: date | None) -> list[HoursOverview]:
-    """hours_overview_get for each of `clients` (their track selected), in one query."""
+    """hours_overview_get for each of `clients` (their track selected), in one query. The weeks
+    are read as tuples and only the current week's made a row: every week as a row was most of
+    the time (56 clients: 2.3 of 3.9 ms; as tuples, 0.8)."""
     first_week, week_start = _chart_weeks(today)
-    weeks: dict[int, dict[date, WeeklyCompliance]] = {}
-    for row in WeeklyCompliance.objects.filter(
-        client__in=[client.pk for client in clients],
-        week_start__gte=first_week,
-        week_start__lte=week_start,
-    ).order_by():
-        weeks.setdefault(row.client_id, {})[row.week_start] = row
+    # Unordered: the default order joins the clients for their names.
+    weeks: dict[int, dict[date, tuple]] = {}
+    for values in (
+        WeeklyCompliance.objects.filter(
+            client__in=[client.pk for client in clients],
+            week_start__gte=first_week,
+            week_start__lte=week_start,
+        )
+        .order_by()
+        .values_list(*_WEEK_COLUMNS)
+    ):
+        weeks.setdefault(values[_CLIENT], {})[values[_WEEK]] = values
     return [_overview(client, weeks.get(client.pk, {}), week_start) for client in clients]
 
 
-def _overview(
-    client: Client, rows: dict[date, WeeklyCompliance], week_start: date
-) -> HoursOverview:
+def _overview(client: Client, weeks: dict[date, tuple], week_start: date) -> HoursOverview:
+    """`client`'s overview from their weeks' rows (as `_WEEK_COLUMNS` tuples, by Monday)."""
     first_week = week_start - timedelta(weeks=CHART_WEEKS - 1)
-    current = rows.get(week_start)
+    this_week = weeks.get(week_start)
+    current = (
+        WeeklyCompliance.from_db(WeeklyCompliance.objects.db, _WEEK_COLUMNS, this_week)
+        if this_week
+        else None
+    )
     minimum = client.track.weekly_minimum_minutes
-    top = max([minimum * 3 // 2, *(row.attended_minutes for row in rows.values())])
+    top = max([minimum * 3 // 2, *(values[_ATTENDED] for values in weeks.values())])
     height = HoursOverview.chart_height
     bars = []
     for index in range(CHART_WEEKS):
         monday = first_week + timedelta(weeks=index)
-        row = rows.get(monday)
-        minutes = row.attended_minutes if row else 0
+        values = weeks.get(monday)
+        minutes = values[_ATTENDED] if values else 0
         bar_height = round(minutes * height / top)
         bars.append(
             ChartBar(
                 week_start=monday,
                 minutes=minutes,
-                status=row.status if row else "",
+                status=values[_STATUS] if values else "",
                 x=index * 20 + 3,
                 y=height - bar_height,
                 height=bar_height,

@@ -370,7 +370,17 @@ def test_the_hours_overview_has_this_week_and_twelve_bars(alice, evening_group, 
     attend(week_sessions[0], alice)
     compliance_recompute_week(week_start=MONDAY, now=WEDNESDAY_NOON)
     overview = hours_overview_get(client=alice, today=MONDAY + timedelta(days=2))
+    # This week's row whole, as stored (its weeks are read as tuples and it alone made a row).
+    stored = WeeklyCompliance.objects.get(client=alice, week_start=MONDAY)
+    assert {
+        field.attname: getattr(overview.current, field.attname)
+        for field in WeeklyCompliance._meta.concrete_fields
+    } == {
+        field.attname: getattr(stored, field.attname)
+        for field in WeeklyCompliance._meta.concrete_fields
+    }
     assert overview.current.attended_minutes == 180
+    assert overview.current.get_status_display() == stored.get_status_display()
     assert (overview.percent, overview.scheduled_percent) == (33, 67)
     assert len(overview.bars) == 12
     assert overview.bars[-1].minutes == 180
