@@ -211,7 +211,8 @@ def group_near_capacity_list(*, on: date) -> list[NearCapacity]:
         .select_related(None)
         .filter(is_active=True, first_date__lte=on)
         .filter(Q(last_date__isnull=True) | Q(last_date__gte=on))
-        .values_list("pk", "name", "track__name", "enrolled", "capacity")
+        # `enrolled` is group_list's annotation, which the type checker cannot see.
+        .values_list("pk", "name", "track__name", "enrolled", "capacity")  # type: ignore[misc]
     )
     near = [
         NearCapacity(group_id=pk, name=name, track=track, enrolled=enrolled, capacity=capacity)
