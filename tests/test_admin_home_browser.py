@@ -9,7 +9,10 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from demo.people import DEMO_PASSWORD
-from tests.factories import instruments_installed
+from groups.models import Group
+from groups.selectors import group_list
+from iop import clock
+from tests.factories import EnrollmentFactory, instruments_installed
 from tests.helpers import log_in, screenshot
 
 pytestmark = pytest.mark.browser
@@ -33,6 +36,17 @@ def test_the_director_scans_the_home_follows_a_number_and_opens_two_reports(page
         expect(page.get_by_role("heading", name=card)).to_be_visible()
     page.wait_for_load_state("networkidle")
     screenshot(page, "admin-home")
+
+    # A group filled to its last seat: the capacity card names it, full, linked to its roster.
+    group = Group.objects.filter(is_active=True, first_date__lte=clock.today()).first()
+    while group_list(on=clock.today()).get(pk=group.pk).enrolled < group.capacity:
+        EnrollmentFactory(group=group)
+    page.reload()
+    card = page.locator("#near-capacity")
+    expect(card.get_by_role("link", name=f"{group.capacity} / {group.capacity}")).to_be_visible()
+    expect(card.get_by_text("full")).to_be_visible()
+    card.scroll_into_view_if_needed()
+    screenshot(page, "admin-home-group-at-capacity")
 
     reviews = page.locator("#authorizations-review").get_by_role("link", name="All reviews due")
     reviews.click()
