@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from clients.models import Client
+from clients.models import Client, TreatmentPlan
 from clients.selectors import plan_reviews_overdue
 from iop.clock import day_bounds
 from iop.models import User
@@ -291,6 +291,17 @@ def overdue_documentation_get(
         "missing_attendance_count": min(missing, OVERDUE_COUNTED),
         "missing_attendance_capped": missing > OVERDUE_COUNTED,
     }
+
+
+def overdue_plan_review_list(
+    *, user: User, clinician: User | None = None
+) -> QuerySet[TreatmentPlan]:
+    """The overdue plan reviews of the overdue page: a clinician's own caseload's; an admin's of
+    one clinician's caseload or all, each with its primary clinician (whose it is: a clinician's
+    are all their own, so theirs leave that join out, as their overdue lists do)."""
+    if not user.is_admin:
+        return plan_reviews_overdue(clinician=user)
+    return plan_reviews_overdue(clinician=clinician).select_related("client__primary_clinician")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from clients.selectors import (
     checkin_overdue_list,
     client_list,
     clinical_alert_list,
-    plan_reviews_overdue,
 )
 from iop.access import role_required, staff_required
 from iop.forms import Confirmation, Step, irreversible_result, service_result
@@ -46,6 +45,7 @@ from scheduling.selectors.attendance import (
     attendance_length,
     drop_in_candidate_list,
     overdue_documentation_get,
+    overdue_plan_review_list,
     session_day_list,
     session_is_documentable_by,
     session_log_get,
@@ -104,10 +104,7 @@ def overdue(request: AuthedRequest) -> HttpResponse:
     form = OverdueFilterForm(request.GET or None) if request.user.is_admin else None
     clinician = form.cleaned_data["clinician"] if form is not None and form.is_valid() else None
     context = overdue_documentation_get(user=request.user, now=timezone.now(), clinician=clinician)
-    reviews = plan_reviews_overdue(clinician=request.user if form is None else clinician)
-    if form is not None:
-        # Whose each is, on the admins' list (a clinician's are all their own caseload's).
-        reviews = reviews.select_related("client__primary_clinician")
+    reviews = overdue_plan_review_list(user=request.user, clinician=clinician)
     return render(
         request,
         "scheduling/overdue.html",

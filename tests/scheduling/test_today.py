@@ -14,6 +14,7 @@ from scheduling.models import AttendanceStatus, ComplianceStatus, WeeklyComplian
 from scheduling.selectors.attendance import (
     overdue_documentation_get,
     overdue_note_list,
+    overdue_plan_review_list,
     session_day_list,
     session_missing_attendance_list,
 )
@@ -26,6 +27,7 @@ from tests.factories import (
     GroupFactory,
     ProgressNoteFactory,
     SessionFactory,
+    TreatmentPlanFactory,
     check_in_open,
 )
 from tests.helpers import SECOND_FACTOR_QUERIES
@@ -169,6 +171,29 @@ def test_only_an_admins_overdue_lists_read_whose_work_each_is(request, role, cli
     statements = [query["sql"] for query in queries.captured_queries]
     assert any('"iop_user"' in sql for sql in statements) == (role == "admin")
     assert len(statements) == 4
+
+
+@pytest.mark.parametrize("role", ["admin", "clinician"])
+def test_the_overdue_pages_plan_reviews_say_whose_only_to_an_admin(
+    request, role, clinician, second_clinician
+):
+    """A clinician's overdue plan reviews are their own caseload's, read without the clinician;
+    an admin's are everyone's, each read with its primary clinician in the same query."""
+    with time_machine.travel(timezone.now() - timedelta(days=120)):
+        mine = TreatmentPlanFactory(client=ClientFactory(primary_clinician=clinician))
+        TreatmentPlanFactory(client=ClientFactory(primary_clinician=second_clinician))
+    user = request.getfixturevalue(role)
+    with CaptureQueriesContext(connection) as queries:
+        reviews = list(overdue_plan_review_list(user=user))
+        if role == "admin":
+            assert {plan.client.primary_clinician for plan in reviews} == {
+                clinician,
+                second_clinician,
+            }
+    if role == "clinician":
+        assert reviews == [mine]
+    assert len(queries) == 1
+    assert ('"iop_user"' in queries[0]["sql"]) == (role == "admin")
 
 
 def test_admins_see_everyones_overdue_documentation(client, admin, clinician, second_clinician):
