@@ -12,6 +12,7 @@ clinical data without it. A client opening their own record is not an access to 
 
 from typing import TypeVar
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from iop.http import AuthedRequest
@@ -43,7 +44,13 @@ def _read(request: AuthedRequest, opened: Opened, client_id: int, purpose: str) 
 
 
 def _reachable(request: AuthedRequest, pk: int) -> Client:
-    return get_object_or_404(selectors.client_list(user=request.user, among=[pk]))
+    return _found(selectors.client_reachable_get(user=request.user, pk=pk))
+
+
+def _found(client: Client | None) -> Client:
+    if client is None:
+        raise Http404("No client found.")
+    return client
 
 
 def access_client(*, request: AuthedRequest, pk: int, purpose: str) -> Client:
@@ -53,7 +60,7 @@ def access_client(*, request: AuthedRequest, pk: int, purpose: str) -> Client:
 
 def access_client_chart(*, request: AuthedRequest, pk: int, purpose: str) -> Client:
     """The client with everything the chart shows loaded, for the chart."""
-    client = get_object_or_404(selectors.client_chart_list(user=request.user, among=[pk]))
+    client = _found(selectors.client_chart_get(user=request.user, pk=pk))
     return _read(request, client, client.pk, purpose)
 
 
@@ -108,7 +115,7 @@ def access_client_to_disclose(*, request: AuthedRequest, pk: int) -> Client:
     consent. Opening the form is a read of the chart, recorded here; the printed page a POST
     answers is a disclosure, recorded by `iop.exports` as one export and not also as a read (a
     refused POST shows the form again, whose read was recorded when it was opened)."""
-    client = get_object_or_404(selectors.client_chart_list(user=request.user, among=[pk]))
+    client = _found(selectors.client_chart_get(user=request.user, pk=pk))
     if request.method == "POST":
         return client
     return _read(request, client, client.pk, "print or export under a consent")

@@ -25,6 +25,7 @@ from iop.dates import (
 from iop.expressions import EqualsAny
 from iop.history import final_once, keep_rows
 from iop.models import User
+from iop.statements import Slot, is_role_user
 
 CLINIC_DATE = [validate_clinic_date]
 
@@ -61,8 +62,17 @@ class ProgramTrack(models.Model):
         return self.name
 
 
+def _among(among: Collection[int] | Slot) -> Q:
+    """The clients of `among`: ids, or a statement's slot of them (`iop.statements`)."""
+    if isinstance(among, Slot):
+        return Q(EqualsAny(F("pk"), among))
+    return Q(pk__in=among)
+
+
 class ClientQuerySet(models.QuerySet):
-    def within_reach_of(self, user: User, among: Collection[int] | None = None) -> "ClientQuerySet":
+    def within_reach_of(
+        self, user: User, among: Collection[int] | Slot | None = None
+    ) -> "ClientQuerySet":
         """Minimum necessary, the one rule of who may open which client (lists, search, the chart
         and every part of it): admins every client; a client their own record; a clinician the
         clients on their caseload, in the groups they facilitate (a live enrollment that has not
@@ -72,15 +82,23 @@ class ClientQuerySet(models.QuerySet):
         by name.
 
         `among` (ids) asks the rule of those clients only, as a chart asks it of one: each way
-        then reads their own rows."""
+        then reads their own rows. Built for any user of a role (`iop.statements.role_user`),
+        the user's id, `among` and the clock are a statement's slots."""
         if among is not None and not among:
             return self.none()
-        clients = self if among is None else self.filter(pk__in=among)
+        clients = self if among is None else self.filter(_among(among))
         if user.is_admin:
             return clients
         if not user.is_clinician:
-            return clients.filter(user=user) if user.is_client else clients.none()
-        now = timezone.now()
+            return clients.filter(user_id=user.pk) if user.is_client else clients.none()
+        now: datetime | Slot
+        today: date | Slot
+        if is_role_user(user):
+            # Built for any user of the role (`iop.statements`): the clock is given when it runs.
+            now, today = Slot("now"), Slot("today")
+        else:
+            now = timezone.now()
+            today = timezone.localdate(now)
         # The groups the user facilitates, as an array computed once (no join to the groups).
         facilitated = ArraySubquery(
             User.facilitated_groups.through.objects.filter(user_id=user.pk).values("group_id")
@@ -88,20 +106,18 @@ class ClientQuerySet(models.QuerySet):
         in_group = Q(EqualsAny(F("enrollments__group_id"), facilitated)) & Q(
             enrollments__voided_at__isnull=True
         )
-        live = Q(enrollments__end_date__isnull=True) | Q(
-            enrollments__end_date__gte=timezone.localdate(now)
-        )
+        live = Q(enrollments__end_date__isnull=True) | Q(enrollments__end_date__gte=today)
         # On a session the user ran, or one of a group they facilitate, since the admission: the
         # latest start of such a session, which the database keeps per clinician and per group
         # (`RosterReach`), instead of every roster of the user's years.
-        on_their_session = Q(roster_reach__clinician=user) | Q(
+        on_their_session = Q(roster_reach__clinician_id=user.pk) | Q(
             EqualsAny(F("roster_reach__group_id"), facilitated)
         )
         in_episode = Q(admission_date__isnull=True) | Q(
             roster_reach__last_starts_at__date__gte=F("admission_date")
         )
         roster_way = on_their_session & in_episode
-        caseload = Q(primary_clinician=user)
+        caseload = Q(primary_clinician_id=user.pk)
         if among is None:
             # Over the whole clinic, the clients tested for their admission are first looked up
             # from the rows' two indexes (joined, the planner hashed every client of the clinic),
@@ -114,7 +130,7 @@ class ClientQuerySet(models.QuerySet):
                     F("pk"),
                     ArraySubquery(
                         reach_rows.filter(
-                            Q(clinician=user) | Q(EqualsAny(F("group_id"), facilitated))
+                            Q(clinician_id=user.pk) | Q(EqualsAny(F("group_id"), facilitated))
                         )
                         .exclude(client__in=Client.objects.filter(caseload))
                         .values("client_id")
@@ -125,13 +141,17 @@ class ClientQuerySet(models.QuerySet):
             caseload,
             in_group & live,
             roster_way,
-            Q(pk__in=EmergencyAccess.objects.open_at(now).filter(user=user).values("client_id")),
+            Q(
+                pk__in=EmergencyAccess.objects.open_at(now)
+                .filter(user_id=user.pk)
+                .values("client_id")
+            ),
         ]
         # The ids each way reaches, united and computed once: the list then reads those clients by
         # key. (`A OR B OR ...` tested every client of the clinic against each way.)
         reached = [Client.objects.filter(way).order_by().values("pk") for way in ways]
         if among is not None:
-            reached = [ids.filter(pk__in=among) for ids in reached]
+            reached = [ids.filter(_among(among)) for ids in reached]
         return clients.filter(EqualsAny(F("pk"), ArraySubquery(reached[0].union(*reached[1:]))))
 
 
@@ -955,7 +975,7 @@ class Discharge(models.Model):
 
 
 class EmergencyAccessQuerySet(models.QuerySet):
-    def open_at(self, moment: datetime) -> "EmergencyAccessQuerySet":
+    def open_at(self, moment: "datetime | Slot") -> "EmergencyAccessQuerySet":
         return self.filter(started_at__lte=moment, ends_at__gt=moment)
 
 

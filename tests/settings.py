@@ -54,3 +54,7 @@ CELERY_BROKER_URL = REDIS_URL
 # The demo and the synthetic clinic are tested whatever DEBUG says.
 if "demo" not in INSTALLED_APPS:  # noqa: F405
     INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405
+
+# Every run of a statement compiled once (`iop.statements`) also builds and compiles it again and
+# compares: a builder that captured a value, not a slot, fails the test that runs it twice.
+STATEMENTS_CHECKED = True

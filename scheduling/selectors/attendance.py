@@ -11,6 +11,7 @@ from django.db.models import (
     Exists,
     Expression,
     ExpressionWrapper,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -25,7 +26,9 @@ from django.utils import timezone
 from clients.models import Client, TreatmentPlan
 from clients.selectors import plan_reviews_overdue
 from iop.clock import day_bounds
+from iop.expressions import EqualsAny
 from iop.models import User
+from iop.statements import Slot, Statement, role_user
 from scheduling.models import (
     ATTENDED_STATUSES,
     Attendance,
@@ -168,17 +171,21 @@ def _count(queryset: QuerySet, by: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def session_day_list(*, user: User, day: date) -> QuerySet[Session]:
+def session_day_list(*, user: User, day: date) -> list[Session]:
     """`user`'s sessions on the local date `day` with roster size and how many attended clients
     still lack a signed note (attendance taken or not is the session's own flag): one query."""
     start, end = day_bounds(day)
+    return _SESSION_DAY.run({"role": user.role}, user=user.pk, start=start, end=end)
+
+
+def _session_day(role: str) -> QuerySet[Session]:
     unsigned = Attendance.objects.filter(
         session_id=OuterRef("pk"), status__in=ATTENDED_STATUSES, note_signed=False
     )
     return (
-        session_list(user=user)
+        session_list(user=role_user(role))
         .select_related("group", "client", "room")
-        .filter(starts_at__gte=start, starts_at__lt=end)
+        .filter(starts_at__gte=Slot("start"), starts_at__lt=Slot("end"))
         .annotate(
             enrolled_count=_count(
                 SessionClient.objects.filter(session_id=OuterRef("pk")), "session_id"
@@ -189,10 +196,17 @@ def session_day_list(*, user: User, day: date) -> QuerySet[Session]:
     )
 
 
+_SESSION_DAY: Statement[Session] = Statement(_session_day)
+
+
 def overdue_note_list(*, user: User, now: datetime) -> QuerySet[Attendance]:
     """Attended clients whose note is still unsigned 24 hours after the session ended: all of them
     for an admin, those of a clinician's sessions for a clinician (with no related rows: each list
     selects what it shows)."""
+    return _notes_due_before(user, now - NOTE_DUE_AFTER)
+
+
+def _notes_due_before(user: User, due_before: datetime | Slot) -> QuerySet[Attendance]:
     return Attendance.objects.filter(
         session_is_visible_to(user=user, via="session__"),
         # Open work through partial indexes on exact flags: the sessions' flag finds the user's
@@ -201,11 +215,11 @@ def overdue_note_list(*, user: User, now: datetime) -> QuerySet[Attendance]:
         session__notes_open=True,
         note_open=True,
         session__status=Session.Status.SCHEDULED,
-        session__ends_at__lte=now - NOTE_DUE_AFTER,
+        session__ends_at__lte=due_before,
     )
 
 
-def session_missing_attendance_list(*, user: User, now: datetime) -> QuerySet[Session]:
+def session_missing_attendance_list(*, user: User, now: datetime | Slot) -> QuerySet[Session]:
     """Sessions that have ended with no attendance recorded (with no related rows: each list
     selects what it shows)."""
     return (
@@ -252,45 +266,77 @@ def overdue_documentation_get(
 ) -> dict[str, object]:
     """What is overdue for `user` (of one clinician's sessions, if given), as Today and the overdue
     page show it: the `shown` oldest unsigned notes and sessions without attendance, and how many
-    of each there are."""
-    notes = overdue_note_list(user=user, now=now)
-    sessions = session_missing_attendance_list(user=user, now=now)
-    if clinician is not None:
-        notes, sessions = (
-            notes.filter(session__clinician=clinician),
-            sessions.filter(clinician=clinician),
-        )
-    # Counted along the open-work index in start order, up to a cap: counted unordered (or up to
-    # a cap as large as its guess), the planner took the index's upcoming sessions for past ones
-    # and scanned every session of the clinic.
-    missing = sessions[: OVERDUE_COUNTED + 1].count()
-    # The oldest notes picked by their keys first, then read with their client and session: the
-    # joins for every overdue note of the clinic before sorting them cost more than the rest. Read
-    # by key alone: their filters again planned seven tables (7-27 ms) to fetch rows already found.
-    # The exact count comes with the keys, from the same pass over the open notes (counted apart,
-    # the pass ran twice: 2,789 open notes at the bench's scale 1).
-    keys = list(
+    of each there are. Four statements, each compiled once per role and shape."""
+    shape = {"role": user.role, "of_clinician": clinician is not None}
+    values = {"user": user.pk, "now": now, "clinician": clinician.pk if clinician else None}
+    missing = len(_MISSING_COUNTED.run(shape, **values))
+    keys = _OVERDUE_NOTE_KEYS.run(
+        {**shape, "shown": shown}, **values, due_before=now - NOTE_DUE_AFTER
+    )
+    return {
+        "overdue_notes": _OVERDUE_NOTES_SHOWN.run(
+            {"role": user.role}, notes=[pk for pk, _ in keys]
+        ),
+        "overdue_note_count": keys[0][1] if keys else 0,
+        "missing_attendance": _MISSING_SHOWN.run({**shape, "shown": shown}, **values),
+        "missing_attendance_count": min(missing, OVERDUE_COUNTED),
+        "missing_attendance_capped": missing > OVERDUE_COUNTED,
+    }
+
+
+def _missing(role: str, of_clinician: bool) -> QuerySet[Session]:
+    sessions = session_missing_attendance_list(user=role_user(role), now=Slot("now"))
+    return sessions.filter(clinician_id=Slot("clinician")) if of_clinician else sessions
+
+
+# Counted along the open-work index in start order, up to a cap: counted unordered (or up to a
+# cap as large as its guess), the planner took the index's upcoming sessions for past ones and
+# scanned every session of the clinic. (Their keys, fewer than the cap, are the count.)
+_MISSING_COUNTED: Statement[int] = Statement(
+    lambda role, of_clinician: _missing(role, of_clinician).values_list("pk", flat=True)[
+        : OVERDUE_COUNTED + 1
+    ]
+)
+
+
+def _missing_shown(role: str, of_clinician: bool, shown: int) -> QuerySet[Session]:
+    fields = _session_shown(role_user(role))
+    return _missing(role, of_clinician).select_related(*_related(fields)).only(*fields)[:shown]
+
+
+_MISSING_SHOWN: Statement[Session] = Statement(_missing_shown)
+
+
+# The oldest notes picked by their keys first, then read with their client and session: the joins
+# for every overdue note of the clinic before sorting them cost more than the rest. Read by key
+# alone: their filters again planned seven tables (7-27 ms) to fetch rows already found. The exact
+# count comes with the keys, from the same pass over the open notes (counted apart, the pass ran
+# twice: 2,789 open notes at the bench's scale 1).
+def _overdue_note_keys(role: str, of_clinician: bool, shown: int) -> QuerySet:
+    notes = _notes_due_before(role_user(role), Slot("due_before"))
+    if of_clinician:
+        notes = notes.filter(session__clinician_id=Slot("clinician"))
+    return (
         notes.order_by("session__starts_at", "session_id", "client_id")
         .annotate(total=Window(Count("*")))
         .values_list("pk", "total")[:shown]
     )
-    session_shown = _session_shown(user)
-    shown_notes = (
-        Attendance.objects.filter(pk__in=[pk for pk, _ in keys])
-        .select_related("client", *(f"session__{related}" for related in _related(session_shown)))
+
+
+_OVERDUE_NOTE_KEYS: Statement[tuple[int, int]] = Statement(_overdue_note_keys)
+
+
+def _overdue_notes_shown(role: str) -> QuerySet[Attendance]:
+    fields = _session_shown(role_user(role))
+    return (
+        Attendance.objects.filter(EqualsAny(F("pk"), Slot("notes", array_of="bigint")))
+        .select_related("client", *(f"session__{related}" for related in _related(fields)))
         .order_by("session__starts_at", "client__legal_last_name")
+        .only(*_CLIENT_NAME, *(f"session__{field}" for field in fields))
     )
-    return {
-        "overdue_notes": shown_notes.only(
-            *_CLIENT_NAME, *(f"session__{field}" for field in session_shown)
-        ),
-        "overdue_note_count": keys[0][1] if keys else 0,
-        "missing_attendance": sessions.select_related(*_related(session_shown)).only(
-            *session_shown
-        )[:shown],
-        "missing_attendance_count": min(missing, OVERDUE_COUNTED),
-        "missing_attendance_capped": missing > OVERDUE_COUNTED,
-    }
+
+
+_OVERDUE_NOTES_SHOWN: Statement[Attendance] = Statement(_overdue_notes_shown)
 
 
 def overdue_plan_review_list(

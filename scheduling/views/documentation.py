@@ -16,7 +16,7 @@ from clients.models import Client
 from clients.selectors import (
     checkin_overdue_list,
     client_list,
-    clinical_alert_list,
+    clinical_alert_open_list,
 )
 from iop.access import role_required, staff_required
 from iop.forms import Confirmation, Step, irreversible_result, service_result
@@ -77,7 +77,7 @@ def today(request: AuthedRequest) -> HttpResponse:
     day = timezone.localdate()
     context = {
         "day": day,
-        "clinical_alerts": list(clinical_alert_list(user=request.user, open_only=True)),
+        "clinical_alerts": clinical_alert_open_list(user=request.user),
         "overdue_check_ins": checkin_overdue_list(clinician=request.user, today=day),
         "sessions": session_day_list(user=request.user, day=day),
         "behind": hours_behind_list(clinician=request.user, limit=BEHIND_SHOWN, today=day),
