@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from iop.dates import NO_NUL, validate_clinic_date
-from iop.forms import HoursField, QuickDateInput, QuickSelect, clinic_date_field
+from iop.forms import HoursField, MenuFilter, QuickDateInput, QuickSelect, clinic_date_field
 from iop.models import User
 
 from .models import (
@@ -62,10 +62,10 @@ def _clinic_date_filter(label: str, field_name: str, lookup_expr: str) -> django
 class ClientFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Name or MRN")
     status = django_filters.ChoiceFilter(choices=Client.Status.choices, widget=QuickSelect)
-    primary_clinician = django_filters.ModelChoiceFilter(
+    primary_clinician = MenuFilter(
         queryset=User.objects.clinicians(), label="Clinician", widget=QuickSelect
     )
-    track = django_filters.ModelChoiceFilter(
+    track = MenuFilter(
         queryset=ProgramTrack.objects.all(), empty_label="Any track", widget=QuickSelect
     )
     level_of_care = django_filters.ChoiceFilter(

@@ -2,18 +2,21 @@
 
 import dataclasses
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 
+import django_filters
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import transaction
+from django.db.models import QuerySet
+from django.forms.models import ModelChoiceIterator
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -23,6 +26,7 @@ from .dates import validate_clinic_date
 from .hours import hours
 from .models import Role, User
 from .selectors import AuditFilters
+from .statements import Statement
 
 Result = TypeVar("Result")
 
@@ -144,6 +148,67 @@ def _escaped(value: object) -> str:
     options are plain or safe strings, and a menu of staff has one per person."""
     safe = getattr(value, "__html__", None)
     return str(safe()) if safe is not None else html.escape(str(value))
+
+
+class MenuIterator(ModelChoiceIterator):
+    """The options of a `MenuChoiceField`: its menu statement's rows, compiled once, instead of
+    the queryset built and compiled for every form drawn (and read through a server-side
+    cursor: three statements)."""
+
+    def __iter__(self) -> Iterator[Any]:
+        menu = getattr(self.field, "menu", None)
+        if menu is None:
+            yield from super().__iter__()
+            return
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for row in menu.run():
+            yield self.choice(row)
+
+
+class MenuChoiceField(forms.ModelChoiceField):
+    """A menu of a list the form declares once (the clinicians, the tracks), read with a statement
+    compiled once (`iop.statements`). Validation reads the queryset as Django does; a queryset set
+    on a form's field afterwards is drawn from that queryset."""
+
+    iterator = MenuIterator
+
+    def __init__(self, queryset: QuerySet, *, menu: Statement | None = None, **kwargs: Any):
+        super().__init__(queryset, **kwargs)
+        self.menu: Statement | None = menu or Statement(queryset.all)
+
+    def __deepcopy__(self, memo: dict) -> "MenuChoiceField":
+        # Each form's copy keeps the declaration's statement (setting its queryset drops it).
+        result = super().__deepcopy__(memo)
+        result.menu = self.menu
+        return result
+
+    def _set_queryset(self, queryset: QuerySet | None) -> None:
+        self.menu = None
+        super()._set_queryset(queryset)  # type: ignore[misc]  # the stubs leave it out
+
+    queryset = property(
+        forms.ModelChoiceField._get_queryset,  # type: ignore[attr-defined]
+        _set_queryset,
+    )
+
+
+class _FilterMenuIterator(django_filters.fields.ModelChoiceIterator, MenuIterator):
+    pass
+
+
+class _FilterMenuField(django_filters.fields.ModelChoiceField, MenuChoiceField):
+    iterator = _FilterMenuIterator
+
+
+class MenuFilter(django_filters.ModelChoiceFilter):
+    """A filter's `MenuChoiceField`: the statement is made with the filter set's declaration, as
+    each filter set's fields are made anew."""
+
+    field_class = _FilterMenuField
+
+    def __init__(self, *args: Any, queryset: QuerySet, **kwargs: Any) -> None:
+        super().__init__(*args, queryset=queryset, menu=Statement(queryset.all), **kwargs)
 
 
 class QuickSelect(forms.Select):
@@ -302,7 +367,7 @@ class AuditLogFilterForm(forms.Form):
     client = forms.CharField(
         required=False, max_length=100, label="Client", help_text="MRN or name"
     )
-    user = forms.ModelChoiceField(
+    user = MenuChoiceField(
         # Staff read and change charts: the thousands of client logins are not offered.
         queryset=User.objects.staff().only("username", "first_name", "last_name"),
         required=False,

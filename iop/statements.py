@@ -129,6 +129,13 @@ class Statement(Generic[Row]):
             WeakKeyDictionary()
         )
 
+    def __copy__(self) -> "Statement[Row]":
+        # One per declaration, whatever copies the forms and filters holding it make.
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "Statement[Row]":
+        return self
+
     def run(self, shape: dict[str, Hashable] | None = None, /, **values: Any) -> list[Row]:
         shape = shape or {}
         # The clinic's time zone is compiled into date arithmetic.

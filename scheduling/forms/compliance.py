@@ -4,7 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
-from iop.forms import QuickSelect, clinic_date_field
+from iop.forms import MenuChoiceField, QuickSelect, clinic_date_field
 from iop.models import User
 from scheduling.models import ComplianceAlert, ComplianceStatus
 
@@ -69,7 +69,7 @@ class ComplianceFilterForm(forms.Form):
         required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    clinician = forms.ModelChoiceField(
+    clinician = MenuChoiceField(
         queryset=User.objects.clinicians(),
         required=False,
         empty_label="Any clinician",
@@ -91,7 +91,7 @@ class AlertFilterForm(forms.Form):
         required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    clinician = forms.ModelChoiceField(
+    clinician = MenuChoiceField(
         queryset=User.objects.clinicians(),
         required=False,
         empty_label="Any clinician",

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from clients.models import Client, Objective
 from clients.selectors import client_list
 from iop.dates import validate_clinic_date
-from iop.forms import QuickNumberInput, QuickSelect
+from iop.forms import MenuChoiceField, QuickNumberInput, QuickSelect
 from iop.models import User
 from scheduling.models import (
     ATTENDED_STATUSES,
@@ -204,10 +204,10 @@ class DropInForm(forms.Form):
         *,
         user: User,
         exclude_ids: list[int],
-        offered: QuerySet[Client] | None = None,
+        offered: list[Client] | None = None,
     ) -> None:
         """A posted choice is accepted if it is an active client within the user's reach; the menu
-        lists `offered` (at most DROP_IN_OFFERED), not the whole clinic."""
+        lists `offered` (the first DROP_IN_OFFERED not on the sheet), not the whole clinic."""
         super().__init__(data)
         client = self.fields["client"]
         assert isinstance(client, forms.ModelChoiceField)
@@ -221,8 +221,7 @@ class DropInForm(forms.Form):
                 .exclude(pk__in=exclude_ids)
             )
         if offered is not None:
-            shown = offered.exclude(pk__in=exclude_ids)[:DROP_IN_OFFERED]
-            client.choices = [("", client.empty_label), *((c.pk, str(c)) for c in shown)]
+            client.choices = [("", client.empty_label), *((c.pk, str(c)) for c in offered)]
 
 
 class ObjectiveChoiceField(forms.ModelMultipleChoiceField):
@@ -322,7 +321,7 @@ class AddendumForm(forms.Form):
 class OverdueFilterForm(forms.Form):
     """The overdue page's clinician; a deactivated one too, since their overdue work remains."""
 
-    clinician = forms.ModelChoiceField(
+    clinician = MenuChoiceField(
         queryset=User.objects.filter(role="clinician").order_by("last_name", "first_name"),
         required=False,
         empty_label="Every clinician",

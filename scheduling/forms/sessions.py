@@ -10,8 +10,9 @@ from clients.models import Client
 from clients.selectors import client_list
 from groups.models import HTTPS_ONLY, MAX_SESSION_MINUTES, Room
 from iop.clock import local_datetime
-from iop.forms import QuickSelect, clinic_date_field
+from iop.forms import MenuFilter, QuickSelect, clinic_date_field
 from iop.models import Role, User
+from iop.statements import Statement
 from scheduling.models import Session, SessionSeries, SessionType
 from scheduling.selectors.sessions import session_is_led_by
 
@@ -19,8 +20,11 @@ INDIVIDUAL_TYPES = [(value, label) for value, label in SessionType.choices if va
 TELEHEALTH_PLACE = "telehealth"
 
 
+_ROOMS: Statement[tuple[int, str]] = Statement(lambda: Room.objects.values_list("pk", "name"))
+
+
 def _place_choices() -> list[tuple[str, str]]:
-    return [(TELEHEALTH_PLACE, "Telehealth"), *((str(r.pk), r.name) for r in Room.objects.all())]
+    return [(TELEHEALTH_PLACE, "Telehealth"), *((str(pk), name) for pk, name in _ROOMS.run())]
 
 
 class ClinicDayFilter(django_filters.FilterSet):
@@ -28,7 +32,7 @@ class ClinicDayFilter(django_filters.FilterSet):
     group or individual sessions, one room or telehealth. A value that is not a choice is left out
     of the filtering and said next to its field."""
 
-    clinician = django_filters.ModelChoiceFilter(
+    clinician = MenuFilter(
         queryset=User.objects.filter(role=Role.CLINICIAN).order_by("last_name", "first_name"),
         method="led_by",
         empty_label="Every clinician",

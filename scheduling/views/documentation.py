@@ -5,7 +5,6 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
-from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,6 +29,7 @@ from scheduling.access import (
     access_session_roster,
 )
 from scheduling.forms.documentation import (
+    DROP_IN_OFFERED,
     AddendumForm,
     AttendanceSheetForm,
     DropInForm,
@@ -176,6 +176,7 @@ def session_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.success(request, "Attendance saved." if session.group_id else "Session log saved.")
         return redirect("scheduling:session-detail", pk=session.pk)
     conflict = form.has_error(NON_FIELD_ERRORS, AttendanceConflict.CODE)
+    on_sheet = [row.client.pk for row in roster]
     context = {
         "session": session,
         "log": log,
@@ -191,23 +192,24 @@ def session_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         "drop_in_form": DropInForm(
             user=request.user,
-            exclude_ids=[row.client.pk for row in roster],
-            offered=_drop_in_offer(request, session),
+            exclude_ids=on_sheet,
+            offered=_drop_in_offer(request, session, on_sheet),
         ),
         "drop_in_search": query_text(request, "drop_in_search"),
     }
     return render(request, "scheduling/session.html", context, status=409 if conflict else 200)
 
 
-def _drop_in_offer(request: AuthedRequest, session: Session) -> QuerySet[Client]:
-    """The active clients matching the drop-in search (name or MRN), or the clinician's caseload."""
+def _drop_in_offer(request: AuthedRequest, session: Session, on_sheet: list[int]) -> list[Client]:
+    """The first active clients not on the sheet matching the drop-in search (name or MRN), or of
+    the clinician's caseload."""
     search = query_text(request, "drop_in_search")
     if not search:
-        return drop_in_candidate_list(session=session)
+        return drop_in_candidate_list(session=session, exclude_ids=on_sheet, limit=DROP_IN_OFFERED)
     matches = ClientFilter(
         {"q": search, "status": Client.Status.ACTIVE}, queryset=client_list(user=request.user)
     )
-    return matches.qs
+    return list(matches.qs.exclude(pk__in=on_sheet)[:DROP_IN_OFFERED])
 
 
 @role_required(Role.CLINICIAN)
