@@ -1,9 +1,15 @@
-"""Pages of lists: one too long to count on every request (the audit log's millions of rows), and
-one whose count costs as much as its page (a clinician's clients in reach)."""
+"""Pages of lists: one too long to count on every request (the audit log's millions of rows), one
+whose count costs as much as its page (a clinician's clients in reach), and one of a statement
+compiled once (`iop.statements`)."""
+
+from collections.abc import Hashable
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet, Window
 from django.utils.functional import cached_property
+
+from .statements import Statement
 
 # Counting stops here: the pages after it are reached by narrowing the filters.
 MAX_COUNTED = 10_000
@@ -41,3 +47,35 @@ class PageWithCountPaginator(Paginator):
         # Cached as Paginator caches its own count, so nothing counts the list again.
         self.__dict__["count"] = first[0].list_length if first else 0
         return Page(first, 1, self)
+
+
+class StatementPaginator(Paginator):
+    """A Paginator of a statement's rows: each page one statement, the count another (up to
+    `cap`, if given, as `CappedPaginator` counts), each compiled once."""
+
+    def __init__(
+        self,
+        statement: Statement,
+        shape: dict[str, Hashable],
+        values: dict[str, Any],
+        per_page: int,
+        cap: int | None = None,
+    ) -> None:
+        super().__init__([], per_page)
+        self.statement, self.shape, self.values, self.cap = statement, shape, values, cap
+
+    @cached_property
+    def count(self) -> int:
+        cap = None if self.cap is None else self.cap + 1
+        return self.statement.count(self.shape, cap=cap, **self.values)
+
+    @property
+    def capped(self) -> bool:
+        return self.cap is not None and self.count > self.cap
+
+    def page(self, number: int | str) -> Page:
+        number = self.validate_number(number)
+        rows = self.statement.run_page(
+            self.shape, offset=(number - 1) * self.per_page, limit=self.per_page, **self.values
+        )
+        return Page(rows, number, self)

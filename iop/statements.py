@@ -78,13 +78,24 @@ def _shallow_copy(thing: Any) -> Any:
     return new
 
 
+# What a statement is compiled for: its rows, a page of them (a limit and an offset given when it
+# runs), or how many there are (up to a limit given when it runs).
+_ROWS, _PAGE, _COUNT = "rows", "page", "count"
+_LIMIT, _OFFSET = "limit (statement)", "offset (statement)"
+
+
 class _Compiled:
     """A statement's SQL and the compiler that made it (which knows how to turn its rows into
     objects), for one shape on one connection."""
 
-    def __init__(self, queryset: QuerySet) -> None:
+    def __init__(self, queryset: QuerySet, form: str = _ROWS) -> None:
         if queryset.db != DEFAULT_DB_ALIAS:
             raise ValueError("a statement reads the default database")
+        if form != _ROWS and queryset.query.is_sliced:
+            raise ValueError("a statement read by pages or counted is not sliced")
+        if form == _COUNT:
+            # Counted as Django counts: the keys alone, in no order.
+            queryset = queryset.order_by().values("pk")
         self.queryset = queryset
         self.compiler = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS)
         try:
@@ -92,6 +103,12 @@ class _Compiled:
         except EmptyResultSet:
             # Nothing can match, whatever the values (`none()`, an empty list of ids).
             self.sql, params = "", []
+        if self.sql and form == _PAGE:
+            self.sql += " LIMIT %s OFFSET %s"
+            params = [*params, _SlotParam(_LIMIT), _SlotParam(_OFFSET)]
+        elif self.sql and form == _COUNT:
+            self.sql = f"SELECT COUNT(*) FROM ({self.sql} LIMIT %s) counted"
+            params = [*params, _SlotParam(_LIMIT)]  # NULL: no limit
         self.params = tuple(params)
         self.slots = tuple(
             (index, param.name)
@@ -99,15 +116,25 @@ class _Compiled:
             if isinstance(param, _SlotParam)
         )
 
+    def bound(self, values: dict[str, Any]) -> tuple[str, tuple]:
+        params = list(self.params)
+        for index, name in self.slots:
+            params[index] = values[name]
+        return self.sql, tuple(params)
+
+    def count(self, values: dict[str, Any]) -> int:
+        if not self.sql:
+            return 0
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute(*self.bound(values))
+            return cursor.fetchone()[0]
+
     def rows(self, values: dict[str, Any]) -> list:
         """The rows, made by the queryset's own iterable (and prefetches) from a copy of the
         compiler that compiled it, given the SQL with `values` instead of compiling again."""
         if not self.sql:
             return []
-        params = list(self.params)
-        for index, name in self.slots:
-            params[index] = values[name]
-        bound = (self.sql, tuple(params))
+        bound = self.bound(values)
         compiler = _shallow_copy(self.compiler)
         compiler.as_sql = lambda *args, **kwargs: bound  # type: ignore[method-assign]
         query = _shallow_copy(self.queryset.query)
@@ -137,19 +164,38 @@ class Statement(Generic[Row]):
         return self
 
     def run(self, shape: dict[str, Hashable] | None = None, /, **values: Any) -> list[Row]:
+        return self._compiled_for(_ROWS, shape, values).rows(values)
+
+    def run_page(
+        self, shape: dict[str, Hashable] | None = None, /, *, offset: int, limit: int, **values: Any
+    ) -> list[Row]:
+        """`limit` rows from `offset` of the statement's (ordered) rows."""
+        values = {**values, _LIMIT: limit, _OFFSET: offset}
+        return self._compiled_for(_PAGE, shape, values).rows(values)
+
+    def count(
+        self, shape: dict[str, Hashable] | None = None, /, *, cap: int | None = None, **values: Any
+    ) -> int:
+        """How many rows the statement has (counted up to `cap`, if given)."""
+        values = {**values, _LIMIT: cap}
+        return self._compiled_for(_COUNT, shape, values).count(values)
+
+    def _compiled_for(
+        self, form: str, shape: dict[str, Hashable] | None, values: dict[str, Any]
+    ) -> _Compiled:
         shape = shape or {}
         # The clinic's time zone is compiled into date arithmetic.
-        key = (settings.TIME_ZONE, *sorted(shape.items()))
+        key = (form, settings.TIME_ZONE, *sorted(shape.items()))
         compiled_here = self._compiled.setdefault(connections[DEFAULT_DB_ALIAS], {})
         compiled = compiled_here.get(key)
         if compiled is None:
-            compiled = compiled_here[key] = _Compiled(self._build(**shape))
+            compiled = compiled_here[key] = _Compiled(self._build(**shape), form)
         elif getattr(settings, "STATEMENTS_CHECKED", False):
-            self._check(compiled, _Compiled(self._build(**shape)))
+            self._check(compiled, _Compiled(self._build(**shape), form))
         missing = {name for _, name in compiled.slots} - values.keys()
         if missing:
             raise TypeError(f"no value for the slots {sorted(missing)}")
-        return compiled.rows(values)
+        return compiled
 
     @staticmethod
     def _check(cached: _Compiled, fresh: _Compiled) -> None:
@@ -161,11 +207,11 @@ class Statement(Generic[Row]):
             )
 
 
-def role_user(role: str) -> User:
-    """Any user of `role`, as a statement is built for them: their id is the slot "user", and the
-    rules that read the clock (`Client.objects.within_reach_of`) take "now" and "today" as slots
-    too (`values_for` gives all three)."""
-    return User(pk=Slot("user"), role=role)
+def role_user(role: str, slot: str = "user") -> User:
+    """Any user of `role`, as a statement is built for them: their id is the slot "user" (or
+    `slot`), and the rules that read the clock (`Client.objects.within_reach_of`) take "now" and
+    "today" as slots too (`values_for` gives all three)."""
+    return User(pk=Slot(slot), role=role)
 
 
 def is_role_user(user: User) -> bool:

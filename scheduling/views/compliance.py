@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -136,8 +135,8 @@ REPORT_PAGE_SIZE = 50
 def compliance_report(request: AuthedRequest) -> HttpResponse:
     """The admins' weekly hours report for one week, filtered; every client shown is a chart read."""
     form, filters = _report_filters(request)
-    page = Paginator(
-        compliance_selectors.weekly_compliance_list(**filters), REPORT_PAGE_SIZE
+    page = compliance_selectors.weekly_compliance_paginator(
+        **filters, per_page=REPORT_PAGE_SIZE
     ).get_page(request.GET.get("page"))
     rows = list(page)
     chart_reads_record(
@@ -195,14 +194,14 @@ def alerts(request: AuthedRequest) -> HttpResponse:
     form = AlertFilterForm(request.GET or None)
     cleaned = form.cleaned_data if form.is_valid() else {}
     week = cleaned.get("week")
-    rows = compliance_selectors.compliance_alert_list(
+    page = compliance_selectors.compliance_alert_paginator(
         user=request.user,
         status=cleaned.get("status") or "open",
         kind=cleaned.get("kind", ""),
         clinician=cleaned.get("clinician"),
         week_start=week_start_of(week) if week else None,
-    )
-    page = Paginator(rows, ALERTS_PAGE_SIZE).get_page(request.GET.get("page"))
+        per_page=ALERTS_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

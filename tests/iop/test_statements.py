@@ -4,6 +4,7 @@ SQL compiled once per shape, and a builder that captured a value caught by the t
 from datetime import timedelta
 
 import pytest
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext, override_settings
@@ -13,6 +14,7 @@ from clients.models import Client
 from clients.selectors import client_chart_get, client_list, client_reachable_get
 from iop.expressions import EqualsAny
 from iop.models import Role
+from iop.pagination import StatementPaginator
 from iop.statements import Slot, Statement, role_user, values_for
 from tests.factories import ClientFactory, UserFactory
 
@@ -128,3 +130,41 @@ def test_a_role_user_takes_the_clock_as_slots(clinician):
     assert values["user"] == clinician.pk
     assert timezone.now() - values["now"] < timedelta(seconds=5)
     assert values["today"] == timezone.localdate(values["now"])
+
+
+def test_pages_and_counts_of_a_statement(clinician):
+    clients = ClientFactory.create_batch(7, primary_clinician=clinician)
+    statement: Statement[Client] = Statement(
+        lambda: Client.objects.filter(primary_clinician_id=Slot("clinician")).order_by("pk")
+    )
+    by_key = sorted(clients, key=lambda client: client.pk)
+
+    assert statement.run_page(offset=0, limit=3, clinician=clinician.pk) == by_key[:3]
+    assert statement.run_page(offset=6, limit=3, clinician=clinician.pk) == by_key[6:]
+    assert statement.count(clinician=clinician.pk) == 7
+    assert statement.count(cap=5, clinician=clinician.pk) == 5
+    assert statement.count(clinician=clinician.pk + 1000) == 0
+
+
+def test_a_sliced_statement_is_not_read_by_pages(clinician):
+    statement: Statement[Client] = Statement(lambda: Client.objects.order_by("pk")[:2])
+
+    with pytest.raises(ValueError, match="not sliced"):
+        statement.count()
+
+
+def test_a_statement_paginator_pages_as_djangos(clinician):
+    ClientFactory.create_batch(7, primary_clinician=clinician)
+    statement: Statement[Client] = Statement(
+        lambda: Client.objects.filter(primary_clinician_id=Slot("clinician")).order_by("pk")
+    )
+    rows = Client.objects.filter(primary_clinician=clinician).order_by("pk")
+    ours = StatementPaginator(statement, {}, {"clinician": clinician.pk}, per_page=3)
+    djangos = Paginator(rows, 3)
+
+    for number in ("1", "3", "9", "x", None):
+        page, expected = ours.get_page(number), djangos.get_page(number)
+        assert (page.number, list(page)) == (expected.number, list(expected))
+    assert ours.num_pages == 3
+    assert not ours.capped
+    assert StatementPaginator(statement, {}, {"clinician": clinician.pk}, 3, cap=5).capped
