@@ -265,7 +265,7 @@ def plan_draft(*, client: Client) -> TreatmentPlan | None:
 
 
 def plan_reviews_overdue(
-    *, clinician: User | None = None, client: Client | None = None, today: date | None = None
+    *, clinician: User | None = None, client: Client | None = None, today: date | Slot | None = None
 ) -> QuerySet[TreatmentPlan]:
     """Active plans of clients still in the program whose review is due before today: of the
     clinician's caseload, or of one client (the chart's warning)."""
@@ -278,7 +278,7 @@ def plan_reviews_overdue(
         .order_by("next_review_due")
     )
     if clinician is not None:
-        plans = plans.filter(client__primary_clinician=clinician)
+        plans = plans.filter(client__primary_clinician_id=clinician.pk)
     if client is not None:
         plans = plans.filter(client=client)
     return plans

@@ -4,6 +4,7 @@ session's roster, how long its attendance may run, Today, and what is overdue.""
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import (
     BooleanField,
@@ -26,8 +27,9 @@ from django.utils import timezone
 from clients.models import Client, TreatmentPlan
 from clients.selectors import plan_reviews_overdue
 from iop.clock import day_bounds
+from iop.clock import today as clinic_today
 from iop.expressions import EqualsAny
-from iop.models import User
+from iop.models import Role, User
 from iop.statements import Slot, Statement, role_user
 from scheduling.models import (
     ATTENDED_STATUSES,
@@ -373,14 +375,42 @@ _OVERDUE_NOTES_SHOWN: Statement[Attendance] = Statement(_overdue_notes_shown)
 
 
 def overdue_plan_review_list(
-    *, user: User, clinician: User | None = None
+    *, user: User, clinician: User | None = None, today: date | Slot | None = None
 ) -> QuerySet[TreatmentPlan]:
     """The overdue plan reviews of the overdue page: a clinician's own caseload's; an admin's of
     one clinician's caseload or all, each with its primary clinician (whose it is: a clinician's
     are all their own, so theirs leave that join out, as their overdue lists do)."""
     if not user.is_admin:
-        return plan_reviews_overdue(clinician=user)
-    return plan_reviews_overdue(clinician=clinician).select_related("client__primary_clinician")
+        return plan_reviews_overdue(clinician=user, today=today)
+    return plan_reviews_overdue(clinician=clinician, today=today).select_related(
+        "client__primary_clinician"
+    )
+
+
+_OVERDUE_PLAN_REVIEWS: Statement[TreatmentPlan] = Statement(
+    lambda role, of_clinician: overdue_plan_review_list(
+        user=role_user(role),
+        clinician=role_user(Role.CLINICIAN, "clinician") if of_clinician else None,
+        today=Slot("today"),
+    )
+)
+
+
+def overdue_plan_reviews_get(
+    *, user: User, clinician: User | None = None, shown: int = OVERDUE_SHOWN
+) -> tuple[list[TreatmentPlan], int]:
+    """The `shown` most overdue of `overdue_plan_review_list`, and how many there are: two
+    statements compiled once."""
+    shape = {"role": user.role, "of_clinician": clinician is not None}
+    values: dict[str, Any] = {
+        "user": user.pk,
+        "clinician": clinician and clinician.pk,
+        "today": clinic_today(),
+    }
+    return (
+        _OVERDUE_PLAN_REVIEWS.run_page(shape, offset=0, limit=shown, **values),
+        _OVERDUE_PLAN_REVIEWS.count(shape, **values),
+    )
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from clients.models import Authorization, Client
 from iop.clock import today as clinic_today
 from iop.models import User
+from iop.pagination import StatementPaginator
+from iop.statements import Statement, role_user
 from scheduling.models import COUNTED_ATTENDANCE_SQL, UtilizationReview
 
 # The client's current rate is the units of the last four weeks (fewer since admission).
@@ -431,7 +433,6 @@ def authorization_review_list(*, user: User, today: date | None = None) -> Revie
     stored reviews, who attended without an authorization from the stored findings
     (`UnauthorizedAttendance`)."""
     today = today or clinic_today()
-    reviews = utilization_review_open_list(user=user)
     first_day, _ = unauthorized_window(today=today)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -445,8 +446,8 @@ def authorization_review_list(*, user: User, today: date | None = None) -> Revie
         gaps = cursor.fetchall()
     clients = Client.objects.in_bulk([client_id for client_id, _, _ in gaps])
     return ReviewList(
-        due=list(reviews[:REVIEW_CARD_SHOWN]),
-        due_count=reviews.count(),
+        due=utilization_review_urgent_list(user=user, limit=REVIEW_CARD_SHOWN),
+        due_count=_OPEN_REVIEWS.count({"role": user.role}, user=user.pk),
         unauthorized=[(clients[client_id], list(days)) for client_id, days, _ in gaps],
         unauthorized_count=gaps[0][2] if gaps else 0,
     )
@@ -474,5 +475,20 @@ def utilization_review_open_list(*, user: User) -> QuerySet[UtilizationReview]:
         resolved_at__isnull=True, client__status=Client.Status.ACTIVE
     ).select_related("authorization", "authorization__payer", "client", "client__primary_clinician")
     if not user.is_admin:
-        reviews = reviews.filter(client__primary_clinician=user)
+        reviews = reviews.filter(client__primary_clinician_id=user.pk)
     return reviews.order_by("review_by", "pk")
+
+
+_OPEN_REVIEWS: Statement[UtilizationReview] = Statement(
+    lambda role: utilization_review_open_list(user=role_user(role))
+)
+
+
+def utilization_review_urgent_list(*, user: User, limit: int) -> list[UtilizationReview]:
+    """The `limit` most urgent of `utilization_review_open_list`, compiled once."""
+    return _OPEN_REVIEWS.run_page({"role": user.role}, offset=0, limit=limit, user=user.pk)
+
+
+def utilization_review_paginator(*, user: User, per_page: int) -> StatementPaginator:
+    """`utilization_review_open_list` by pages, each page and the count compiled once."""
+    return StatementPaginator(_OPEN_REVIEWS, {"role": user.role}, {"user": user.pk}, per_page)

@@ -1,7 +1,6 @@
 """Authorizations seen from scheduling, where units are counted: the chart's burn-down panel, the
 utilization-review card (Today, the admin home), the open reviews' list and the CSV export."""
 
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 
@@ -43,8 +42,9 @@ def utilization_reviews(request: AuthedRequest) -> HttpResponse:
     """The open utilization reviews, the most urgent first, a page at a time (the review card
     shows the first few). Admins see the clinic; a clinician their caseload. Every client shown
     is a chart read."""
-    reviews = selectors.utilization_review_open_list(user=request.user)
-    page = Paginator(reviews, UTILIZATION_REVIEWS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.utilization_review_paginator(
+        user=request.user, per_page=UTILIZATION_REVIEWS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     chart_reads_record(
         request=request,
         client_ids=sorted({review.client_id for review in page.object_list}),

@@ -26,7 +26,7 @@ from scheduling.forms.compliance import (
 )
 from scheduling.selectors import compliance as compliance_selectors
 from scheduling.selectors import reminders as reminder_selectors
-from scheduling.selectors.authorizations import REVIEW_CARD_SHOWN, utilization_review_open_list
+from scheduling.selectors.authorizations import REVIEW_CARD_SHOWN, utilization_review_urgent_list
 from scheduling.selectors.notes import recent_note_list
 from scheduling.selectors.screens import screen_timeline_get
 from scheduling.selectors.sessions import SCHEDULE_DAYS, client_session_list
@@ -212,9 +212,9 @@ def alerts(request: AuthedRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             # The most urgent, as on the review card; the rest on their own list.
-            "utilization_reviews": utilization_review_open_list(user=request.user)[
-                :REVIEW_CARD_SHOWN
-            ],
+            "utilization_reviews": utilization_review_urgent_list(
+                user=request.user, limit=REVIEW_CARD_SHOWN
+            ),
         },
     )
 

@@ -40,12 +40,11 @@ from scheduling.forms.documentation import (
 )
 from scheduling.models import ProgressNote, Session, SessionLog
 from scheduling.selectors.attendance import (
-    OVERDUE_SHOWN,
     RosterRow,
     attendance_length,
     drop_in_candidate_list,
     overdue_documentation_get,
-    overdue_plan_review_list,
+    overdue_plan_reviews_get,
     session_day_list,
     session_is_documentable_by,
     session_log_get,
@@ -104,7 +103,7 @@ def overdue(request: AuthedRequest) -> HttpResponse:
     form = OverdueFilterForm(request.GET or None) if request.user.is_admin else None
     clinician = form.cleaned_data["clinician"] if form is not None and form.is_valid() else None
     context = overdue_documentation_get(user=request.user, now=timezone.now(), clinician=clinician)
-    reviews = overdue_plan_review_list(user=request.user, clinician=clinician)
+    reviews, review_count = overdue_plan_reviews_get(user=request.user, clinician=clinician)
     return render(
         request,
         "scheduling/overdue.html",
@@ -112,8 +111,8 @@ def overdue(request: AuthedRequest) -> HttpResponse:
             **context,
             "form": form,
             "show_clinician": form is not None,
-            "plan_reviews": reviews[:OVERDUE_SHOWN],
-            "plan_review_count": reviews.count(),
+            "plan_reviews": reviews,
+            "plan_review_count": review_count,
         },
     )
 

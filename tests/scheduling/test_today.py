@@ -14,7 +14,7 @@ from scheduling.models import AttendanceStatus, ComplianceStatus, WeeklyComplian
 from scheduling.selectors.attendance import (
     overdue_documentation_get,
     overdue_note_list,
-    overdue_plan_review_list,
+    overdue_plan_reviews_get,
     session_day_list,
     session_missing_attendance_list,
 )
@@ -184,7 +184,7 @@ def test_the_overdue_pages_plan_reviews_say_whose_only_to_an_admin(
         TreatmentPlanFactory(client=ClientFactory(primary_clinician=second_clinician))
     user = request.getfixturevalue(role)
     with CaptureQueriesContext(connection) as queries:
-        reviews = list(overdue_plan_review_list(user=user))
+        reviews, count = overdue_plan_reviews_get(user=user)
         if role == "admin":
             assert {plan.client.primary_clinician for plan in reviews} == {
                 clinician,
@@ -192,7 +192,9 @@ def test_the_overdue_pages_plan_reviews_say_whose_only_to_an_admin(
             }
     if role == "clinician":
         assert reviews == [mine]
-    assert len(queries) == 1
+    assert count == len(reviews)
+    # The reviews, then their count.
+    assert len(queries) == 2
     assert ('"iop_user"' in queries[0]["sql"]) == (role == "admin")
 
 
