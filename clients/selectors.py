@@ -30,6 +30,7 @@ from django.utils import timezone
 from iop import clock
 from iop.audit import AuditLine
 from iop.models import User
+from iop.pagination import StatementPaginator
 from iop.selectors import AuditFilters, audit_lines, chart_read_list, record_change_list
 from iop.statements import Slot, Statement, role_user, values_for
 
@@ -70,6 +71,22 @@ def client_list(*, user: User, among: Collection[int] | Slot | None = None) -> Q
         Client.objects.within_reach_of(user, among)
         .select_related("track", "primary_clinician")
         .order_by("legal_last_name", "legal_first_name", "pk")
+    )
+
+
+_CLIENT_LIST: Statement[Client] = Statement(lambda role: client_list(user=role_user(role)))
+
+
+def client_paginator(*, user: User, per_page: int) -> StatementPaginator:
+    """`client_list` by pages, compiled once per role: an admin's (every client, read by name
+    from an index) counted apart, anyone else's (the reach rule's, read in full to sort them)
+    counted with the first page."""
+    return StatementPaginator(
+        _CLIENT_LIST,
+        {"role": user.role},
+        values_for(user),
+        per_page,
+        counted_with_first_page=not user.is_admin,
     )
 
 

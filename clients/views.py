@@ -91,11 +91,20 @@ def caseload(request: AuthedRequest) -> HttpResponse:
 
 @staff_required
 def client_list(request: AuthedRequest) -> HttpResponse:
-    filterset = forms.ClientFilter(request.GET, queryset=selectors.client_list(user=request.user))
-    # An admin's list is every client, read by name from an index; anyone else's is the clients
-    # the reach rule gives, which one query counts and pages.
-    pages = Paginator if request.user.is_admin else PageWithCountPaginator
-    page = pages(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    pages: Paginator
+    if any(request.GET.get(name) for name in forms.ClientFilter.base_filters):
+        filterset = forms.ClientFilter(
+            request.GET, queryset=selectors.client_list(user=request.user)
+        )
+        # An admin's list is every client, read by name from an index; anyone else's is the
+        # clients the reach rule gives, which one query counts and pages.
+        paginator = Paginator if request.user.is_admin else PageWithCountPaginator
+        pages = paginator(filterset.qs, PAGE_SIZE)
+    else:
+        # The list as it opens, every client in reach: compiled once. (The filters' form only.)
+        filterset = forms.ClientFilter(request.GET, queryset=Client.objects.none())
+        pages = selectors.client_paginator(user=request.user, per_page=PAGE_SIZE)
+    page = pages.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

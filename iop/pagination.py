@@ -30,28 +30,42 @@ class CappedPaginator(Paginator):
         return self.count > MAX_COUNTED
 
 
-class PageWithCountPaginator(Paginator):
+class _CountedWithFirstPage(Paginator):
     """A Paginator whose first page's query also counts the list (`COUNT(*) OVER ()`): one query
     where a Paginator makes two, each asking whatever selects the rows (the reach rule, for a
     clinician's clients). For a list the database reads in full anyway to sort it; a list read in
     order from an index (every client by name) is faster counted apart, as the window reads every
     row. Later pages, rarer, are counted apart as usual."""
 
+    counted_with_first_page = True
+
     def get_page(self, number: int | float | str | None) -> Page:
-        if str(number or 1) != "1":
+        if not self.counted_with_first_page or str(number or 1) != "1":
             return super().get_page(number)
-        rows = self.object_list
-        assert isinstance(rows, QuerySet), "the count comes with the page's query"
         assert not self.orphans, "orphans need the count before the page's rows"
-        first = list(rows.annotate(list_length=Window(Count("*")))[: self.per_page])
+        first = self._first_page_counted()
         # Cached as Paginator caches its own count, so nothing counts the list again.
         self.__dict__["count"] = first[0].list_length if first else 0
         return Page(first, 1, self)
 
+    def _first_page_counted(self) -> list:
+        """The first page's rows, each with the list's length (`list_length`)."""
+        raise NotImplementedError
 
-class StatementPaginator(Paginator):
+
+class PageWithCountPaginator(_CountedWithFirstPage):
+    """`_CountedWithFirstPage` of a queryset."""
+
+    def _first_page_counted(self) -> list:
+        rows = self.object_list
+        assert isinstance(rows, QuerySet), "the count comes with the page's query"
+        return list(rows.annotate(list_length=Window(Count("*")))[: self.per_page])
+
+
+class StatementPaginator(_CountedWithFirstPage):
     """A Paginator of a statement's rows: each page one statement, the count another (up to
-    `cap`, if given, as `CappedPaginator` counts), each compiled once."""
+    `cap`, if given, as `CappedPaginator` counts), each compiled once; `counted_with_first_page`,
+    the first page's statement counts the rows too (`_CountedWithFirstPage`)."""
 
     def __init__(
         self,
@@ -60,9 +74,11 @@ class StatementPaginator(Paginator):
         values: dict[str, Any],
         per_page: int,
         cap: int | None = None,
+        counted_with_first_page: bool = False,
     ) -> None:
         super().__init__([], per_page)
         self.statement, self.shape, self.values, self.cap = statement, shape, values, cap
+        self.counted_with_first_page = counted_with_first_page
 
     @cached_property
     def count(self) -> int:
@@ -72,6 +88,11 @@ class StatementPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.cap is not None and self.count > self.cap
+
+    def _first_page_counted(self) -> list:
+        return self.statement.run_page(
+            self.shape, offset=0, limit=self.per_page, counted=True, **self.values
+        )
 
     def page(self, number: int | str) -> Page:
         number = self.validate_number(number)

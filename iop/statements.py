@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Expression, Field, QuerySet
+from django.db.models import Count, Expression, Field, QuerySet, Window
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
@@ -79,8 +79,9 @@ def _shallow_copy(thing: Any) -> Any:
 
 
 # What a statement is compiled for: its rows, a page of them (a limit and an offset given when it
-# runs), or how many there are (up to a limit given when it runs).
-_ROWS, _PAGE, _COUNT = "rows", "page", "count"
+# runs), the same with how many rows there are in all on each row (`list_length`), or how many
+# there are (up to a limit given when it runs).
+_ROWS, _PAGE, _COUNTED_PAGE, _COUNT = "rows", "page", "counted page", "count"
 _LIMIT, _OFFSET = "limit (statement)", "offset (statement)"
 
 
@@ -96,6 +97,8 @@ class _Compiled:
         if form == _COUNT:
             # Counted as Django counts: the keys alone, in no order.
             queryset = queryset.order_by().values("pk")
+        elif form == _COUNTED_PAGE:
+            queryset = queryset.annotate(list_length=Window(Count("*")))
         self.queryset = queryset
         self.compiler = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS)
         try:
@@ -103,7 +106,7 @@ class _Compiled:
         except EmptyResultSet:
             # Nothing can match, whatever the values (`none()`, an empty list of ids).
             self.sql, params = "", []
-        if self.sql and form == _PAGE:
+        if self.sql and form in (_PAGE, _COUNTED_PAGE):
             self.sql += " LIMIT %s OFFSET %s"
             params = [*params, _SlotParam(_LIMIT), _SlotParam(_OFFSET)]
         elif self.sql and form == _COUNT:
@@ -167,11 +170,19 @@ class Statement(Generic[Row]):
         return self._compiled_for(_ROWS, shape, values).rows(values)
 
     def run_page(
-        self, shape: dict[str, Hashable] | None = None, /, *, offset: int, limit: int, **values: Any
+        self,
+        shape: dict[str, Hashable] | None = None,
+        /,
+        *,
+        offset: int,
+        limit: int,
+        counted: bool = False,
+        **values: Any,
     ) -> list[Row]:
-        """`limit` rows from `offset` of the statement's (ordered) rows."""
+        """`limit` rows from `offset` of the statement's (ordered) rows; `counted`, each with how
+        many rows there are in all (`list_length`), from the same pass."""
         values = {**values, _LIMIT: limit, _OFFSET: offset}
-        return self._compiled_for(_PAGE, shape, values).rows(values)
+        return self._compiled_for(_COUNTED_PAGE if counted else _PAGE, shape, values).rows(values)
 
     def count(
         self, shape: dict[str, Hashable] | None = None, /, *, cap: int | None = None, **values: Any

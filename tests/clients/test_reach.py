@@ -185,7 +185,7 @@ def test_the_client_list_and_its_search_show_only_the_clients_within_reach(
 def test_a_clinicians_list_is_counted_with_its_first_page_and_pages_on(
     client, stranger, alice, monkeypatch
 ):
-    """The reach rule is asked once for the first page and its count (`PageWithCountPaginator`);
+    """The reach rule is asked once for the first page and its count (`StatementPaginator`);
     later pages, past the end or unreadable page numbers page as any list does."""
     mine = [
         ClientFactory(primary_clinician=stranger, legal_last_name=name)
