@@ -16,6 +16,8 @@ from groups.models import Enrollment, Group, Room
 from iop.clock import local_datetime, local_midnight
 from iop.expressions import EqualsAny
 from iop.models import User
+from iop.pagination import StatementPaginator
+from iop.statements import Slot, Statement
 from scheduling.models import Session, SessionClient
 
 # The client's schedule, and the chart, look this many days ahead.
@@ -46,9 +48,18 @@ def calendar_session_list() -> QuerySet[Session]:
 
 def session_between(*, sessions: QuerySet[Session], first: date, last: date) -> QuerySet[Session]:
     """Sessions starting on local dates first..last inclusive."""
-    return sessions.filter(
-        starts_at__gte=local_midnight(first), starts_at__lt=local_midnight(last + timedelta(days=1))
-    )
+    return _starting_between(sessions, *_days_span(first, last))
+
+
+def _days_span(first: date, last: date) -> tuple[datetime, datetime]:
+    """The moments that bound local dates first..last inclusive."""
+    return local_midnight(first), local_midnight(last + timedelta(days=1))
+
+
+def _starting_between(
+    sessions: QuerySet[Session], start: datetime | Slot, end: datetime | Slot
+) -> QuerySet[Session]:
+    return sessions.filter(starts_at__gte=start, starts_at__lt=end)
 
 
 def client_session_list(*, client: Client, first: date, last: date) -> QuerySet[Session]:
@@ -93,18 +104,45 @@ def clinician_week_list(*, clinician: User, monday: date) -> QuerySet[Session]:
 def clinic_day_list(*, day: date) -> QuerySet[Session]:
     """Every session in the clinic on the local date `day`, with roster counts, by start (then
     id, so the pages of a busy day neither repeat nor skip a session)."""
-    return _with_roster_count(
-        session_between(sessions=calendar_session_list(), first=day, last=day)
-    ).order_by("starts_at", "pk")
+    return _clinic_day(*_days_span(day, day))
+
+
+def _clinic_day(start: datetime | Slot, end: datetime | Slot) -> QuerySet[Session]:
+    return _with_roster_count(_starting_between(calendar_session_list(), start, end)).order_by(
+        "starts_at", "pk"
+    )
 
 
 def session_status_counts(*, sessions: QuerySet[Session]) -> dict[str, int]:
     """How many of `sessions` are in each status, by the status's label (every status, zero
     included): one GROUP BY, whatever their number."""
-    counted = dict(
+    return _by_status_label(dict(_status_counts(sessions)))
+
+
+def _status_counts(sessions: QuerySet[Session]) -> QuerySet:
+    return (
         sessions.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
+
+
+def _by_status_label(counted: dict[str, int]) -> dict[str, int]:
     return {status.label: counted.get(status.value, 0) for status in Session.Status}
+
+
+_CLINIC_DAY: Statement[Session] = Statement(lambda: _clinic_day(Slot("start"), Slot("end")))
+_CLINIC_DAY_COUNTS: Statement[tuple[str, int]] = Statement(
+    lambda: _status_counts(_clinic_day(Slot("start"), Slot("end")))
+)
+
+
+def clinic_day_paginator(*, day: date, per_page: int) -> tuple[StatementPaginator, dict[str, int]]:
+    """`clinic_day_list` by pages, and `session_status_counts` of it (which count the pages): each
+    a statement compiled once."""
+    start, end = _days_span(day, day)
+    counts = _by_status_label(dict(_CLINIC_DAY_COUNTS.run(start=start, end=end)))
+    paginator = StatementPaginator(_CLINIC_DAY, {}, {"start": start, "end": end}, per_page)
+    paginator.__dict__["count"] = sum(counts.values())  # known already: no COUNT of the day
+    return paginator, counts
 
 
 def session_conflict_list(

@@ -16,11 +16,13 @@ from iop.models import User
 from iop.query import query_date
 from scheduling.access import access_clinician
 from scheduling.forms.sessions import ClinicDayFilter
+from scheduling.models import Session
 from scheduling.selectors.closures import closure_on
 from scheduling.selectors.compliance import hours_overview_get
 from scheduling.selectors.sessions import (
     client_schedule_get,
     clinic_day_list,
+    clinic_day_paginator,
     clinician_week_days,
     session_status_counts,
 )
@@ -78,10 +80,16 @@ def clinic_day(request: AuthedRequest) -> HttpResponse:
     """The clinic's sessions on one day, by start time, a page at a time, narrowed by the front
     desk's filters; how many there are in each status heads the list."""
     day = query_date(request, "day", timezone.localdate())
-    filterset = ClinicDayFilter(request.GET, queryset=clinic_day_list(day=day))
-    counts = session_status_counts(sessions=filterset.qs)
-    paginator = Paginator(filterset.qs, CLINIC_DAY_PAGE_SIZE)
-    paginator.count = sum(counts.values())  # known already: no second COUNT of the day
+    paginator: Paginator
+    if any(request.GET.get(name) for name in ClinicDayFilter.base_filters):
+        filterset = ClinicDayFilter(request.GET, queryset=clinic_day_list(day=day))
+        counts = session_status_counts(sessions=filterset.qs)
+        paginator = Paginator(filterset.qs, CLINIC_DAY_PAGE_SIZE)
+        paginator.count = sum(counts.values())  # known already: no second COUNT of the day
+    else:
+        # The day as it opens, unfiltered: compiled once. (The filters' form only.)
+        filterset = ClinicDayFilter(request.GET, queryset=Session.objects.none())
+        paginator, counts = clinic_day_paginator(day=day, per_page=CLINIC_DAY_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     filters = request.GET.copy()
     for name in ("day", "page"):
