@@ -195,8 +195,8 @@ class Statement(Generic[Row]):
         self, form: str, shape: dict[str, Hashable] | None, values: dict[str, Any]
     ) -> _Compiled:
         shape = shape or {}
-        # The clinic's time zone is compiled into date arithmetic.
-        key = (form, settings.TIME_ZONE, *sorted(shape.items()))
+        # The time zone is compiled into date arithmetic.
+        key = (form, timezone.get_current_timezone_name(), *sorted(shape.items()))
         compiled_here = self._compiled.setdefault(connections[DEFAULT_DB_ALIAS], {})
         compiled = compiled_here.get(key)
         if compiled is None:
