@@ -110,7 +110,8 @@ class _Compiled:
             self.sql += " LIMIT %s OFFSET %s"
             params = [*params, _SlotParam(_LIMIT), _SlotParam(_OFFSET)]
         elif self.sql and form == _COUNT:
-            self.sql = f"SELECT COUNT(*) FROM ({self.sql} LIMIT %s) counted"
+            # The compiler's own SQL, its values all parameters.
+            self.sql = f"SELECT COUNT(*) FROM ({self.sql} LIMIT %s) counted"  # nosec B608
             params = [*params, _SlotParam(_LIMIT)]  # NULL: no limit
         self.params = tuple(params)
         self.slots = tuple(
