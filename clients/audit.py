@@ -1,7 +1,11 @@
 """How the client record reads in the audit trail (`iop.audit`), registered in `ready()`."""
 
+from django.db.models import F
+
 from iop.audit import CLIENT, audit_clients_register, audit_reads_register, audit_register
+from iop.expressions import EqualsAny
 from iop.models import User
+from iop.statements import Slot, Statement
 
 from . import models
 from .selectors import client_list, client_name_or_mrn
@@ -10,11 +14,18 @@ from .selectors import client_list, client_name_or_mrn
 SEARCH_LIMIT = 50
 
 
+_LABELLED: Statement[tuple[int, str, str, str]] = Statement(
+    lambda: models.Client.objects.filter(
+        EqualsAny(F("pk"), Slot("clients", array_of="bigint"))
+    ).values_list("pk", "legal_first_name", "legal_last_name", "mrn")
+)
+
+
 def client_labels(ids: set[int]) -> dict[int, str]:
     """ "Alice Smith (M001234)": the legal name, as an accounting of disclosures names people."""
-    rows = models.Client.objects.filter(pk__in=ids).values_list(
-        "pk", "legal_first_name", "legal_last_name", "mrn"
-    )
+    if not ids:
+        return {}
+    rows = _LABELLED.run(clients=sorted(ids))
     return {pk: f"{first} {last} ({mrn})" for pk, first, last, mrn in rows}
 
 

@@ -23,6 +23,8 @@ from .audit import (
 )
 from .clock import day_bounds
 from .models import ChartRead, Role, User, WorkerHeartbeat
+from .pagination import MAX_COUNTED, StatementPaginator
+from .statements import Statement
 
 # Beat runs the heartbeat every minute; three missed beats mean no worker is taking tasks.
 HEARTBEAT_STALE_AFTER = timedelta(minutes=3)
@@ -73,6 +75,15 @@ def chart_read_list(*, filters: AuditFilters = AuditFilters()) -> QuerySet[Chart
     if filters.action:
         reads = reads.filter(action=READ_ACTIONS.get(filters.action, "none"))
     return _on_days(reads, "at", filters)
+
+
+_CHART_READS: Statement[ChartRead] = Statement(chart_read_list)
+
+
+def chart_read_paginator(*, per_page: int) -> StatementPaginator:
+    """Every chart read (`chart_read_list` unfiltered) by pages, counted up to MAX_COUNTED, each
+    page and the count compiled once: the audit log of reads as it opens."""
+    return StatementPaginator(_CHART_READS, {}, {}, per_page, cap=MAX_COUNTED)
 
 
 def record_change_list(*, filters: AuditFilters = AuditFilters()) -> QuerySet[LogEntry]:

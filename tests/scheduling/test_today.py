@@ -349,3 +349,29 @@ def test_the_caseloads_hours_page_shows_every_active_client_in_the_same_queries(
     assert {overview.client for overview in response.context["overviews"]} == set(mine)
     page = response.content.decode()
     assert page.count("Hours attended in each of the last 12 weeks") == caseload
+
+
+@pytest.mark.parametrize("role", ["admin", "clinician"])
+def test_the_overdue_rows_link_and_escape_as_the_template_did(
+    client, request, role, clinician, second_clinician
+):
+    """The overdue lists' rows are written in Python (`overdue_rows`): each links to its note or
+    session, every name is escaped, and an admin's rows say whose work each is."""
+    with_note, without_attendance = _held_without_attendance(clinician, clinician)
+    without_attendance.group.name = "Skills <b>&</b>"
+    without_attendance.group.save()
+    member = EnrollmentFactory(
+        group=with_note.group, client=ClientFactory(legal_first_name="O'Neil <i>")
+    ).client
+    record(with_note, clinician, (member, AttendanceStatus.PRESENT, 180))
+    client.force_login(request.getfixturevalue(role))
+
+    page = client.get(reverse("scheduling:overdue")).content.decode()
+
+    note_url = reverse("scheduling:note", args=[with_note.pk, member.pk])
+    session_url = reverse("scheduling:session-detail", args=[without_attendance.pk])
+    assert f'<a href="{note_url}">O&#x27;Neil &lt;i&gt; ' in page
+    assert f'<a href="{session_url}">Skills &lt;b&gt;&amp;&lt;/b&gt;</a>' in page
+    assert "<b>&</b>" not in page
+    assert "<i>" not in page
+    assert (f"<td>{clinician}</td>" in page) == (role == "admin")
