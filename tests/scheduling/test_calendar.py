@@ -4,6 +4,7 @@ from datetime import time, timedelta
 
 import pytest
 import time_machine
+from django.template.defaultfilters import time as time_filter
 from django.urls import reverse
 from django.utils import timezone
 
@@ -156,6 +157,13 @@ def test_the_clinic_day_pages_a_busy_day_and_says_how_many_sessions_in_each_stat
     text = first.content.decode()
     assert "45 sessions" in text
     assert "44 scheduled, 1 cancelled" in text
+    # Each session's times in the clinic's zone, as Django's `time:"g:i A"` writes them.
+    for session in first.context["page"]:
+        starts, ends = (
+            time_filter(timezone.localtime(moment), "g:i A")
+            for moment in (session.starts_at, session.ends_at)
+        )
+        assert f"<td>{starts}\N{EN DASH}{ends}</td>" in text
     second = _clinic_day(client, page=2)
     assert len(second.context["page"]) == 5
     shown = [s.pk for s in first.context["page"]] + [s.pk for s in second.context["page"]]
