@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from iop import clock
 from iop.audit import AuditLine
+from iop.expressions import EqualsAny
 from iop.models import User
 from iop.pagination import StatementPaginator
 from iop.selectors import AuditFilters, audit_lines, chart_read_list, record_change_list
@@ -74,19 +75,29 @@ def client_list(*, user: User, among: Collection[int] | Slot | None = None) -> Q
     )
 
 
-_CLIENT_LIST: Statement[Client] = Statement(lambda role: client_list(user=role_user(role)))
+# The list's keys in its order, without the tables a row shows: a clinician's 1,202 clients in
+# reach sorted with their track and clinician joined took 5.0 ms; their keys, then 25 rows, 3.3.
+_CLIENT_KEYS: Statement[tuple] = Statement(
+    lambda role: client_list(user=role_user(role)).select_related(None).values_list("pk")
+)
+_CLIENTS_BY_KEY: Statement[Client] = Statement(
+    lambda: Client.objects.filter(
+        EqualsAny(F("pk"), Slot("clients", array_of="bigint"))
+    ).select_related("track", "primary_clinician")
+)
 
 
 def client_paginator(*, user: User, per_page: int) -> StatementPaginator:
     """`client_list` by pages, compiled once per role: an admin's (every client, read by name
     from an index) counted apart, anyone else's (the reach rule's, read in full to sort them)
-    counted with the first page."""
+    counted with the first page; each page's keys first, then its rows."""
     return StatementPaginator(
-        _CLIENT_LIST,
+        _CLIENT_KEYS,
         {"role": user.role},
         values_for(user),
         per_page,
         counted_with_first_page=not user.is_admin,
+        rows_by_key=lambda keys: _CLIENTS_BY_KEY.run(clients=keys),
     )
 
 

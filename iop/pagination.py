@@ -2,7 +2,7 @@
 whose count costs as much as its page (a clinician's clients in reach), and one of a statement
 compiled once (`iop.statements`)."""
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -43,29 +43,32 @@ class _CountedWithFirstPage(Paginator):
         if not self.counted_with_first_page or str(number or 1) != "1":
             return super().get_page(number)
         assert not self.orphans, "orphans need the count before the page's rows"
-        first = self._first_page_counted()
+        first, count = self._first_page_counted()
         # Cached as Paginator caches its own count, so nothing counts the list again.
-        self.__dict__["count"] = first[0].list_length if first else 0
+        self.__dict__["count"] = count
         return Page(first, 1, self)
 
-    def _first_page_counted(self) -> list:
-        """The first page's rows, each with the list's length (`list_length`)."""
+    def _first_page_counted(self) -> tuple[list, int]:
+        """The first page's rows, and the list's length."""
         raise NotImplementedError
 
 
 class PageWithCountPaginator(_CountedWithFirstPage):
     """`_CountedWithFirstPage` of a queryset."""
 
-    def _first_page_counted(self) -> list:
+    def _first_page_counted(self) -> tuple[list, int]:
         rows = self.object_list
         assert isinstance(rows, QuerySet), "the count comes with the page's query"
-        return list(rows.annotate(list_length=Window(Count("*")))[: self.per_page])
+        first = list(rows.annotate(list_length=Window(Count("*")))[: self.per_page])
+        return first, first[0].list_length if first else 0
 
 
 class StatementPaginator(_CountedWithFirstPage):
     """A Paginator of a statement's rows: each page one statement, the count another (up to
     `cap`, if given, as `CappedPaginator` counts), each compiled once; `counted_with_first_page`,
-    the first page's statement counts the rows too (`_CountedWithFirstPage`)."""
+    the first page's statement counts the rows too (`_CountedWithFirstPage`). With `rows_by_key`,
+    the statement pages the rows' keys (`values_list("pk")`: read and sorted without the tables a
+    row shows) and `rows_by_key(keys)` reads the page's rows, which keep the keys' order."""
 
     def __init__(
         self,
@@ -75,10 +78,12 @@ class StatementPaginator(_CountedWithFirstPage):
         per_page: int,
         cap: int | None = None,
         counted_with_first_page: bool = False,
+        rows_by_key: Callable[[list[int]], list] | None = None,
     ) -> None:
         super().__init__([], per_page)
         self.statement, self.shape, self.values, self.cap = statement, shape, values, cap
         self.counted_with_first_page = counted_with_first_page
+        self.rows_by_key = rows_by_key
 
     @cached_property
     def count(self) -> int:
@@ -89,14 +94,23 @@ class StatementPaginator(_CountedWithFirstPage):
     def capped(self) -> bool:
         return self.cap is not None and self.count > self.cap
 
-    def _first_page_counted(self) -> list:
-        return self.statement.run_page(
+    def _first_page_counted(self) -> tuple[list, int]:
+        first = self.statement.run_page(
             self.shape, offset=0, limit=self.per_page, counted=True, **self.values
         )
+        if self.rows_by_key is None:
+            return first, first[0].list_length if first else 0
+        # Keys come as (key, list_length).
+        return self._rows_of(first), first[0][-1] if first else 0
 
     def page(self, number: int | str) -> Page:
         number = self.validate_number(number)
         rows = self.statement.run_page(
             self.shape, offset=(number - 1) * self.per_page, limit=self.per_page, **self.values
         )
-        return Page(rows, number, self)
+        return Page(self._rows_of(rows) if self.rows_by_key else rows, number, self)
+
+    def _rows_of(self, keys: list[tuple]) -> list:
+        assert self.rows_by_key is not None
+        found = {row.pk: row for row in self.rows_by_key([key[0] for key in keys])}
+        return [found[key[0]] for key in keys if key[0] in found]

@@ -168,3 +168,31 @@ def test_a_statement_paginator_pages_as_djangos(clinician):
     assert ours.num_pages == 3
     assert not ours.capped
     assert StatementPaginator(statement, {}, {"clinician": clinician.pk}, 3, cap=5).capped
+
+
+@pytest.mark.parametrize("counted", [False, True])
+def test_a_paginator_of_keys_reads_each_pages_rows_by_key_in_order(clinician, counted):
+    ClientFactory.create_batch(7, primary_clinician=clinician)
+    keys: Statement[tuple] = Statement(
+        lambda: (
+            Client.objects.filter(primary_clinician_id=Slot("clinician"))
+            .order_by("-pk")
+            .values_list("pk")
+        )
+    )
+    read: list[list[int]] = []
+
+    def rows_by_key(pks: list[int]) -> list[Client]:
+        read.append(pks)
+        return list(Client.objects.filter(pk__in=pks).order_by("pk"))
+
+    paginator = StatementPaginator(
+        keys, {}, {"clinician": clinician.pk}, 3, counted_with_first_page=counted,
+        rows_by_key=rows_by_key,
+    )  # fmt: skip
+    expected = list(Client.objects.filter(primary_clinician=clinician).order_by("-pk"))
+
+    assert list(paginator.get_page(1)) == expected[:3]
+    assert list(paginator.get_page(3)) == expected[6:]
+    assert paginator.count == 7
+    assert read == [[client.pk for client in expected[:3]], [expected[6].pk]]
