@@ -144,3 +144,21 @@ def test_another_clinicians_alert_is_not_found(client, second_clinician, alice):
     client.force_login(second_clinician)
     assert client.get(reverse("scheduling:alert-resolve", args=[alert.pk])).status_code == 404
     assert not client.get(reverse("scheduling:alerts")).context["page"].object_list
+
+
+def test_the_reports_rows_read_each_weeks_figures_escaped(client, admin, clinician, computed):
+    """The report's rows are written in Python (`hours_status`): each links to the client's hours
+    and shows the week's figures, its status in its colour, and every name escaped."""
+    marked = ClientFactory(legal_first_name="O'Neil <i>", primary_clinician=clinician)
+    compliance_recompute_week(week_start=THIS_WEEK)
+    row = WeeklyCompliance.objects.get(client=marked, week_start=THIS_WEEK)
+    client.force_login(admin)
+
+    page = client.get(reverse("scheduling:compliance-report")).content.decode()
+
+    link = reverse("scheduling:client-hours", args=[marked.pk])
+    assert f'<a href="{link}">O&#x27;Neil &lt;i&gt; {marked.legal_last_name}</a>' in page
+    assert "<i>" not in page
+    assert f'<td class="text-end">{row.treatment_days}/{row.required_days}</td>' in page
+    badges = {"met": "success", "on_track": "success", "at_risk": "warning", "short": "danger"}
+    assert f'badge text-bg-{badges.get(row.status, "secondary")}">' in page
