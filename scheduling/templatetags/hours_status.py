@@ -14,7 +14,7 @@ from scheduling.models import ComplianceStatus, WeeklyCompliance
 
 register = template.Library()
 
-_BADGES = {
+_BADGES: dict[str, str] = {
     ComplianceStatus.MET: "text-bg-success",
     ComplianceStatus.ON_TRACK: "text-bg-success",
     ComplianceStatus.AT_RISK: "text-bg-warning",
