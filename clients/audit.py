@@ -1,11 +1,8 @@
 """How the client record reads in the audit trail (`iop.audit`), registered in `ready()`."""
 
-from django.db.models import F
-
 from iop.audit import CLIENT, audit_clients_register, audit_reads_register, audit_register
-from iop.expressions import EqualsAny
 from iop.models import User
-from iop.statements import Slot, Statement
+from iop.statements import Statement, ids_in
 
 from . import models
 from .selectors import client_list, client_name_or_mrn
@@ -15,9 +12,9 @@ SEARCH_LIMIT = 50
 
 
 _LABELLED: Statement[tuple[int, str, str, str]] = Statement(
-    lambda: models.Client.objects.filter(
-        EqualsAny(F("pk"), Slot("clients", array_of="bigint"))
-    ).values_list("pk", "legal_first_name", "legal_last_name", "mrn")
+    lambda: models.Client.objects.filter(ids_in("pk", "clients")).values_list(
+        "pk", "legal_first_name", "legal_last_name", "mrn"
+    )
 )
 
 

@@ -29,11 +29,10 @@ from django.utils import timezone
 
 from iop import clock
 from iop.audit import AuditLine
-from iop.expressions import EqualsAny
 from iop.models import User
 from iop.pagination import StatementPaginator
 from iop.selectors import AuditFilters, audit_lines, chart_read_list, record_change_list
-from iop.statements import Slot, Statement, role_user, values_for
+from iop.statements import Slot, Statement, ids_in, role_user, values_for
 
 from . import measures
 from .models import (
@@ -81,9 +80,9 @@ _CLIENT_KEYS: Statement[tuple] = Statement(
     lambda role: client_list(user=role_user(role)).select_related(None).values_list("pk")
 )
 _CLIENTS_BY_KEY: Statement[Client] = Statement(
-    lambda: Client.objects.filter(
-        EqualsAny(F("pk"), Slot("clients", array_of="bigint"))
-    ).select_related("track", "primary_clinician")
+    lambda: Client.objects.filter(ids_in("pk", "clients")).select_related(
+        "track", "primary_clinician"
+    )
 )
 
 

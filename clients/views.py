@@ -20,6 +20,7 @@ from iop.forms import Confirmation, Step, action_result, irreversible_result, se
 from iop.http import AuthedRequest
 from iop.models import Role, User
 from iop.pagination import CappedPaginator, PageWithCountPaginator
+from iop.query import query_filters_given
 
 from . import forms, selectors
 from .access import (
@@ -92,7 +93,7 @@ def caseload(request: AuthedRequest) -> HttpResponse:
 @staff_required
 def client_list(request: AuthedRequest) -> HttpResponse:
     pages: Paginator
-    if any(request.GET.get(name) for name in forms.ClientFilter.base_filters):
+    if query_filters_given(request, forms.ClientFilter):
         filterset = forms.ClientFilter(
             request.GET, queryset=selectors.client_list(user=request.user)
         )

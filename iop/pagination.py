@@ -2,6 +2,7 @@
 whose count costs as much as its page (a clinician's clients in reach), and one of a statement
 compiled once (`iop.statements`)."""
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -30,7 +31,7 @@ class CappedPaginator(Paginator):
         return self.count > MAX_COUNTED
 
 
-class _CountedWithFirstPage(Paginator):
+class _CountedWithFirstPage(Paginator, ABC):
     """A Paginator whose first page's query also counts the list (`COUNT(*) OVER ()`): one query
     where a Paginator makes two, each asking whatever selects the rows (the reach rule, for a
     clinician's clients). For a list the database reads in full anyway to sort it; a list read in
@@ -48,9 +49,9 @@ class _CountedWithFirstPage(Paginator):
         self.__dict__["count"] = count
         return Page(first, 1, self)
 
+    @abstractmethod
     def _first_page_counted(self) -> tuple[list, int]:
         """The first page's rows, and the list's length."""
-        raise NotImplementedError
 
 
 class PageWithCountPaginator(_CountedWithFirstPage):

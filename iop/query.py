@@ -4,6 +4,7 @@ a server error."""
 
 from datetime import date
 
+import django_filters
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -39,3 +40,9 @@ def query_date(request: HttpRequest, name: str, default: date) -> date:
         messages.warning(request, f"{error.messages[0]} Showing {date_format(default)} instead.")
         return default
     return day
+
+
+def query_filters_given(request: HttpRequest, filterset: type[django_filters.FilterSet]) -> bool:
+    """Whether the query string gives any of `filterset`'s filters a value: a list opened as it
+    is (no filter) reads through its selectors' compiled statements instead of the filter set."""
+    return any(request.GET.get(name) for name in filterset.base_filters)

@@ -19,10 +19,11 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Count, Expression, Field, QuerySet, Window
+from django.db.models import Count, Expression, F, Field, QuerySet, Window
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
+from iop.expressions import EqualsAny
 from iop.models import User
 
 Row = TypeVar("Row")
@@ -47,9 +48,9 @@ class _SlotParam:
 
 
 class Slot(Expression):
-    """A value of the statement given when it runs: one placeholder in its SQL. An id, a date, a
+    """A value of the statement given when it runs: one parameter of its SQL. An id, a date, a
     datetime or a text; or a list, as an array of `array_of` (an SQL type), compared with
-    `EqualsAny` (`__in` writes a placeholder per item)."""
+    `EqualsAny` (`__in` writes a parameter per item; `ids_in` is the usual case)."""
 
     def __init__(self, name: str, output_field: Field | None = None, *, array_of: str = "") -> None:
         super().__init__(output_field=output_field)
@@ -68,6 +69,12 @@ class Slot(Expression):
 
     def get_group_by_cols(self) -> list:
         return []
+
+
+def ids_in(field: str, slot: str) -> EqualsAny:
+    """`field = ANY(slot)`: the rows whose `field` is one of the ids given in `slot` when the
+    statement runs."""
+    return EqualsAny(F(field), Slot(slot, array_of="bigint"))
 
 
 def _shallow_copy(thing: Any) -> Any:

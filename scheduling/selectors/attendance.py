@@ -12,7 +12,6 @@ from django.db.models import (
     Exists,
     Expression,
     ExpressionWrapper,
-    F,
     IntegerField,
     OuterRef,
     Q,
@@ -28,9 +27,8 @@ from clients.models import Client, TreatmentPlan
 from clients.selectors import plan_reviews_overdue
 from iop.clock import day_bounds
 from iop.clock import today as clinic_today
-from iop.expressions import EqualsAny
 from iop.models import Role, User
-from iop.statements import Slot, Statement, role_user
+from iop.statements import Slot, Statement, ids_in, role_user
 from scheduling.models import (
     ATTENDED_STATUSES,
     Attendance,
@@ -138,7 +136,7 @@ def drop_in_candidate_list(*, session: Session, exclude_ids: list[int], limit: i
 _DROP_IN_CANDIDATES: Statement[Client] = Statement(
     lambda limit: (
         Client.objects.filter(status=Client.Status.ACTIVE, primary_clinician_id=Slot("clinician"))
-        .exclude(EqualsAny(F("pk"), Slot("exclude", array_of="bigint")))
+        .exclude(ids_in("pk", "exclude"))
         .order_by("legal_last_name", "legal_first_name", "pk")[:limit]
     )
 )
@@ -364,7 +362,7 @@ _OVERDUE_NOTE_KEYS: Statement[tuple[int, int]] = Statement(_overdue_note_keys)
 def _overdue_notes_shown(role: str) -> QuerySet[Attendance]:
     fields = _session_shown(role_user(role))
     return (
-        Attendance.objects.filter(EqualsAny(F("pk"), Slot("notes", array_of="bigint")))
+        Attendance.objects.filter(ids_in("pk", "notes"))
         .select_related("client", *(f"session__{related}" for related in _related(fields)))
         .order_by("session__starts_at", "client__legal_last_name")
         .only(*_CLIENT_NAME, *(f"session__{field}" for field in fields))

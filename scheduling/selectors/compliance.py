@@ -15,11 +15,10 @@ from django.utils import timezone
 from clients.models import Client
 from groups.models import Enrollment
 from iop.clock import week_bounds, week_start_of
-from iop.expressions import EqualsAny
 from iop.hours import hours
 from iop.models import Role, User
 from iop.pagination import StatementPaginator
-from iop.statements import Slot, Statement, role_user
+from iop.statements import Slot, Statement, ids_in, role_user
 from scheduling.models import (
     Attendance,
     ComplianceAlert,
@@ -205,7 +204,7 @@ _CLIENT, _WEEK, _ATTENDED, _STATUS = (
 _WEEKS: Statement[tuple] = Statement(
     lambda: (
         WeeklyCompliance.objects.filter(
-            EqualsAny(F("client_id"), Slot("clients", array_of="bigint")),
+            ids_in("client_id", "clients"),
             week_start__gte=Slot("first_week"),
             week_start__lte=Slot("week_start"),
         )

@@ -13,7 +13,7 @@ from iop.access import admin_required, client_required, staff_required
 from iop.clock import week_start_of
 from iop.http import AuthedRequest
 from iop.models import User
-from iop.query import query_date
+from iop.query import query_date, query_filters_given
 from scheduling.access import access_clinician
 from scheduling.forms.sessions import ClinicDayFilter
 from scheduling.models import Session
@@ -81,7 +81,7 @@ def clinic_day(request: AuthedRequest) -> HttpResponse:
     desk's filters; how many there are in each status heads the list."""
     day = query_date(request, "day", timezone.localdate())
     paginator: Paginator
-    if any(request.GET.get(name) for name in ClinicDayFilter.base_filters):
+    if query_filters_given(request, ClinicDayFilter):
         filterset = ClinicDayFilter(request.GET, queryset=clinic_day_list(day=day))
         counts = session_status_counts(sessions=filterset.qs)
         paginator = Paginator(filterset.qs, CLINIC_DAY_PAGE_SIZE)

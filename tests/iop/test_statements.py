@@ -6,16 +6,14 @@ from datetime import timedelta
 import pytest
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import F
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from clients.models import Client
 from clients.selectors import client_chart_get, client_list, client_reachable_get
-from iop.expressions import EqualsAny
 from iop.models import Role
 from iop.pagination import StatementPaginator
-from iop.statements import Slot, Statement, role_user, values_for
+from iop.statements import Slot, Statement, ids_in, role_user, values_for
 from tests.factories import ClientFactory, UserFactory
 
 
@@ -44,7 +42,7 @@ def test_a_statement_gives_the_rows_its_queryset_gives_with_the_values(alice, bo
 def test_values_and_arrays_of_ids_in_slots(alice, bob):
     statement: Statement[tuple] = Statement(
         lambda: (
-            Client.objects.filter(EqualsAny(F("pk"), Slot("ids", array_of="bigint")))
+            Client.objects.filter(ids_in("pk", "ids"))
             .order_by("pk")
             .values_list("pk", "legal_first_name")
         )
