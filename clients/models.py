@@ -288,6 +288,11 @@ class Client(models.Model):
             ),
         ]
 
+    # What `display_name` reads, and `str` (the menus' label) with the MRN: lists that show no more
+    # of a client read only these (`only`), not the record's fifty columns.
+    DISPLAY_NAME_FIELDS = ("preferred_name", "legal_first_name", "legal_last_name")
+    LABEL_FIELDS = (*DISPLAY_NAME_FIELDS, "mrn")
+
     def __str__(self) -> str:
         return f"{self.display_name} ({self.mrn})"
 

@@ -39,7 +39,11 @@ from scheduling.models import (
     SessionLog,
 )
 from scheduling.selectors.authorizations import unauthorized_days_list
-from scheduling.selectors.sessions import session_is_led_by
+from scheduling.selectors.sessions import (
+    CLINICIAN_NAME_FIELDS,
+    SESSION_NAME_FIELDS,
+    session_is_led_by,
+)
 
 # An attended session's note is overdue this long after the session ends.
 NOTE_DUE_AFTER = timedelta(hours=24)
@@ -137,6 +141,7 @@ _DROP_IN_CANDIDATES: Statement[Client] = Statement(
     lambda limit: (
         Client.objects.filter(status=Client.Status.ACTIVE, primary_clinician_id=Slot("clinician"))
         .exclude(ids_in("pk", "exclude"))
+        .only(*Client.LABEL_FIELDS)
         .order_by("legal_last_name", "legal_first_name", "pk")[:limit]
     )
 )
@@ -174,13 +179,19 @@ def roster_row_list(*, session: Session) -> list[RosterRow]:
     ]
 
 
+# The sheet reads what its rows show (a client's name, their status and minutes, whether their
+# note is signed), not every column of each row.
 _SESSION_ATTENDANCE: Statement[Attendance] = Statement(
-    lambda: Attendance.objects.filter(session_id=Slot("session"))
+    lambda: Attendance.objects.filter(session_id=Slot("session")).only(
+        "client_id", "status", "minutes_attended"
+    )
 )
 _SESSION_NOTES: Statement[ProgressNote] = Statement(
-    lambda: ProgressNote.objects.filter(session_id=Slot("session"))
+    lambda: ProgressNote.objects.filter(session_id=Slot("session")).only("client_id", "signed_at")
 )
-_ROSTER_CLIENTS: Statement[Client] = Statement(lambda: _roster_clients(Slot("session")))
+_ROSTER_CLIENTS: Statement[Client] = Statement(
+    lambda: _roster_clients(Slot("session")).only(*Client.DISPLAY_NAME_FIELDS)
+)
 
 
 def session_log_get(*, session: Session) -> SessionLog:
@@ -273,14 +284,13 @@ def session_missing_attendance_list(*, user: User, now: datetime | Slot) -> Quer
 # What the overdue lists show of a client (the name) and of a session (its name and start, and
 # its clinician in an admin's lists: a clinician's are all their own): rows built with every column
 # of five or six tables cost more than reading them, and each table joined adds to the planning.
-_CLIENT_NAME = ("client__preferred_name", "client__legal_first_name", "client__legal_last_name")
-_SESSION_NAME = ("starts_at", "session_type", "group__name", *_CLIENT_NAME)
-_CLINICIAN_NAME = ("clinician__first_name", "clinician__last_name", "clinician__username")
+_CLIENT_NAME = tuple(f"client__{field}" for field in Client.DISPLAY_NAME_FIELDS)
+_SESSION_NAME = ("starts_at", *SESSION_NAME_FIELDS)
 
 
 def _session_shown(user: User) -> tuple[str, ...]:
     """The session fields the overdue lists show `user`."""
-    return (*_SESSION_NAME, *_CLINICIAN_NAME) if user.is_admin else _SESSION_NAME
+    return (*_SESSION_NAME, *CLINICIAN_NAME_FIELDS) if user.is_admin else _SESSION_NAME
 
 
 def _related(fields: tuple[str, ...]) -> tuple[str, ...]:

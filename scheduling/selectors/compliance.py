@@ -291,8 +291,7 @@ def weekly_compliance_list(
 # What a row of the report shows of its client: rows made with every column of the clients and
 # their clinicians were a sixth of the page's time.
 _REPORT_CLIENT = (
-    *(f"client__{name}" for name in ("mrn", "preferred_name", "legal_first_name")),
-    "client__legal_last_name",
+    *(f"client__{name}" for name in Client.LABEL_FIELDS),
     "client__track__name",
     *(f"client__primary_clinician__{name}" for name in ("first_name", "last_name", "username")),
 )

@@ -107,10 +107,31 @@ def clinic_day_list(*, day: date) -> QuerySet[Session]:
     return _clinic_day(*_days_span(day, day))
 
 
+# What a list shows of a session's name (`Session.name`) and of its clinician (`str(User)`): lists
+# read only these of each relation (`only`), not every column of five tables.
+SESSION_NAME_FIELDS = (
+    "session_type",
+    "group__name",
+    *(f"client__{field}" for field in Client.DISPLAY_NAME_FIELDS),
+)
+CLINICIAN_NAME_FIELDS = ("clinician__first_name", "clinician__last_name", "clinician__username")
+# The clinic day's row: its times, name, clinician, place and status.
+_CLINIC_DAY_ROW = (
+    "starts_at",
+    "ends_at",
+    "status",
+    "cancel_reason",
+    "is_telehealth",
+    "room__name",
+    "room__location",
+    *SESSION_NAME_FIELDS,
+    *CLINICIAN_NAME_FIELDS,
+)
+
+
 def _clinic_day(start: datetime | Slot, end: datetime | Slot) -> QuerySet[Session]:
-    return _with_roster_count(_starting_between(calendar_session_list(), start, end)).order_by(
-        "starts_at", "pk"
-    )
+    sessions = _starting_between(calendar_session_list(), start, end).only(*_CLINIC_DAY_ROW)
+    return _with_roster_count(sessions).order_by("starts_at", "pk")
 
 
 def session_status_counts(*, sessions: QuerySet[Session]) -> dict[str, int]:

@@ -89,6 +89,35 @@ def test_minutes_over_the_session_get_a_clear_error_on_that_row(
     assert not Attendance.objects.exists()
 
 
+def test_a_refused_row_is_marked_with_its_own_error_and_names_are_escaped(
+    clinician_client, group_session, alice, bob
+):
+    """The sheet's rows are written in Python (`attendance_sheet_rows`): each error stays on its
+    own row, and whatever a name holds is text."""
+    bob.preferred_name = "<b>Bobby</b>"
+    bob.save()
+    response = clinician_client.post(
+        url(group_session),
+        sheet_post(group_session, [(alice, "present", ""), (bob, "late", "")]),
+    )
+    rows = {
+        row.split("</th>")[0]: row
+        for row in response.content.decode().split("<tr")
+        if 'scope="row"' in row
+    }
+    (alice_row,) = (row for head, row in rows.items() if "Alice Anders" in head)
+    (bob_row,) = (row for head, row in rows.items() if "&lt;b&gt;Bobby&lt;/b&gt; " in head)
+    assert bob_row.startswith(' class="table-danger"')
+    assert "Enter the minutes attended." in bob_row
+    assert 'aria-invalid="true"' in bob_row
+    assert "Status of &lt;b&gt;Bobby&lt;/b&gt; " in bob_row
+    assert "Minutes &lt;b&gt;Bobby&lt;/b&gt; " in bob_row
+    assert "table-danger" not in alice_row
+    assert "Enter the minutes" not in alice_row
+    assert '<option value="present" selected>' in alice_row
+    assert "<b>Bobby</b>" not in response.content.decode()
+
+
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -173,6 +173,42 @@ def test_the_clinic_day_pages_a_busy_day_and_says_how_many_sessions_in_each_stat
     assert _clinic_day(client, page="junk").context["page"].number == 1
 
 
+def test_each_row_of_the_clinic_day_says_when_what_who_where_how_many_and_its_status(
+    client, admin, clinician, alice, bob
+):
+    """The rows are written in Python (`clinic_day_rows`), from the day's statement as it opens
+    and from the filtered list alike; whatever a reason or a name holds is text."""
+    today = timezone.localdate()
+    group = GroupFactory(
+        name="<i>Evening</i>",
+        room=RoomFactory(name="Room 7", location=""),
+        facilitators=[clinician],
+    )
+    for person in (alice, bob):
+        EnrollmentFactory(group=group, client=person, start_date=today - timedelta(days=7))
+    SessionFactory(group=group, starts_at=local_datetime(today, time(9)))
+    IndividualSessionFactory(
+        client=alice,
+        clinician=clinician,
+        starts_at=local_datetime(today, time(13)),
+        status=Session.Status.CANCELLED,
+        cancel_reason="Car <broke> down",
+    )
+    client.force_login(admin)
+    for params in ({}, {"clinician": clinician.pk}):
+        rows = _clinic_day(client, **params).content.decode().split("<tbody>")[1].split("<tr")
+        assert rows[1] == (
+            "><td>9:00 AM\N{EN DASH}12:00 PM</td><td>&lt;i&gt;Evening&lt;/i&gt;</td>"
+            f"<td>{clinician.get_full_name()}</td><td>Room 7</td><td>2</td><td>Scheduled</td></tr>"
+        )
+        assert rows[2].startswith(
+            ' class="text-muted"><td>1:00 PM\N{EN DASH}1:50 PM</td>'
+            f"<td>Individual therapy: {alice.display_name}</td>"
+            f"<td>{clinician.get_full_name()}</td><td>Telehealth</td><td>1</td>"
+            "<td>Cancelled: Car &lt;broke&gt; down</td></tr>"
+        )
+
+
 def test_the_front_desk_narrows_the_day_to_a_clinician_a_kind_and_a_place(
     client, admin, clinician, alice
 ):
