@@ -68,6 +68,30 @@ def test_a_changed_field_is_named_by_its_label_with_before_and_after_as_people_r
     assert not any("None" in value for pair in changes.values() for value in pair)
 
 
+def test_a_change_shows_in_the_log_with_its_fields_when_and_who_and_markup_stays_text(
+    client, admin, alice
+):
+    """The lines are written in Python (`audit_line_rows`), as the template wrote them: the
+    clinic's date and time, capitalized field names, and every value escaped."""
+    with time_machine.travel(MONDAY_NOV_23, tick=False):
+        update(alice, phone="<b>555</b>")
+    client.force_login(admin)
+    page = client.get(
+        reverse("iop:audit-log"), {"client": alice.mrn, "action": "changed"}
+    ).content.decode()
+    (row,) = (
+        row for row in page.split('<tr><td class="text-nowrap">') if "changed the phone" in row
+    )
+    assert row.startswith('Mon Nov 23, 2026<br><span class="text-muted">18:00:00</span>')
+    assert f'<span class="audit-sentence">changed the phone of Alice Anders ({alice.mrn})' in row
+    assert '<details class="small mt-1"><summary class="text-muted">What changed</summary>' in row
+    assert "<tr><td>Phone</td><td>" in row
+    assert "<td>&lt;b&gt;555&lt;/b&gt;</td></tr>" in row
+    assert "<b>555</b>" not in page
+    report = client.get(reverse("clients:access-report", args=[alice.pk])).content.decode()
+    assert '<details class="small mt-1" open><summary class="text-muted">What changed' in report
+
+
 def test_registering_a_client_reads_as_such_and_no_raw_value_shows(alice):
     entries = record_change_list(filters=AuditFilters(client_ids=[alice.pk], action="created"))
     (line,) = [line for line in audit_lines(entries=entries) if line.sentence.startswith("reg")]
