@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 
 from iop.audit import AuditLine, Change
+from iop.html import joined_rows
 from iop.templatetags.row_links import row_url
 
 register = template.Library()
@@ -21,13 +22,11 @@ def audit_line_rows(lines: Iterable[AuditLine], expanded: bool = False) -> SafeS
     """`{% audit_line_rows lines expanded %}`: a row per entry (when in the clinic's time, who,
     the sentence with what changed or every client read, and from where); `expanded` opens
     what changed."""
-    return SafeString(  # nosec B703  # every value escaped
-        "".join(
-            f'<tr><td class="text-nowrap">{_when(line)}</td><td>{escape(line.who)}</td>'
-            f'<td><span class="audit-sentence">{escape(line.sentence)}</span>'
-            f'{_details(line, expanded)}</td><td class="text-nowrap">{escape(line.where)}</td></tr>'
-            for line in lines
-        )
+    return joined_rows(
+        f'<tr><td class="text-nowrap">{_when(line)}</td><td>{escape(line.who)}</td>'
+        f'<td><span class="audit-sentence">{escape(line.sentence)}</span>'
+        f'{_details(line, expanded)}</td><td class="text-nowrap">{escape(line.where)}</td></tr>'
+        for line in lines
     )
 
 
@@ -43,7 +42,7 @@ def _details(line: AuditLine, expanded: bool) -> str:
     loads = (
         f' hx-get="{escape(row_url("iop:audit-read-clients", line.read_id))}"'
         ' hx-trigger="toggle once" hx-target="find ul" hx-swap="outerHTML"'
-        if line.more_clients
+        if line.more_clients and line.read_id is not None  # only a read names more clients
         else ""
     )
     if line.changes:

@@ -8,6 +8,7 @@ from html import escape
 from django import template
 from django.utils.safestring import SafeString
 
+from iop.html import joined_rows
 from iop.templatetags.row_dates import weekday_time
 from iop.templatetags.row_links import row_url
 from scheduling.models import Attendance, Session
@@ -19,13 +20,11 @@ register = template.Library()
 def overdue_note_rows(notes: Iterable[Attendance], show_clinician: bool) -> SafeString:
     """`{% overdue_note_rows overdue_notes show_clinician %}`: a row per unsigned note (the client
     linking to the note, the session, when, and whose in an admin's list)."""
-    return SafeString(  # nosec B703  # every value escaped
-        "".join(
-            f'<tr><td><a href="{escape(row_url("scheduling:note", row.session_id, row.client_id))}">'
-            f"{escape(row.client.display_name)}</a></td><td>{escape(row.session.name)}</td>"
-            f"{_when_and_whose(row.session, show_clinician)}</tr>"
-            for row in notes
-        )
+    return joined_rows(
+        f'<tr><td><a href="{escape(row_url("scheduling:note", row.session_id, row.client_id))}">'
+        f"{escape(row.client.display_name)}</a></td><td>{escape(row.session.name)}</td>"
+        f"{_when_and_whose(row.session, show_clinician)}</tr>"
+        for row in notes
     )
 
 
@@ -33,12 +32,10 @@ def overdue_note_rows(notes: Iterable[Attendance], show_clinician: bool) -> Safe
 def missing_attendance_rows(sessions: Iterable[Session], show_clinician: bool) -> SafeString:
     """`{% missing_attendance_rows missing_attendance show_clinician %}`: a row per session held
     without attendance (the session linking to its page, when, and whose in an admin's list)."""
-    return SafeString(  # nosec B703  # every value escaped
-        "".join(
-            f'<tr><td><a href="{escape(row_url("scheduling:session-detail", session.pk))}">'
-            f"{escape(session.name)}</a></td>{_when_and_whose(session, show_clinician)}</tr>"
-            for session in sessions
-        )
+    return joined_rows(
+        f'<tr><td><a href="{escape(row_url("scheduling:session-detail", session.pk))}">'
+        f"{escape(session.name)}</a></td>{_when_and_whose(session, show_clinician)}</tr>"
+        for session in sessions
     )
 
 
