@@ -351,6 +351,38 @@ def test_the_caseloads_hours_page_shows_every_active_client_in_the_same_queries(
     assert page.count("Hours attended in each of the last 12 weeks") == caseload
 
 
+def test_a_caseload_row_says_hours_days_and_status_and_a_name_stays_text(
+    client, clinician, alice, bob
+):
+    """A caseload's rows are written in Python (`caseload_hours_rows`), as the template wrote
+    them."""
+    bob.preferred_name = "<b>Bobby</b>"
+    bob.save()
+    _this_week_computed()
+    WeeklyCompliance.objects.filter(client=alice).update(
+        attended_minutes=120,
+        scheduled_minutes=180,
+        required_minutes=540,
+        treatment_days=1,
+        required_days=3,
+        status=ComplianceStatus.AT_RISK,
+    )
+    WeeklyCompliance.objects.filter(client=bob).delete()
+    client.force_login(clinician)
+    page = client.get(reverse("scheduling:caseload-hours")).content.decode()
+    rows = {row.split("</a>")[0].rpartition(">")[2]: row for row in page.split("<tr>")[2:]}
+    assert rows["Alice Anders"].startswith(
+        f'<td><a href="{reverse("clients:chart", args=[alice.pk])}">Alice Anders</a></td>'
+        '<td>2 of 9 h <span class="small text-muted">(+3 scheduled)</span></td>'
+    )
+    assert 'aria-valuenow="22"' in rows["Alice Anders"]
+    assert "<td>1 of 3</td>" in rows["Alice Anders"]
+    assert '<span class="badge text-bg-warning">At risk</span>' in rows["Alice Anders"]
+    bobs = rows[f"&lt;b&gt;Bobby&lt;/b&gt; {bob.legal_last_name}"]
+    assert '<td><span class="text-muted">not computed yet</span></td>' in bobs
+    assert "<b>Bobby</b>" not in page
+
+
 @pytest.mark.parametrize("role", ["admin", "clinician"])
 def test_the_overdue_rows_link_and_escape_as_the_template_did(
     client, request, role, clinician, second_clinician
