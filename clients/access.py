@@ -66,7 +66,7 @@ def access_client_chart(*, request: AuthedRequest, pk: int, purpose: str) -> Cli
 
 def access_own_client(*, user: User) -> Client:
     """The record of the client logged in to the portal; a login without one finds nothing."""
-    return get_object_or_404(selectors.client_list(user=user), user=user)
+    return _found(selectors.own_client_get(user=user))
 
 
 def access_plan(*, request: AuthedRequest, client_pk: int, pk: int, purpose: str) -> TreatmentPlan:

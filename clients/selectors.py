@@ -117,6 +117,18 @@ def client_reachable_get(*, user: User, pk: int) -> Client | None:
     return rows[0] if rows else None
 
 
+_OWN_CLIENT: Statement[Client] = Statement(
+    lambda role: client_list(user=role_user(role)).filter(user_id=Slot("user"))
+)
+
+
+def own_client_get(*, user: User) -> Client | None:
+    """The record of the client logged in to the portal (None for a login without one): the
+    rule every page of the portal asks first, compiled once."""
+    rows = _OWN_CLIENT.run({"role": user.role}, **values_for(user))
+    return rows[0] if rows else None
+
+
 def client_chart_get(*, user: User, pk: int) -> Client | None:
     """Client `pk`, with everything the chart shows (`client_chart_list`), if `user` may open
     it."""
@@ -282,8 +294,16 @@ def plan_active(*, client: Client) -> TreatmentPlan | None:
 
 def plan_active_header(*, client: Client) -> TreatmentPlan | None:
     """The client's plan in force without its tree: for pages that only link to it or ask for the
-    client's signature (one query, not five)."""
-    return client.treatment_plans.filter(status=TreatmentPlan.Status.ACTIVE).first()
+    client's signature (one query, not five, compiled once: the client's schedule shows it)."""
+    plans = _ACTIVE_PLAN_HEADER.run(client=client.pk)
+    return plans[0] if plans else None
+
+
+_ACTIVE_PLAN_HEADER: Statement[TreatmentPlan] = Statement(
+    lambda: TreatmentPlan.objects.filter(
+        client_id=Slot("client"), status=TreatmentPlan.Status.ACTIVE
+    )[:1]
+)
 
 
 def plan_draft(*, client: Client) -> TreatmentPlan | None:
@@ -471,7 +491,7 @@ def _open_check_ins(*, client: Client | None = None) -> QuerySet[CheckIn]:
             )
         )
     elif (still := _STILL_OPEN_BY_STATUS.get(client.status)) is not None:
-        open_ones = open_ones.filter(still, client=client)
+        open_ones = open_ones.filter(still, client_id=client.pk)
     else:
         return CheckIn.objects.none()
     return open_ones.order_by("client_id", "instrument_id", "-due_on").distinct(
@@ -480,9 +500,19 @@ def _open_check_ins(*, client: Client | None = None) -> QuerySet[CheckIn]:
 
 
 def checkin_due_list(*, client: Client) -> list[CheckIn]:
-    """The check-ins the client has to complete now (the portal's list), oldest first."""
-    open_ones = _open_check_ins(client=client).filter(due_on__lte=clock.today())
-    return sorted(open_ones.select_related("instrument"), key=lambda c: (c.due_on, c.pk))
+    """The check-ins the client has to complete now (the portal's list), oldest first: a
+    statement compiled once per client status (the client's schedule shows them)."""
+    open_ones = _DUE_CHECK_INS.run({"status": client.status}, client=client.pk, today=clock.today())
+    return sorted(open_ones, key=lambda c: (c.due_on, c.pk))
+
+
+_DUE_CHECK_INS: Statement[CheckIn] = Statement(
+    lambda status: (
+        _open_check_ins(client=Client(pk=Slot("client"), status=status))
+        .filter(due_on__lte=Slot("today"))
+        .select_related("instrument")
+    )
+)
 
 
 _OVERDUE_CHECK_INS: Statement[CheckIn] = Statement(

@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 
 from clients.models import Client, Objective, TreatmentPlan
 from iop.models import User
+from iop.statements import Slot, Statement
 from scheduling.models import ProgressNote, Session
 from scheduling.selectors.attendance import session_is_documentable_by, session_log_get
 
@@ -43,13 +44,19 @@ def note_get(*, session: Session, client: Client) -> ProgressNote | None:
     )
 
 
-def recent_note_list(*, client: Client, limit: int = 5) -> QuerySet[ProgressNote]:
-    """The client's latest notes for the chart, newest session first."""
-    return (
-        ProgressNote.objects.filter(client=client)
+def recent_note_list(*, client: Client, limit: int = 5) -> list[ProgressNote]:
+    """The client's latest notes for the chart, newest session first: a statement compiled
+    once."""
+    return _RECENT_NOTES.run({"limit": limit}, client=client.pk)
+
+
+_RECENT_NOTES: Statement[ProgressNote] = Statement(
+    lambda limit: (
+        ProgressNote.objects.filter(client_id=Slot("client"))
         .select_related("session__group", "author")
         .order_by("-session__starts_at")[:limit]
     )
+)
 
 
 def note_edit_refusal(*, session: Session, note: ProgressNote | None, user: User) -> str | None:
