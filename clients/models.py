@@ -299,7 +299,14 @@ class Client(models.Model):
     @property
     def display_name(self) -> str:
         """The name staff say aloud: preferred first name if given, then the legal last name."""
-        return f"{self.preferred_name or self.legal_first_name} {self.legal_last_name}"
+        return self.display_name_of(
+            self.preferred_name, self.legal_first_name, self.legal_last_name
+        )
+
+    @staticmethod
+    def display_name_of(preferred_name: str, legal_first_name: str, legal_last_name: str) -> str:
+        """`display_name` of the values of DISPLAY_NAME_FIELDS, for rows read without a Client."""
+        return f"{preferred_name or legal_first_name} {legal_last_name}"
 
     @property
     def expected_end(self) -> date | None:

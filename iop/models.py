@@ -56,7 +56,12 @@ class User(AbstractUser):
         ]
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.username
+        return self.name_of(self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def name_of(first_name: str, last_name: str, username: str) -> str:
+        """What a user is called (`str`): the full name, or the username if it has none."""
+        return f"{first_name} {last_name}".strip() or username
 
     @property
     def is_admin(self) -> bool:

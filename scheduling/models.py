@@ -32,6 +32,9 @@ class SessionType(models.TextChoices):
     INTAKE_ASSESSMENT = "intake_assessment", "Intake assessment"
 
 
+# What a session type is called (its field's `get_session_type_display`).
+_SESSION_TYPE_LABELS = dict(SessionType.choices)
+
 MAX_CLOSURE_DAYS = 31
 
 
@@ -291,9 +294,11 @@ class Session(models.Model):
     @property
     def name(self) -> str:
         """What staff pages call it: its title, and an individual session's client."""
-        if self.client is None:
-            return self.title
-        return f"{self.title}: {self.client.display_name}"
+        return self.name_of(
+            session_type=self.session_type,
+            group_name=self.group.name if self.group is not None else None,
+            client_name=self.client.display_name if self.client is not None else None,
+        )
 
     @property
     def hours_text(self) -> str:
@@ -310,7 +315,19 @@ class Session(models.Model):
     @property
     def title(self) -> str:
         """What a calendar calls it: the group's name, or the kind of individual session."""
-        return self.group.name if self.group is not None else self.get_session_type_display()
+        group_name = self.group.name if self.group is not None else None
+        return self.name_of(session_type=self.session_type, group_name=group_name, client_name=None)
+
+    @staticmethod
+    def name_of(*, session_type: str, group_name: str | None, client_name: str | None) -> str:
+        """`name` of the values it is made of (`group_name` None for an individual session, and
+        `client_name` None for a group's), for rows read without a Session."""
+        title = (
+            group_name
+            if group_name is not None
+            else _SESSION_TYPE_LABELS.get(session_type, session_type)
+        )
+        return title if client_name is None else f"{title}: {client_name}"
 
     @property
     def place(self) -> str:

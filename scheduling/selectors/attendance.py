@@ -282,10 +282,33 @@ def session_missing_attendance_list(*, user: User, now: datetime | Slot) -> Quer
 
 
 # What the overdue lists show of a client (the name) and of a session (its name and start, and
-# its clinician in an admin's lists: a clinician's are all their own): rows built with every column
-# of five or six tables cost more than reading them, and each table joined adds to the planning.
+# its clinician in an admin's lists: a clinician's are all their own), read as values: rows built
+# with every column of five or six tables cost more than reading them, each table joined adds to
+# the planning, and the hundred rows of the admin's list as model objects (four or five a row,
+# 443 in all) took a fifth of the page.
 _CLIENT_NAME = tuple(f"client__{field}" for field in Client.DISPLAY_NAME_FIELDS)
 _SESSION_NAME = ("starts_at", *SESSION_NAME_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueSession:
+    """A session on the overdue lists, as they show it."""
+
+    pk: int
+    name: str
+    starts_at: datetime
+    # Its clinician's name, in an admin's lists ("" in a clinician's own).
+    clinician_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueNote:
+    """An unsigned note on the overdue lists: its attendance row's key, client and session."""
+
+    pk: int
+    client_id: int
+    client_name: str
+    session: OverdueSession
 
 
 def _session_shown(user: User) -> tuple[str, ...]:
@@ -293,9 +316,27 @@ def _session_shown(user: User) -> tuple[str, ...]:
     return (*_SESSION_NAME, *CLINICIAN_NAME_FIELDS) if user.is_admin else _SESSION_NAME
 
 
-def _related(fields: tuple[str, ...]) -> tuple[str, ...]:
-    """The relations `fields` (paths such as "group__name") are read through, in their order."""
-    return tuple(dict.fromkeys(field.rpartition("__")[0] for field in fields if "__" in field))
+def _overdue_session(row: dict[str, Any], pk: int, path: str = "") -> OverdueSession:
+    """The session `pk` of a row of `_session_shown` values (each under `path`, as
+    "session__starts_at")."""
+    group_name = row[f"{path}group__name"]
+    client_name = [row[f"{path}client__{field}"] for field in Client.DISPLAY_NAME_FIELDS]
+    clinician_shown = f"{path}{CLINICIAN_NAME_FIELDS[0]}" in row
+    return OverdueSession(
+        pk=pk,
+        name=Session.name_of(
+            session_type=row[f"{path}session_type"],
+            group_name=group_name,
+            # A session is a group's or a client's.
+            client_name=Client.display_name_of(*client_name) if group_name is None else None,
+        ),
+        starts_at=row[f"{path}starts_at"],
+        clinician_name=(
+            User.name_of(*(row[f"{path}{field}"] for field in CLINICIAN_NAME_FIELDS))
+            if clinician_shown
+            else ""
+        ),
+    )
 
 
 # Today and the admin list show this many overdue items; the count says how many there are.
@@ -316,12 +357,22 @@ def overdue_documentation_get(
     keys = _OVERDUE_NOTE_KEYS.run(
         {**shape, "shown": shown}, **values, due_before=now - NOTE_DUE_AFTER
     )
+    notes = _OVERDUE_NOTES_SHOWN.run({"role": user.role}, notes=[pk for pk, _ in keys])
     return {
-        "overdue_notes": _OVERDUE_NOTES_SHOWN.run(
-            {"role": user.role}, notes=[pk for pk, _ in keys]
-        ),
+        "overdue_notes": [
+            OverdueNote(
+                pk=row["pk"],
+                client_id=row["client_id"],
+                client_name=Client.display_name_of(*(row[field] for field in _CLIENT_NAME)),
+                session=_overdue_session(row, row["session_id"], "session__"),
+            )
+            for row in notes
+        ],
         "overdue_note_count": keys[0][1] if keys else 0,
-        "missing_attendance": _MISSING_SHOWN.run({**shape, "shown": shown}, **values),
+        "missing_attendance": [
+            _overdue_session(row, row["pk"])
+            for row in _MISSING_SHOWN.run({**shape, "shown": shown}, **values)
+        ],
         "missing_attendance_count": min(missing, OVERDUE_COUNTED),
         "missing_attendance_capped": missing > OVERDUE_COUNTED,
     }
@@ -343,11 +394,10 @@ _MISSING_COUNTED: Statement[int] = Statement(
 
 
 def _missing_shown(role: str, of_clinician: bool, shown: int) -> QuerySet[Session]:
-    fields = _session_shown(role_user(role))
-    return _missing(role, of_clinician).select_related(*_related(fields)).only(*fields)[:shown]
+    return _missing(role, of_clinician).values("pk", *_session_shown(role_user(role)))[:shown]
 
 
-_MISSING_SHOWN: Statement[Session] = Statement(_missing_shown)
+_MISSING_SHOWN: Statement[dict[str, Any]] = Statement(_missing_shown)
 
 
 # The oldest notes picked by their keys first, then read with their client and session: the joins
@@ -370,16 +420,15 @@ _OVERDUE_NOTE_KEYS: Statement[tuple[int, int]] = Statement(_overdue_note_keys)
 
 
 def _overdue_notes_shown(role: str) -> QuerySet[Attendance]:
-    fields = _session_shown(role_user(role))
+    session_fields = (f"session__{field}" for field in _session_shown(role_user(role)))
     return (
         Attendance.objects.filter(ids_in("pk", "notes"))
-        .select_related("client", *(f"session__{related}" for related in _related(fields)))
         .order_by("session__starts_at", "client__legal_last_name")
-        .only(*_CLIENT_NAME, *(f"session__{field}" for field in fields))
+        .values("pk", "client_id", *_CLIENT_NAME, "session_id", *session_fields)
     )
 
 
-_OVERDUE_NOTES_SHOWN: Statement[Attendance] = Statement(_overdue_notes_shown)
+_OVERDUE_NOTES_SHOWN: Statement[dict[str, Any]] = Statement(_overdue_notes_shown)
 
 
 def overdue_plan_review_list(

@@ -11,25 +11,25 @@ from django.utils.safestring import SafeString
 from iop.html import joined_rows
 from iop.templatetags.row_dates import weekday_time
 from iop.templatetags.row_links import row_url
-from scheduling.models import Attendance, Session
+from scheduling.selectors.attendance import OverdueNote, OverdueSession
 
 register = template.Library()
 
 
 @register.simple_tag
-def overdue_note_rows(notes: Iterable[Attendance], show_clinician: bool) -> SafeString:
+def overdue_note_rows(notes: Iterable[OverdueNote], show_clinician: bool) -> SafeString:
     """`{% overdue_note_rows overdue_notes show_clinician %}`: a row per unsigned note (the client
     linking to the note, the session, when, and whose in an admin's list)."""
     return joined_rows(
-        f'<tr><td><a href="{escape(row_url("scheduling:note", row.session_id, row.client_id))}">'
-        f"{escape(row.client.display_name)}</a></td><td>{escape(row.session.name)}</td>"
+        f'<tr><td><a href="{escape(row_url("scheduling:note", row.session.pk, row.client_id))}">'
+        f"{escape(row.client_name)}</a></td><td>{escape(row.session.name)}</td>"
         f"{_when_and_whose(row.session, show_clinician)}</tr>"
         for row in notes
     )
 
 
 @register.simple_tag
-def missing_attendance_rows(sessions: Iterable[Session], show_clinician: bool) -> SafeString:
+def missing_attendance_rows(sessions: Iterable[OverdueSession], show_clinician: bool) -> SafeString:
     """`{% missing_attendance_rows missing_attendance show_clinician %}`: a row per session held
     without attendance (the session linking to its page, when, and whose in an admin's list)."""
     return joined_rows(
@@ -39,6 +39,6 @@ def missing_attendance_rows(sessions: Iterable[Session], show_clinician: bool) -
     )
 
 
-def _when_and_whose(session: Session, show_clinician: bool) -> str:
+def _when_and_whose(session: OverdueSession, show_clinician: bool) -> str:
     when = f'<td class="text-nowrap">{escape(weekday_time(session.starts_at))}</td>'
-    return f"{when}<td>{escape(str(session.clinician))}</td>" if show_clinician else when
+    return f"{when}<td>{escape(session.clinician_name)}</td>" if show_clinician else when

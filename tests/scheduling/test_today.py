@@ -25,9 +25,11 @@ from tests.factories import (
     ClientFactory,
     EnrollmentFactory,
     GroupFactory,
+    IndividualSessionFactory,
     ProgressNoteFactory,
     SessionFactory,
     TreatmentPlanFactory,
+    UserFactory,
     check_in_open,
 )
 from tests.helpers import SECOND_FACTOR_QUERIES
@@ -165,12 +167,30 @@ def test_only_an_admins_overdue_lists_read_whose_work_each_is(request, role, cli
     with CaptureQueriesContext(connection) as queries:
         lists = overdue_documentation_get(user=user, now=timezone.now())
         (note,), (session,) = lists["overdue_notes"], lists["missing_attendance"]
-        if role == "admin":
-            assert (note.session.clinician, session.clinician) == (clinician, clinician)
-    assert (note.session, session) == (with_note, without_attendance)
+    whose = str(clinician) if role == "admin" else ""
+    assert (note.session.clinician_name, session.clinician_name) == (whose, whose)
+    assert (note.session.pk, session.pk) == (with_note.pk, without_attendance.pk)
     statements = [query["sql"] for query in queries.captured_queries]
     assert any('"iop_user"' in sql for sql in statements) == (role == "admin")
     assert len(statements) == 4
+
+
+def test_the_overdue_lists_name_clients_and_sessions_as_their_records_do(admin, clinician):
+    """The lists' rows are read as values, not records: each name is the one the record gives
+    (a preferred name, an individual session's client, a clinician without a full name)."""
+    nameless = UserFactory(role=clinician.role, first_name="", last_name="")
+    client = ClientFactory(preferred_name="Ally", primary_clinician=clinician)
+    held = timezone.now() - timedelta(days=2)
+    individual = IndividualSessionFactory(client=client, clinician=nameless, starts_at=held)
+    group = SessionFactory(group=GroupFactory(facilitators=[clinician]), starts_at=held)
+    EnrollmentFactory(group=group.group, client=client)
+    record(group, clinician, (client, AttendanceStatus.PRESENT, 180))
+    lists = overdue_documentation_get(user=admin, now=timezone.now())
+    (note,) = lists["overdue_notes"]
+    assert (note.client_name, note.session.name) == (client.display_name, group.name)
+    (missing,) = lists["missing_attendance"]
+    assert (missing.name, missing.clinician_name) == (individual.name, nameless.username)
+    assert missing.name == f"Individual therapy: Ally {client.legal_last_name}"
 
 
 @pytest.mark.parametrize("role", ["admin", "clinician"])
