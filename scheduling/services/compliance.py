@@ -114,16 +114,17 @@ _RECOMPUTE_SQL = f"""
          AND COALESCE(c.discharge_date, DATE '{date.max}') >= %(first_week)s
         WHERE %(every_client)s
     ),
-    -- The client-weeks to recompute: the pairs asked for, every client in the program in each of
-    -- `all_weeks`, and any other client that still has a row there (whose row goes).
+    -- The client-weeks to recompute, each once: the pairs asked for (none of `all_weeks`, which
+    -- the caller leaves out), every client in the program in each of `all_weeks`, and any other
+    -- client that still has a row there (whose row goes).
     targets AS MATERIALIZED (
         SELECT {_TARGET_COLUMNS_SQL}
         FROM unnest(%(client_ids)s::bigint[], %(week_starts)s::date[])
              AS w(client_id, week_start)
         JOIN clients_client c ON c.id = w.client_id
-        UNION
+        UNION ALL
         SELECT * FROM in_program
-        UNION
+        UNION ALL
         SELECT {_TARGET_COLUMNS_SQL}
         FROM scheduling_weeklycompliance w
         JOIN clients_client c ON c.id = w.client_id
@@ -339,8 +340,12 @@ _RECOMPUTE_SQL = f"""
     -- The alerts of the client-weeks asked for and of the week after each (whose level depends
     -- on the week before): what each week calls for, then open, follow or resolve.
     alert_targets AS (
-        SELECT client_id, week_start, status FROM asked
-        UNION
+        SELECT client_id, week_start, status, true AS recomputed FROM asked
+        UNION ALL
+        -- The others (none of them asked), each once, and whether it was recomputed.
+        SELECT client_id, week_start, status,
+               (client_id, week_start) IN (SELECT client_id, week_start FROM targets)
+        FROM (
         -- The week after each where it has a row. (Without a row or an open alert, which the
         -- branch below adds, a client-week has nothing to open, follow or resolve.)
         SELECT r.client_id, r.week_start, t.status
@@ -364,44 +369,45 @@ _RECOMPUTE_SQL = f"""
         WHERE a.resolved_at IS NULL AND %(every_client)s
           AND (a.week_start = ANY(%(all_weeks)s::date[])
                OR a.week_start - 7 = ANY(%(all_weeks)s::date[]))
+        ) others
+        WHERE (client_id, week_start) NOT IN (SELECT client_id, week_start FROM asked)
     ),
     -- The weekly rows of the alert targets' weeks, as this statement leaves them: the
     -- recomputed client-weeks' as computed (none where no longer in the program), the others'
     -- as stored, each looked up by its key (`LIMIT 1`: the key is unique; it keeps the planner
     -- from reading every week's rows to join them).
-    alert_rows AS MATERIALIZED (
-        SELECT client_id, week_start, attended AS attended_minutes, pending AS scheduled_minutes,
-               required_minutes, treatment_days, required_days, status
-        FROM computed_rows
-        UNION ALL
-        SELECT k.client_id, k.week_start, w.*
+    alert_rows AS (
+        SELECT k.client_id, k.week_start, k.status AS client_status,
+               c.client_id IS NOT NULL AS has_row, c.status AS row_status,
+               c.attended AS attended_minutes, c.pending AS scheduled_minutes,
+               c.required_minutes, c.treatment_days, c.required_days
         FROM alert_targets k
-        CROSS JOIN LATERAL (
+        LEFT JOIN computed_rows c ON c.client_id = k.client_id AND c.week_start = k.week_start
+        WHERE k.recomputed
+        UNION ALL
+        SELECT k.client_id, k.week_start, k.status, w.status IS NOT NULL, w.status,
+               {", ".join(f"w.{figure}" for figure in _FIGURES)}
+        FROM alert_targets k
+        LEFT JOIN LATERAL (
             SELECT {", ".join(f"w.{figure}" for figure in _FIGURES)}, w.status
             FROM scheduling_weeklycompliance w
             WHERE w.client_id = k.client_id AND w.week_start = k.week_start
             LIMIT 1
-        ) w
-        WHERE NOT EXISTS (
-            SELECT 1 FROM targets t
-            WHERE t.client_id = k.client_id AND t.week_start = k.week_start
-        )
+        ) w ON true
+        WHERE NOT k.recomputed
     ),
     -- The alert targets with something to do, each with its row and its open alert if any: an
     -- open alert (to follow or resolve), or a week behind of a client still in the program (to
     -- open one for). Any other opens nothing and has nothing open: most of a week's clients,
     -- whose previous week is then never read.
     acting AS MATERIALIZED (
-        SELECT t.client_id, t.week_start, t.status AS client_status,
-               w.client_id IS NOT NULL AS has_row, w.status AS row_status,
-               {", ".join(f"w.{figure}" for figure in _FIGURES)}, a.id AS alert_id,
-               a.kind AS alert_kind, {", ".join(f"a.{figure} AS alert_{figure}" for figure in _FIGURES)}
-        FROM alert_targets t
-        LEFT JOIN alert_rows w ON w.client_id = t.client_id AND w.week_start = t.week_start
+        SELECT w.*, a.id AS alert_id, a.kind AS alert_kind,
+               {", ".join(f"a.{figure} AS alert_{figure}" for figure in _FIGURES)}
+        FROM alert_rows w
         LEFT JOIN scheduling_compliancealert a
-          ON a.client_id = t.client_id AND a.week_start = t.week_start AND a.resolved_at IS NULL
+          ON a.client_id = w.client_id AND a.week_start = w.week_start AND a.resolved_at IS NULL
         WHERE a.id IS NOT NULL
-           OR (t.status <> 'discharged' AND w.status IN ('at_risk', 'short', 'over_max'))
+           OR (w.client_status <> 'discharged' AND w.row_status IN ('at_risk', 'short', 'over_max'))
     ),
     -- The week before each short week of those (two short weeks in a row call for a level of
     -- care review), as this statement leaves it, keyed by the short week.
@@ -528,6 +534,8 @@ def compliance_recompute(
     if not pairs and not weeks:
         return RecomputeResult(0, 0, 0, 0, 0)
     every_week = [week for _, week in pairs] + weeks
+    # A pair of one of `all_weeks` is recomputed with every client of that week.
+    pairs = [(client_id, week) for client_id, week in pairs if week not in weeks]
     first_week, last_week = min(every_week), max(every_week)
     params = {
         "tz": settings.TIME_ZONE,

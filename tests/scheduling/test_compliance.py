@@ -281,6 +281,24 @@ def test_a_few_clients_weeks_equal_the_same_weeks_recomputed_for_every_client(
     ]
 
 
+def test_a_pair_of_a_week_recomputed_for_every_client_is_recomputed_once(
+    alice, bob, evening_group, week_sessions
+):
+    """A client-week asked for beside its whole week is one of the week's, counted once; a pair
+    of another week is recomputed with them."""
+    enroll(alice, evening_group)
+    attend(week_sessions[0], alice)
+    week_before = MONDAY - timedelta(days=7)
+    both = compliance_recompute(
+        client_weeks=[(alice.pk, MONDAY), (alice.pk, week_before)],
+        all_weeks=[MONDAY],
+        now=WEDNESDAY_NOON,
+    )
+    assert (both.rows, both.rows_changed) == (3, 3)
+    rows = WeeklyCompliance.objects.values_list("client_id", "week_start", "attended_minutes")
+    assert set(rows) == {(alice.pk, MONDAY, 180), (bob.pk, MONDAY, 0), (alice.pk, week_before, 0)}
+
+
 def test_recomputing_after_attendance_of_a_session_updates_its_clients_only(
     alice, bob, evening_group, week_sessions
 ):

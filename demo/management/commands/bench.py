@@ -184,10 +184,10 @@ class Command(BaseCommand):
         jobs = last["jobs"]
         recompute = jobs["recompute this week, all clients"]
         write(
-            f"recompute this week / its GROUP BY bound: "
-            f"{recompute / jobs['GROUP BY bound of the week']:.1f}x; "
-            f"/ the GROUP BY of the rows it reads: "
-            f"{recompute / jobs['GROUP BY of the rows it reads']:.1f}x"
+            f"recompute this week / its GROUP BY bound (the rows it reads): "
+            f"{recompute / jobs['GROUP BY bound: the rows it reads']:.1f}x; "
+            f"/ a GROUP BY of the attendance alone: "
+            f"{recompute / jobs['GROUP BY of the attendance alone']:.1f}x"
         )
         if "reminder_throughput" in last:
             throughput = last["reminder_throughput"]
