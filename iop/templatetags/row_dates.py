@@ -1,10 +1,9 @@
-"""`{{ session.starts_at|weekday_time }}`: "Thu Nov 19, 2:00 PM" in the clinic's time zone, what
-`|date:"D M j, g:i A"` writes, for the rows of long lists. Django's filter parses the format and
-looks each name up through translation on every call (a sixth of the overdue page's time for
-its hundred rows); the pages are in English only (`LANGUAGE_CODE`), and Python's C-locale names
-are the same words."""
+"""Dates as the rows of long lists write them, in the clinic's time zone: what Django's `date`
+filter writes with the format each names. The filter parses the format and looks each name up
+through translation on every call (a sixth of the overdue page's time for its hundred rows); the
+pages are in English only (`LANGUAGE_CODE`), and Python's C-locale names are the same words."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django import template
 from django.utils import timezone
@@ -14,7 +13,19 @@ register = template.Library()
 
 @register.filter
 def weekday_time(value: datetime | None) -> str:
+    """`{{ session.starts_at|weekday_time }}`: "Thu Nov 19, 2:00 PM" (`|date:"D M j, g:i A"`)."""
     if value is None:
         return ""
     local = timezone.localtime(value)
-    return f"{local:%a %b} {local.day}, {local.hour % 12 or 12}:{local:%M %p}"
+    return f"{local:%a} {month_day_time(local)}"
+
+
+def month_day_time(value: datetime) -> str:
+    """ "Nov 19, 2:00 PM" (`|date:"M j, g:i A"`)."""
+    local = timezone.localtime(value)
+    return f"{local:%b} {local.day}, {local.hour % 12 or 12}:{local:%M %p}"
+
+
+def month_day_year(value: date) -> str:
+    """ "Nov 19, 2026" (`|date:"M j, Y"`)."""
+    return f"{value:%b} {value.day}, {value.year}"

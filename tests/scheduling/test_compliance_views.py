@@ -3,13 +3,13 @@ and CSV export, and the clinicians' alerts."""
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from iop.clock import week_start_of
+from iop.clock import local_datetime, week_start_of
 from iop.exports import REDISCLOSURE_NOTICE
 from iop.models import ChartRead
 from scheduling.models import ComplianceAlert, WeeklyCompliance
@@ -162,3 +162,46 @@ def test_the_reports_rows_read_each_weeks_figures_escaped(client, admin, clinici
     assert f'<td class="text-end">{row.treatment_days}/{row.required_days}</td>' in page
     badges = {"met": "success", "on_track": "success", "at_risk": "warning", "short": "danger"}
     assert f'badge text-bg-{badges.get(row.status, "secondary")}">' in page
+
+
+def test_the_alerts_rows_say_how_each_was_resolved_with_every_text_escaped(
+    client, admin, clinician, alice, bob
+):
+    """The alerts' rows are written in Python (`alert_rows`): an open one with its figures, the
+    hours still scheduled and its Resolve link; one resolved by a person with who, when, why and
+    the plan; one that resolved itself with why and when; every text escaped."""
+    resolved_at = local_datetime(date(2026, 11, 12), time(14, 5))
+    week = date(2026, 11, 16)
+    open_alert = ComplianceAlert.objects.create(
+        client=alice, week_start=week, kind="at_risk", attended_minutes=300,
+        required_minutes=540, treatment_days=2, required_days=3, scheduled_minutes=180,
+        detail="Rides <b>cancelled</b>",
+    )  # fmt: skip
+    ComplianceAlert.objects.create(
+        client=alice, week_start=week - timedelta(weeks=1), kind="short", resolved_at=resolved_at,
+        resolved_by=clinician, reason="transportation", plan="Bus pass & <i>ride</i>",
+        excused=True,
+    )  # fmt: skip
+    ComplianceAlert.objects.create(
+        client=bob, week_start=week - timedelta(weeks=2), kind="short", resolved_at=resolved_at,
+        reason="hours_met",
+    )  # fmt: skip
+    client.force_login(admin)
+
+    page = client.get(reverse("scheduling:alerts"), {"status": "all"}).content.decode()
+
+    resolve = reverse("scheduling:alert-resolve", args=[open_alert.pk])
+    assert f'<a class="btn btn-sm btn-outline-primary" href="{resolve}">Resolve</a>' in page
+    assert page.count(">Resolve</a>") == 1
+    assert f"{alice.mrn} · week of Nov 16, 2026" in page
+    assert "Attended 5 of 9 hours on 2 of 3 days. 3 more hours scheduled.</div>" in page
+    assert "Rides &lt;b&gt;cancelled&lt;/b&gt;" in page
+    assert (
+        f"Resolved by {clinician} on Nov 12, 2:05 PM: Transportation (week excused). "
+        "Plan: Bus pass &amp; &lt;i&gt;ride&lt;/i&gt;</div>"
+    ) in page
+    hours_met = ComplianceAlert.Reason.HOURS_MET.label
+    assert f"{hours_met}, Nov 12, 2:05 PM.</div>" in page
+    assert f"Primary clinician: {alice.primary_clinician}</div>" in page
+    assert "<b>" not in page
+    assert "<i>" not in page
