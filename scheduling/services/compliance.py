@@ -144,8 +144,11 @@ _RECOMPUTE_SQL = f"""
     ),
     enrolled AS (
         SELECT t.*, t.to_day - t.from_day + 1 AS enrolled_days,
-               (SELECT count(*) FROM closed WHERE day BETWEEN t.from_day AND t.to_day)::int
-                   AS closed_days
+               -- Counted only in a span with closures (the rare case; a subquery a row else).
+               CASE WHEN EXISTS (SELECT 1 FROM closed)
+                    THEN (SELECT count(*) FROM closed WHERE day BETWEEN t.from_day AND t.to_day)
+                    ELSE 0
+               END::int AS closed_days
         FROM targets t
         WHERE t.in_program
     ),
