@@ -316,11 +316,16 @@ def _session_shown(user: User) -> tuple[str, ...]:
     return (*_SESSION_NAME, *CLINICIAN_NAME_FIELDS) if user.is_admin else _SESSION_NAME
 
 
+def _client_name(row: dict[str, Any], path: str = "") -> str:
+    """The display name of the client whose DISPLAY_NAME_FIELDS a row holds under `path`."""
+    names = (row[f"{path}client__{field}"] for field in Client.DISPLAY_NAME_FIELDS)
+    return Client.display_name_of(*names)
+
+
 def _overdue_session(row: dict[str, Any], pk: int, path: str = "") -> OverdueSession:
     """The session `pk` of a row of `_session_shown` values (each under `path`, as
     "session__starts_at")."""
     group_name = row[f"{path}group__name"]
-    client_name = [row[f"{path}client__{field}"] for field in Client.DISPLAY_NAME_FIELDS]
     clinician_shown = f"{path}{CLINICIAN_NAME_FIELDS[0]}" in row
     return OverdueSession(
         pk=pk,
@@ -328,7 +333,7 @@ def _overdue_session(row: dict[str, Any], pk: int, path: str = "") -> OverdueSes
             session_type=row[f"{path}session_type"],
             group_name=group_name,
             # A session is a group's or a client's.
-            client_name=Client.display_name_of(*client_name) if group_name is None else None,
+            client_name=_client_name(row, path) if group_name is None else None,
         ),
         starts_at=row[f"{path}starts_at"],
         clinician_name=(
@@ -363,7 +368,7 @@ def overdue_documentation_get(
             OverdueNote(
                 pk=row["pk"],
                 client_id=row["client_id"],
-                client_name=Client.display_name_of(*(row[field] for field in _CLIENT_NAME)),
+                client_name=_client_name(row),
                 session=_overdue_session(row, row["session_id"], "session__"),
             )
             for row in notes

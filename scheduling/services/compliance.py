@@ -341,14 +341,9 @@ _RECOMPUTE_SQL = f"""
               IN (SELECT * FROM unnest(%(client_ids)s::bigint[], %(week_starts)s::date[]))
     ),
     -- The alerts of the client-weeks asked for and of the week after each (whose level depends
-    -- on the week before): what each week calls for, then open, follow or resolve.
-    alert_targets AS (
-        SELECT client_id, week_start, status, true AS recomputed FROM asked
-        UNION ALL
-        -- The others (none of them asked), each once, and whether it was recomputed.
-        SELECT client_id, week_start, status,
-               (client_id, week_start) IN (SELECT client_id, week_start FROM targets)
-        FROM (
+    -- on the week before): what each week calls for, then open, follow or resolve. Besides the
+    -- weeks asked for, those whose alerts may change with them:
+    others AS (
         -- The week after each where it has a row. (Without a row or an open alert, which the
         -- branch below adds, a client-week has nothing to open, follow or resolve.)
         SELECT r.client_id, r.week_start, t.status
@@ -372,7 +367,14 @@ _RECOMPUTE_SQL = f"""
         WHERE a.resolved_at IS NULL AND %(every_client)s
           AND (a.week_start = ANY(%(all_weeks)s::date[])
                OR a.week_start - 7 = ANY(%(all_weeks)s::date[]))
-        ) others
+    ),
+    -- The alert targets, each once, and whether this statement recomputed its week.
+    alert_targets AS (
+        SELECT client_id, week_start, status, true AS recomputed FROM asked
+        UNION ALL
+        SELECT client_id, week_start, status,
+               (client_id, week_start) IN (SELECT client_id, week_start FROM targets)
+        FROM others
         WHERE (client_id, week_start) NOT IN (SELECT client_id, week_start FROM asked)
     ),
     -- The weekly rows of the alert targets' weeks, as this statement leaves them: the
