@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from clients.views import PAGE_SIZE as CLIENT_PAGE_SIZE
-from tests.factories import PASSWORD, ClientFactory
+from tests.factories import PASSWORD, ClientFactory, EnrollmentFactory, GroupFactory
 from tests.helpers import log_in, open_menu, screenshot
 
 pytestmark = pytest.mark.browser
@@ -33,6 +33,25 @@ def test_admin_adds_a_clinician_from_the_staff_page(page, admin):
     expect(page.get_by_text("Dana Diaz can now set a password")).to_be_visible()
     expect(page.get_by_role("cell", name="ddiaz")).to_be_visible()
     screenshot(page, "admin-staff")
+
+
+def test_admin_opens_the_group_catalogue_and_a_groups_roster(page, admin, clinician, alice):
+    group = GroupFactory(name="Evening Relapse Prevention", capacity=10)
+    group.facilitators.set([clinician])
+    EnrollmentFactory(group=group, client=alice)
+    GroupFactory(name="Saturday Family", is_open=False, weekdays=[5])
+    log_in(page, admin.username, PASSWORD)
+    page.get_by_role("link", name="Groups", exact=True).click()
+    expect(page.get_by_role("heading", name="Groups")).to_be_visible()
+    row = page.get_by_role("row").filter(has_text=group.name)
+    expect(row).to_contain_text("Mon, Wed, Thu 6:00 PM, 180 min")
+    expect(row).to_contain_text(str(clinician))
+    expect(row).to_contain_text("1 / 10")
+    expect(page.get_by_role("row").filter(has_text="Saturday Family")).to_contain_text("closed")
+    screenshot(page, "admin-groups")
+    page.get_by_role("link", name=group.name).click()
+    expect(page.get_by_role("heading", name=group.name)).to_be_visible()
+    expect(page.get_by_text("Mon, Wed, Thu 6:00 PM, 180 min")).to_be_visible()
 
 
 def test_clinician_logs_in_to_the_caseload_and_opens_a_chart(page, clinician, alice):

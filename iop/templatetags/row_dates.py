@@ -3,7 +3,7 @@ filter writes with the format each names. The filter parses the format and looks
 through translation on every call (a sixth of the overdue page's time for its hundred rows); the
 pages are in English only (`LANGUAGE_CODE`), and Python's C-locale names are the same words."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from django import template
 from django.utils import timezone
@@ -23,7 +23,12 @@ def weekday_time(value: datetime | None) -> str:
 def month_day_time(value: datetime) -> str:
     """ "Nov 19, 2:00 PM" (`|date:"M j, g:i A"`)."""
     local = timezone.localtime(value)
-    return f"{local:%b} {local.day}, {local.hour % 12 or 12}:{local:%M %p}"
+    return f"{local:%b} {local.day}, {clock_time(local)}"
+
+
+def clock_time(value: datetime | time) -> str:
+    """ "2:00 PM" (`|time:"g:i A"`, of a time or a datetime as it is, in its own zone)."""
+    return f"{value.hour % 12 or 12}:{value:%M %p}"
 
 
 def month_day_year(value: date) -> str:

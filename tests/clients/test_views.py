@@ -1,4 +1,5 @@
-from datetime import timedelta
+from datetime import date, timedelta
+from html import escape
 
 import pytest
 from django.urls import reverse
@@ -110,6 +111,33 @@ def test_the_client_list_keeps_a_constant_number_of_queries(
     with django_assert_max_num_queries(len(one.captured_queries)):
         response = staff_client.get(url)
     assert response.context["page"].paginator.count == 31
+
+
+def test_the_client_lists_rows_link_each_chart_with_every_text_escaped(
+    staff_client, alice, clinician
+):
+    """The list's rows are written in Python (`client_rows`): the name linking to the chart with
+    the pronouns, MRN, date of birth, track, status, primary clinician and admission date ("—"
+    before the admission); every text escaped."""
+    alice.preferred_name, alice.pronouns = "Al <i>", "she & they"
+    alice.date_of_birth, alice.admission_date = date(1990, 3, 4), date(2026, 11, 2)
+    alice.save()
+    referred = ClientFactory(
+        primary_clinician=clinician, status=Client.Status.REFERRED, admission_date=None
+    )
+
+    page = staff_client.get(reverse("clients:list")).content.decode()
+
+    chart, clinician_name = reverse("clients:chart", args=[alice.pk]), escape(str(clinician))
+    assert (
+        f'<tr><td><a href="{chart}">Al &lt;i&gt; {alice.legal_last_name}</a>'
+        ' <span class="text-muted small">(she &amp; they)</span></td>'
+        f"<td>{alice.mrn}</td><td>Mar 4, 1990</td><td>{alice.track}</td><td>Active</td>"
+        f"<td>{clinician_name}</td><td>Nov 2, 2026</td></tr>"
+    ) in page
+    assert f"<td>{referred.mrn}</td>" in page
+    assert f"<td>Referred</td><td>{clinician_name}</td><td>—</td></tr>" in page
+    assert "<i>" not in page
 
 
 def test_clients_are_found_by_name_mrn_and_status(staff_client, alice, bob):

@@ -1,6 +1,6 @@
 """The admin's group pages: catalogue, group form, roster (search, add, withdraw)."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -275,3 +275,37 @@ def test_the_catalogue_narrows_to_the_groups_at_or_near_capacity_counting_who_is
         ("Evening Skills", 2),
         ("Morning Support", 1),
     ]
+
+
+def test_the_catalogues_rows_say_when_and_where_each_group_meets_with_every_text_escaped(
+    client, admin
+):
+    """The catalogue's rows are written in Python (`group_rows`): the name linking to the roster,
+    the closed and inactive badges, type, track, weekly pattern, place, facilitators, enrolled of
+    capacity and the Edit link; an inactive group muted; every text escaped. The roster says the
+    pattern the same way."""
+    group = GroupFactory(
+        name="Men's <i>Skills</i>", is_open=False, is_active=False, weekdays=[3, 0],
+        start_time=time(13, 5), duration_minutes=90, capacity=12,
+        room=RoomFactory(name="Room <b>2</b>", location="East & wing"),
+    )  # fmt: skip
+    group.facilitators.set(
+        [UserFactory(role=Role.CLINICIAN, first_name="Ana <s>", last_name="Ruiz")]
+    )
+    EnrollmentFactory(group=group)
+    client.force_login(admin)
+
+    page = client.get(reverse("groups:list")).content.decode()
+
+    roster, edit = (reverse(view, args=[group.pk]) for view in ("groups:roster", "groups:edit"))
+    assert (
+        f'<tr class="text-muted"><td><a href="{roster}">Men&#x27;s &lt;i&gt;Skills&lt;/i&gt;</a>'
+        ' <span class="badge text-bg-secondary">closed</span>'
+        ' <span class="badge text-bg-light">inactive</span></td>'
+        f"<td>{group.get_group_type_display()}</td><td>{group.track}</td>"
+        "<td>Mon, Thu 1:05 PM, 90 min</td><td>Room &lt;b&gt;2&lt;/b&gt;, East &amp; wing</td>"
+        "<td>Ana &lt;s&gt; Ruiz</td><td>1 / 12</td>"
+        f'<td><a class="btn btn-outline-secondary btn-sm text-nowrap" href="{edit}">Edit</a></td></tr>'
+    ) in page
+    assert "<i>" not in page
+    assert "Mon, Thu 1:05 PM, 90 min" in client.get(roster).content.decode()
