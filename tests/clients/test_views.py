@@ -416,6 +416,36 @@ def test_editing_the_record_saves_it_with_the_emergency_contacts(staff_client, a
     assert alice.emergency_contacts.get().name == "Sam Anders"
 
 
+def test_the_caseloads_rows_link_each_chart_and_leave_out_the_discharged(
+    staff_client, alice, clinician
+):
+    """The caseload's rows are written in Python (`caseload_rows`): the client list's without the
+    date of birth and the clinician; a discharged client is not on it, nobody else's either."""
+    alice.pronouns, alice.admission_date = "she & <i>her</i>", date(2026, 11, 2)
+    alice.save()
+    referred = ClientFactory(
+        primary_clinician=clinician, status=Client.Status.REFERRED, admission_date=None
+    )
+    gone = ClientFactory(primary_clinician=clinician)
+    Client.objects.filter(pk=gone.pk).update(status=Client.Status.DISCHARGED)
+    elsewhere = ClientFactory()
+
+    page = staff_client.get(reverse("clients:caseload")).content.decode()
+
+    chart = reverse("clients:chart", args=[alice.pk])
+    assert (
+        f'<tr><td><a href="{chart}">Alice Anders</a>'
+        ' <span class="text-muted small">(she &amp; &lt;i&gt;her&lt;/i&gt;)</span></td>'
+        f"<td>{alice.mrn}</td><td>{alice.track}</td><td>Active</td><td>Nov 2, 2026</td></tr>"
+    ) in page
+    assert (
+        f"<td>{referred.mrn}</td><td>{referred.track}</td><td>Referred</td><td>—</td></tr>" in page
+    )
+    assert gone.mrn not in page
+    assert elsewhere.mrn not in page
+    assert "<i>" not in page
+
+
 def test_the_caseload_lists_overdue_plan_reviews(staff_client, alice, time_machine):
     TreatmentPlanFactory(client=alice)
     time_machine.move_to(timezone.now() + timedelta(days=31), tick=False)
