@@ -30,7 +30,7 @@ from django.utils import timezone
 from iop import clock
 from iop.audit import AuditLine
 from iop.models import User
-from iop.pagination import StatementPaginator
+from iop.pagination import MAX_COUNTED, StatementPaginator
 from iop.selectors import AuditFilters, audit_lines, chart_read_list, record_change_list
 from iop.statements import Slot, Statement, ids_in, role_user, values_for
 
@@ -88,13 +88,16 @@ _CLIENTS_BY_KEY: Statement[Client] = Statement(
 
 def client_paginator(*, user: User, per_page: int) -> StatementPaginator:
     """`client_list` by pages, compiled once per role: an admin's (every client, read by name
-    from an index) counted apart, anyone else's (the reach rule's, read in full to sort them)
-    counted with the first page; each page's keys first, then its rows."""
+    from an index) counted apart up to MAX_COUNTED, anyone else's (the reach rule's, read in full
+    to sort them) counted with the first page; each page's keys first, then its rows."""
     return StatementPaginator(
         _CLIENT_KEYS,
         {"role": user.role},
         values_for(user),
         per_page,
+        # Every client of the clinic's years, counted in full, was the page's one cost that grew
+        # with its history (2.8 ms for 48,000 clients at the bench's scale 1, 0.7 up to 10,000).
+        cap=MAX_COUNTED if user.is_admin else None,
         counted_with_first_page=not user.is_admin,
         rows_by_key=lambda keys: _CLIENTS_BY_KEY.run(clients=keys),
     )

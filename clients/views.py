@@ -97,9 +97,10 @@ def client_list(request: AuthedRequest) -> HttpResponse:
         filterset = forms.ClientFilter(
             request.GET, queryset=selectors.client_list(user=request.user)
         )
-        # An admin's list is every client, read by name from an index; anyone else's is the
+        # An admin's list is every client the clinic ever had, read by name from an index and
+        # counted up to MAX_COUNTED (the rest reached by narrowing it); anyone else's is the
         # clients the reach rule gives, which one query counts and pages.
-        paginator = Paginator if request.user.is_admin else PageWithCountPaginator
+        paginator = CappedPaginator if request.user.is_admin else PageWithCountPaginator
         pages = paginator(filterset.qs, PAGE_SIZE)
     else:
         # The list as it opens, every client in reach: compiled once. (The filters' form only.)

@@ -140,6 +140,24 @@ def test_the_client_lists_rows_link_each_chart_with_every_text_escaped(
     assert "<i>" not in page
 
 
+@pytest.mark.parametrize("query", [{}, {"status": "active"}])
+def test_an_admins_client_list_is_counted_up_to_a_cap_and_says_it_goes_on(
+    client, admin, clinician, monkeypatch, query
+):
+    """Every client of the clinic's years is counted up to MAX_COUNTED, as it opens and filtered:
+    the pages say "+" past it, and the clients beyond are reached by narrowing the list."""
+    monkeypatch.setattr("clients.views.PAGE_SIZE", 2)
+    monkeypatch.setattr("clients.selectors.MAX_COUNTED", 3)
+    monkeypatch.setattr("iop.pagination.MAX_COUNTED", 3)
+    ClientFactory.create_batch(5, primary_clinician=clinician)
+    client.force_login(admin)
+
+    response = client.get(reverse("clients:list"), query)
+
+    assert response.context["page"].paginator.count == 4  # one past the cap
+    assert "Page 1 of 2+" in response.content.decode()
+
+
 def test_clients_are_found_by_name_mrn_and_status(staff_client, alice, bob):
     url = reverse("clients:list")
     by_name = staff_client.get(url, {"q": "ande"}).context["page"].object_list
