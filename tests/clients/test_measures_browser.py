@@ -32,15 +32,17 @@ ANSWERS = {
 def test_a_phq_9_on_a_phone_raises_the_urgent_alert_the_clinician_follows_up(
     page, phone_page, clinician, alice
 ):
-    # Her baseline at admission and a check-in two weeks later, for the trend.
+    # Her baseline at admission and a check-in halfway to today, for the trend. (Not a fixed
+    # two weeks later: admitted 14 days ago, that one was due today, the day of the one below.)
     admitted = alice.admission_date
-    for weeks, value in ((0, 2), (2, 2)):
-        earlier = check_in_open(alice, due_on=admitted + timedelta(weeks=weeks))
+    halfway = admitted + timedelta(days=(timezone.localdate() - admitted).days // 2)
+    for due_on in (admitted, halfway):
+        earlier = check_in_open(alice, due_on=due_on)
         checkin_submit(
             check_in=earlier,
             actor=alice.user,
-            answers={str(n): value for n in range(1, 9)} | {"9": 0},
-            completed_on=min(admitted + timedelta(weeks=weeks), timezone.localdate()),
+            answers={str(n): 2 for n in range(1, 9)} | {"9": 0},
+            completed_on=due_on,
         )
     due = check_in_open(alice)
 
