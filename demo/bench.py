@@ -189,9 +189,16 @@ def _pages(subjects: dict[str, object]) -> list[Page]:
     ]
 
 
-def measure_pages(subjects: dict[str, object], requests: int) -> dict[str, dict[str, float]]:
+def no_turn() -> None:
+    """Measuring alone: no other scale to take turns with."""
+
+
+def measure_pages(
+    subjects: dict[str, object], requests: int, turn: Callable[[], None] = no_turn
+) -> dict[str, dict[str, float]]:
     """p50, p95 (ms), queries and HTML size (KB) of every page, and its ratio to the p50 of the
-    floor requests interleaved with its own (`x_floor`); the floor's row is of all of them."""
+    floor requests interleaved with its own (`x_floor`); the floor's row is of all of them. Each
+    round waits for `turn()` first: the other scales' rounds of the page run in between."""
     results: dict[str, dict[str, float]] = {}
     with override_settings(ROOT_URLCONF="demo.bench_urls"):
         floor, *pages = _pages(subjects)
@@ -213,6 +220,7 @@ def measure_pages(subjects: dict[str, object], requests: int) -> dict[str, dict[
                 page_floor: list[float] = []
                 timings: list[float] = []
                 for done in range(0, requests, ROUND):
+                    turn()
                     count = min(ROUND, requests - done)
                     floor_round, floor_queries, floor_kb = _timed(
                         browser_of(floor.username), floor.url, count

@@ -3,8 +3,11 @@ page makes as many queries with 20 clients on it as with 2. Speed itself is meas
 `make bench`, never here."""
 
 import json
+import os
+import sys
 from datetime import time, timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from auditlog.models import LogEntry
@@ -15,6 +18,7 @@ from django.utils import timezone
 
 from clients.models import Authorization, Client
 from demo import bench
+from demo.turns import Child, take_turns
 from iop.clock import local_datetime, week_start_of
 from iop.models import ChartRead, Role
 from scheduling.models import (
@@ -190,7 +194,7 @@ def test_daily_pages_make_as_many_queries_for_20_clients_as_for_2(db):
 
 def test_a_page_is_timed_in_rounds_each_against_the_floor_of_its_own_seconds(db, monkeypatch):
     """On a machine whose speed drifts, a page five times its floor in every round is 5x, however
-    far the floor moved between rounds."""
+    far the floor moved between rounds; each round waits for its turn."""
     UserFactory(username="staff", role=Role.ADMIN)
     monkeypatch.setattr(
         bench,
@@ -207,14 +211,59 @@ def test_a_page_is_timed_in_rounds_each_against_the_floor_of_its_own_seconds(db,
 
     monkeypatch.setattr(bench, "_timed", timed)
 
-    results = bench.measure_pages({}, requests=7)
+    results = bench.measure_pages({}, requests=7, turn=lambda: calls.append(("turn", 0)))
 
+    # Each round in a turn of its own (the other scale's same round runs in between).
     assert calls == [
-        ("/floor/", 5), ("/a/", 5), ("/floor/", 2), ("/a/", 2),
-        ("/floor/", 5), ("/b/", 5), ("/floor/", 2), ("/b/", 2),
+        ("turn", 0), ("/floor/", 5), ("/a/", 5), ("turn", 0), ("/floor/", 2), ("/a/", 2),
+        ("turn", 0), ("/floor/", 5), ("/b/", 5), ("turn", 0), ("/floor/", 2), ("/b/", 2),
     ]  # fmt: skip
     assert results["a"]["x_floor"] == results["b"]["x_floor"] == 5
     assert results["floor"]["x_floor"] == 1
     # The floor's row is of all its 14 requests (1 ms 5 times, 2 twice, 3 five times, 4 twice),
     # against which page b would be 6x and page a 2x.
     assert results["floor"]["p50_ms"] == 2.5
+
+
+# A child that logs the start and end of each of its rounds, each round in its own turn, then
+# fails if asked to.
+_CHILD = """
+import sys, time
+from demo.turns import Turn
+name, rounds, log, fails = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4] == "fails"
+turn = Turn(sys.argv[-1])
+for number in range(rounds):
+    turn()
+    with open(log, "a") as out:
+        out.write(f"{name}{number}( ")
+    time.sleep(0.05)
+    with open(log, "a") as out:
+        out.write(f"{name}{number}) ")
+sys.exit(1 if fails else 0)
+"""
+
+
+def _child(name, rounds, log, fails=False):
+    root = str(Path(__file__).resolve().parent.parent)
+    command = [sys.executable, "-c", _CHILD, name, str(rounds), str(log), "fails" if fails else "-"]
+    return Child.start(command, env={**os.environ, "PYTHONPATH": root})
+
+
+def test_the_scales_children_take_turns_one_round_at_a_time(tmp_path):
+    """The bench's two scales are measured in turns, so a page's growth between them is of the
+    same minutes; a child with more rounds goes on alone once the other has ended."""
+    log = tmp_path / "log"
+    take_turns([_child("a", 3, log), _child("b", 2, log)])
+    assert log.read_text().split() == [
+        "a0(", "a0)", "b0(", "b0)", "a1(", "a1)", "b1(", "b1)", "a2(", "a2)",
+    ]  # fmt: skip
+
+
+def test_a_failing_child_stops_the_turns_and_the_others(tmp_path):
+    log = tmp_path / "log"
+    failing, other = _child("a", 1, log, fails=True), _child("b", 5, log)
+    with pytest.raises(RuntimeError, match="A child failed"):
+        take_turns([failing, other])
+    # Stopped as soon as the first ended: the second's rounds were never let run.
+    assert other.process.returncode is not None
+    assert log.read_text().split() == ["a0(", "a0)"]

@@ -466,7 +466,9 @@ def compliance_counts_by_week(*, week_starts: list[date]) -> dict[date, dict[str
         WeeklyCompliance.objects.filter(week_start__in=week_starts)
         .order_by()
         .values("week_start", "status")
-        .annotate(n=Count("pk"))
+        # Of rows, not ids: the (week, status) index answers alone (the ids read 607 buffers of
+        # the table for two weeks at the bench's scale 1: 0.82 ms against 0.52).
+        .annotate(n=Count("*"))
     )
     for row in rows:
         counts[row["week_start"]][row["status"]] = row["n"]

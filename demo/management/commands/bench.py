@@ -2,9 +2,12 @@
 
 Each scale lives in its own database on the same server (`bench_0_1`, `bench_1`), generated on
 the first run and reused afterwards (`--regenerate` starts them anew); a child process measures
-each one (`--here`), so every measurement runs with that database as its default. The largest
-scale also gets the reminder throughput through a real worker and the locust load test. One table
-is printed; the figures go to var/bench/ as JSON (latest.json and one file a run).
+each one (`--here`), so every measurement runs with that database as its default. The children
+take turns, one running at a time: a round of a page at one scale, then the same round at the
+other, so a page's growth between the scales is of the same minutes, not of two moments of a
+machine whose speed drifts. The largest scale also gets the reminder throughput through a real
+worker and the locust load test. One table is printed; the figures go to var/bench/ as JSON
+(latest.json and one file a run).
 
 `--smoke` is the suite's quick mode: this database, scale 0.01, a few requests, no worker and no
 load test. Speed is measured here, never by timed tests.
@@ -15,6 +18,7 @@ import os
 import subprocess
 import sys
 from argparse import SUPPRESS
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -27,6 +31,7 @@ from django.utils import timezone
 from clients.models import Client
 from demo import bench
 from demo.synthetic import generate_clinic
+from demo.turns import TURNS_OPTION, Child, Turn, take_turns
 from iop.models import ChartRead
 from scheduling.models import Attendance, ProgressNote, Reminder, Session
 
@@ -64,12 +69,15 @@ class Command(BaseCommand):
         parser.add_argument("--out", default=str(Path(settings.BASE_DIR) / "var" / "bench"))
         parser.add_argument("--here", type=float, help=SUPPRESS)
         parser.add_argument("--full", action="store_true", help=SUPPRESS)
+        parser.add_argument(TURNS_OPTION, help=SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["out"])
         out.mkdir(parents=True, exist_ok=True)
         if options["smoke"]:
-            result = self._measure_here(SMOKE_SCALE, requests=3, job_runs=1, full=False)
+            result = self._measure_here(
+                SMOKE_SCALE, requests=3, job_runs=1, full=False, turn=bench.no_turn
+            )
             (out / "smoke.json").write_text(json.dumps(result, indent=2))
             self._print([result])
             return
@@ -79,11 +87,12 @@ class Command(BaseCommand):
                 requests=options["requests"],
                 job_runs=options["job_runs"],
                 full=options["full"],
+                turn=Turn(options["turns"]) if options["turns"] else bench.no_turn,
             )
             (out / f"scale-{options['here']:g}.json").write_text(json.dumps(result, indent=2))
             return
-        results = []
         scales = sorted(options["scales"])
+        children = []
         for scale in scales:
             self.stdout.write(f"Scale {scale:g}: database {_database_name(scale)}", ending="\n")
             env = self._scale_database(scale, regenerate=options["regenerate"])
@@ -102,8 +111,9 @@ class Command(BaseCommand):
             ]
             if scale == scales[-1] and not options["no_load"]:
                 command.append("--full")
-            subprocess.run(command, env=env, check=True)
-            results.append(json.loads((out / f"scale-{scale:g}.json").read_text()))
+            children.append(Child.start(command, env))
+        take_turns(children)
+        results = [json.loads((out / f"scale-{scale:g}.json").read_text()) for scale in scales]
         summary = {"at": timezone.now().isoformat(), "scales": results}
         stamp = timezone.now().strftime("%Y%m%dT%H%M%S")
         for name in ("latest.json", f"bench-{stamp}.json"):
@@ -128,7 +138,16 @@ class Command(BaseCommand):
         )
         return env
 
-    def _measure_here(self, scale: float, *, requests: int, job_runs: int, full: bool) -> dict:
+    def _measure_here(
+        self,
+        scale: float,
+        *,
+        requests: int,
+        job_runs: int,
+        full: bool,
+        turn: Callable[[], None],
+    ) -> dict:
+        turn()
         if not Client.objects.exists():
             generate_clinic(scale=scale, say=self.stdout.write)
         elif not ChartRead.objects.exists():
@@ -142,9 +161,10 @@ class Command(BaseCommand):
             "load_average": os.getloadavg(),
             "cpus": os.cpu_count(),
             "counts": _counts(),
-            "pages": bench.measure_pages(subjects, requests),
-            "jobs": bench.measure_jobs(job_runs, session_id),
+            "pages": bench.measure_pages(subjects, requests, turn),
         }
+        turn()
+        result["jobs"] = bench.measure_jobs(job_runs, session_id)
         if full:
             result["reminder_throughput"] = bench.measure_reminder_throughput()
             result["load_tests"] = [bench.measure_load(pause=pause) for pause in bench.LOAD_PAUSES]
@@ -166,8 +186,8 @@ class Command(BaseCommand):
             f"{'KB':>6} {'p50 ' + format(first['scale'], 'g'):>9} {'growth':>7} {'in floors':>9}"
         )
         write(header)
-        # Growth in floors: of the page's ratio to the floor, which the machine's drift between
-        # the two scales' measurements (minutes apart, at different speeds) leaves out.
+        # Growth in floors: of the page's ratio to the floor of its own rounds, which also leaves
+        # out the drift between a round at one scale and the same round at the other.
         for name, row in last["pages"].items():
             small = first["pages"][name]
             write(
