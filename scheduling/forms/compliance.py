@@ -67,7 +67,7 @@ class ComplianceFilterForm(forms.Form):
     status = forms.ChoiceField(
         choices=[("", "Any status"), *ComplianceStatus.choices],
         required=False,
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=QuickSelect(attrs={"class": "form-select"}),
     )
     clinician = MenuChoiceField(
         queryset=User.objects.clinicians(),
@@ -83,13 +83,13 @@ class AlertFilterForm(forms.Form):
     STATUS_CHOICES = [("open", "Open"), ("resolved", "Resolved"), ("all", "Open and resolved")]
 
     status = forms.ChoiceField(
-        choices=STATUS_CHOICES, required=False, widget=forms.Select(attrs={"class": "form-select"})
+        choices=STATUS_CHOICES, required=False, widget=QuickSelect(attrs={"class": "form-select"})
     )
     kind = forms.ChoiceField(
         label="Level",
         choices=[("", "Any level"), *ComplianceAlert.Kind.choices],
         required=False,
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=QuickSelect(attrs={"class": "form-select"}),
     )
     clinician = MenuChoiceField(
         queryset=User.objects.clinicians(),

@@ -10,14 +10,14 @@ from django.core.exceptions import ValidationError
 from clients.models import ProgramTrack
 from groups.models import Group
 from iop import clock
-from iop.forms import clinic_date_field
+from iop.forms import QuickSelect, clinic_date_field
 from iop.models import Role, User
 from scheduling.selectors.reports import ReportScope
 
 DEFAULT_WEEKS = 12
 # Two years and a day or two: enough for a year-on-year look, small enough to read.
 MAX_RANGE = timedelta(days=731)
-SELECT = forms.Select(attrs={"class": "form-select"})
+SELECT = QuickSelect(attrs={"class": "form-select"})
 
 
 class ReportFilterForm(forms.Form):
