@@ -75,9 +75,7 @@ class Command(BaseCommand):
         out = Path(options["out"])
         out.mkdir(parents=True, exist_ok=True)
         if options["smoke"]:
-            result = self._measure_here(
-                SMOKE_SCALE, requests=3, job_runs=1, full=False, turn=bench.no_turn
-            )
+            result = self._measure_here(SMOKE_SCALE, requests=3, job_runs=1, full=False)
             (out / "smoke.json").write_text(json.dumps(result, indent=2))
             self._print([result])
             return
@@ -145,7 +143,7 @@ class Command(BaseCommand):
         requests: int,
         job_runs: int,
         full: bool,
-        turn: Callable[[], None],
+        turn: Callable[[], None] = bench.no_turn,
     ) -> dict:
         turn()
         if not Client.objects.exists():
